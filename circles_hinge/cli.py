@@ -1,0 +1,219 @@
+"""The Typer app only: parse options, call one function, print the summary, map errors to exit codes.
+
+Nothing here imports TensorFlow, pydantic or matplotlib at module level, so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+# TensorFlow's C++ INFO and WARNING lines are noise for a user; set before anything can load it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+app = typer.Typer(
+    name="circles-hinge",
+    help="Train, inspect and compare hinge-loss classifiers on the circles experiment.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOpt = Annotated[
+    Optional[Path], typer.Option("--config", "-c", help="YAML config; its keys override the defaults.")
+]
+SetOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", "-s", help="Override one key, e.g. --set training.epochs=50 (value parsed as YAML). Repeatable."),
+]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Seed for data, initial weights and shuffling.")]
+EpochsOpt = Annotated[Optional[int], typer.Option("--epochs", help="Number of training epochs.")]
+RunsDirOpt = Annotated[Path, typer.Option("--runs-dir", help="Where run folders are made.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+class _Terminated(KeyboardInterrupt):
+    signal_name = "SIGTERM"
+
+
+@contextmanager
+def _stop_on_sigterm():
+    """SIGTERM stops training the way Ctrl-C does, so the folder is marked `interrupted`."""
+
+    def handler(signum, frame):
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _load(config: Optional[Path], sets: Optional[list[str]], **named):
+    from circles_hinge.config import load_config
+    from circles_hinge.errors import ConfigError
+
+    try:
+        return load_config(config, sets or [], **named)
+    except ConfigError as exc:
+        raise _fail(str(exc), exc.exit_code) from None
+
+
+@contextmanager
+def _errors_to_exit_codes():
+    """Every expected failure becomes one line on stderr and an exit code; no traceback."""
+    from circles_hinge.errors import CirclesHingeError
+    from circles_hinge.experiment import Interrupted, RunFailed
+
+    try:
+        yield
+    except Interrupted as exc:
+        typer.echo(f"interrupted: the run was stopped; its folder (marked interrupted) is {exc.path}", err=True)
+        raise typer.Exit(143 if exc.signal_name == "SIGTERM" else 130) from None
+    except RunFailed as exc:
+        raise _fail(str(exc), 1) from None
+    except CirclesHingeError as exc:
+        where = getattr(exc, "path", None)
+        suffix = f" (run folder {where}, marked failed)" if where else ""
+        raise _fail(f"{exc}{suffix}", exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+class _EpochProgress:
+    """A Rich progress bar over the epochs, showing loss, val_loss and the accuracies."""
+
+    def __init__(self, total: int, enabled: bool, label: str = "training"):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.enabled = enabled
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[metrics]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not enabled,
+            transient=False,
+        )
+        self.task = self.progress.add_task(label, total=total, metrics="")
+
+    def stage(self, text: str) -> None:
+        self.progress.update(self.task, description=text)
+
+    def epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        metrics = (
+            f"loss {logs['loss']:.3g}  val_loss {logs['val_loss']:.3g}  "
+            f"acc {logs['accuracy']:.1%}  val_acc {logs['val_accuracy']:.1%}"
+        )
+        self.progress.update(self.task, completed=epoch, metrics=metrics)
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.__exit__(*exc)
+
+
+@app.command()
+def train(
+    config: ConfigOpt = None,
+    loss: Annotated[
+        Optional[str], typer.Option("--loss", "-l", help="hinge | squared_hinge | binary_crossentropy | categorical_hinge | multiclass_svm")
+    ] = None,
+    seed: SeedOpt = None,
+    epochs: EpochsOpt = None,
+    sets: SetOpt = None,
+    runs_dir: RunsDirOpt = Path("outputs"),
+    name: Annotated[Optional[str], typer.Option("--name", help="Folder name instead of <time>-<loss>-s<seed>.")] = None,
+    animate: Annotated[bool, typer.Option("--animate", help="Also write training.gif, one frame per epoch.")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train the tutorial's 4-2-1 network on circles and write a run folder.
+
+    The run folder holds config.yaml, metrics.json, history.csv, model.keras and the pictures:
+    loss_curve.png, decision_regions.png, data.png, margins.png and hidden_layer.png.
+    """
+    cfg = _load(config, sets, loss=loss, seed=seed, epochs=epochs)
+    if name is not None:
+        from circles_hinge.errors import ConfigError
+        from circles_hinge.runs import check_name
+
+        try:
+            check_name(name)
+        except ConfigError as exc:
+            raise _fail(str(exc), exc.exit_code) from None
+    with _errors_to_exit_codes(), _stop_on_sigterm():
+        from circles_hinge.experiment import run_experiment
+        from circles_hinge.runs import prepare_runs_dir
+
+        prepare_runs_dir(runs_dir)
+        with _EpochProgress(cfg.training.epochs, enabled=not quiet) as bar:
+            result = run_experiment(cfg, runs_dir, name=name, on_epoch=bar.epoch, on_stage=bar.stage, animate=animate)
+    m = result.metrics
+    typer.echo(
+        f"{m['loss']}, seed {m['seed']}: test accuracy {m['test_accuracy']:.1%}, test loss {m['test_loss']:.4g}, "
+        f"final loss {m['final_loss']:.3g} (validation {_fmt(m['final_val_loss'])}), "
+        f"trained {m['epochs']} epochs in {m['train_seconds']:.2f} s"
+    )
+    typer.echo(str(result.path))
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+@app.command()
+def runs(runs_dir: RunsDirOpt = Path("outputs")) -> None:
+    """List the run, comparison and sweep folders under --runs-dir, newest first.
+
+    A folder that did not finish is listed with its status (running, interrupted, failed).
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from circles_hinge.runs import list_runs
+
+    found = list_runs(runs_dir)
+    if not found:
+        typer.echo(f"no runs in {runs_dir}")
+        return
+    table = Table(title=f"Runs in {runs_dir}, newest first")
+    for column in ("name", "kind", "status", "loss(es)", "seed(s)", "test acc", "test loss", "seconds"):
+        table.add_column(column, justify="right" if column in ("test acc", "test loss", "seconds") else "left")
+    for r in found:
+        table.add_row(
+            r.path.name, r.kind, r.status, r.losses, r.seeds,
+            "" if r.test_accuracy is None else f"{r.test_accuracy:.1%}",
+            "" if r.test_loss is None else f"{r.test_loss:.3g}",
+            "" if r.seconds is None else f"{r.seconds:.1f}",
+        )
+    Console(width=160).print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # Ctrl-C outside training (e.g. while TensorFlow loads)
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

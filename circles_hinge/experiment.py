@@ -1,0 +1,267 @@
+"""`run_experiment(config, runs_dir)`: the whole pipeline, config -> data -> model -> train -> run folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from circles_hinge.config import Config, dump_yaml
+from circles_hinge.errors import TrainingDiverged
+from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
+from circles_hinge.runs import Status, create_run_dir, versions, write_atomic, write_csv, write_json
+
+EpochCallback = Callable[[int, dict[str, float]], None]
+
+
+class Interrupted(Exception):
+    """Training was stopped by the user (Ctrl-C or SIGTERM); the folder says `interrupted`."""
+
+    def __init__(self, path: Path, signal_name: str = "SIGINT"):
+        self.path, self.signal_name = path, signal_name
+        super().__init__(f"interrupted by {signal_name}; what was written so far is in {path}")
+
+
+class RunFailed(Exception):
+    """An unexpected error; the traceback is in the run folder's train.log."""
+
+    def __init__(self, path: Path, message: str):
+        self.path = path
+        super().__init__(f"{message} (run folder {path}; full traceback in {path / 'train.log'})")
+
+
+@dataclass
+class RunResult:
+    path: Path
+    metrics: dict[str, Any]
+
+
+def load_tensorflow() -> None:
+    """Import TensorFlow and Keras without their C++ start-up chatter.
+
+    TF_CPP_MIN_LOG_LEVEL=2 hides INFO and WARNING lines, but TensorFlow 2.21 writes a few (oneDNN,
+    "could not find cuda drivers", cuInit) before its logger is initialised, when the level is not yet
+    honoured. So stderr is pointed at /dev/null while TensorFlow starts, unless the user set
+    TF_CPP_MIN_LOG_LEVEL to 0 or 1 to see them. Python exceptions are unaffected.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" in sys.modules or os.environ["TF_CPP_MIN_LOG_LEVEL"] in ("0", "1"):
+        import tensorflow  # noqa: F401
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras  # noqa: F401
+        import tensorflow as tf
+
+        tf.constant(0.0).numpy()  # device start-up, where the cuInit line is written
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def seed_everything(seed: int) -> None:
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow generators
+    tf.config.experimental.enable_op_determinism()
+
+
+def history_rows(history: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    n = len(history["loss"])
+    return [
+        {"epoch": e + 1, **{m: repr(float(history[m][e])) for m in ("loss", "accuracy", "val_loss", "val_accuracy")}}
+        for e in range(n)
+    ]
+
+
+def epochs_to_perfect(val_accuracy: np.ndarray) -> int | None:
+    """The first epoch (1-based) at which validation accuracy is 100%, or None."""
+    hits = np.flatnonzero(np.asarray(val_accuracy) >= 1.0)
+    return int(hits[0]) + 1 if hits.size else None
+
+
+def keras_outputs(model) -> Callable[[np.ndarray], np.ndarray]:
+    """Predict any number of points in one call: mlxtend's grid is ~300k points."""
+
+    def outputs(X: np.ndarray) -> np.ndarray:
+        return np.asarray(model(np.asarray(X, dtype=np.float32), training=False))
+
+    return outputs
+
+
+def hidden_activations(model, X: np.ndarray) -> np.ndarray:
+    h = np.asarray(X, dtype=np.float32)
+    for layer in model.layers[:-1]:
+        h = layer(h)
+    return np.asarray(h)
+
+
+def evaluate_model(model, spec: LossSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -> tuple[float, float]:
+    """(loss, accuracy) of a Keras model: the loss's batch mean, and predicted class == true class."""
+    from circles_hinge.losses import keras_loss
+
+    out = keras_outputs(model)(X)
+    loss = float(np.mean(np.asarray(keras_loss(spec)(encode_labels(spec, y, n_classes), out))))
+    accuracy = float(np.mean(predict_classes(spec, out) == y))
+    return loss, accuracy
+
+
+def write_partial(path: Path, trainer) -> None:
+    history = getattr(trainer, "history", None)
+    if history is not None and history["loss"].shape[1]:
+        write_csv(path / "history.csv", history_rows({m: v[0] for m, v in history.items()}))
+
+
+def run_experiment(
+    config: Config,
+    runs_dir: Path,
+    name: str | None = None,
+    on_epoch: EpochCallback | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    animate: bool = False,
+) -> RunResult:
+    """Train one model as the tutorial does and write its complete run folder."""
+    spec = get_loss(config.training.loss)
+    stem = name or f"{spec.name}-s{config.seed}"
+    path = create_run_dir(runs_dir, stem, exact=name is not None)
+    status = Status(path, "run")
+    status.write("running")
+    write_atomic(path / "config.yaml", dump_yaml(config))
+    stage = on_stage or (lambda _: None)
+    trainer = None
+    try:
+        stage("loading TensorFlow")
+        load_tensorflow()
+        from circles_hinge.data import load_split
+        from circles_hinge.model import build_model, initial_weights
+        from circles_hinge.train import ReplicaTrainer
+
+        seed_everything(config.seed)
+        split = load_split(config.data, config.seed, config.training.validation_split)
+        init = initial_weights(config, spec, split.n_classes, config.seed)
+        trainer = ReplicaTrainer(config, spec, [split], [init])
+        frames = FrameRecorder(trainer, split, spec) if animate else None
+
+        def each_epoch(epoch: int, logs: dict[str, np.ndarray]) -> None:
+            if frames is not None:
+                frames.capture(epoch, logs)
+            if on_epoch is not None:
+                on_epoch(epoch, {m: float(v[0]) for m, v in logs.items()})
+
+        stage("training")
+        result = trainer.fit([config.seed], on_epoch=each_epoch)
+        history = {m: v[0] for m, v in result.history.items()}
+
+        stage("writing the run folder")
+        model = build_model(config, spec, split.n_classes, result.weights[0])
+        test_loss, test_accuracy = evaluate_model(model, spec, split.X_test, split.y_test, split.n_classes)
+        _save_model(model, spec, path / "model.keras")
+        write_csv(path / "history.csv", history_rows(history))
+        metrics = {
+            "loss": spec.name,
+            "seed": config.seed,
+            "test_loss": test_loss,
+            "test_accuracy": test_accuracy,
+            "final_loss": float(history["loss"][-1]),
+            "final_accuracy": float(history["accuracy"][-1]),
+            "final_val_loss": _finite_or_none(history["val_loss"][-1]),
+            "final_val_accuracy": _finite_or_none(history["val_accuracy"][-1]),
+            "epochs_to_perfect_val": epochs_to_perfect(history["val_accuracy"]),
+            "epochs": result.epochs_run,
+            "train_seconds": round(result.train_seconds, 4),
+            "n_parameters": int(model.count_params()),
+            "versions": versions(),
+        }
+        _write_plots(path, model, spec, split, history, test_accuracy, metrics)
+        if frames is not None:
+            frames.save(path / "training.gif")
+        write_json(path / "metrics.json", metrics)
+        status.write("complete")  # last: only now is every file in place
+        return RunResult(path, metrics)
+    except KeyboardInterrupt as exc:
+        if trainer is not None:
+            write_partial(path, trainer)
+        status.write("interrupted", error=f"stopped by {getattr(exc, 'signal_name', 'SIGINT')}")
+        raise Interrupted(path, getattr(exc, "signal_name", "SIGINT")) from None
+    except TrainingDiverged as exc:
+        write_partial(path, trainer)
+        status.write("failed", error=str(exc))
+        exc.path = path
+        raise
+    except Exception as exc:
+        write_atomic(path / "train.log", traceback.format_exc())
+        if trainer is not None:
+            write_partial(path, trainer)
+        message = f"{type(exc).__name__}: {exc}"
+        status.write("failed", error=message)
+        raise RunFailed(path, message) from exc
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _save_model(model, spec: LossSpec, path: Path) -> None:
+    """Compile with the run's loss (so it is saved with the model) and write via a temporary name."""
+    import keras
+
+    from circles_hinge.losses import keras_loss
+
+    model.compile(optimizer=keras.optimizers.Adam(), loss=keras_loss(spec))
+    tmp = path.with_name(f".tmp-{path.name}")
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def _write_plots(path: Path, model, spec: LossSpec, split, history, test_accuracy: float, metrics: dict) -> None:
+    from circles_hinge import plots
+
+    outputs = keras_outputs(model)
+    k = split.n_classes
+    plots.plot_data(path / "data.png", split.X_train, split.y_train, spec, k, "Training data (fit + validation)")
+    plots.plot_loss_curve(path / "loss_curve.png", history, spec.name)
+    plots.plot_decision_regions_png(
+        path / "decision_regions.png", split.X_test, split.y_test, outputs, spec, k, test_accuracy
+    )
+    metrics["test_points_inside_margin"] = plots.plot_margins(
+        path / "margins.png", split.X_test, split.y_test, outputs, spec, k
+    )
+    hidden = hidden_activations(model, split.X_train)
+    plots.plot_hidden_layer(path / "hidden_layer.png", hidden, split.y_train, spec, k)
+
+
+class FrameRecorder:
+    """Captures the decision values on a coarse grid after every epoch, in one batch, for training.gif."""
+
+    MAX_FRAMES = 60
+
+    def __init__(self, trainer, split, spec: LossSpec):
+        from circles_hinge.plots import _grid
+
+        self.trainer, self.split, self.spec = trainer, split, spec
+        self.xx, self.yy, self.grid = _grid(split.X_test, n=81)
+        epochs = trainer.config.training.epochs
+        keep = np.unique(np.linspace(1, epochs, min(epochs, self.MAX_FRAMES)).round().astype(int))
+        self.keep = set(keep.tolist())
+        self.frames: list[tuple[int, dict[str, float], np.ndarray]] = []
+
+    def capture(self, epoch: int, logs: dict[str, np.ndarray]) -> None:
+        if epoch in self.keep:
+            out = self.trainer.outputs(self.grid)[0]
+            self.frames.append((epoch, {m: float(v[0]) for m, v in logs.items()}, out))
+
+    def save(self, path: Path) -> None:
+        from circles_hinge.plots import save_training_gif
+
+        save_training_gif(path, self.frames, self.xx, self.yy, self.split, self.spec)

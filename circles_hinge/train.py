@@ -1,0 +1,193 @@
+"""Trains K independent copies ("replicas") of the network at once and returns their histories.
+
+Why not `model.fit`: at batch size 5 its cost is per-step dispatch, not arithmetic (the net has 25
+weights). Here one compiled TensorFlow call runs a whole epoch, and K seeds are stacked as weights of
+shape (K, in, out) and multiplied with einsum. Each replica's loss is its own batch mean and the total is
+their sum, so every replica gets exactly its own gradient, and Adam, being element-wise, updates each
+independently. A single run is K = 1. Fidelity to `model.fit` is pinned by tests.
+
+Semantics kept from `model.fit`: the validation part is fixed before shuffling; the training part is
+reshuffled every epoch; the epoch's loss and accuracy are the running averages over its batches (as
+the progress bar of model.fit shows them); validation metrics are computed at the end of the epoch.
+No plotting, no files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from circles_hinge.config import Config
+from circles_hinge.data import Split
+from circles_hinge.errors import TrainingDiverged
+from circles_hinge.losses import LossSpec, encode_labels, keras_loss
+from circles_hinge.model import output_activation
+
+METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+@dataclass
+class TrainResult:
+    history: dict[str, np.ndarray]  # each metric: shape (K, epochs run)
+    weights: list[list[np.ndarray]]  # per replica, in Keras' get_weights() order
+    train_seconds: float
+
+    @property
+    def epochs_run(self) -> int:
+        return self.history["loss"].shape[1]
+
+
+def _correct(spec: LossSpec, y_true, y_pred):
+    """1.0 where the predicted class equals the true class, else 0.0; the same rule for every loss."""
+    import tensorflow as tf
+
+    if spec.prediction == "sign":  # -1/+1 labels: compare the sign of the output, never y_pred > 0.5
+        hit = tf.equal(y_pred[..., 0] >= 0, y_true[..., 0] > 0)
+    elif spec.prediction == "threshold":
+        hit = tf.equal(y_pred[..., 0] >= 0.5, y_true[..., 0] > 0.5)
+    elif spec.labels == "onehot":
+        hit = tf.equal(tf.argmax(y_pred, axis=-1), tf.argmax(y_true, axis=-1))
+    else:
+        hit = tf.equal(tf.argmax(y_pred, axis=-1), tf.cast(y_true[..., 0], tf.int64))
+    return tf.cast(hit, tf.float32)
+
+
+class ReplicaTrainer:
+    """K replicas of one architecture and loss, each with its own data, initial weights and shuffling."""
+
+    def __init__(self, config: Config, spec: LossSpec, splits: list[Split], init: list[list[np.ndarray]]):
+        import keras
+        import tensorflow as tf
+
+        self.config, self.spec = config, spec
+        self.k = len(splits)
+        n_classes = splits[0].n_classes
+
+        def stack(arrays):
+            return tf.constant(np.stack(arrays), dtype=tf.float32)
+
+        self.X_fit = stack([s.X_fit for s in splits])
+        self.Y_fit = stack([encode_labels(spec, s.y_fit, n_classes) for s in splits])
+        self.X_val = stack([s.X_val for s in splits])
+        self.Y_val = stack([encode_labels(spec, s.y_val, n_classes) for s in splits])
+        self.n_fit = int(self.X_fit.shape[1])
+        self.n_val = int(self.X_val.shape[1])
+        self.batch_size = config.training.batch_size
+        self.n_batches = -(-self.n_fit // self.batch_size)  # the last batch may be short, as in fit
+
+        n_layers = len(init[0]) // 2
+        self.activations = [keras.activations.get(config.model.hidden_activation)] * (n_layers - 1)
+        self.activations.append(keras.activations.get(output_activation(config, spec)))
+        self.variables = [
+            keras.Variable(np.stack([w[i] for w in init]), name=f"w{i}") for i in range(len(init[0]))
+        ]
+        self.loss_fn = keras_loss(spec)
+        self.optimizer = keras.optimizers.Adam(learning_rate=config.training.learning_rate)
+        self.optimizer.build(self.variables)
+        self._epoch = tf.function(self._epoch_impl)
+        self._forward = tf.function(self.forward)
+
+    # --- the network, replicated ------------------------------------------------------------------
+    def forward(self, X, upto: int | None = None):
+        """Outputs of shape (K, n, units) for inputs (K, n, 2); `upto` stops after that many layers."""
+        import tensorflow as tf
+
+        h = X
+        n_layers = len(self.activations) if upto is None else upto
+        for i in range(n_layers):
+            kernel, bias = self.variables[2 * i], self.variables[2 * i + 1]
+            h = self.activations[i](tf.einsum("kbi,kio->kbo", h, kernel) + bias[:, None, :])
+        return h
+
+    def _losses(self, Y, out):
+        """Per-replica batch-mean loss, shape (K,)."""
+        import tensorflow as tf
+
+        return tf.reduce_mean(self.loss_fn(Y, out), axis=-1)
+
+    def _epoch_impl(self, perm):
+        """One epoch over the fit part in the order `perm` (K, n_fit), then validation."""
+        import tensorflow as tf
+
+        loss_sum = tf.zeros([self.k])
+        hits = tf.zeros([self.k])
+        for i in tf.range(self.n_batches):
+            idx = perm[:, i * self.batch_size : (i + 1) * self.batch_size]
+            xb = tf.gather(self.X_fit, idx, batch_dims=1)
+            yb = tf.gather(self.Y_fit, idx, batch_dims=1)
+            with tf.GradientTape() as tape:
+                out = self.forward(xb)
+                per_replica = self._losses(yb, out)
+                total = tf.reduce_sum(per_replica)  # replicas share no weights: each gets its own gradient
+            grads = tape.gradient(total, self.variables)
+            self.optimizer.apply_gradients(zip(grads, self.variables))
+            n = tf.cast(tf.shape(idx)[1], tf.float32)
+            loss_sum += per_replica * n
+            hits += tf.reduce_sum(_correct(self.spec, yb, out), axis=-1)
+        if self.n_val:
+            val_out = self.forward(self.X_val)
+            val_loss = self._losses(self.Y_val, val_out)
+            val_acc = tf.reduce_mean(_correct(self.spec, self.Y_val, val_out), axis=-1)
+        else:
+            val_loss = val_acc = tf.fill([self.k], float("nan"))
+        return loss_sum / self.n_fit, hits / self.n_fit, val_loss, val_acc
+
+    # --- public -------------------------------------------------------------------------------------
+    def weights(self, k: int) -> list[np.ndarray]:
+        return [np.asarray(v.numpy()[k]) for v in self.variables]
+
+    def outputs(self, X: np.ndarray, upto: int | None = None) -> np.ndarray:
+        """Every replica's outputs for X of shape (n, 2) or (K, n, 2), as (K, n, units)."""
+        import tensorflow as tf
+
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim == 2:
+            X = np.broadcast_to(X, (self.k, *X.shape))
+        if upto is not None:
+            return self.forward(tf.constant(X), upto).numpy()
+        return self._forward(tf.constant(X)).numpy()
+
+    def evaluate(self, X: np.ndarray, Y_enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-replica (batch-mean loss, outputs) on data of shape (K, n, 2) / encoded (K, n, w)."""
+        import tensorflow as tf
+
+        out = self._forward(tf.constant(X, dtype=tf.float32))
+        return self._losses(tf.constant(Y_enc, dtype=tf.float32), out).numpy(), out.numpy()
+
+    def fit(
+        self,
+        seeds: list[int],
+        on_epoch: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+    ) -> TrainResult:
+        """Train for config.training.epochs; each replica shuffles with its own seed's generator.
+
+        A single run (K = 1) raises TrainingDiverged when its loss stops being finite; in a study a
+        diverged replica simply ends with a non-finite loss and counts as failed.
+        `on_epoch(epoch, logs)` is called after every epoch with that epoch's metrics, one value per
+        replica; it may raise (e.g. KeyboardInterrupt) to stop, and the history so far stays in
+        `self.history`.
+        """
+        import tensorflow as tf
+
+        rngs = [np.random.default_rng(seed) for seed in seeds]
+        epochs = self.config.training.epochs
+        self.history = {m: np.zeros((self.k, 0), dtype=np.float64) for m in METRICS}
+        start = time.perf_counter()
+        for epoch in range(1, epochs + 1):
+            if self.config.training.shuffle:
+                perm = np.stack([rng.permutation(self.n_fit) for rng in rngs])
+            else:
+                perm = np.broadcast_to(np.arange(self.n_fit), (self.k, self.n_fit))
+            values = self._epoch(tf.constant(perm, dtype=tf.int32))
+            logs = {m: np.asarray(v.numpy(), dtype=np.float64) for m, v in zip(METRICS, values)}
+            for m in METRICS:
+                self.history[m] = np.concatenate([self.history[m], logs[m][:, None]], axis=1)
+            if self.k == 1 and not np.isfinite(logs["loss"][0]):
+                raise TrainingDiverged(epoch, float(logs["loss"][0]), self.config.training.learning_rate)
+            if on_epoch is not None:
+                on_epoch(epoch, logs)
+        seconds = time.perf_counter() - start
+        return TrainResult(self.history, [self.weights(k) for k in range(self.k)], seconds)
