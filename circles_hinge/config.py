@@ -7,6 +7,7 @@ Validation happens here, before TensorFlow loads or a run folder is made.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -104,6 +105,22 @@ class Config(_Section):
 # Loading
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader (tags such as !!python/object are refused, never run), plus one fix: YAML 1.1
+    reads `1e-3` as a string because it has no dot; here it is the float a user means."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _safe_load(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+
+
 def _describe(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -187,7 +204,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"--config {name} cannot be read: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = _safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -223,7 +240,7 @@ def parse_set(item: str) -> dict[str, Any]:
     if not sep or not key or any(not p for p in parts):
         raise ConfigError(f"--set {item!r} must look like dotted.key=value, e.g. training.epochs=50")
     try:
-        value = yaml.safe_load(text) if text.strip() else None
+        value = _safe_load(text) if text.strip() else None
     except yaml.YAMLError:
         raise ConfigError(f"--set {key}: the value {text!r} is not valid YAML") from None
     if value is None:

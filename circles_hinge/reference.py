@@ -76,7 +76,7 @@ def hinge(y_true, y_pred) -> np.ndarray:
 def hinge_grad(y_true, y_pred) -> np.ndarray:
     """Gradient of the batch-mean hinge loss with respect to y_pred (0 where 1 - y*f == 0)."""
     y, slack = _slack(y_true, y_pred)
-    return np.where(slack > 0, -y, 0) / len(slack)
+    return np.where(slack > 0, -y, 0) / slack.size
 
 
 def squared_hinge(y_true, y_pred) -> np.ndarray:

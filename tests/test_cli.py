@@ -1,0 +1,119 @@
+"""The command line through Typer's CliRunner, and in real subprocesses where imports matter."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from circles_hinge.cli import app
+from conftest import ROOT, TINY
+
+runner = CliRunner()
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_help_does_not_import_tensorflow():
+    code = (
+        "import sys; from typer.testing import CliRunner; from circles_hinge.cli import app\n"
+        "for args in (['--help'], ['train', '--help'], ['runs', '--help']):\n"
+        "    r = CliRunner().invoke(app, args); assert r.exit_code == 0, r.output\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib', 'sklearn', 'circles_hinge.config') if m in sys.modules]\n"
+        "print(heavy)"
+    )
+    out = _python(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_train_help_lists_the_options():
+    result = runner.invoke(app, ["train", "--help"])
+    assert result.exit_code == 0
+    for option in ("--config", "--loss", "--seed", "--epochs", "--set", "--runs-dir", "--name", "--quiet"):
+        assert option in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--set", "data.factor=1.5"], "data.factor must be a finite number in [0, 1) — got 1.5"),
+        (["--loss", "hinge2"], "training.loss must be one of"),
+        (["--epochs", "0"], "training.epochs must be an integer >= 1"),
+        (["--seed", "-3"], "seed must be an integer in [0, 4294967295]"),
+        (["--config", "configs/nope.yaml"], "no such file"),
+        (["--name", "../escape"], "plain folder name"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_no_folder(tmp_path, args, needle):
+    runs = tmp_path / "runs"
+    result = runner.invoke(app, ["train", "--runs-dir", str(runs), *args])
+    assert result.exit_code == 2
+    assert needle in result.output
+    assert "Traceback" not in result.output
+    assert not runs.exists()
+
+
+def test_bad_config_exits_before_tensorflow_loads(tmp_path):
+    code = (
+        "import sys; from typer.testing import CliRunner; from circles_hinge.cli import app\n"
+        f"r = CliRunner().invoke(app, ['train', '--runs-dir', {str(tmp_path)!r}, '--set', 'training.epochs=-1'])\n"
+        "print(r.exit_code, 'tensorflow' in sys.modules)"
+    )
+    out = _python(code)
+    assert out.stdout.split() == ["2", "False"], out.stderr
+
+
+def test_real_process_bad_config_prints_one_line(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "circles_hinge", "train", "--runs-dir", str(tmp_path), "--set", "data.noise=-1"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "data.noise" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_train_tiny_end_to_end(tmp_path):
+    result = runner.invoke(app, ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet",
+                                 "--loss", "squared_hinge", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    path = tmp_path / os.path.basename(lines[-1])
+    assert lines[-1] == str(path) and path.is_dir()
+    assert path.name.endswith("-squared_hinge-s7")
+    assert "test accuracy" in lines[-2]
+    metrics = json.loads((path / "metrics.json").read_text())
+    assert metrics["loss"] == "squared_hinge" and metrics["seed"] == 7
+
+
+def test_named_run_and_no_overwrite(tmp_path):
+    args = ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--name", "mine"]
+    assert runner.invoke(app, args).exit_code == 0
+    before = sorted(p.name for p in (tmp_path / "mine").iterdir())
+    stamp = (tmp_path / "mine" / "metrics.json").read_bytes()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1
+    assert "already exists" in again.output and "Traceback" not in again.output
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == before
+    assert (tmp_path / "mine" / "metrics.json").read_bytes() == stamp
+
+
+def test_runs_dir_under_a_file_exits_1(tmp_path):
+    (tmp_path / "file").write_text("x")
+    result = runner.invoke(app, ["train", "--config", str(TINY), "--runs-dir", str(tmp_path / "file" / "runs")])
+    assert result.exit_code == 1
+    assert "--runs-dir" in result.output and "Traceback" not in result.output
+
+
+def test_runs_lists_folders(tmp_path):
+    assert "no runs" in runner.invoke(app, ["runs", "--runs-dir", str(tmp_path)]).output
+    runner.invoke(app, ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--name", "r1"])
+    result = runner.invoke(app, ["runs", "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "r1" in result.output and "complete" in result.output and "hinge" in result.output

@@ -1,0 +1,228 @@
+"""Config: defaults, files, precedence, and every rejection — each a one-line ConfigError."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from circles_hinge.config import Config, dump_yaml, load_config, parse_set, validate
+from circles_hinge.errors import ConfigError
+from conftest import DEFAULT, TINY
+
+
+def test_builtin_defaults_equal_default_yaml():
+    assert load_config(DEFAULT) == Config()
+    # and the file spells out every key, so it documents the whole schema
+    assert set(yaml.safe_load(DEFAULT.read_text())) == set(Config.model_fields)
+
+
+def test_defaults_are_the_tutorials():
+    c = Config()
+    assert (c.seed, c.data.n_samples, c.data.test_size, c.data.factor, c.data.noise) == (42, 1000, 250, 0.1, 0.0)
+    assert (c.model.hidden_units, c.model.hidden_activation, c.model.kernel_initializer) == ([4, 2], "relu", "he_uniform")
+    t = c.training
+    assert (t.loss, t.learning_rate, t.epochs, t.batch_size, t.validation_split) == ("hinge", 0.03, 30, 5, 0.2)
+
+
+def test_tiny_config_is_small():
+    c = load_config(TINY)
+    assert c.data.n_samples <= 120 and c.training.epochs <= 3
+
+
+def test_precedence_defaults_then_file_then_set_then_named_options(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("seed: 1\ntraining: {epochs: 5, loss: squared_hinge, batch_size: 10}\ndata: {noise: 0.05}\n")
+    c = load_config(f, ["training.epochs=7", "seed=2"], seed=3)
+    assert c.training.batch_size == 10  # file over default
+    assert c.data.noise == 0.05 and c.data.n_samples == 1000  # merged, not replaced
+    assert c.training.epochs == 7  # --set over file
+    assert c.seed == 3  # named option over --set
+    assert c.training.loss == "squared_hinge"
+    assert load_config(f, [], loss="hinge", epochs=9).training.epochs == 9
+
+
+def test_set_values_are_yaml():
+    assert parse_set("model.hidden_units=[8, 4]") == {"model": {"hidden_units": [8, 4]}}
+    assert load_config(None, ["data.noise=0.1"]).data.noise == 0.1
+    assert load_config(None, ["training.shuffle=false"]).training.shuffle is False
+
+
+def test_resolved_config_round_trips(tmp_path):
+    c = load_config(None, ["training.loss=squared_hinge", "seed=7"])
+    f = tmp_path / "config.yaml"
+    f.write_text(dump_yaml(c))
+    assert load_config(f) == c
+
+
+# --- rejections: a table of hand-picked cases ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("override", "needle"),
+    [
+        ("data.factor=1.5", "data.factor must be a finite number in [0, 1) — got 1.5"),
+        ("data.factor=1", "data.factor"),
+        ("data.noise=-0.1", "data.noise must be a finite number >= 0"),
+        ("data.test_size=0", "data.test_size must be an integer > 0"),
+        ("data.test_size=1000", "data.test_size must be smaller than data.n_samples (1000) — got 1000"),
+        ("training.validation_split=1", "training.validation_split must be a finite number in [0, 1)"),
+        ("training.validation_split=0.9999", "leaves no training samples"),
+        ("training.learning_rate=0", "training.learning_rate must be a finite number > 0 — got 0"),
+        ("training.learning_rate=.inf", "training.learning_rate must be a finite number > 0"),
+        ("training.learning_rate=.nan", "training.learning_rate must be a finite number > 0"),
+        ("training.epochs=0", "training.epochs must be an integer >= 1 — got 0"),
+        ("training.epochs=2.5", "training.epochs must be a valid integer — got 2.5"),
+        ("training.epochs=true", "training.epochs must be a valid integer — got True"),
+        ("training.batch_size=0", "training.batch_size must be an integer >= 1"),
+        ("model.hidden_units=[4, 0]", "model.hidden_units[1] must be an integer >= 1 — got 0"),
+        ("model.hidden_units=[]", "model.hidden_units"),
+        ("seed=-1", "seed must be an integer in [0, 4294967295] — got -1"),
+        ("seed=4294967296", "seed must be an integer in [0, 4294967295]"),
+        ("training.loss=cross_entropy", "training.loss must be one of hinge, squared_hinge"),
+        ("model.hidden_activation=sigmoidal", "model.hidden_activation must be one of relu"),
+        ("data.fator=0.2", "data.fator is not a known key; allowed here: dataset, n_samples"),
+        ("trainig.epochs=3", "trainig is not a known key; allowed here: seed, data, model, training"),
+        ("data=3", "data must be"),
+        ("data.dataset=blobs", "two-class loss but data.dataset blobs has 3 classes"),
+    ],
+)
+def test_rejections_name_key_value_and_what_is_allowed(override, needle):
+    with pytest.raises(ConfigError) as err:
+        load_config(None, [override])
+    message = str(err.value)
+    assert needle in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("item", ["training.epochs", "=3", "training..epochs=3", "training.epochs="])
+def test_malformed_set_is_rejected(item):
+    with pytest.raises(ConfigError, match="--set"):
+        load_config(None, [item])
+
+
+# --- rejections generated from the schema, so a new field cannot skip them ------------------------
+def _leaf_fields(model: type[BaseModel] = Config, prefix: str = ""):
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from _leaf_fields(ann, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", field
+
+
+def _bad_values(key: str, field) -> list[str]:
+    ann = field.annotation
+    bounds = {type(m).__name__ for m in field.metadata}
+    bad = ["''", "{a: 1}"]  # an empty string and a mapping are never valid for a leaf
+    if ann in (int, float):
+        bad += [".nan", ".inf", "-.inf", "[1, 2]", "'3'"]
+        if bounds & {"Ge", "Gt"}:
+            bad.append("-1")
+    if ann is int:
+        bad.append("1.5")
+    if ann is bool:
+        bad.append("maybe")
+    return bad
+
+
+SCHEMA_CASES = [(key, value) for key, field in _leaf_fields() for value in _bad_values(key, field)]
+
+
+def test_schema_cases_cover_every_field():
+    keys = {key for key, _ in SCHEMA_CASES}
+    assert keys == {key for key, _ in _leaf_fields()}
+    assert len(keys) >= 15
+
+
+@pytest.mark.parametrize(("key", "value"), SCHEMA_CASES)
+def test_every_field_rejects_bad_values(key, value):
+    with pytest.raises(ConfigError) as err:
+        load_config(None, [f"{key}={value}"])
+    assert key.split(".")[-1] in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+# --- files --------------------------------------------------------------------------------------
+def test_python_tags_are_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    f = tmp_path / "evil.yaml"
+    f.write_text(f"seed: !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(f)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "is empty"),
+        (b"# only a comment\n", "is empty"),
+        (b"training: {epochs: 3\n", "not valid YAML at line"),
+        (b"data:\n  n_samples: 10\n test_size: 3\n", "not valid YAML"),
+        (b"- 1\n- 2\n", "must hold a mapping of config keys — got a list"),
+        (b"just a string", "must hold a mapping"),
+        (b"seed: 1\xff\xfe\n", "is not UTF-8"),
+        (b"training:\n  epochs: -3\n", "training.epochs must be an integer >= 1 — got -3"),
+    ],
+)
+def test_bad_files_get_one_clear_line(tmp_path, content, needle):
+    f = tmp_path / "bad.yaml"
+    f.write_bytes(content)
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert needle in str(err.value)
+    assert str(f) in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_directory_and_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_config(tmp_path)
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "nope.yaml")
+
+
+# --- fuzzing: any YAML document gives a Config or a clean ConfigError ---------------------------
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+)
+keys = st.sampled_from(
+    ["seed", "data", "model", "training", "n_samples", "test_size", "factor", "noise", "epochs", "loss",
+     "hidden_units", "batch_size", "learning_rate", "validation_split", "dataset", "zzz"]
+)
+documents = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5),
+                         max_leaves=12)
+tags = st.sampled_from(["", "!!python/object/apply:os.getcwd []", "!!binary aGk=", "!custom x", "!!set {a, b}",
+                        "!!timestamp 2020-01-01", "&a [1] ", "*undefined"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=documents, tag=tags, key=keys)
+def test_fuzzed_yaml_gives_config_or_config_error(tmp_path, doc, tag, key):
+    text = yaml.safe_dump(doc) + (f"{key}: {tag}\n" if isinstance(doc, dict) and tag else "")
+    f = tmp_path / "fuzz.yaml"
+    f.write_text(text)
+    try:
+        result = load_config(f)
+    except ConfigError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(result, Config)
+
+
+def test_validate_builds_config_from_dict():
+    assert validate({"training": {"epochs": 3}}).training.epochs == 3
+    with pytest.raises(ConfigError, match=r"\(here\)"):
+        validate({"training": {"epochs": 0}}, "here")
+
+
+def test_default_yaml_is_a_path():
+    assert isinstance(DEFAULT, Path) and DEFAULT.exists()
+
+
+def test_scientific_notation_without_a_dot_is_a_number():
+    """YAML 1.1 would read 1e-3 as a string; a user means the number."""
+    assert load_config(None, ["training.learning_rate=1e-3"]).training.learning_rate == 0.001
+    assert load_config(None, ["training.learning_rate=3E-2"]).training.learning_rate == 0.03

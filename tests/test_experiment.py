@@ -1,0 +1,94 @@
+"""The pipeline end to end on the tiny config: every file, its contents, and determinism."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from circles_hinge.config import load_config
+from circles_hinge.data import load_split
+from circles_hinge.experiment import evaluate_model, run_experiment
+from circles_hinge.losses import get_loss
+from circles_hinge.runs import RUN_FILES
+
+PICTURES = ["loss_curve.png", "decision_regions.png", "data.png", "margins.png", "hidden_layer.png"]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    from conftest import TINY
+
+    config = load_config(TINY)
+    return config, run_experiment(config, tmp_path_factory.mktemp("runs"))
+
+
+def test_every_file_is_written(tiny_run):
+    _, result = tiny_run
+    for name in RUN_FILES:
+        assert (result.path / name).stat().st_size > 0, name
+    assert result.path.name.endswith("-hinge-s42")
+    status = json.loads((result.path / "status.json").read_text())
+    assert status["status"] == "complete" and status["finished"]
+    assert not list(result.path.glob(".*")), "no temporary files are left behind"
+
+
+def test_metrics_json_agrees_with_the_saved_model(tiny_run):
+    import keras
+
+    config, result = tiny_run
+    metrics = json.loads((result.path / "metrics.json").read_text())
+    model = keras.models.load_model(result.path / "model.keras", safe_mode=True)
+    split = load_split(config.data, config.seed, config.training.validation_split)
+    loss, accuracy = evaluate_model(model, get_loss("hinge"), split.X_test, split.y_test, 2)
+    assert metrics["test_accuracy"] == pytest.approx(accuracy)
+    assert metrics["test_loss"] == pytest.approx(loss, rel=1e-6)
+    assert model.count_params() == metrics["n_parameters"] == 25
+    expected = {"test_loss", "test_accuracy", "final_loss", "final_val_loss", "final_accuracy", "final_val_accuracy",
+                "epochs", "train_seconds", "seed", "versions"}
+    assert expected <= set(metrics)
+    assert set(metrics["versions"]) >= {"python", "tensorflow", "keras", "numpy", "scikit-learn", "mlxtend"}
+    assert metrics["epochs"] == 2 and metrics["seed"] == 42
+
+
+def test_history_and_config_files(tiny_run):
+    config, result = tiny_run
+    rows = list(csv.DictReader((result.path / "history.csv").open()))
+    assert list(rows[0]) == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    metrics = json.loads((result.path / "metrics.json").read_text())
+    assert float(rows[-1]["loss"]) == pytest.approx(metrics["final_loss"])
+    assert load_config(result.path / "config.yaml") == config
+    assert yaml.safe_load((result.path / "config.yaml").read_text())["training"]["loss"] == "hinge"
+
+
+@pytest.mark.parametrize("picture", PICTURES)
+def test_pictures_are_real_images(tiny_run, picture):
+    _, result = tiny_run
+    with Image.open(result.path / picture) as image:
+        assert image.format == "PNG"
+        assert image.width >= 300 and image.height >= 300
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert len(colours) > 20  # a real plot, not a blank canvas
+
+
+def test_same_config_and_seed_give_identical_results(tmp_path, tiny_config):
+    a = run_experiment(tiny_config, tmp_path / "a")
+    b = run_experiment(tiny_config, tmp_path / "b")
+    assert (a.path / "history.csv").read_bytes() == (b.path / "history.csv").read_bytes()
+    for key in ("test_loss", "test_accuracy", "final_loss"):
+        assert a.metrics[key] == b.metrics[key]
+
+
+def test_the_tutorial_reproduces_for_the_default_seed(tmp_path):
+    """The tutorial's published figures: 100% test accuracy and a final hinge loss near 1e-4."""
+    result = run_experiment(load_config(None), tmp_path)
+    m = result.metrics
+    assert m["test_accuracy"] == 1.0
+    assert 1e-5 < m["final_loss"] < 1e-3
+    assert m["epochs_to_perfect_val"] is not None and m["epochs_to_perfect_val"] <= 3
+    assert m["n_parameters"] == 25
+    history = np.loadtxt(result.path / "history.csv", delimiter=",", skiprows=1)
+    assert np.all(np.diff(history[5:, 1]) < 0), "the loss keeps falling after the first epochs, as in the tutorial"
