@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -153,13 +154,19 @@ def run_experiment(
         trainer = ReplicaTrainer(config, spec, [split], [init])
         frames = FrameRecorder(trainer, split, spec) if animate else None
 
+        last_report = [time.monotonic()]
+
         def each_epoch(epoch: int, logs: dict[str, np.ndarray]) -> None:
+            if time.monotonic() - last_report[0] > 1.0:  # scripts can watch a long run's progress
+                status.write("running", stage="training", epoch=epoch)
+                last_report[0] = time.monotonic()
             if frames is not None:
                 frames.capture(epoch, logs)
             if on_epoch is not None:
                 on_epoch(epoch, {m: float(v[0]) for m, v in logs.items()})
 
         stage("training")
+        status.write("running", stage="training", epoch=0)
         result = trainer.fit([config.seed], on_epoch=each_epoch)
         history = {m: v[0] for m, v in result.history.items()}
 
@@ -219,6 +226,7 @@ def _save_model(model, spec: LossSpec, path: Path) -> None:
     from circles_hinge.losses import keras_loss
 
     model.compile(optimizer=keras.optimizers.Adam(), loss=keras_loss(spec))
+    model.optimizer.build(model.trainable_variables)  # so load_model restores it without a warning
     tmp = path.with_name(f".tmp-{path.name}")
     model.save(tmp)
     os.replace(tmp, path)

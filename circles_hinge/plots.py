@@ -251,3 +251,236 @@ def save_training_gif(path: Path, frames, xx, yy, split, spec: LossSpec, fps: in
         animation.save(target, writer=PillowWriter(fps=fps), dpi=72)
         target.replace(path)
     plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The comparison and sweep figures (compare.py). A "view" is one trained model with .loss, .spec,
+# .outputs, .decision (signed values, + for class 1), .history, .history_band, .test_accuracy,
+# .caption, .radii ({level: radius per angle} or None) and .band_level.
+
+
+def _reference_circles(ax, factor: float, with_labels: bool = True) -> list:
+    """The data's two circles (dashed grey) and the maximum-margin circle midway (dotted black)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Circle
+
+    midway = (factor + 1) / 2
+    for r in (factor, 1.0):
+        ax.add_patch(Circle((0, 0), r, fill=False, ls="--", lw=1.0, color="0.45"))
+    ax.add_patch(Circle((0, 0), midway, fill=False, ls=":", lw=1.6, color="black"))
+    if not with_labels:
+        return []
+    return [
+        Line2D([], [], ls="--", lw=1.0, color="0.45", label=f"data circles, r = {factor:g} and 1"),
+        Line2D([], [], ls=":", lw=1.6, color="black", label=f"maximum margin, r = {midway:g}"),
+    ]
+
+
+def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None) -> None:
+    """Every view's decision boundary on one plot of the test data (grey), so their positions compare."""
+    from matplotlib.lines import Line2D
+
+    xx, yy, grid = _grid(X)
+    greys = ["0.55", "0.78", "0.35", "0.65", "0.25"]
+    for c in range(n_classes):
+        pts = X[y == c]
+        ax.scatter(pts[:, 0], pts[:, 1], s=12, c=greys[c % 5], marker=MARKERS[c % 5], edgecolors="white",
+                   linewidths=0.3, zorder=1)
+    handles = []
+    for i, view in enumerate(views):
+        values = np.asarray(view.decision(grid)).reshape(xx.shape)
+        color = loss_color(view.loss, i)
+        if np.nanmin(values) < 0 < np.nanmax(values):
+            ax.contour(xx, yy, values, levels=[0.0], colors=[color], linewidths=2.2, zorder=3)
+            handles.append(Line2D([], [], color=color, lw=2.2, label=f"{nice_name(view.loss)} boundary"))
+        else:
+            handles.append(Line2D([], [], color=color, lw=2.2, ls="none", label=f"{view.loss}: no boundary"))
+    if factor is not None:
+        handles += _reference_circles(ax, factor)
+    ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
+    ax.legend(handles=handles, loc="upper right", fontsize=7.5, framealpha=0.92)
+
+
+def draw_boundary_by_angle(ax, views, factor: float) -> None:
+    """Boundary radius along each ray from the origin, with the band where |output| < level shaded."""
+    for i, view in enumerate(views):
+        if view.radii is None:
+            continue
+        color = loss_color(view.loss, i)
+        r0 = view.radii[0.0]
+        degrees = np.linspace(0, 360, len(r0), endpoint=False)
+        inner, outer = view.radii[view.band_level], view.radii[-view.band_level]
+        both = np.isfinite(inner) & np.isfinite(outer)
+        ax.fill_between(degrees, np.where(both, inner, np.nan), np.where(both, outer, np.nan), color=color,
+                        alpha=0.16, lw=0, label=f"{nice_name(view.loss)}: band |f| < {view.band_level:g}")
+        ax.plot(degrees, r0, color=color, lw=2, label=f"{nice_name(view.loss)}: boundary")
+    midway = (factor + 1) / 2
+    ax.axhline(factor, color="0.45", ls="--", lw=1, label=f"data circles, r = {factor:g} and 1")
+    ax.axhline(1.0, color="0.45", ls="--", lw=1)
+    ax.axhline(midway, color="black", ls=":", lw=1.6, label=f"maximum margin, r = {midway:g}")
+    ax.set(xlabel="angle of the ray from the origin (degrees)", ylabel="radius", xlim=(0, 360),
+           ylim=(0, 1.25), xticks=[0, 90, 180, 270, 360])
+    ax.grid(True, alpha=0.25)
+    ax.legend(loc="upper right", fontsize=7, framealpha=0.92, ncol=2)
+
+
+def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
+    """Every loss's training (solid) and validation (dashed) curve on one axis, log scale when it can."""
+    lowest = np.inf
+    for i, view in enumerate(views):
+        color = loss_color(view.loss, i)
+        epochs = np.arange(1, len(view.history["loss"]) + 1)
+        for metric, ls, word in (("loss", "-", "training"), ("val_loss", "--", "validation")):
+            values = np.asarray(view.history[metric], dtype=float)
+            if not np.isfinite(values).any():
+                continue
+            ax.plot(epochs, values, color=color, lw=2, ls=ls, label=f"{nice_name(view.loss)}: {word}")
+            if metric in view.history_band:
+                lo, hi = view.history_band[metric]
+                ax.fill_between(epochs, lo, hi, color=color, alpha=0.12, lw=0)
+                values = np.concatenate([values, lo])
+            lowest = min(lowest, np.nanmin(values))
+    if lowest > 0:
+        ax.set_yscale("log")
+    else:  # an exactly-zero hinge loss has no logarithm: linear near zero, logarithmic above
+        ax.set_yscale("symlog", linthresh=1e-3)
+    what = f"median over {n_seeds} seeds, shaded 25–75%" if n_seeds else "log scale"
+    ax.set(xlabel="epoch", ylabel="loss (each on its own scale)", title=f"Loss per epoch ({what})")
+    ax.grid(True, which="both", alpha=0.25)
+    ax.legend(loc="upper right", fontsize=7.5, framealpha=0.92)
+
+
+def draw_accuracy_strip(ax, strip, success_accuracy: float) -> None:
+    """One dot per seed: test accuracy by loss, with the success threshold and each success rate."""
+    rng = np.random.default_rng(0)  # the jitter only spreads the dots; fixed so the picture is stable
+    labels, lowest = [], 1.0
+    for i, (loss, accuracy, summary) in enumerate(strip):
+        x = i + rng.uniform(-0.2, 0.2, size=len(accuracy))
+        ax.scatter(x, accuracy, s=20, color=loss_color(loss, i), alpha=0.75, edgecolors="white", linewidths=0.4)
+        lo, hi = summary["success_ci95"]
+        labels.append(f"{nice_name(loss)}\n{summary['successes']}/{summary['seeds']} succeed\n"
+                      f"95% CI {lo:.0%}–{hi:.0%}")
+        lowest = min(lowest, float(np.min(accuracy)))
+    ax.axhline(success_accuracy, color="black", ls=":", lw=1.2, label=f"success: ≥ {success_accuracy:.0%}")
+    ax.set_xticks(range(len(strip)), labels, fontsize=8)
+    ax.set(xlim=(-0.6, len(strip) - 0.4), ylim=(min(0.4, lowest - 0.05), 1.03), ylabel="test accuracy",
+           title="Test accuracy of every seed (one dot each)")
+    ax.yaxis.set_major_formatter(_percent_formatter())
+    ax.grid(True, axis="y", alpha=0.25)
+    ax.legend(loc="lower right", fontsize=7.5, framealpha=0.92)
+
+
+def _percent_formatter():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0, decimals=0)
+
+
+def _summary_text(ax, views) -> None:
+    lines = []
+    for view in views:
+        lines.append(f"{nice_name(view.loss)} ({view.caption})")
+        lines.append(f"  test accuracy {view.test_accuracy:.1%}")
+        lines.append(f"  final loss {view.history['loss'][-1]:.3g}")
+        if view.radii is not None and np.isfinite(view.radii[0.0]).any():
+            r0 = view.radii[0.0]
+            band = view.radii[-view.band_level] - view.radii[view.band_level]
+            lines.append(f"  boundary radius {np.nanmean(r0):.3f} ({np.nanmin(r0):.3f}–{np.nanmax(r0):.3f})")
+            if np.isfinite(band).any():
+                lines.append(f"  band width {np.nanmean(band):.3f} (|f| < {view.band_level:g})")
+        lines.append("")
+    ax.axis("off")
+    ax.text(0.02, 0.98, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=9,
+            transform=ax.transAxes)
+    ax.set_title("In numbers", loc="left")
+
+
+def plot_comparison(
+    path: Path, views, X, y, n_classes: int, factor: float | None, n_seeds: int | None = None,
+    strip=None, hidden=None, success_accuracy: float = 0.99,
+) -> None:
+    """The comparison picture: decision regions and margin views side by side, the boundaries overlaid,
+    boundary radius by angle, the loss curves; for a seed study also test accuracy per seed and the
+    hidden layer of a failed seed beside a successful one."""
+    plt = _plt()
+    cols = len(views) + 1
+    bottom = 1 + (strip is not None) + len(hidden or [])
+    width = 4.9 * max(cols, 3)
+    # mlxtend predicts one grid point per figure pixel at figure.dpi; 50 keeps that grid modest
+    fig = plt.figure(figsize=(width, 14.5), dpi=50)
+    outer = fig.add_gridspec(3, 1, height_ratios=[1, 1, 0.9], hspace=0.32)
+    top = outer[0].subgridspec(1, cols, wspace=0.3)
+    middle = outer[1].subgridspec(1, cols, wspace=0.3)
+    for i, view in enumerate(views):
+        ax = fig.add_subplot(top[i])
+        plt.figure(fig.number)
+        draw_decision_regions(ax, X, y, view.outputs, view.spec, n_classes)
+        ax.set_title(f"{nice_name(view.loss)}: decision regions ({view.caption})\n"
+                     f"test accuracy {view.test_accuracy:.1%}", fontsize=10)
+        ax = fig.add_subplot(middle[i])
+        count = draw_margins(ax, X, y, view.outputs, view.spec, n_classes, colorbar=True)
+        ax.set_title(f"{nice_name(view.loss)}: output, boundary (solid), ±1 (dashed)\n"
+                     f"{count} of {len(y)} test points inside the margin (ringed)", fontsize=10)
+        ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9)
+    ax = fig.add_subplot(top[cols - 1])
+    draw_boundary_overlay(ax, X, y, views, n_classes, factor)
+    ax.set_title("Both decision boundaries on the test data" if len(views) == 2 else
+                 "The decision boundaries on the test data", fontsize=10)
+    ax = fig.add_subplot(middle[cols - 1])
+    if factor is not None and any(v.radii is not None for v in views):
+        draw_boundary_by_angle(ax, views, factor)
+        ax.set_title("Where the boundary lies: radius along each ray\n(shaded: the band that still pays loss)",
+                     fontsize=10)
+    else:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "boundary radii are measured on circles only", ha="center", va="center")
+
+    ratios = [2.0] + [1.0] * (bottom - 1) if bottom > 1 else [2.0, 1.0]
+    row = outer[2].subgridspec(1, len(ratios), width_ratios=ratios, wspace=0.35)
+    draw_loss_comparison(fig.add_subplot(row[0]), views, n_seeds)
+    if strip is None:
+        _summary_text(fig.add_subplot(row[1]), views)
+    else:
+        draw_accuracy_strip(fig.add_subplot(row[1]), strip, success_accuracy)
+    for j, (title, activations, y_train, spec) in enumerate(hidden or []):
+        ax = fig.add_subplot(row[2 + j])
+        note = draw_hidden_layer(ax, activations, y_train, spec, n_classes)
+        ax.set_title(f"Hidden layer: {title}{note}", fontsize=8.5, wrap=True)
+        ax.legend(loc="best", fontsize=7, framealpha=0.9)
+    _save(fig, path)
+
+
+def plot_sweep(path: Path, param: str, results: list[dict], losses: list[str], n_seeds: int,
+               success_accuracy: float) -> None:
+    """Success rate (with its 95% Wilson interval) and mean test accuracy against the swept value."""
+    plt = _plt()
+    values = list(dict.fromkeys(r["value"] for r in results))
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    positions = np.array(values, dtype=float) if numeric else np.arange(len(values), dtype=float)
+    span = np.ptp(positions) if len(positions) > 1 else 1.0
+    fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6))
+    for i, loss in enumerate(losses):
+        rows = {r["value"]: r for r in results if r["loss"] == loss}
+        x = positions + (i - (len(losses) - 1) / 2) * 0.012 * span  # nudge apart overlapping error bars
+        rate = np.array([rows[v]["success_rate"] for v in values])
+        lo = np.array([rows[v]["success_ci95"][0] for v in values])
+        hi = np.array([rows[v]["success_ci95"][1] for v in values])
+        color, marker = loss_color(loss, i), MARKERS[i % 5]
+        ax_rate.errorbar(x, rate, yerr=[rate - lo, hi - rate], color=color, marker=marker, lw=2, capsize=4,
+                         label=nice_name(loss))
+        accuracy = [rows[v]["test_accuracy"] for v in values]
+        ax_acc.plot(x, accuracy, color=color, marker=marker, lw=2, label=f"{nice_name(loss)}: mean")
+        ax_acc.plot(x, [rows[v]["test_accuracy_min"] for v in values], color=color, marker=marker, lw=1,
+                    ls=":", alpha=0.8, label=f"{nice_name(loss)}: worst seed")
+    ax_rate.set(title=f"Success rate (test accuracy ≥ {success_accuracy:.0%}) over {n_seeds} seeds,\n"
+                      "with its 95% Wilson interval", ylabel="share of seeds that succeed", ylim=(-0.03, 1.03))
+    ax_acc.set(title=f"Test accuracy over {n_seeds} seeds", ylabel="test accuracy")
+    for ax in (ax_rate, ax_acc):
+        ax.set_xlabel(param)
+        ax.yaxis.set_major_formatter(_percent_formatter())
+        if not numeric:
+            ax.set_xticks(positions, [str(v) for v in values])
+        ax.grid(True, alpha=0.25)
+        ax.legend(loc="best", fontsize=8, framealpha=0.92)
+    fig.tight_layout()
+    _save(fig, path)

@@ -146,9 +146,11 @@ class Status:
     kind: str
     started: str = ""
 
-    def write(self, status: str, error: str | None = None) -> None:
+    def write(self, status: str, error: str | None = None, **progress: Any) -> None:
+        """Write status.json; `progress` (e.g. stage="training", epoch=12) is shown while running."""
         record: dict[str, Any] = {
             "status": status,
+            **progress,
             "kind": self.kind,
             "started": self.started or now(),
             "finished": None if status == "running" else now(),

@@ -1,0 +1,200 @@
+"""Where `circles-hinge train` spends its wall time: phase time stamps, plus the slowest imports.
+
+Phases are timed by wrapping the project's own functions (nothing in the package is changed) and then
+running the real command line, `circles-hinge train --quiet --runs-dir TMP`, in this process.
+A wrapped function that no longer exists is skipped. Imports are measured separately with
+`python -X importtime`. Run: `python benchmarks/profile_train.py --json OUT.json` (prints a summary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+START = time.perf_counter()
+
+# (module, attribute, label): each is timed when called; nested calls are shown indented.
+WRAPPED = [
+    ("circles_hinge.cli", "_load", "load and validate config"),
+    ("circles_hinge.runs", "prepare_runs_dir", "prepare runs dir"),
+    ("circles_hinge.experiment", "load_tensorflow", "import TensorFlow + Keras"),
+    ("circles_hinge.experiment", "seed_everything", "seed_everything"),
+    ("circles_hinge.data", "load_split", "make data (imports scikit-learn)"),
+    ("circles_hinge.model", "initial_weights", "initial weights"),
+    ("circles_hinge.train", "ReplicaTrainer.__init__", "build trainer"),
+    ("circles_hinge.train", "ReplicaTrainer.fit", "train (all epochs)"),
+    ("circles_hinge.model", "build_model", "build Keras model"),
+    ("circles_hinge.experiment", "evaluate_model", "evaluate on test set"),
+    ("circles_hinge.experiment", "_save_model", "save model.keras"),
+    ("circles_hinge.experiment", "write_csv", "write history.csv"),
+    ("circles_hinge.experiment", "_write_plots", "all plots"),
+    ("circles_hinge.plots", "plot_data", "data.png"),
+    ("circles_hinge.plots", "plot_loss_curve", "loss_curve.png"),
+    ("circles_hinge.plots", "plot_decision_regions_png", "decision_regions.png"),
+    ("circles_hinge.plots", "plot_margins", "margins.png"),
+    ("circles_hinge.experiment", "hidden_activations", "hidden activations"),
+    ("circles_hinge.plots", "plot_hidden_layer", "hidden_layer.png"),
+    ("circles_hinge.plots", "_plt", "import matplotlib (first call)"),
+    ("circles_hinge.experiment", "write_json", "write metrics.json"),
+]
+
+records: list[dict] = []
+depth = [0]
+
+
+def timed(fn, label: str, once: bool = False):
+    seen = [False]
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if once and seen[0]:
+            return fn(*args, **kwargs)
+        seen[0] = True
+        record = {"label": label, "depth": depth[0], "start": time.perf_counter() - START}
+        records.append(record)
+        depth[0] += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            depth[0] -= 1
+            record["seconds"] = time.perf_counter() - START - record["start"]
+
+    return wrapper
+
+
+def install() -> list[str]:
+    missing = []
+    for module_name, attribute, label in WRAPPED:
+        try:
+            owner = importlib.import_module(module_name)
+            *path, name = attribute.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            setattr(owner, name, timed(getattr(owner, name), label, once=name == "_plt"))
+        except (ImportError, AttributeError):
+            missing.append(f"{module_name}.{attribute}")
+    # Epoch time stamps: the first epoch includes tracing the compiled epoch function.
+    try:
+        from circles_hinge.train import ReplicaTrainer
+
+        fit = ReplicaTrainer.fit
+
+        def fit_with_stamps(self, seeds, on_epoch=None):
+            stamps = [time.perf_counter()]
+
+            def stamp(epoch, logs):
+                stamps.append(time.perf_counter())
+                if on_epoch is not None:
+                    on_epoch(epoch, logs)
+
+            try:
+                return fit(self, seeds, on_epoch=stamp)
+            finally:
+                if len(stamps) > 1:
+                    d = depth[0]
+                    first = stamps[1] - stamps[0]
+                    rest = stamps[-1] - stamps[1]
+                    records.append(
+                        {"label": "epoch 1 (traces the epoch function)", "depth": d, "seconds": first,
+                         "start": stamps[0] - START}
+                    )
+                    records.append(
+                        {"label": f"epochs 2-{len(stamps) - 1}", "depth": d, "seconds": rest,
+                         "start": stamps[1] - START}
+                    )
+
+        ReplicaTrainer.fit = fit_with_stamps
+    except (ImportError, AttributeError):
+        missing.append("circles_hinge.train.ReplicaTrainer.fit (epoch stamps)")
+    return missing
+
+
+def phases(runs_dir: Path) -> dict:
+    before_cli = time.perf_counter()
+    import circles_hinge.cli as cli
+
+    records.append({"label": "import circles_hinge.cli (typer)", "depth": 0, "start": before_cli - START,
+                    "seconds": time.perf_counter() - before_cli})
+    missing = install()
+    sys.argv = ["circles-hinge", "train", "--quiet", "--runs-dir", str(runs_dir)]
+    try:
+        cli.main()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    total = time.perf_counter() - START
+    records.sort(key=lambda r: r["start"])
+    return {"records": records, "in_process_total": total, "not_wrapped": missing}
+
+
+IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+
+
+def import_times(runs_dir: Path, top: int = 12) -> list[dict]:
+    """Top-level imports of `circles-hinge train` by cumulative time (python -X importtime).
+
+    TF_CPP_MIN_LOG_LEVEL=1 stops the project from sending stderr to /dev/null while TensorFlow loads,
+    so TensorFlow's imports are reported too.
+    """
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "1"}
+    cmd = [sys.executable, "-X", "importtime", "-m", "circles_hinge", "train", "--quiet", "--runs-dir", str(runs_dir)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    rows = []
+    for line in proc.stderr.splitlines():
+        m = IMPORT_LINE.match(line)
+        if m and len(m.group(3)) == 1:  # one space: a top-level import
+            rows.append({"module": m.group(4), "seconds": int(m.group(2)) / 1e6})
+    rows.sort(key=lambda r: -r["seconds"])
+    return rows[:top]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, required=True)
+    parser.add_argument("--imports-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--phases-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.phases_only:
+            result = phases(Path(tmp) / "phases")
+        else:
+            # Phases in a fresh child, so nothing this process imported is already loaded.
+            child = Path(tmp) / "phases.json"
+            wall = time.perf_counter()
+            subprocess.run([sys.executable, __file__, "--phases-only", "--json", str(child)], check=True)
+            result = json.loads(child.read_text())
+            result["wall"] = time.perf_counter() - wall
+            result["imports"] = import_times(Path(tmp) / "imports")
+    args.json.write_text(json.dumps(result, indent=1))
+    if not args.phases_only:
+        print(format_profile(result))
+
+
+def format_profile(result: dict) -> str:
+    lines = ["| phase | seconds |", "| --- | ---: |"]
+    lines.append(f"| interpreter start-up (wall minus in-process) | {result['wall'] - result['in_process_total']:.2f} |")
+    for r in result["records"]:
+        indent = "&nbsp;&nbsp;" * 2 * r["depth"]
+        lines.append(f"| {indent}{r['label']} | {r['seconds']:.2f} |")
+    top = sum(r["seconds"] for r in result["records"] if r["depth"] == 0)
+    lines.append(f"| other (not inside a wrapped function) | {result['in_process_total'] - top:.2f} |")
+    lines.append(f"| **total wall** | **{result['wall']:.2f}** |")
+    if result.get("not_wrapped"):
+        lines.append(f"\n(not found, so not timed: {', '.join(result['not_wrapped'])})")
+    lines += ["", "Slowest top-level imports (`python -X importtime`, cumulative):", "",
+              "| module | seconds |", "| --- | ---: |"]
+    lines += [f"| {r['module']} | {r['seconds']:.2f} |" for r in result["imports"]]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

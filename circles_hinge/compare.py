@@ -1,0 +1,826 @@
+"""Several losses on the same data and initial weights, seed studies and separability sweeps: their
+statistics (success rate with its Wilson interval, medians and IQRs), where each decision boundary lies
+on the circles, and the comparison.json / comparison.md / sweep.json reports.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from circles_hinge.config import Config, dump_yaml, validate
+from circles_hinge.errors import ConfigError, TrainingDiverged
+from circles_hinge.losses import LOSSES, LossSpec, decision_values, encode_labels, get_loss, predict_classes
+from circles_hinge.runs import Status, check_name, create_run_dir, versions, write_atomic, write_csv, write_json
+
+Progress = Callable[[str, int, int], None]  # (what is happening, epochs done, epochs in total)
+
+SUCCESS_ACCURACY = 0.99  # a seed "succeeds" when its test accuracy reaches this
+Z95 = 1.959963984540054  # the normal quantile for a two-sided 95% interval
+OUTER_RADIUS = 1.0  # make_circles puts the outer circle at radius 1 and the inner one at `factor`
+# tanh only reaches ±1 in the limit, so a hinge model's "band" is where |f| < 0.99, i.e. where a point
+# on the right side still pays more than 0.01 hinge loss. Other outputs (a logit) use ±1 itself.
+TANH_BAND_LEVEL = 0.99
+
+BOUNDARY_KEYS = (  # figures of one model; a study reports their median over the successful seeds
+    "boundary_radius_mean", "boundary_radius_min", "boundary_radius_max", "boundary_coverage",
+    "inner_margin", "outer_margin", "distance_from_midway", "max_distance_from_midway",
+    "band_inner_radius_mean", "band_outer_radius_mean", "band_width_mean",
+)
+BOUNDARY_CONSTANTS = ("inner_radius", "outer_radius", "midway_radius", "band_level")
+SEED_COLUMNS = (
+    "loss", "seed", "success", "test_accuracy", "test_loss", "final_loss", "final_val_loss",
+    "epochs_to_perfect_val", *BOUNDARY_KEYS,
+)
+
+
+@dataclass
+class ComparisonResult:
+    path: Path
+    report: dict[str, Any]
+
+
+@dataclass
+class SweepResult:
+    path: Path
+    report: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Statistics
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval for a proportion; with no trials at all it is the whole [0, 1].
+
+    Unlike p ± z·sqrt(p(1-p)/n) it stays inside [0, 1] and does not collapse to a point at 0/n or n/n,
+    which is exactly where seed studies of an easy problem land.
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _finite(values: Sequence[float | None]) -> np.ndarray:
+    array = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return array[np.isfinite(array)]
+
+
+def median_iqr(values: Sequence[float | None]) -> tuple[float | None, float | None]:
+    """Median and interquartile range (75th minus 25th percentile) of the finite values, or Nones."""
+    v = _finite(values)
+    if not v.size:
+        return None, None
+    q25, q50, q75 = np.percentile(v, [25, 50, 75])
+    return float(q50), float(q75 - q25)
+
+
+def _number(value: Any) -> float | None:
+    """A finite float for JSON, or None (JSON has no NaN)."""
+    return float(value) if value is not None and np.isfinite(value) else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Where the boundary lies
+
+
+def ray_angles(n_angles: int) -> np.ndarray:
+    return np.linspace(0.0, 2 * np.pi, n_angles, endpoint=False)
+
+
+def boundary_radii(
+    decision: Callable[[np.ndarray], np.ndarray],
+    n_angles: int = 360,
+    r_max: float = 2.0,
+    n_radii: int = 801,
+    levels: Sequence[float] = (0.0, -1.0, 1.0),
+) -> dict[float, np.ndarray]:
+    """For each level, the radius along each ray from the origin where the decision value first
+    crosses it, walking outwards: {level: array (..., n_angles)}, NaN where a ray never crosses.
+
+    `decision(points)` takes every ray's points at once, shape (n_angles * n_radii, 2), and returns
+    values of shape (..., n_points): one model, or K replicas at once. Between the two grid radii
+    around the crossing the radius is interpolated linearly. A point counts as having crossed a level
+    >= 0 once its value is below it, and a level < 0 once its value is at or below it: so a tanh that
+    saturates at exactly +1 near the origin leaves the +1 level where it first drops, and an output
+    of exactly -1 has reached the -1 level (and 0 counts as class 1, as in `predict_classes`).
+    """
+    radii = np.linspace(0.0, r_max, n_radii)
+    theta = ray_angles(n_angles)
+    points = np.stack(
+        [np.cos(theta)[:, None] * radii[None, :], np.sin(theta)[:, None] * radii[None, :]], axis=-1
+    ).reshape(-1, 2)
+    values = np.asarray(decision(points.astype(np.float32)), dtype=np.float64)
+    values = values.reshape(*values.shape[:-1], n_angles, n_radii)
+    return {float(level): _first_crossing(values, radii, float(level)) for level in levels}
+
+
+def _first_crossing(values: np.ndarray, radii: np.ndarray, level: float) -> np.ndarray:
+    side = values >= level if level >= 0 else values > level
+    changed = side != side[..., :1]
+    found = changed.any(axis=-1)
+    j = np.maximum(np.argmax(changed, axis=-1), 1)[..., None]  # the first point past the crossing
+    v0 = np.take_along_axis(values, j - 1, axis=-1)[..., 0]
+    v1 = np.take_along_axis(values, j, axis=-1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip((level - v0) / (v1 - v0), 0.0, 1.0)
+    r = radii[j[..., 0] - 1] + t * (radii[1] - radii[0])
+    return np.where(found, r, np.nan)
+
+
+def _stat(array: np.ndarray, fn) -> float | None:
+    v = array[np.isfinite(array)]
+    return float(fn(v)) if v.size else None
+
+
+def boundary_summary(radii: dict[float, np.ndarray], factor: float, band_level: float = 1.0) -> dict[str, Any]:
+    """The boundary figures of one model, from `boundary_radii(..., levels=(0, -band_level, band_level))`.
+
+    inner/outer_margin: the gap from the data's inner circle (radius `factor`) to the boundary's
+    nearest point, and from its farthest point to the outer circle (radius 1). distance_from_midway:
+    the mean boundary radius minus the maximum-margin radius (factor + 1) / 2; negative means the
+    boundary hugs the inner circle. band_*: where the value crosses +band_level and -band_level, the
+    ring in which points on either side still pay hinge loss.
+    """
+    r0 = np.asarray(radii[0.0], dtype=np.float64)
+    inner, outer = np.asarray(radii[band_level]), np.asarray(radii[-band_level])
+    midway = (factor + OUTER_RADIUS) / 2
+    r_min, r_max = _stat(r0, np.min), _stat(r0, np.max)
+    r_mean = _stat(r0, np.mean)
+    return {
+        "boundary_radius_mean": r_mean,
+        "boundary_radius_min": r_min,
+        "boundary_radius_max": r_max,
+        "boundary_coverage": float(np.isfinite(r0).mean()),  # share of rays that cross the boundary
+        "inner_margin": None if r_min is None else r_min - factor,
+        "outer_margin": None if r_max is None else OUTER_RADIUS - r_max,
+        "distance_from_midway": None if r_mean is None else r_mean - midway,
+        "max_distance_from_midway": _stat(np.abs(r0 - midway), np.max),
+        "band_inner_radius_mean": _stat(inner, np.mean),
+        "band_outer_radius_mean": _stat(outer, np.mean),
+        "band_width_mean": _stat(outer - inner, np.mean),
+        "inner_radius": float(factor),
+        "outer_radius": OUTER_RADIUS,
+        "midway_radius": midway,
+        "band_level": float(band_level),
+    }
+
+
+def band_level(config: Config, spec: LossSpec) -> float:
+    from circles_hinge.model import output_activation
+
+    return TANH_BAND_LEVEL if output_activation(config, spec) == "tanh" else 1.0
+
+
+def signed_decision(spec: LossSpec, outputs: np.ndarray) -> np.ndarray | None:
+    """Decision values for outputs of shape (..., n, units) whose sign is the class (+ = class 1, the
+    inner circle); None for more than two classes, where no single signed value exists."""
+    outputs = np.asarray(outputs)
+    if not spec.multiclass:
+        lead = outputs.shape[:-1]
+        return decision_values(spec, outputs.reshape(-1, outputs.shape[-1])).reshape(lead)
+    if outputs.shape[-1] == 2:
+        return outputs[..., 1].astype(np.float64) - outputs[..., 0]
+    return None
+
+
+def _has_boundary(config: Config, spec: LossSpec, n_classes: int) -> bool:
+    return config.data.dataset == "circles" and (not spec.multiclass or n_classes == 2)
+
+
+def _empty_boundary() -> dict[str, Any]:
+    return dict.fromkeys((*BOUNDARY_KEYS, *BOUNDARY_CONSTANTS))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Checking the request before anything is made
+
+
+def _configs_for(config: Config, losses: Sequence[str], source: str = "--losses") -> dict[str, Config]:
+    if not losses:
+        raise ConfigError(f"{source} is empty; name at least one loss, e.g. hinge,squared_hinge")
+    for loss in losses:
+        if loss not in LOSSES:
+            raise ConfigError(f"{source}: {loss!r} is not a known loss; choose from {', '.join(LOSSES)}")
+    twice = sorted({loss for loss in losses if list(losses).count(loss) > 1})
+    if twice:
+        raise ConfigError(f"{source} names {', '.join(twice)} more than once; name each loss once")
+    raw = config.to_dict()
+    out = {}
+    for loss in losses:
+        raw["training"]["loss"] = loss
+        out[loss] = validate(raw, f"{source} {loss}")
+    return out
+
+
+def _check_seeds(config: Config, seeds: int) -> list[int]:
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ConfigError(f"--seeds must be an integer >= 1 — got {seeds!r}")
+    if config.seed + seeds - 1 >= 2**32:
+        raise ConfigError(
+            f"--seeds {seeds} from seed {config.seed} goes past the largest seed 4294967295; use a smaller seed"
+        )
+    return list(range(config.seed, config.seed + seeds))
+
+
+def _seeds_label(seed_list: Sequence[int]) -> str:
+    return str(seed_list[0]) if len(seed_list) == 1 else f"{seed_list[0]}..{seed_list[-1]}"
+
+
+@contextmanager
+def _folder_status(path: Path, kind: str) -> Iterator[Status]:
+    """status.json says running, then complete (written by the caller last), interrupted or failed."""
+    from circles_hinge.experiment import Interrupted, RunFailed
+
+    status = Status(path, kind)
+    status.write("running")
+    try:
+        yield status
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signal_name = getattr(exc, "signal_name", "SIGINT")
+        status.write("interrupted", error=f"stopped by {signal_name}")
+        raise Interrupted(path, signal_name) from None
+    except (TrainingDiverged, RunFailed, ConfigError) as exc:
+        status.write("failed", error=str(exc))
+        raise
+    except Exception as exc:
+        write_atomic(path / "train.log", traceback.format_exc())
+        message = f"{type(exc).__name__}: {exc}"
+        status.write("failed", error=message)
+        raise RunFailed(path, message) from exc
+
+
+# ---------------------------------------------------------------------------------------------------
+# A seed study of one loss: K replicas trained at once
+
+
+@dataclass
+class LossView:
+    """One trained model as the comparison figure needs it."""
+
+    loss: str
+    spec: LossSpec
+    outputs: Callable[[np.ndarray], np.ndarray]
+    decision: Callable[[np.ndarray], np.ndarray]
+    history: dict[str, np.ndarray]
+    test_accuracy: float
+    caption: str = ""
+    radii: dict[float, np.ndarray] | None = None
+    band_level: float = 1.0
+    history_band: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+@dataclass
+class Study:
+    loss: str
+    spec: LossSpec
+    seeds: list[int]
+    rows: list[dict[str, Any]]  # one per seed, the columns of seeds.csv
+    summary: dict[str, Any]  # the result object of comparison.json / sweep.json
+    weights: list[list[np.ndarray]]
+    history: dict[str, np.ndarray]  # metric -> (K, epochs)
+    hidden: np.ndarray  # last hidden layer on each replica's training data, (K, n_train, units)
+    radii: dict[float, np.ndarray] | None  # level -> (K, n_angles)
+
+
+def _replica_decision(trainer, spec: LossSpec) -> Callable[[np.ndarray], np.ndarray]:
+    """Every replica's decision values for many points, in fixed-size chunks (one traced shape, and
+    K x chunk stays small even for K = 100)."""
+
+    def decision(points: np.ndarray) -> np.ndarray:
+        chunk = max(1024, 2_000_000 // trainer.k)
+        parts = []
+        for start in range(0, len(points), chunk):
+            block = points[start : start + chunk]
+            padded = np.zeros((chunk, 2), dtype=np.float32)
+            padded[: len(block)] = block
+            parts.append(trainer.outputs(padded)[:, : len(block)])
+        return signed_decision(spec, np.concatenate(parts, axis=1))
+
+    return decision
+
+
+def _run_study(config: Config, spec: LossSpec, seed_list: list[int], splits, tick: Callable[[], None]) -> Study:
+    from circles_hinge.experiment import epochs_to_perfect
+    from circles_hinge.model import initial_weights
+    from circles_hinge.train import ReplicaTrainer
+
+    n_classes = splits[0].n_classes
+    inits = [initial_weights(config, spec, n_classes, s) for s in seed_list]
+    trainer = ReplicaTrainer(config, spec, splits, inits)
+    start = time.perf_counter()
+    result = trainer.fit(seed_list, on_epoch=lambda epoch, logs: tick())
+    X_test = np.stack([s.X_test for s in splits])
+    Y_test = np.stack([encode_labels(spec, s.y_test, n_classes) for s in splits])
+    test_loss, outputs = trainer.evaluate(X_test, Y_test)
+    accuracy = [float(np.mean(predict_classes(spec, outputs[k]) == s.y_test)) for k, s in enumerate(splits)]
+    seconds = time.perf_counter() - start
+
+    radii = None
+    level = band_level(config, spec)
+    if _has_boundary(config, spec, n_classes):
+        radii = boundary_radii(_replica_decision(trainer, spec), levels=(0.0, -level, level))
+    hidden = trainer.outputs(np.stack([s.X_train for s in splits]), upto=len(trainer.activations) - 1)
+    history = result.history
+    rows = []
+    for k, seed in enumerate(seed_list):
+        figures = (
+            boundary_summary({lv: r[k] for lv, r in radii.items()}, config.data.factor, level)
+            if radii is not None
+            else _empty_boundary()
+        )
+        rows.append({
+            "loss": spec.name,
+            "seed": seed,
+            "success": accuracy[k] >= SUCCESS_ACCURACY,
+            "test_accuracy": accuracy[k],
+            "test_loss": _number(test_loss[k]),
+            "final_loss": _number(history["loss"][k, -1]),
+            "final_val_loss": _number(history["val_loss"][k, -1]),
+            "epochs_to_perfect_val": epochs_to_perfect(history["val_accuracy"][k]),
+            **{key: figures[key] for key in BOUNDARY_KEYS},
+            "_constants": {key: figures[key] for key in BOUNDARY_CONSTANTS},
+        })
+    summary = summarise_seeds(spec.name, rows, seconds)
+    for row in rows:
+        row.pop("_constants")
+    return Study(spec.name, spec, seed_list, rows, summary, result.weights, history, hidden, radii)
+
+
+def summarise_seeds(loss: str, rows: list[dict[str, Any]], train_seconds: float) -> dict[str, Any]:
+    """One result object from per-seed rows: success rate with its Wilson interval, the failed seeds,
+    mean test accuracy, and medians (plain keys) with IQRs (`*_iqr`); boundary figures over the
+    successful seeds only, since a collapsed model has no boundary worth measuring."""
+    n = len(rows)
+    ok = [r for r in rows if r["success"]]
+    lo, hi = wilson_interval(len(ok), n)
+    accuracy = np.array([r["test_accuracy"] for r in rows])
+    summary: dict[str, Any] = {
+        "loss": loss,
+        "seeds": n,
+        "seed_range": [rows[0]["seed"], rows[-1]["seed"]],
+        "success_rate": len(ok) / n,
+        "success_ci95": [lo, hi],
+        "successes": len(ok),
+        "failed_seeds": [r["seed"] for r in rows if not r["success"]],
+        "test_accuracy": float(accuracy.mean()),
+        "test_accuracy_median": float(np.median(accuracy)),
+        "test_accuracy_min": float(accuracy.min()),
+    }
+    for key in ("test_loss", "final_loss", "final_val_loss", "epochs_to_perfect_val"):
+        summary[key], summary[f"{key}_iqr"] = median_iqr([r[key] for r in rows])
+    summary["perfect_val_seeds"] = sum(r["epochs_to_perfect_val"] is not None for r in rows)
+    summary["train_seconds"] = round(train_seconds, 4)
+    measured = [r for r in ok if r["boundary_radius_mean"] is not None]
+    summary["boundary_seeds"] = len(measured)
+    for key in BOUNDARY_KEYS:
+        summary[key], summary[f"{key}_iqr"] = median_iqr([r[key] for r in measured])
+    constants = rows[0].get("_constants") or dict.fromkeys(BOUNDARY_CONSTANTS)
+    summary.update(constants)
+    return summary
+
+
+def _train_studies(
+    configs: dict[str, Config], seed_list: list[int], progress: Callable[[str, int], None], label: str = ""
+) -> tuple[list[Study], list]:
+    """One ReplicaTrainer per loss, K = len(seed_list), all on the same data and initial weights."""
+    from circles_hinge.data import load_split
+
+    first = next(iter(configs.values()))
+    splits = [load_split(first.data, s, first.training.validation_split) for s in seed_list]
+    studies = []
+    for loss, cfg in configs.items():
+        stage = f"{label}{loss}, {len(seed_list)} seed{'s' if len(seed_list) > 1 else ''}"
+        progress(stage, 0)
+        studies.append(_run_study(cfg, get_loss(loss), seed_list, splits, lambda s=stage: progress(s, 1)))
+    return studies, splits
+
+
+class _Counter:
+    """Turns per-epoch ticks into on_progress(stage, done, total) calls."""
+
+    def __init__(self, total: int, on_progress: Progress | None):
+        self.done, self.total, self.on_progress = 0, total, on_progress
+
+    def __call__(self, stage: str, step: int = 0) -> None:
+        self.done += step
+        if self.on_progress is not None:
+            self.on_progress(stage, self.done, self.total)
+
+
+# ---------------------------------------------------------------------------------------------------
+# compare
+
+
+def run_comparison(
+    config: Config,
+    losses: list[str],
+    runs_dir: Path,
+    seeds: int | None = None,
+    name: str | None = None,
+    on_progress: Progress | None = None,
+) -> ComparisonResult:
+    """Train each loss on the same data, split and initial weights, and write one comparison folder.
+
+    seeds=None: one complete run folder per loss (as `train` writes it), named after the loss.
+    seeds=N: a seed study, seeds config.seed .. config.seed+N-1, all seeds of a loss trained at once;
+    per-seed numbers go to seeds.csv. Either way: comparison.png, comparison.json, comparison.md.
+    """
+    configs = _configs_for(config, losses)
+    seed_list = _check_seeds(config, seeds) if seeds is not None else [config.seed]
+    if name is not None:
+        check_name(name)
+    stem = name or "compare-" + "-vs-".join(losses) + (f"-{seeds}seeds" if seeds is not None else "")
+    path = create_run_dir(runs_dir, stem, exact=name is not None)
+    start = time.perf_counter()
+    counter = _Counter(len(losses) * config.training.epochs, on_progress)
+    with _folder_status(path, "compare") as status:
+        write_atomic(path / "config.yaml", dump_yaml(config))
+        if seeds is None:
+            results, views, extra = _side_by_side(configs, path, counter)
+        else:
+            results, views, extra = _seed_study(configs, seed_list, path, counter)
+        counter("drawing comparison.png")
+        _draw_comparison(path / "comparison.png", config, views, extra)
+        report = {
+            "kind": "compare",
+            "losses": list(losses),
+            "seeds_label": _seeds_label(seed_list),
+            "n_seeds": len(seed_list),
+            "success_accuracy": SUCCESS_ACCURACY if seeds is not None else None,
+            "results": results,
+            "seconds": round(time.perf_counter() - start, 3),
+            "files": extra["files"],
+            "config": config.to_dict(),
+            "versions": versions(),
+        }
+        write_json(path / "comparison.json", report)
+        write_atomic(path / "comparison.md", comparison_markdown(report))
+        status.write("complete")  # last: only now is every file in place
+    return ComparisonResult(path, report)
+
+
+def _side_by_side(configs: dict[str, Config], path: Path, counter: _Counter):
+    import keras
+
+    from circles_hinge.data import load_split
+    from circles_hinge.experiment import keras_outputs, run_experiment
+
+    results, views = [], []
+    split = None
+    for loss, cfg in configs.items():
+        spec = get_loss(loss)
+        run = run_experiment(
+            cfg, path, name=loss,
+            on_epoch=lambda epoch, logs, s=f"training {loss}": counter(s, 1),
+            on_stage=lambda text, s=loss: counter(f"{s}: {text}"),
+        )
+        m = run.metrics
+        if split is None:
+            split = load_split(cfg.data, cfg.seed, cfg.training.validation_split)
+        model = keras.models.load_model(run.path / "model.keras", compile=False)
+        outputs = keras_outputs(model)
+        level = band_level(cfg, spec)
+        radii, figures = None, _empty_boundary()
+        if _has_boundary(cfg, spec, split.n_classes):
+            radii = boundary_radii(lambda X, o=outputs, s=spec: signed_decision(s, o(X)), levels=(0.0, -level, level))
+            figures = boundary_summary(radii, cfg.data.factor, level)
+        results.append({
+            "loss": loss,
+            "seed": cfg.seed,
+            **{k: m[k] for k in ("test_accuracy", "test_loss", "final_loss", "final_val_loss",
+                                 "epochs_to_perfect_val", "train_seconds")},
+            "run": run.path.name,
+            **figures,
+        })
+        views.append(LossView(
+            loss, spec, outputs, lambda X, o=outputs, s=spec: signed_decision(s, o(X)),
+            _read_history(run.path / "history.csv"), m["test_accuracy"], f"seed {cfg.seed}", radii, level,
+        ))
+    extra = {"split": split, "files": {"picture": "comparison.png", "runs": {r["loss"]: r["run"] for r in results}}}
+    return results, views, extra
+
+
+def _read_history(path: Path) -> dict[str, np.ndarray]:
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return {m: np.array([float(r[m]) for r in rows]) for m in ("loss", "accuracy", "val_loss", "val_accuracy")}
+
+
+def _seed_study(configs: dict[str, Config], seed_list: list[int], path: Path, counter: _Counter):
+    from circles_hinge.experiment import keras_outputs, load_tensorflow, seed_everything
+    from circles_hinge.model import build_model
+
+    counter("loading TensorFlow")
+    load_tensorflow()
+    first = next(iter(configs.values()))
+    seed_everything(first.seed)
+    studies, splits = _train_studies(configs, seed_list, counter)
+    write_csv(path / "seeds.csv", [row for study in studies for row in study.rows])
+
+    split = splits[0]  # the panels show replica 0: the config's own seed
+    views = []
+    for study in studies:
+        cfg = configs[study.loss]
+        model = build_model(cfg, study.spec, split.n_classes, study.weights[0])
+        outputs = keras_outputs(model)
+        quartiles = {m: np.nanpercentile(v, [25, 50, 75], axis=0) for m, v in study.history.items()}
+        ok = study.rows[0]["success"]
+        views.append(LossView(
+            study.loss, study.spec, outputs, lambda X, o=outputs, s=study.spec: signed_decision(s, o(X)),
+            {m: q[1] for m, q in quartiles.items()}, study.rows[0]["test_accuracy"],
+            f"seed {seed_list[0]}{'' if ok else ', failed'}",
+            None if study.radii is None else {lv: r[0] for lv, r in study.radii.items()},
+            band_level(cfg, study.spec),
+            {m: (q[0], q[2]) for m, q in quartiles.items()},
+        ))
+    extra = {
+        "split": split,
+        "n_seeds": len(seed_list),
+        "strip": [(s.loss, np.array([r["test_accuracy"] for r in s.rows]), s.summary) for s in studies],
+        "hidden": _hidden_pair(studies, splits),
+        "files": {"picture": "comparison.png", "per_seed": "seeds.csv"},
+    }
+    return [s.summary for s in studies], views, extra
+
+
+def _hidden_pair(studies: list[Study], splits) -> list[tuple] | None:
+    """The hidden layer of the first failed seed, beside the same seed under a loss where it succeeded
+    (same data and initial weights, different outcome), else beside a successful seed of its own loss."""
+
+    def panel(study: Study, k: int) -> tuple:
+        row = study.rows[k]
+        word = "succeeded" if row["success"] else "failed"
+        title = f"{study.loss}, seed {row['seed']} ({word}, test accuracy {row['test_accuracy']:.0%})"
+        return title, study.hidden[k], splits[k].y_train, study.spec
+
+    for study in studies:
+        failed = [k for k, r in enumerate(study.rows) if not r["success"]]
+        if not failed:
+            continue
+        k = failed[0]
+        partner = next((other for other in studies if other.rows[k]["success"]), None)
+        if partner is not None:
+            return [panel(study, k), panel(partner, k)]
+        good = next((j for j, r in enumerate(study.rows) if r["success"]), None)
+        return [panel(study, k)] + ([panel(study, good)] if good is not None else [])
+    return None
+
+
+def _draw_comparison(path: Path, config: Config, views: list[LossView], extra: dict) -> None:
+    from circles_hinge import plots
+
+    split = extra["split"]
+    factor = config.data.factor if config.data.dataset == "circles" else None
+    plots.plot_comparison(
+        path, views, split.X_test, split.y_test, split.n_classes, factor,
+        n_seeds=extra.get("n_seeds"), strip=extra.get("strip"), hidden=extra.get("hidden"),
+        success_accuracy=SUCCESS_ACCURACY,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# sweep
+
+
+def _parse_value(value: Any) -> Any:
+    if isinstance(value, str):
+        import yaml
+
+        try:
+            return yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ConfigError(f"--values: {value!r} is not a valid value") from None
+    return value
+
+
+def _with_key(raw: dict[str, Any], parts: list[str], value: Any) -> dict[str, Any]:
+    out = dict(raw)
+    head = parts[0]
+    if len(parts) == 1:
+        out[head] = value
+    else:
+        inner = raw.get(head)
+        out[head] = _with_key(inner if isinstance(inner, dict) else {}, parts[1:], value)
+    return out
+
+
+def sweep_configs(config: Config, param: str, values: Sequence[Any], losses: Sequence[str]):
+    """{value: {loss: Config}} for every point of the sweep, validated; ConfigError on the first bad one."""
+    parts = param.split(".")
+    if not param or any(not p for p in parts):
+        raise ConfigError(f"--param {param!r} must be a dotted config key such as data.noise or data.factor")
+    if param == "training.loss":
+        raise ConfigError("--param training.loss cannot be swept; list the losses with --losses instead")
+    if not values:
+        raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")
+    parsed = [_parse_value(v) for v in values]
+    seen = set()
+    for v in parsed:
+        if repr(v) in seen:
+            raise ConfigError(f"--values lists {v!r} more than once; give each value once")
+        seen.add(repr(v))
+    out = {}
+    for v in parsed:
+        base = validate(_with_key(config.to_dict(), parts, v), f"--param {param} --values {v!r}")
+        out[v] = _configs_for(base, losses)
+    return out
+
+
+def run_sweep(
+    config: Config,
+    param: str,
+    values: list,
+    losses: list[str],
+    runs_dir: Path,
+    seeds: int,
+    name: str | None = None,
+    on_progress: Progress | None = None,
+) -> SweepResult:
+    """A seed study of every loss at each value of one config key; writes sweep.json, sweep.csv
+    (one row per value and loss), seeds.csv (one row per value, loss and seed) and sweep.png."""
+    grid = sweep_configs(config, param, values, losses)
+    seed_list = _check_seeds(config, seeds)
+    for configs in grid.values():
+        _check_seeds(next(iter(configs.values())), seeds)
+    if name is not None:
+        check_name(name)
+    path = create_run_dir(runs_dir, name or f"sweep-{param}", exact=name is not None)
+    start = time.perf_counter()
+    counter = _Counter(len(grid) * len(losses) * config.training.epochs, on_progress)
+    with _folder_status(path, "sweep") as status:
+        write_atomic(path / "config.yaml", dump_yaml(config))
+        from circles_hinge.experiment import load_tensorflow, seed_everything
+
+        counter("loading TensorFlow")
+        load_tensorflow()
+        seed_everything(config.seed)
+        results, seed_rows = [], []
+        for value, configs in grid.items():
+            for study in _train_studies(configs, seed_list, counter, label=f"{param}={value}: ")[0]:
+                results.append({"param": param, "value": value, **study.summary})
+                seed_rows += [{"param": param, "value": value, **row} for row in study.rows]
+        write_csv(path / "seeds.csv", seed_rows)
+        write_csv(path / "sweep.csv", [_flat(r) for r in results])
+        counter("drawing sweep.png")
+        from circles_hinge import plots
+
+        plots.plot_sweep(path / "sweep.png", param, results, list(losses), len(seed_list), SUCCESS_ACCURACY)
+        report = {
+            "kind": "sweep",
+            "param": param,
+            "values": list(grid),
+            "losses": list(losses),
+            "seeds_label": _seeds_label(seed_list),
+            "n_seeds": len(seed_list),
+            "success_accuracy": SUCCESS_ACCURACY,
+            "results": results,
+            "seconds": round(time.perf_counter() - start, 3),
+            "files": {"picture": "sweep.png", "table": "sweep.csv", "per_seed": "seeds.csv"},
+            "config": config.to_dict(),
+            "versions": versions(),
+        }
+        write_json(path / "sweep.json", report)
+        status.write("complete")
+    return SweepResult(path, report)
+
+
+def _flat(result: dict[str, Any]) -> dict[str, Any]:
+    """A result object as one CSV row: lists become `lo hi` columns or a space-separated field."""
+    row = {}
+    for key, value in result.items():
+        if key == "success_ci95":
+            row["success_ci95_lo"], row["success_ci95_hi"] = value
+        elif isinstance(value, list):
+            row[key] = " ".join(map(str, value))
+        else:
+            row[key] = value
+    return row
+
+
+# ---------------------------------------------------------------------------------------------------
+# comparison.md
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, int) or float(x).is_integer() and abs(x) >= 1:
+        return str(int(x))
+    return f"{x:.{digits}g}" if abs(x) < 0.001 and x != 0 else f"{x:.{digits}f}"
+
+
+def _spread(value: float | None, iqr: float | None, digits: int = 3) -> str:
+    return _num(value, digits) if iqr is None else f"{_num(value, digits)} (IQR {_num(iqr, digits)})"
+
+
+def comparison_markdown(report: dict[str, Any]) -> str:
+    """comparison.md: a short description, the picture, and the numbers as tables."""
+    cfg = report["config"]
+    data, training = cfg["data"], cfg["training"]
+    results = report["results"]
+    study = report["success_accuracy"] is not None
+    names = " vs ".join(r["loss"] for r in results)
+    lines = [f"# Comparison: {names}", ""]
+    where = f"{data['dataset']}, {data['n_samples']} samples, noise {data['noise']}"
+    if data["dataset"] == "circles":
+        where += f", factor {data['factor']}"
+    if study:
+        lines.append(
+            f"Each loss trained with seeds {report['seeds_label']} ({report['n_seeds']} seeds; each seed sets "
+            f"the data, the initial weights and the shuffling, the same for every loss), on {where}; "
+            f"{training['epochs']} epochs. A seed succeeds when its test accuracy is at least "
+            f"{report['success_accuracy']:.0%}. The panels show seed {cfg['seed']}; the curves are medians "
+            "over the seeds. Per-seed numbers: [seeds.csv](seeds.csv)."
+        )
+    else:
+        lines.append(
+            f"Same data, split and initial weights (seed {cfg['seed']}) for every loss, on {where}; "
+            f"{training['epochs']} epochs. Run folders: "
+            + ", ".join(f"[{r['loss']}]({r['run']}/)" for r in results) + "."
+        )
+    lines += ["", "![comparison](comparison.png)", ""]
+    if study:
+        lines += [
+            "| loss | success rate (95% CI) | failed seeds | mean test accuracy (min) | final loss (IQR) "
+            "| epochs to 100% validation (IQR) | train s |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in results:
+            lo, hi = r["success_ci95"]
+            failed = ", ".join(map(str, r["failed_seeds"][:12])) + (" …" if len(r["failed_seeds"]) > 12 else "")
+            reached = f", {r['perfect_val_seeds']}/{r['seeds']} reach it"
+            lines.append(
+                f"| {r['loss']} | {r['successes']}/{r['seeds']} = {_pct(r['success_rate'])} ({_pct(lo)}–{_pct(hi)}) "
+                f"| {failed or 'none'} | {_pct(r['test_accuracy'])} ({_pct(r['test_accuracy_min'])}) "
+                f"| {_spread(r['final_loss'], r['final_loss_iqr'])} "
+                f"| {_spread(r['epochs_to_perfect_val'], r['epochs_to_perfect_val_iqr'], 2)}{reached} "
+                f"| {r['train_seconds']:.1f} |"
+            )
+    else:
+        lines += [
+            "| loss | test accuracy | test loss | final loss | final validation loss | epochs to 100% validation "
+            "| train s |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in results:
+            lines.append(
+                f"| {r['loss']} | {_pct(r['test_accuracy'])} | {_num(r['test_loss'], 4)} | {_num(r['final_loss'], 4)} "
+                f"| {_num(r['final_val_loss'], 4)} | {_num(r['epochs_to_perfect_val']) if r['epochs_to_perfect_val'] else 'never'} "
+                f"| {r['train_seconds']:.2f} |"
+            )
+    lines += _boundary_markdown(results, study)
+    return "\n".join(lines) + "\n"
+
+
+def _boundary_markdown(results: list[dict[str, Any]], study: bool) -> list[str]:
+    first = next((r for r in results if r.get("midway_radius") is not None), None)
+    if first is None:
+        return []
+    lines = [
+        "",
+        "## Where the boundary lies",
+        "",
+        f"Rays from the origin at 360 angles; the boundary radius is where the output changes sign. The data's "
+        f"circles have radii {first['inner_radius']:g} and {first['outer_radius']:g}, so the maximum-margin "
+        f"boundary is the circle midway, r = {first['midway_radius']:g}. The band is where the output lies "
+        "between +level and −level (±0.99 for a tanh output, which reaches ±1 only in the limit; ±1 of the "
+        "logit for cross-entropy): points there still pay hinge loss."
+        + (" Figures are medians over the successful seeds (IQR in brackets)." if study else ""),
+        "",
+        "| loss | boundary radius mean (min–max) | margin to inner circle | margin to outer circle "
+        "| mean distance from midway | largest distance from midway | band (level) | band width |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        def s(key: str) -> str:
+            return _spread(r.get(key), r.get(f"{key}_iqr")) if study else _num(r.get(key))
+
+        if r.get("boundary_radius_mean") is None:
+            lines.append(f"| {r['loss']} | no boundary found | — | — | — | — | — | — |")
+            continue
+        lines.append(
+            f"| {r['loss']} | {s('boundary_radius_mean')} ({_num(r['boundary_radius_min'])}–"
+            f"{_num(r['boundary_radius_max'])}) | {s('inner_margin')} | {s('outer_margin')} "
+            f"| {s('distance_from_midway')} | {s('max_distance_from_midway')} "
+            f"| {_num(r['band_inner_radius_mean'])}–{_num(r['band_outer_radius_mean'])} (±{r['band_level']:g}) "
+            f"| {s('band_width_mean')} |"
+        )
+    return lines

@@ -1,0 +1,125 @@
+"""Real processes: Ctrl-C and SIGTERM mid-training, two runs at once, a diverging run, a crash."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from circles_hinge.config import load_config
+from circles_hinge.experiment import RunFailed, run_experiment
+from conftest import ROOT, TINY
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _start(runs: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "circles_hinge", "train", "--quiet", "--runs-dir", str(runs), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+    )
+
+
+def _wait_for_training(runs: Path, proc: subprocess.Popen, timeout: float = 90) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for status in runs.glob("*/status.json"):
+            try:
+                if json.loads(status.read_text()).get("epoch", 0) >= 3:
+                    return status.parent
+            except ValueError:
+                pass
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    raise AssertionError("training never started")
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_mid_training_marks_the_folder_interrupted(tmp_path, sig, code):
+    proc = _start(tmp_path, "--epochs", "100000")
+    folder = _wait_for_training(tmp_path, proc)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 5, "stops within a couple of seconds"
+    assert proc.returncode == code
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "interrupted" in lines[0] and str(folder) in lines[0]
+    assert "Traceback" not in err
+    status = json.loads((folder / "status.json").read_text())
+    assert status["status"] == "interrupted" and status["finished"]
+    history = (folder / "history.csv").read_text().splitlines()
+    assert len(history) >= 2, "the partial history is kept"
+    assert not (folder / "metrics.json").exists()
+
+
+def test_two_identical_runs_at_once_get_two_folders(tmp_path):
+    procs = [_start(tmp_path, "--config", str(TINY)) for _ in range(2)]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    folders = sorted(tmp_path.iterdir())
+    assert len(folders) == 2
+    assert {o.strip().splitlines()[-1] for o, _ in outs} == {str(f) for f in folders}
+    for folder in folders:
+        assert json.loads((folder / "status.json").read_text())["status"] == "complete"
+    a, b = ((f / "history.csv").read_bytes() for f in folders)
+    assert a == b  # and identical settings give identical results
+
+
+def test_a_diverging_run_fails_with_one_line(tmp_path):
+    proc = _start(tmp_path, "--set", "data.dataset=blobs", "--loss", "multiclass_svm",
+                  "--set", "training.learning_rate=1e30", "--set", "data.n_samples=300", "--set", "data.test_size=100")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "diverged" in lines[0] and "epoch" in lines[0] and "lower" in lines[0]
+    [folder] = tmp_path.iterdir()
+    status = json.loads((folder / "status.json").read_text())
+    assert status["status"] == "failed" and "diverged" in status["error"]
+
+
+def test_an_unexpected_error_is_logged_not_shown(tmp_path, monkeypatch):
+    from circles_hinge import plots
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the plotting library broke")
+
+    monkeypatch.setattr(plots, "plot_margins", broken)
+    with pytest.raises(RunFailed, match="the plotting library broke") as err:
+        run_experiment(load_config(TINY), tmp_path)
+    folder = err.value.path
+    status = json.loads((folder / "status.json").read_text())
+    assert status["status"] == "failed" and "the plotting library broke" in status["error"]
+    assert "Traceback" in (folder / "train.log").read_text()
+    assert (folder / "history.csv").exists()
+
+
+def test_animate_writes_one_frame_per_epoch(tmp_path):
+    from PIL import Image
+
+    config = load_config(TINY, ["training.epochs=4"])
+    result = run_experiment(config, tmp_path, animate=True)
+    gif = result.path / "training.gif"
+    with Image.open(gif) as image:
+        assert image.n_frames == 4
+        assert len(image.convert("RGB").getcolors(maxcolors=1_000_000)) > 20
+    assert gif.stat().st_size < 2_000_000
+
+
+def test_animate_subsamples_long_runs():
+    from circles_hinge.experiment import FrameRecorder
+
+    class FakeTrainer:
+        config = load_config(None, ["training.epochs=500"])
+
+    class FakeSplit:
+        import numpy as np
+
+        X_test = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
+
+    recorder = FrameRecorder(FakeTrainer(), FakeSplit(), None)
+    assert len(recorder.keep) == 60 and 1 in recorder.keep and 500 in recorder.keep
