@@ -119,7 +119,7 @@ def evaluate_model(model, spec: LossSpec, X: np.ndarray, y: np.ndarray, n_classe
 
 
 def write_partial(path: Path, trainer) -> None:
-    history = getattr(trainer, "history", None)
+    history = getattr(trainer, "history", None) if trainer is not None else None
     if history is not None and history["loss"].shape[1]:
         write_csv(path / "history.csv", history_rows({m: v[0] for m, v in history.items()}))
 
@@ -197,22 +197,31 @@ def run_experiment(
         status.write("complete")  # last: only now is every file in place
         return RunResult(path, metrics)
     except KeyboardInterrupt as exc:
-        if trainer is not None:
-            write_partial(path, trainer)
-        status.write("interrupted", error=f"stopped by {getattr(exc, 'signal_name', 'SIGINT')}")
-        raise Interrupted(path, getattr(exc, "signal_name", "SIGINT")) from None
+        signal_name = getattr(exc, "signal_name", "SIGINT")
+        _record(path, trainer, status, "interrupted", f"stopped by {signal_name}")
+        raise Interrupted(path, signal_name) from None
     except TrainingDiverged as exc:
-        write_partial(path, trainer)
-        status.write("failed", error=str(exc))
+        _record(path, trainer, status, "failed", str(exc))
         exc.path = path
         raise
     except Exception as exc:
-        write_atomic(path / "train.log", traceback.format_exc())
-        if trainer is not None:
-            write_partial(path, trainer)
         message = f"{type(exc).__name__}: {exc}"
-        status.write("failed", error=message)
+        _record(path, trainer, status, "failed", message, traceback.format_exc())
         raise RunFailed(path, message) from exc
+
+
+def _record(path: Path, trainer, status: Status, outcome: str, error: str, log: str | None = None) -> None:
+    """Leave what we can (partial history, traceback, status) without raising: the disk may be full."""
+    for write in (
+        (lambda: write_atomic(path / "train.log", log)) if log else None,
+        lambda: write_partial(path, trainer),
+        lambda: status.write(outcome, error=error),
+    ):
+        try:
+            if write is not None:
+                write()
+        except Exception:  # noqa: BLE001 - reporting the original error matters more
+            pass
 
 
 def _finite_or_none(value: float) -> float | None:

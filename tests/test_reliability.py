@@ -123,3 +123,30 @@ def test_animate_subsamples_long_runs():
 
     recorder = FrameRecorder(FakeTrainer(), FakeSplit(), None)
     assert len(recorder.keep) == 60 and 1 in recorder.keep and 500 in recorder.keep
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 160 KiB filesystem (tmpfs), so the run folder cannot fit; skipped where mount is not allowed."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mount_point)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    yield mount_point
+    subprocess.run(["umount", str(mount_point)], capture_output=True)
+
+
+def test_a_full_disk_fails_with_one_line_and_keeps_earlier_files(small_disk):
+    earlier = small_disk / "earlier.txt"
+    earlier.write_text("an earlier result")
+    proc = _start(small_disk, "--config", str(TINY))
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0], err
+    assert "Traceback" not in err
+    assert earlier.read_text() == "an earlier result"
+    statuses = [json.loads(p.read_text())["status"] for p in small_disk.glob("*/status.json")]
+    assert "complete" not in statuses
