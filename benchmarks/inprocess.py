@@ -109,7 +109,10 @@ def main() -> None:
     for _ in range(args.repeats):
         stock.append(tutorial.stock_fit_seconds())
         project.append(project_fit(setup))
-        print(f"  training phase: stock {stock[-1]:.2f} s, project {project[-1]['seconds']:.2f} s", file=sys.stderr)
+        print(
+            f"  training phase: stock {stock[-1]:.2f} s, project {project[-1]['seconds']:.2f} s",
+            file=sys.stderr,
+        )
     out["training_phase"] = {"stock": stock, "project": project}
 
     # Scaling of the project's trainer.

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 START = time.perf_counter()
+START_EPOCH = time.time()  # wall clock, comparable across processes: start-up and exit cost
 
 # (module, attribute, label): each is timed when called; nested calls are shown indented.
 WRAPPED = [
@@ -43,7 +44,6 @@ WRAPPED = [
     ("circles_hinge.plots", "plot_margins", "margins.png"),
     ("circles_hinge.experiment", "hidden_activations", "hidden activations"),
     ("circles_hinge.plots", "plot_hidden_layer", "hidden_layer.png"),
-    ("circles_hinge.plots", "_plt", "import matplotlib (first call)"),
     ("circles_hinge.experiment", "write_json", "write metrics.json"),
 ]
 
@@ -51,14 +51,9 @@ records: list[dict] = []
 depth = [0]
 
 
-def timed(fn, label: str, once: bool = False):
-    seen = [False]
-
+def timed(fn, label: str):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if once and seen[0]:
-            return fn(*args, **kwargs)
-        seen[0] = True
         record = {"label": label, "depth": depth[0], "start": time.perf_counter() - START}
         records.append(record)
         depth[0] += 1
@@ -73,15 +68,6 @@ def timed(fn, label: str, once: bool = False):
 
 def install() -> list[str]:
     missing = []
-    for module_name, attribute, label in WRAPPED:
-        try:
-            owner = importlib.import_module(module_name)
-            *path, name = attribute.split(".")
-            for part in path:
-                owner = getattr(owner, part)
-            setattr(owner, name, timed(getattr(owner, name), label, once=name == "_plt"))
-        except (ImportError, AttributeError):
-            missing.append(f"{module_name}.{attribute}")
     # Epoch time stamps: the first epoch includes tracing the compiled epoch function.
     try:
         from circles_hinge.train import ReplicaTrainer
@@ -104,17 +90,34 @@ def install() -> list[str]:
                     first = stamps[1] - stamps[0]
                     rest = stamps[-1] - stamps[1]
                     records.append(
-                        {"label": "epoch 1 (traces the epoch function)", "depth": d, "seconds": first,
-                         "start": stamps[0] - START}
+                        {
+                            "label": "epoch 1 (traces the epoch function)",
+                            "depth": d,
+                            "seconds": first,
+                            "start": stamps[0] - START,
+                        }
                     )
                     records.append(
-                        {"label": f"epochs 2-{len(stamps) - 1}", "depth": d, "seconds": rest,
-                         "start": stamps[1] - START}
+                        {
+                            "label": f"epochs 2-{len(stamps) - 1}",
+                            "depth": d,
+                            "seconds": rest,
+                            "start": stamps[1] - START,
+                        }
                     )
 
         ReplicaTrainer.fit = fit_with_stamps
     except (ImportError, AttributeError):
         missing.append("circles_hinge.train.ReplicaTrainer.fit (epoch stamps)")
+    for module_name, attribute, label in WRAPPED:
+        try:
+            owner = importlib.import_module(module_name)
+            *path, name = attribute.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            setattr(owner, name, timed(getattr(owner, name), label))
+        except (ImportError, AttributeError):
+            missing.append(f"{module_name}.{attribute}")
     return missing
 
 
@@ -122,9 +125,24 @@ def phases(runs_dir: Path) -> dict:
     before_cli = time.perf_counter()
     import circles_hinge.cli as cli
 
-    records.append({"label": "import circles_hinge.cli (typer)", "depth": 0, "start": before_cli - START,
-                    "seconds": time.perf_counter() - before_cli})
+    records.append(
+        {
+            "label": "import circles_hinge.cli (typer)",
+            "depth": 0,
+            "start": before_cli - START,
+            "seconds": time.perf_counter() - before_cli,
+        }
+    )
+    before_install = time.perf_counter()
     missing = install()
+    records.append(
+        {
+            "label": "import project modules (pydantic, numpy)",
+            "depth": 0,
+            "start": before_install - START,
+            "seconds": time.perf_counter() - before_install,
+        }
+    )
     sys.argv = ["circles-hinge", "train", "--quiet", "--runs-dir", str(runs_dir)]
     try:
         cli.main()
@@ -133,28 +151,65 @@ def phases(runs_dir: Path) -> dict:
             raise
     total = time.perf_counter() - START
     records.sort(key=lambda r: r["start"])
-    return {"records": records, "in_process_total": total, "not_wrapped": missing}
+    return {
+        "records": records,
+        "in_process_total": total,
+        "not_wrapped": missing,
+        "start_epoch": START_EPOCH,
+        "end_epoch": time.time(),
+    }
 
 
 IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+# Heavy modules that `import tensorflow` pulls in; reported with the module that imported them.
+NESTED = [
+    "tensorflow.python.pywrap_tensorflow",
+    "tensorflow._api.v2.__internal__",
+    "tensorflow._api.v2.compat",
+    "keras._tf_keras",
+    "matplotlib.pyplot",
+    "sklearn",
+    "pandas",
+    "scipy.sparse",
+]
 
 
-def import_times(runs_dir: Path, top: int = 12) -> list[dict]:
-    """Top-level imports of `circles-hinge train` by cumulative time (python -X importtime).
+def import_times(runs_dir: Path, top: int = 10) -> dict:
+    """Imports of `circles-hinge train` by cumulative time (python -X importtime): the top-level ones,
+    and the heavy ones nested inside TensorFlow's import.
 
     TF_CPP_MIN_LOG_LEVEL=1 stops the project from sending stderr to /dev/null while TensorFlow loads,
     so TensorFlow's imports are reported too.
     """
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "1"}
-    cmd = [sys.executable, "-X", "importtime", "-m", "circles_hinge", "train", "--quiet", "--runs-dir", str(runs_dir)]
+    cmd = [
+        sys.executable,
+        "-X",
+        "importtime",
+        "-m",
+        "circles_hinge",
+        "train",
+        "--quiet",
+        "--runs-dir",
+        str(runs_dir),
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    rows = []
+    rows = []  # (module, cumulative seconds, indent), children before their parent, as importtime prints
     for line in proc.stderr.splitlines():
         m = IMPORT_LINE.match(line)
-        if m and len(m.group(3)) == 1:  # one space: a top-level import
-            rows.append({"module": m.group(4), "seconds": int(m.group(2)) / 1e6})
-    rows.sort(key=lambda r: -r["seconds"])
-    return rows[:top]
+        if m:
+            rows.append((m.group(4), int(m.group(2)) / 1e6, len(m.group(3))))
+    top_level = sorted(
+        ({"module": r[0], "seconds": r[1]} for r in rows if r[2] == 1), key=lambda r: -r["seconds"]
+    )
+    nested = []
+    for name in NESTED:
+        for i, (module, seconds, indent) in enumerate(rows):
+            if module == name:
+                parent = next((r[0] for r in rows[i + 1 :] if r[2] < indent), "")
+                nested.append({"module": module, "seconds": seconds, "imported_by": parent})
+                break
+    return {"top_level": top_level[:top], "nested": nested}
 
 
 def main() -> None:
@@ -169,10 +224,17 @@ def main() -> None:
         else:
             # Phases in a fresh child, so nothing this process imported is already loaded.
             child = Path(tmp) / "phases.json"
+            launched = time.time()
             wall = time.perf_counter()
-            subprocess.run([sys.executable, __file__, "--phases-only", "--json", str(child)], check=True)
+            subprocess.run(
+                [sys.executable, __file__, "--phases-only", "--json", str(child)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             result = json.loads(child.read_text())
             result["wall"] = time.perf_counter() - wall
+            result["startup"] = result["start_epoch"] - launched
+            result["exit"] = time.time() - result["end_epoch"]
             result["imports"] = import_times(Path(tmp) / "imports")
     args.json.write_text(json.dumps(result, indent=1))
     if not args.phases_only:
@@ -181,18 +243,33 @@ def main() -> None:
 
 def format_profile(result: dict) -> str:
     lines = ["| phase | seconds |", "| --- | ---: |"]
-    lines.append(f"| interpreter start-up (wall minus in-process) | {result['wall'] - result['in_process_total']:.2f} |")
+    lines.append(f"| Python start-up (to the first line of this script) | {result['startup']:.2f} |")
     for r in result["records"]:
         indent = "&nbsp;&nbsp;" * 2 * r["depth"]
         lines.append(f"| {indent}{r['label']} | {r['seconds']:.2f} |")
     top = sum(r["seconds"] for r in result["records"] if r["depth"] == 0)
     lines.append(f"| other (not inside a wrapped function) | {result['in_process_total'] - top:.2f} |")
+    lines.append(f"| process exit (after the command returned) | {result['exit']:.2f} |")
     lines.append(f"| **total wall** | **{result['wall']:.2f}** |")
     if result.get("not_wrapped"):
         lines.append(f"\n(not found, so not timed: {', '.join(result['not_wrapped'])})")
-    lines += ["", "Slowest top-level imports (`python -X importtime`, cumulative):", "",
-              "| module | seconds |", "| --- | ---: |"]
-    lines += [f"| {r['module']} | {r['seconds']:.2f} |" for r in result["imports"]]
+    imports = result["imports"]
+    lines += [
+        "",
+        "Slowest top-level imports (`python -X importtime`, cumulative; importtime itself slows them):",
+        "",
+        "| module | seconds |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {r['module']} | {r['seconds']:.2f} |" for r in imports["top_level"]]
+    lines += [
+        "",
+        "Heavy imports inside `import tensorflow` (cumulative):",
+        "",
+        "| module | imported by | seconds |",
+        "| --- | --- | ---: |",
+    ]
+    lines += [f"| {r['module']} | {r['imported_by']} | {r['seconds']:.2f} |" for r in imports["nested"]]
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""The reference: the tutorial's hinge-loss script, ported to Keras 3 with the fewest changes that make it run.
+"""The reference: the tutorial's hinge-loss script, ported to Keras 3 with the fewest changes to run.
 
 Changes from the tutorial (christianversloot/keras-loss-functions, hinge-loss.py), and why:
 - `Adam(lr=0.03)` -> `Adam(learning_rate=0.03)`: Keras 3 removed `lr`.
@@ -68,17 +68,21 @@ def make_model(input_shape, loss_function_used="hinge"):
 
     # Configure the model and start training
     model.compile(
-        loss=loss_function_used, optimizer=tensorflow.keras.optimizers.Adam(learning_rate=0.03), metrics=["accuracy"]
+        loss=loss_function_used,
+        optimizer=tensorflow.keras.optimizers.Adam(learning_rate=0.03),
+        metrics=["accuracy"],
     )
     return model
 
 
 def fit(model, X_training, Targets_training, epochs=30):
-    return model.fit(X_training, Targets_training, epochs=epochs, batch_size=5, verbose=0, validation_split=0.2)
+    return model.fit(
+        X_training, Targets_training, epochs=epochs, batch_size=5, verbose=0, validation_split=0.2
+    )
 
 
 def stock_fit_seconds(epochs: int = 30) -> float:
-    """Build the tutorial's model afresh and time only its `model.fit` (tracing included, as a user pays it)."""
+    """Build the tutorial's model afresh and time only its `model.fit` (its tracing included)."""
     X_training, _, Targets_training, _ = make_data()
     model = make_model((len(X_training[0]),))
     start = time.perf_counter()

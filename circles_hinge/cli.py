@@ -23,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 
 ConfigOpt = Annotated[
@@ -173,6 +174,127 @@ def train(
         f"trained {m['epochs']} epochs in {m['train_seconds']:.2f} s"
     )
     typer.echo(str(result.path))
+
+
+LossesOpt = Annotated[
+    str, typer.Option("--losses", help="Comma-separated losses, e.g. hinge,squared_hinge,binary_crossentropy.")
+]
+SeedsOpt = Annotated[
+    Optional[int],
+    typer.Option("--seeds", help="Seed study: train seeds seed..seed+N-1 for each loss, all at once."),
+]
+NameOpt = Annotated[Optional[str], typer.Option("--name", help="Folder name instead of a generated one.")]
+
+
+class _StudyProgress(_EpochProgress):
+    """Progress over the epochs of every loss (and value) of a comparison, study or sweep."""
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        self.progress.update(self.task, description=stage, completed=done, total=total)
+
+
+def _split_list(text: str, option: str) -> list[str]:
+    items = [item.strip() for item in text.split(",")]
+    if not text.strip() or any(not item for item in items):
+        raise _fail(f"{option} {text!r} must be a comma-separated list without empty items", 2)
+    return items
+
+
+@app.command()
+def compare(
+    config: ConfigOpt = None,
+    losses: LossesOpt = "hinge,squared_hinge",
+    seeds: SeedsOpt = None,
+    sets: SetOpt = None,
+    runs_dir: RunsDirOpt = Path("outputs"),
+    name: NameOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train several losses on the same data, split and initial weights, and compare them.
+
+    Writes one folder with a run folder per loss, comparison.png, comparison.json and comparison.md.
+    With --seeds N it is a seed study instead: success rates with Wilson intervals, boundary figures
+    over the successful seeds, and seeds.csv with one row per loss and seed.
+    """
+    cfg = _load(config, sets)
+    loss_list = _split_list(losses, "--losses")
+    with _errors_to_exit_codes(), _stop_on_sigterm():
+        from circles_hinge.compare import run_comparison
+        from circles_hinge.runs import prepare_runs_dir
+
+        prepare_runs_dir(runs_dir)
+        with _StudyProgress(len(loss_list) * cfg.training.epochs, enabled=not quiet, label="comparing") as bar:
+            result = run_comparison(cfg, loss_list, runs_dir, seeds=seeds, name=name, on_progress=bar.update)
+    for r in result.report["results"]:
+        line = f"{r['loss']}: test accuracy {r['test_accuracy']:.1%}"
+        if "success_rate" in r:
+            lo, hi = r["success_ci95"]
+            line += f" (mean over seeds), success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}]"
+            if r.get("failed_seeds"):
+                line += f", failed seeds {','.join(map(str, r['failed_seeds']))}"
+        if r.get("boundary_radius_mean") is not None:
+            line += f", boundary radius {r['boundary_radius_mean']:.3f}"
+        typer.echo(line)
+    typer.echo(f"{result.report['seconds']:.1f} s in all")
+    typer.echo(str(result.path))
+
+
+@app.command()
+def sweep(
+    param: Annotated[str, typer.Option("--param", help="The config key to vary, e.g. data.noise or data.factor.")],
+    values: Annotated[str, typer.Option("--values", help="Comma-separated values, e.g. 0,0.05,0.1,0.2,0.3.")],
+    config: ConfigOpt = None,
+    losses: LossesOpt = "hinge,squared_hinge",
+    seeds: Annotated[int, typer.Option("--seeds", help="Seeds per value and loss.")] = 10,
+    sets: SetOpt = None,
+    runs_dir: RunsDirOpt = Path("outputs"),
+    name: NameOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run a seed study of each loss at every value of one config key (a separability sweep).
+
+    Writes sweep.json, sweep.csv, seeds.csv and sweep.png: success rate with its 95% interval and mean
+    test accuracy against the value, one line per loss.
+    """
+    cfg = _load(config, sets)
+    loss_list = _split_list(losses, "--losses")
+    value_list = _split_list(values, "--values")
+    with _errors_to_exit_codes(), _stop_on_sigterm():
+        from circles_hinge.compare import run_sweep
+        from circles_hinge.runs import prepare_runs_dir
+
+        prepare_runs_dir(runs_dir)
+        total = len(loss_list) * len(value_list) * cfg.training.epochs
+        with _StudyProgress(total, enabled=not quiet, label="sweeping") as bar:
+            result = run_sweep(cfg, param, value_list, loss_list, runs_dir, seeds, name=name, on_progress=bar.update)
+    for r in result.report["results"]:
+        lo, hi = r["success_ci95"]
+        typer.echo(
+            f"{param}={r['value']}, {r['loss']}: success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}], "
+            f"mean test accuracy {r['test_accuracy']:.1%}"
+        )
+    typer.echo(str(result.path))
+
+
+@app.command("plot-losses")
+def plot_losses(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the picture.")] = Path("outputs/losses.png"),
+) -> None:
+    """Draw the hinge family for a +1 target: the losses and their gradients against the output.
+
+    Hinge, squared hinge, zero-one and binary cross-entropy (on the logit), computed with the NumPy
+    reference implementations. An existing file is never overwritten.
+    """
+    from circles_hinge.plots import plot_loss_functions
+
+    if out.exists():
+        raise _fail(f"--out {out} already exists and is never overwritten; choose another path", 1)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(f"--out {out}: cannot create its folder ({exc.strerror})", 1) from None
+    plot_loss_functions(out)
+    typer.echo(str(out))
 
 
 def _fmt(value) -> str:

@@ -20,26 +20,47 @@ import numpy as np
 from circles_hinge.config import Config, dump_yaml, validate
 from circles_hinge.errors import ConfigError, TrainingDiverged
 from circles_hinge.losses import LOSSES, LossSpec, decision_values, encode_labels, get_loss, predict_classes
-from circles_hinge.runs import Status, check_name, create_run_dir, versions, write_atomic, write_csv, write_json
+from circles_hinge.runs import (
+    Status,
+    check_name,
+    create_run_dir,
+    versions,
+    write_atomic,
+    write_csv,
+    write_json,
+)
 
 Progress = Callable[[str, int, int], None]  # (what is happening, epochs done, epochs in total)
 
 SUCCESS_ACCURACY = 0.99  # a seed "succeeds" when its test accuracy reaches this
 Z95 = 1.959963984540054  # the normal quantile for a two-sided 95% interval
 OUTER_RADIUS = 1.0  # make_circles puts the outer circle at radius 1 and the inner one at `factor`
-# tanh only reaches ±1 in the limit, so a hinge model's "band" is where |f| < 0.99, i.e. where a point
-# on the right side still pays more than 0.01 hinge loss. Other outputs (a logit) use ±1 itself.
-TANH_BAND_LEVEL = 0.99
+# tanh reaches ±1 only in the limit, and squared hinge (whose gradient 2(1 - y·f) fades near 1) leaves
+# it near 0.99 even deep inside the inner circle; so for a tanh output the band is |f| < 0.9, where a
+# correctly classified point still pays hinge loss above 0.1. Other outputs (a logit) use ±1 itself.
+TANH_BAND_LEVEL = 0.9
 
 BOUNDARY_KEYS = (  # figures of one model; a study reports their median over the successful seeds
-    "boundary_radius_mean", "boundary_radius_min", "boundary_radius_max", "boundary_coverage",
-    "inner_margin", "outer_margin", "distance_from_midway", "max_distance_from_midway",
-    "band_inner_radius_mean", "band_outer_radius_mean", "band_width_mean",
+    "boundary_radius_mean",
+    "boundary_radius_min",
+    "boundary_radius_max",
+    "boundary_coverage",
+    "inner_margin",
+    "outer_margin",
+    "distance_from_midway",
+    "max_distance_from_midway",
+    "band_inner_radius_mean",
+    "band_outer_radius_mean",
+    "band_width_mean",
 )
 BOUNDARY_CONSTANTS = ("inner_radius", "outer_radius", "midway_radius", "band_level")
-SEED_COLUMNS = (
-    "loss", "seed", "success", "test_accuracy", "test_loss", "final_loss", "final_val_loss",
-    "epochs_to_perfect_val", *BOUNDARY_KEYS,
+RUN_KEYS = (
+    "test_accuracy",
+    "test_loss",
+    "final_loss",
+    "final_val_loss",
+    "epochs_to_perfect_val",
+    "train_seconds",
 )
 
 
@@ -71,7 +92,9 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the edges, not 1e-17 off
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
 
 
 def _finite(values: Sequence[float | None]) -> np.ndarray:
@@ -113,10 +136,12 @@ def boundary_radii(
 
     `decision(points)` takes every ray's points at once, shape (n_angles * n_radii, 2), and returns
     values of shape (..., n_points): one model, or K replicas at once. Between the two grid radii
-    around the crossing the radius is interpolated linearly. A point counts as having crossed a level
-    >= 0 once its value is below it, and a level < 0 once its value is at or below it: so a tanh that
-    saturates at exactly +1 near the origin leaves the +1 level where it first drops, and an output
-    of exactly -1 has reached the -1 level (and 0 counts as class 1, as in `predict_classes`).
+    around the crossing the radius is interpolated linearly (exact for a straight segment; where the
+    output leaves a plateau exactly on the level, to within one grid step, r_max / (n_radii - 1)).
+    A point counts as having crossed a level >= 0 once its value is below it, and a level < 0 once
+    its value is at or below it: so a tanh that saturates at exactly +1 near the origin leaves the +1
+    level where it first drops, an output of exactly -1 has reached the -1 level, and 0 counts as
+    class 1, as in `predict_classes`.
     """
     radii = np.linspace(0.0, r_max, n_radii)
     theta = ray_angles(n_angles)
@@ -146,7 +171,9 @@ def _stat(array: np.ndarray, fn) -> float | None:
     return float(fn(v)) if v.size else None
 
 
-def boundary_summary(radii: dict[float, np.ndarray], factor: float, band_level: float = 1.0) -> dict[str, Any]:
+def boundary_summary(
+    radii: dict[float, np.ndarray], factor: float, band_level: float = 1.0
+) -> dict[str, Any]:
     """The boundary figures of one model, from `boundary_radii(..., levels=(0, -band_level, band_level))`.
 
     inner/outer_margin: the gap from the data's inner circle (radius `factor`) to the boundary's
@@ -231,7 +258,8 @@ def _check_seeds(config: Config, seeds: int) -> list[int]:
         raise ConfigError(f"--seeds must be an integer >= 1 — got {seeds!r}")
     if config.seed + seeds - 1 >= 2**32:
         raise ConfigError(
-            f"--seeds {seeds} from seed {config.seed} goes past the largest seed 4294967295; use a smaller seed"
+            f"--seeds {seeds} from seed {config.seed} goes past the largest seed 4294967295; "
+            "use a smaller seed"
         )
     return list(range(config.seed, config.seed + seeds))
 
@@ -287,7 +315,6 @@ class LossView:
 class Study:
     loss: str
     spec: LossSpec
-    seeds: list[int]
     rows: list[dict[str, Any]]  # one per seed, the columns of seeds.csv
     summary: dict[str, Any]  # the result object of comparison.json / sweep.json
     weights: list[list[np.ndarray]]
@@ -313,7 +340,9 @@ def _replica_decision(trainer, spec: LossSpec) -> Callable[[np.ndarray], np.ndar
     return decision
 
 
-def _run_study(config: Config, spec: LossSpec, seed_list: list[int], splits, tick: Callable[[], None]) -> Study:
+def _run_study(
+    config: Config, spec: LossSpec, seed_list: list[int], splits, tick: Callable[[], None]
+) -> Study:
     from circles_hinge.experiment import epochs_to_perfect
     from circles_hinge.model import initial_weights
     from circles_hinge.train import ReplicaTrainer
@@ -342,25 +371,27 @@ def _run_study(config: Config, spec: LossSpec, seed_list: list[int], splits, tic
             if radii is not None
             else _empty_boundary()
         )
-        rows.append({
-            "loss": spec.name,
-            "seed": seed,
-            "success": accuracy[k] >= SUCCESS_ACCURACY,
-            "test_accuracy": accuracy[k],
-            "test_loss": _number(test_loss[k]),
-            "final_loss": _number(history["loss"][k, -1]),
-            "final_val_loss": _number(history["val_loss"][k, -1]),
-            "epochs_to_perfect_val": epochs_to_perfect(history["val_accuracy"][k]),
-            **{key: figures[key] for key in BOUNDARY_KEYS},
-            "_constants": {key: figures[key] for key in BOUNDARY_CONSTANTS},
-        })
-    summary = summarise_seeds(spec.name, rows, seconds)
-    for row in rows:
-        row.pop("_constants")
-    return Study(spec.name, spec, seed_list, rows, summary, result.weights, history, hidden, radii)
+        rows.append(
+            {
+                "loss": spec.name,
+                "seed": seed,
+                "success": accuracy[k] >= SUCCESS_ACCURACY,
+                "test_accuracy": accuracy[k],
+                "test_loss": _number(test_loss[k]),
+                "final_loss": _number(history["loss"][k, -1]),
+                "final_val_loss": _number(history["val_loss"][k, -1]),
+                "epochs_to_perfect_val": epochs_to_perfect(history["val_accuracy"][k]),
+                **{key: figures[key] for key in BOUNDARY_KEYS},
+            }
+        )
+    constants = {key: figures[key] for key in BOUNDARY_CONSTANTS}  # the same for every seed
+    summary = summarise_seeds(spec.name, rows, seconds, constants)
+    return Study(spec.name, spec, rows, summary, result.weights, history, hidden, radii)
 
 
-def summarise_seeds(loss: str, rows: list[dict[str, Any]], train_seconds: float) -> dict[str, Any]:
+def summarise_seeds(
+    loss: str, rows: list[dict[str, Any]], train_seconds: float, constants: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One result object from per-seed rows: success rate with its Wilson interval, the failed seeds,
     mean test accuracy, and medians (plain keys) with IQRs (`*_iqr`); boundary figures over the
     successful seeds only, since a collapsed model has no boundary worth measuring."""
@@ -388,8 +419,7 @@ def summarise_seeds(loss: str, rows: list[dict[str, Any]], train_seconds: float)
     summary["boundary_seeds"] = len(measured)
     for key in BOUNDARY_KEYS:
         summary[key], summary[f"{key}_iqr"] = median_iqr([r[key] for r in measured])
-    constants = rows[0].get("_constants") or dict.fromkeys(BOUNDARY_CONSTANTS)
-    summary.update(constants)
+    summary.update(constants or dict.fromkeys(BOUNDARY_CONSTANTS))
     return summary
 
 
@@ -402,11 +432,27 @@ def _train_studies(
     first = next(iter(configs.values()))
     splits = [load_split(first.data, s, first.training.validation_split) for s in seed_list]
     studies = []
-    for loss, cfg in configs.items():
-        stage = f"{label}{loss}, {len(seed_list)} seed{'s' if len(seed_list) > 1 else ''}"
-        progress(stage, 0)
-        studies.append(_run_study(cfg, get_loss(loss), seed_list, splits, lambda s=stage: progress(s, 1)))
+    with _quiet_retracing():
+        for loss, cfg in configs.items():
+            stage = f"{label}{loss}, {len(seed_list)} seed{'s' if len(seed_list) > 1 else ''}"
+            progress(stage, 0)
+            studies.append(_run_study(cfg, get_loss(loss), seed_list, splits, lambda s=stage: progress(s, 1)))
     return studies, splits
+
+
+@contextmanager
+def _quiet_retracing() -> Iterator[None]:
+    """Every study builds a new trainer, so TensorFlow traces a new epoch function each time and warns
+    about "excessive retracing" after a few; that is expected here, not a bug to report to the user."""
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 class _Counter:
@@ -474,17 +520,21 @@ def run_comparison(
 
 
 def _side_by_side(configs: dict[str, Config], path: Path, counter: _Counter):
-    import keras
-
     from circles_hinge.data import load_split
-    from circles_hinge.experiment import keras_outputs, run_experiment
+    from circles_hinge.experiment import keras_outputs, load_tensorflow, run_experiment
+
+    counter("loading TensorFlow")
+    load_tensorflow()  # before `import keras`, so TensorFlow starts quietly
+    import keras
 
     results, views = [], []
     split = None
     for loss, cfg in configs.items():
         spec = get_loss(loss)
         run = run_experiment(
-            cfg, path, name=loss,
+            cfg,
+            path,
+            name=loss,
             on_epoch=lambda epoch, logs, s=f"training {loss}": counter(s, 1),
             on_stage=lambda text, s=loss: counter(f"{s}: {text}"),
         )
@@ -496,28 +546,43 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: _Counter):
         level = band_level(cfg, spec)
         radii, figures = None, _empty_boundary()
         if _has_boundary(cfg, spec, split.n_classes):
-            radii = boundary_radii(lambda X, o=outputs, s=spec: signed_decision(s, o(X)), levels=(0.0, -level, level))
+            radii = boundary_radii(
+                lambda X, o=outputs, s=spec: signed_decision(s, o(X)), levels=(0.0, -level, level)
+            )
             figures = boundary_summary(radii, cfg.data.factor, level)
-        results.append({
-            "loss": loss,
-            "seed": cfg.seed,
-            **{k: m[k] for k in ("test_accuracy", "test_loss", "final_loss", "final_val_loss",
-                                 "epochs_to_perfect_val", "train_seconds")},
-            "run": run.path.name,
-            **figures,
-        })
-        views.append(LossView(
-            loss, spec, outputs, lambda X, o=outputs, s=spec: signed_decision(s, o(X)),
-            _read_history(run.path / "history.csv"), m["test_accuracy"], f"seed {cfg.seed}", radii, level,
-        ))
-    extra = {"split": split, "files": {"picture": "comparison.png", "runs": {r["loss"]: r["run"] for r in results}}}
+        results.append(
+            {
+                "loss": loss,
+                "seed": cfg.seed,
+                **{key: m[key] for key in RUN_KEYS},
+                "run": run.path.name,
+                **figures,
+            }
+        )
+        views.append(
+            LossView(
+                loss,
+                spec,
+                outputs,
+                lambda X, o=outputs, s=spec: signed_decision(s, o(X)),
+                _read_history(run.path / "history.csv"),
+                m["test_accuracy"],
+                f"seed {cfg.seed}",
+                radii,
+                level,
+            )
+        )
+    runs = {r["loss"]: r["run"] for r in results}
+    extra = {"split": split, "files": {"picture": "comparison.png", "runs": runs}}
     return results, views, extra
 
 
 def _read_history(path: Path) -> dict[str, np.ndarray]:
     with path.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return {m: np.array([float(r[m]) for r in rows]) for m in ("loss", "accuracy", "val_loss", "val_accuracy")}
+    return {
+        m: np.array([float(r[m]) for r in rows]) for m in ("loss", "accuracy", "val_loss", "val_accuracy")
+    }
 
 
 def _seed_study(configs: dict[str, Config], seed_list: list[int], path: Path, counter: _Counter):
@@ -537,16 +602,22 @@ def _seed_study(configs: dict[str, Config], seed_list: list[int], path: Path, co
         cfg = configs[study.loss]
         model = build_model(cfg, study.spec, split.n_classes, study.weights[0])
         outputs = keras_outputs(model)
-        quartiles = {m: np.nanpercentile(v, [25, 50, 75], axis=0) for m, v in study.history.items()}
+        quartiles = {m: _quartiles(v) for m, v in study.history.items()}
         ok = study.rows[0]["success"]
-        views.append(LossView(
-            study.loss, study.spec, outputs, lambda X, o=outputs, s=study.spec: signed_decision(s, o(X)),
-            {m: q[1] for m, q in quartiles.items()}, study.rows[0]["test_accuracy"],
-            f"seed {seed_list[0]}{'' if ok else ', failed'}",
-            None if study.radii is None else {lv: r[0] for lv, r in study.radii.items()},
-            band_level(cfg, study.spec),
-            {m: (q[0], q[2]) for m, q in quartiles.items()},
-        ))
+        views.append(
+            LossView(
+                study.loss,
+                study.spec,
+                outputs,
+                lambda X, o=outputs, s=study.spec: signed_decision(s, o(X)),
+                {m: q[1] for m, q in quartiles.items()},
+                study.rows[0]["test_accuracy"],
+                f"seed {seed_list[0]}{'' if ok else ', failed'}",
+                None if study.radii is None else {lv: r[0] for lv, r in study.radii.items()},
+                band_level(cfg, study.spec),
+                {m: (q[0], q[2]) for m, q in quartiles.items()},
+            )
+        )
     extra = {
         "split": split,
         "n_seeds": len(seed_list),
@@ -557,9 +628,16 @@ def _seed_study(configs: dict[str, Config], seed_list: list[int], path: Path, co
     return [s.summary for s in studies], views, extra
 
 
+def _quartiles(history: np.ndarray) -> np.ndarray:
+    """25th, 50th and 75th percentile over the replicas, per epoch; NaN without validation data."""
+    if not np.isfinite(history).any():
+        return np.full((3, history.shape[1]), np.nan)
+    return np.nanpercentile(history, [25, 50, 75], axis=0)
+
+
 def _hidden_pair(studies: list[Study], splits) -> list[tuple] | None:
-    """The hidden layer of the first failed seed, beside the same seed under a loss where it succeeded
-    (same data and initial weights, different outcome), else beside a successful seed of its own loss."""
+    """The hidden layer of a failed seed beside the same seed under a loss where it succeeded (same
+    data and initial weights, so only the loss differs), else beside a successful seed of its own loss."""
 
     def panel(study: Study, k: int) -> tuple:
         row = study.rows[k]
@@ -567,17 +645,16 @@ def _hidden_pair(studies: list[Study], splits) -> list[tuple] | None:
         title = f"{study.loss}, seed {row['seed']} ({word}, test accuracy {row['test_accuracy']:.0%})"
         return title, study.hidden[k], splits[k].y_train, study.spec
 
-    for study in studies:
-        failed = [k for k, r in enumerate(study.rows) if not r["success"]]
-        if not failed:
-            continue
-        k = failed[0]
+    failures = [(study, k) for study in studies for k, r in enumerate(study.rows) if not r["success"]]
+    for study, k in failures:
         partner = next((other for other in studies if other.rows[k]["success"]), None)
         if partner is not None:
             return [panel(study, k), panel(partner, k)]
-        good = next((j for j, r in enumerate(study.rows) if r["success"]), None)
-        return [panel(study, k)] + ([panel(study, good)] if good is not None else [])
-    return None
+    if not failures:
+        return None
+    study, k = failures[0]
+    good = next((j for j, r in enumerate(study.rows) if r["success"]), None)
+    return [panel(study, k)] + ([panel(study, good)] if good is not None else [])
 
 
 def _draw_comparison(path: Path, config: Config, views: list[LossView], extra: dict) -> None:
@@ -586,8 +663,15 @@ def _draw_comparison(path: Path, config: Config, views: list[LossView], extra: d
     split = extra["split"]
     factor = config.data.factor if config.data.dataset == "circles" else None
     plots.plot_comparison(
-        path, views, split.X_test, split.y_test, split.n_classes, factor,
-        n_seeds=extra.get("n_seeds"), strip=extra.get("strip"), hidden=extra.get("hidden"),
+        path,
+        views,
+        split.X_test,
+        split.y_test,
+        split.n_classes,
+        factor,
+        n_seeds=extra.get("n_seeds"),
+        strip=extra.get("strip"),
+        hidden=extra.get("hidden"),
         success_accuracy=SUCCESS_ACCURACY,
     )
 
@@ -652,6 +736,9 @@ def run_sweep(
 ) -> SweepResult:
     """A seed study of every loss at each value of one config key; writes sweep.json, sweep.csv
     (one row per value and loss), seeds.csv (one row per value, loss and seed) and sweep.png."""
+    from circles_hinge import plots
+    from circles_hinge.experiment import load_tensorflow, seed_everything
+
     grid = sweep_configs(config, param, values, losses)
     seed_list = _check_seeds(config, seeds)
     for configs in grid.values():
@@ -663,8 +750,6 @@ def run_sweep(
     counter = _Counter(len(grid) * len(losses) * config.training.epochs, on_progress)
     with _folder_status(path, "sweep") as status:
         write_atomic(path / "config.yaml", dump_yaml(config))
-        from circles_hinge.experiment import load_tensorflow, seed_everything
-
         counter("loading TensorFlow")
         load_tensorflow()
         seed_everything(config.seed)
@@ -676,8 +761,6 @@ def run_sweep(
         write_csv(path / "seeds.csv", seed_rows)
         write_csv(path / "sweep.csv", [_flat(r) for r in results])
         counter("drawing sweep.png")
-        from circles_hinge import plots
-
         plots.plot_sweep(path / "sweep.png", param, results, list(losses), len(seed_list), SUCCESS_ACCURACY)
         report = {
             "kind": "sweep",
@@ -694,7 +777,7 @@ def run_sweep(
             "versions": versions(),
         }
         write_json(path / "sweep.json", report)
-        status.write("complete")
+        status.write("complete")  # last: only now is every file in place
     return SweepResult(path, report)
 
 
@@ -722,7 +805,7 @@ def _pct(x: float | None) -> str:
 def _num(x: float | None, digits: int = 3) -> str:
     if x is None:
         return "—"
-    if isinstance(x, int) or float(x).is_integer() and abs(x) >= 1:
+    if isinstance(x, int) or float(x).is_integer():
         return str(int(x))
     return f"{x:.{digits}g}" if abs(x) < 0.001 and x != 0 else f"{x:.{digits}f}"
 
@@ -744,8 +827,8 @@ def comparison_markdown(report: dict[str, Any]) -> str:
         where += f", factor {data['factor']}"
     if study:
         lines.append(
-            f"Each loss trained with seeds {report['seeds_label']} ({report['n_seeds']} seeds; each seed sets "
-            f"the data, the initial weights and the shuffling, the same for every loss), on {where}; "
+            f"Each loss trained with seeds {report['seeds_label']} ({report['n_seeds']} seeds; each seed "
+            f"sets the data, the initial weights and the shuffling, the same for every loss), on {where}; "
             f"{training['epochs']} epochs. A seed succeeds when its test accuracy is at least "
             f"{report['success_accuracy']:.0%}. The panels show seed {cfg['seed']}; the curves are medians "
             "over the seeds. Per-seed numbers: [seeds.csv](seeds.csv)."
@@ -754,7 +837,8 @@ def comparison_markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"Same data, split and initial weights (seed {cfg['seed']}) for every loss, on {where}; "
             f"{training['epochs']} epochs. Run folders: "
-            + ", ".join(f"[{r['loss']}]({r['run']}/)" for r in results) + "."
+            + ", ".join(f"[{r['loss']}]({r['run']}/)" for r in results)
+            + "."
         )
     lines += ["", "![comparison](comparison.png)", ""]
     if study:
@@ -765,10 +849,13 @@ def comparison_markdown(report: dict[str, Any]) -> str:
         ]
         for r in results:
             lo, hi = r["success_ci95"]
-            failed = ", ".join(map(str, r["failed_seeds"][:12])) + (" …" if len(r["failed_seeds"]) > 12 else "")
+            failed = ", ".join(map(str, r["failed_seeds"][:12])) + (
+                " …" if len(r["failed_seeds"]) > 12 else ""
+            )
             reached = f", {r['perfect_val_seeds']}/{r['seeds']} reach it"
+            rate = f"{r['successes']}/{r['seeds']} = {_pct(r['success_rate'])} ({_pct(lo)}–{_pct(hi)})"
             lines.append(
-                f"| {r['loss']} | {r['successes']}/{r['seeds']} = {_pct(r['success_rate'])} ({_pct(lo)}–{_pct(hi)}) "
+                f"| {r['loss']} | {rate} "
                 f"| {failed or 'none'} | {_pct(r['test_accuracy'])} ({_pct(r['test_accuracy_min'])}) "
                 f"| {_spread(r['final_loss'], r['final_loss_iqr'])} "
                 f"| {_spread(r['epochs_to_perfect_val'], r['epochs_to_perfect_val_iqr'], 2)}{reached} "
@@ -776,18 +863,23 @@ def comparison_markdown(report: dict[str, Any]) -> str:
             )
     else:
         lines += [
-            "| loss | test accuracy | test loss | final loss | final validation loss | epochs to 100% validation "
-            "| train s |",
+            "| loss | test accuracy | test loss | final loss | final validation loss "
+            "| epochs to 100% validation | train s |",
             "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         for r in results:
+            epochs = r["epochs_to_perfect_val"]
             lines.append(
-                f"| {r['loss']} | {_pct(r['test_accuracy'])} | {_num(r['test_loss'], 4)} | {_num(r['final_loss'], 4)} "
-                f"| {_num(r['final_val_loss'], 4)} | {_num(r['epochs_to_perfect_val']) if r['epochs_to_perfect_val'] else 'never'} "
-                f"| {r['train_seconds']:.2f} |"
+                f"| {r['loss']} | {_pct(r['test_accuracy'])} | {_num(r['test_loss'], 4)} "
+                f"| {_num(r['final_loss'], 4)} | {_num(r['final_val_loss'], 4)} "
+                f"| {'never' if epochs is None else epochs} | {r['train_seconds']:.2f} |"
             )
     lines += _boundary_markdown(results, study)
     return "\n".join(lines) + "\n"
+
+
+def _cell(result: dict[str, Any], key: str, study: bool) -> str:
+    return _spread(result.get(key), result.get(f"{key}_iqr")) if study else _num(result.get(key))
 
 
 def _boundary_markdown(results: list[dict[str, Any]], study: bool) -> list[str]:
@@ -798,29 +890,35 @@ def _boundary_markdown(results: list[dict[str, Any]], study: bool) -> list[str]:
         "",
         "## Where the boundary lies",
         "",
-        f"Rays from the origin at 360 angles; the boundary radius is where the output changes sign. The data's "
-        f"circles have radii {first['inner_radius']:g} and {first['outer_radius']:g}, so the maximum-margin "
-        f"boundary is the circle midway, r = {first['midway_radius']:g}. The band is where the output lies "
-        "between +level and −level (±0.99 for a tanh output, which reaches ±1 only in the limit; ±1 of the "
-        "logit for cross-entropy): points there still pay hinge loss."
-        + (" Figures are medians over the successful seeds (IQR in brackets)." if study else ""),
+        "Rays from the origin at 360 angles; the boundary radius is where the output changes sign. "
+        f"The data's circles have radii {first['inner_radius']:g} and {first['outer_radius']:g}, so "
+        f"the maximum-margin boundary is the circle midway, r = {first['midway_radius']:g}. The band "
+        "is where the output lies between +level and −level (±0.9 for a tanh output, which reaches ±1 "
+        "only in the limit; ±1 of the logit for cross-entropy): points there still pay a hinge loss "
+        "above 0.1." + (" Figures are medians over the successful seeds (IQR in brackets)." if study else ""),
         "",
-        "| loss | boundary radius mean (min–max) | margin to inner circle | margin to outer circle "
+        "| loss | boundary radius: mean | min | max | margin to inner circle | margin to outer circle "
         "| mean distance from midway | largest distance from midway | band (level) | band width |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    columns = (
+        "boundary_radius_mean",
+        "boundary_radius_min",
+        "boundary_radius_max",
+        "inner_margin",
+        "outer_margin",
+        "distance_from_midway",
+        "max_distance_from_midway",
+    )
     for r in results:
-        def s(key: str) -> str:
-            return _spread(r.get(key), r.get(f"{key}_iqr")) if study else _num(r.get(key))
-
         if r.get("boundary_radius_mean") is None:
-            lines.append(f"| {r['loss']} | no boundary found | — | — | — | — | — | — |")
+            lines.append(f"| {r['loss']} | no boundary found |" + " — |" * 8)
             continue
+        cells = [_cell(r, key, study) for key in columns]
+        band = f"{_num(r['band_inner_radius_mean'])}–{_num(r['band_outer_radius_mean'])}"
         lines.append(
-            f"| {r['loss']} | {s('boundary_radius_mean')} ({_num(r['boundary_radius_min'])}–"
-            f"{_num(r['boundary_radius_max'])}) | {s('inner_margin')} | {s('outer_margin')} "
-            f"| {s('distance_from_midway')} | {s('max_distance_from_midway')} "
-            f"| {_num(r['band_inner_radius_mean'])}–{_num(r['band_outer_radius_mean'])} (±{r['band_level']:g}) "
-            f"| {s('band_width_mean')} |"
+            f"| {r['loss']} | "
+            + " | ".join(cells)
+            + f" | {band} (±{r['band_level']:g}) | {_cell(r, 'band_width_mean', study)} |"
         )
     return lines

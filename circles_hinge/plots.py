@@ -284,8 +284,16 @@ def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None)
     greys = ["0.55", "0.78", "0.35", "0.65", "0.25"]
     for c in range(n_classes):
         pts = X[y == c]
-        ax.scatter(pts[:, 0], pts[:, 1], s=12, c=greys[c % 5], marker=MARKERS[c % 5], edgecolors="white",
-                   linewidths=0.3, zorder=1)
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=12,
+            c=greys[c % 5],
+            marker=MARKERS[c % 5],
+            edgecolors="white",
+            linewidths=0.3,
+            zorder=1,
+        )
     handles = []
     for i, view in enumerate(views):
         values = np.asarray(view.decision(grid)).reshape(xx.shape)
@@ -311,17 +319,29 @@ def draw_boundary_by_angle(ax, views, factor: float) -> None:
         degrees = np.linspace(0, 360, len(r0), endpoint=False)
         inner, outer = view.radii[view.band_level], view.radii[-view.band_level]
         both = np.isfinite(inner) & np.isfinite(outer)
-        ax.fill_between(degrees, np.where(both, inner, np.nan), np.where(both, outer, np.nan), color=color,
-                        alpha=0.16, lw=0, label=f"{nice_name(view.loss)}: band |f| < {view.band_level:g}")
-        ax.plot(degrees, r0, color=color, lw=2, label=f"{nice_name(view.loss)}: boundary")
+        ax.fill_between(
+            degrees,
+            np.where(both, inner, np.nan),
+            np.where(both, outer, np.nan),
+            color=color,
+            alpha=0.16,
+            lw=0,
+            label=f"{nice_name(view.loss)} band",
+        )
+        ax.plot(degrees, r0, color=color, lw=2, label=f"{nice_name(view.loss)} boundary")
     midway = (factor + 1) / 2
-    ax.axhline(factor, color="0.45", ls="--", lw=1, label=f"data circles, r = {factor:g} and 1")
+    ax.axhline(factor, color="0.45", ls="--", lw=1, label=f"data circles ({factor:g}, 1)")
     ax.axhline(1.0, color="0.45", ls="--", lw=1)
-    ax.axhline(midway, color="black", ls=":", lw=1.6, label=f"maximum margin, r = {midway:g}")
-    ax.set(xlabel="angle of the ray from the origin (degrees)", ylabel="radius", xlim=(0, 360),
-           ylim=(0, 1.25), xticks=[0, 90, 180, 270, 360])
+    ax.axhline(midway, color="black", ls=":", lw=1.6, label=f"max margin ({midway:g})")
+    ax.set(
+        xlabel="angle of the ray from the origin (degrees)",
+        ylabel="radius",
+        xlim=(0, 360),
+        ylim=(0, 1.6),
+        xticks=[0, 90, 180, 270, 360],
+    )
     ax.grid(True, alpha=0.25)
-    ax.legend(loc="upper right", fontsize=7, framealpha=0.92, ncol=2)
+    ax.legend(loc="upper center", fontsize=6.5, framealpha=0.92, ncol=2)  # above r = 1, clear of the lines
 
 
 def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
@@ -342,10 +362,19 @@ def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
             lowest = min(lowest, np.nanmin(values))
     if lowest > 0:
         ax.set_yscale("log")
+        low, high = ax.get_ylim()
+        if np.log10(high / low) < 1.5:  # under two decades matplotlib labels minor ticks as 9x10^-1
+            from matplotlib.ticker import FuncFormatter
+
+            plain = FuncFormatter(lambda v, _: f"{v:.3g}")
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)
+            ax.tick_params(axis="y", which="minor", labelsize=7)
     else:  # an exactly-zero hinge loss has no logarithm: linear near zero, logarithmic above
         ax.set_yscale("symlog", linthresh=1e-3)
     what = f"median over {n_seeds} seeds, shaded 25–75%" if n_seeds else "log scale"
-    ax.set(xlabel="epoch", ylabel="loss (each on its own scale)", title=f"Loss per epoch ({what})")
+    ax.set(xlabel="epoch", ylabel="loss (each on its own scale)")
+    ax.set_title(f"Training and validation loss per epoch ({what})", fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(loc="upper right", fontsize=7.5, framealpha=0.92)
 
@@ -356,15 +385,19 @@ def draw_accuracy_strip(ax, strip, success_accuracy: float) -> None:
     labels, lowest = [], 1.0
     for i, (loss, accuracy, summary) in enumerate(strip):
         x = i + rng.uniform(-0.2, 0.2, size=len(accuracy))
-        ax.scatter(x, accuracy, s=20, color=loss_color(loss, i), alpha=0.75, edgecolors="white", linewidths=0.4)
+        ax.scatter(
+            x, accuracy, s=20, color=loss_color(loss, i), alpha=0.75, edgecolors="white", linewidths=0.4
+        )
         lo, hi = summary["success_ci95"]
-        labels.append(f"{nice_name(loss)}\n{summary['successes']}/{summary['seeds']} succeed\n"
-                      f"95% CI {lo:.0%}–{hi:.0%}")
+        labels.append(
+            f"{nice_name(loss)}\n{summary['successes']}/{summary['seeds']} succeed\n"
+            f"(95% CI {lo:.0%}–{hi:.0%})"
+        )
         lowest = min(lowest, float(np.min(accuracy)))
     ax.axhline(success_accuracy, color="black", ls=":", lw=1.2, label=f"success: ≥ {success_accuracy:.0%}")
     ax.set_xticks(range(len(strip)), labels, fontsize=8)
-    ax.set(xlim=(-0.6, len(strip) - 0.4), ylim=(min(0.4, lowest - 0.05), 1.03), ylabel="test accuracy",
-           title="Test accuracy of every seed (one dot each)")
+    ax.set(xlim=(-0.6, len(strip) - 0.4), ylim=(min(0.4, lowest - 0.05), 1.03), ylabel="test accuracy")
+    ax.set_title("Test accuracy of every seed (one dot each)", fontsize=10)
     ax.yaxis.set_major_formatter(_percent_formatter())
     ax.grid(True, axis="y", alpha=0.25)
     ax.legend(loc="lower right", fontsize=7.5, framealpha=0.92)
@@ -373,7 +406,38 @@ def draw_accuracy_strip(ax, strip, success_accuracy: float) -> None:
 def _percent_formatter():
     from matplotlib.ticker import PercentFormatter
 
-    return PercentFormatter(xmax=1.0, decimals=0)
+    return PercentFormatter(xmax=1.0)
+
+
+def _failure_text(ax, strip) -> None:
+    """Which seeds failed for which loss, and which failed for every loss: a seed fixes the data and
+    the initial weights, so failures shared by all losses point at the start, not at the loss."""
+    lines = ["Failed seeds (test accuracy below the threshold)", ""]
+    shared = None
+    for loss, _, summary in strip:
+        failed = summary["failed_seeds"]
+        shared = set(failed) if shared is None else shared & set(failed)
+        lines += [f"{nice_name(loss)}: {len(failed)} of {summary['seeds']}", *_wrapped(failed), ""]
+    if len(strip) > 1:
+        lines += [f"Failed for every loss: {len(shared or ())}", *_wrapped(sorted(shared or ()))]
+    ax.axis("off")
+    ax.text(
+        0.02,
+        0.95,
+        "\n".join(lines),
+        va="top",
+        ha="left",
+        family="monospace",
+        fontsize=8.5,
+        transform=ax.transAxes,
+    )
+
+
+def _wrapped(seeds, per_line: int = 8) -> list[str]:
+    if not seeds:
+        return ["  none"]
+    words = [str(s) for s in seeds]
+    return ["  " + ", ".join(words[i : i + per_line]) for i in range(0, len(words), per_line)]
 
 
 def _summary_text(ax, views) -> None:
@@ -390,68 +454,113 @@ def _summary_text(ax, views) -> None:
                 lines.append(f"  band width {np.nanmean(band):.3f} (|f| < {view.band_level:g})")
         lines.append("")
     ax.axis("off")
-    ax.text(0.02, 0.98, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=9,
-            transform=ax.transAxes)
+    ax.text(
+        0.02,
+        0.98,
+        "\n".join(lines),
+        va="top",
+        ha="left",
+        family="monospace",
+        fontsize=9,
+        transform=ax.transAxes,
+    )
     ax.set_title("In numbers", loc="left")
 
 
 def plot_comparison(
-    path: Path, views, X, y, n_classes: int, factor: float | None, n_seeds: int | None = None,
-    strip=None, hidden=None, success_accuracy: float = 0.99,
+    path: Path,
+    views,
+    X,
+    y,
+    n_classes: int,
+    factor: float | None,
+    n_seeds: int | None = None,
+    strip=None,
+    hidden=None,
+    success_accuracy: float = 0.99,
 ) -> None:
     """The comparison picture: decision regions and margin views side by side, the boundaries overlaid,
     boundary radius by angle, the loss curves; for a seed study also test accuracy per seed and the
     hidden layer of a failed seed beside a successful one."""
     plt = _plt()
     cols = len(views) + 1
-    bottom = 1 + (strip is not None) + len(hidden or [])
-    width = 4.9 * max(cols, 3)
+    heights = [1, 1, 0.85] + ([0.8] if hidden else [])
     # mlxtend predicts one grid point per figure pixel at figure.dpi; 50 keeps that grid modest
-    fig = plt.figure(figsize=(width, 14.5), dpi=50)
-    outer = fig.add_gridspec(3, 1, height_ratios=[1, 1, 0.9], hspace=0.32)
+    fig = plt.figure(figsize=(4.9 * max(cols, 3), 4.9 * sum(heights)), dpi=50)
+    outer = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=0.42)
     top = outer[0].subgridspec(1, cols, wspace=0.3)
-    middle = outer[1].subgridspec(1, cols, wspace=0.3)
+    # room for the colour bars' labels, and for the legend of the radius-by-angle panel
+    middle = outer[1].subgridspec(1, cols, wspace=0.5, width_ratios=[1] * (cols - 1) + [1.2])
     for i, view in enumerate(views):
         ax = fig.add_subplot(top[i])
         plt.figure(fig.number)
         draw_decision_regions(ax, X, y, view.outputs, view.spec, n_classes)
-        ax.set_title(f"{nice_name(view.loss)}: decision regions ({view.caption})\n"
-                     f"test accuracy {view.test_accuracy:.1%}", fontsize=10)
+        ax.set_title(
+            f"{nice_name(view.loss)}: decision regions ({view.caption})\n"
+            f"test accuracy {view.test_accuracy:.1%}",
+            fontsize=10,
+        )
         ax = fig.add_subplot(middle[i])
         count = draw_margins(ax, X, y, view.outputs, view.spec, n_classes, colorbar=True)
-        ax.set_title(f"{nice_name(view.loss)}: output, boundary (solid), ±1 (dashed)\n"
-                     f"{count} of {len(y)} test points inside the margin (ringed)", fontsize=10)
+        ax.set_title(
+            f"{nice_name(view.loss)}: output, boundary (solid), ±1 (dashed)\n"
+            f"{count} of {len(y)} test points inside the margin (ringed)",
+            fontsize=10,
+        )
         ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9)
     ax = fig.add_subplot(top[cols - 1])
     draw_boundary_overlay(ax, X, y, views, n_classes, factor)
-    ax.set_title("Both decision boundaries on the test data" if len(views) == 2 else
-                 "The decision boundaries on the test data", fontsize=10)
+    ax.set_title(
+        "Both decision boundaries on the test data"
+        if len(views) == 2
+        else "The decision boundaries on the test data",
+        fontsize=10,
+    )
     ax = fig.add_subplot(middle[cols - 1])
     if factor is not None and any(v.radii is not None for v in views):
         draw_boundary_by_angle(ax, views, factor)
-        ax.set_title("Where the boundary lies: radius along each ray\n(shaded: the band that still pays loss)",
-                     fontsize=10)
+        level = next(v.band_level for v in views if v.radii is not None)
+        ax.set_title(
+            f"Where the boundary lies: radius along each ray\n(band: |output| < {level:g}, still pays loss)",
+            fontsize=10,
+        )
     else:
         ax.axis("off")
         ax.text(0.5, 0.5, "boundary radii are measured on circles only", ha="center", va="center")
 
-    ratios = [2.0] + [1.0] * (bottom - 1) if bottom > 1 else [2.0, 1.0]
-    row = outer[2].subgridspec(1, len(ratios), width_ratios=ratios, wspace=0.35)
+    row = outer[2].subgridspec(1, 2, width_ratios=[1.7, 1], wspace=0.25)
     draw_loss_comparison(fig.add_subplot(row[0]), views, n_seeds)
     if strip is None:
         _summary_text(fig.add_subplot(row[1]), views)
     else:
         draw_accuracy_strip(fig.add_subplot(row[1]), strip, success_accuracy)
-    for j, (title, activations, y_train, spec) in enumerate(hidden or []):
-        ax = fig.add_subplot(row[2 + j])
-        note = draw_hidden_layer(ax, activations, y_train, spec, n_classes)
-        ax.set_title(f"Hidden layer: {title}{note}", fontsize=8.5, wrap=True)
-        ax.legend(loc="best", fontsize=7, framealpha=0.9)
-    _save(fig, path)
+    if hidden:
+        row = outer[3].subgridspec(1, 3, wspace=0.35)
+        for j, (title, activations, y_train, spec) in enumerate(hidden):
+            ax = fig.add_subplot(row[j])
+            note = draw_hidden_layer(ax, activations, y_train, spec, n_classes).strip(" —")
+            who, _, outcome = title.partition(" (")  # "hinge, seed 56" / "failed, test accuracy 95%)"
+            lines = [f"Last hidden layer: {who}", f"({outcome}" if outcome else "", note]
+            ax.set_title("\n".join(line for line in lines if line), fontsize=9)
+            ax.legend(loc="best", fontsize=7, framealpha=0.9)
+        _failure_text(fig.add_subplot(row[2]), strip or [])
+    _save_at(fig, path, dpi=95)  # a big figure: 95 dpi keeps it readable and under ~400 KB
 
 
-def plot_sweep(path: Path, param: str, results: list[dict], losses: list[str], n_seeds: int,
-               success_accuracy: float) -> None:
+def _save_at(fig, path: Path, dpi: int) -> None:
+    import io
+
+    from circles_hinge.runs import write_atomic
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    _plt().close(fig)
+    write_atomic(path, buf.getvalue())
+
+
+def plot_sweep(
+    path: Path, param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float
+) -> None:
     """Success rate (with its 95% Wilson interval) and mean test accuracy against the swept value."""
     plt = _plt()
     values = list(dict.fromkeys(r["value"] for r in results))
@@ -461,19 +570,39 @@ def plot_sweep(path: Path, param: str, results: list[dict], losses: list[str], n
     fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6))
     for i, loss in enumerate(losses):
         rows = {r["value"]: r for r in results if r["loss"] == loss}
-        x = positions + (i - (len(losses) - 1) / 2) * 0.012 * span  # nudge apart overlapping error bars
+        x = positions + (i - (len(losses) - 1) / 2) * 0.015 * span  # nudge apart overlapping error bars
         rate = np.array([rows[v]["success_rate"] for v in values])
         lo = np.array([rows[v]["success_ci95"][0] for v in values])
         hi = np.array([rows[v]["success_ci95"][1] for v in values])
         color, marker = loss_color(loss, i), MARKERS[i % 5]
-        ax_rate.errorbar(x, rate, yerr=[rate - lo, hi - rate], color=color, marker=marker, lw=2, capsize=4,
-                         label=nice_name(loss))
+        ax_rate.errorbar(
+            x,
+            rate,
+            yerr=[rate - lo, hi - rate],
+            color=color,
+            marker=marker,
+            lw=2,
+            capsize=4,
+            label=nice_name(loss),
+        )
         accuracy = [rows[v]["test_accuracy"] for v in values]
         ax_acc.plot(x, accuracy, color=color, marker=marker, lw=2, label=f"{nice_name(loss)}: mean")
-        ax_acc.plot(x, [rows[v]["test_accuracy_min"] for v in values], color=color, marker=marker, lw=1,
-                    ls=":", alpha=0.8, label=f"{nice_name(loss)}: worst seed")
-    ax_rate.set(title=f"Success rate (test accuracy ≥ {success_accuracy:.0%}) over {n_seeds} seeds,\n"
-                      "with its 95% Wilson interval", ylabel="share of seeds that succeed", ylim=(-0.03, 1.03))
+        ax_acc.plot(
+            x,
+            [rows[v]["test_accuracy_min"] for v in values],
+            color=color,
+            marker=marker,
+            lw=1,
+            ls=":",
+            alpha=0.8,
+            label=f"{nice_name(loss)}: worst seed",
+        )
+    ax_rate.set(
+        title=f"Success rate (test accuracy ≥ {success_accuracy:.0%}) over {n_seeds} seeds,\n"
+        "with its 95% Wilson interval",
+        ylabel="share of seeds that succeed",
+        ylim=(-0.03, 1.03),
+    )
     ax_acc.set(title=f"Test accuracy over {n_seeds} seeds", ylabel="test accuracy")
     for ax in (ax_rate, ax_acc):
         ax.set_xlabel(param)
@@ -483,4 +612,38 @@ def plot_sweep(path: Path, param: str, results: list[dict], losses: list[str], n
         ax.grid(True, alpha=0.25)
         ax.legend(loc="best", fontsize=8, framealpha=0.92)
     fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_loss_functions(path: Path) -> None:
+    """The losses for a +1 target against the output f, and their gradients, from reference.py."""
+    from circles_hinge import reference
+
+    plt = _plt()
+    f = np.linspace(-2, 2, 801)[:, None]
+    y = np.ones_like(f)
+    n = len(f)
+    p = 1 / (1 + np.exp(-f))  # cross-entropy is drawn on the logit: p = sigmoid(f)
+    curves = {
+        "hinge  max(0, 1 - f)": (reference.hinge(y, f), reference.hinge_grad(y, f) * n, "#0072B2", "-"),
+        "squared hinge  max(0, 1 - f)²": (
+            reference.squared_hinge(y, f), reference.squared_hinge_grad(y, f) * n, "#D55E00", "-"),
+        "binary cross-entropy  -log σ(f)": (
+            reference.binary_crossentropy(y, p), reference.binary_crossentropy_grad(y, p)[:, 0] * n * (p * (1 - p))[:, 0],
+            "#009E73", "-."),
+        "zero-one  [f < 0]": ((f[:, 0] < 0).astype(float), np.zeros(n), "#555555", ":"),
+    }
+    fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(12, 4.4))
+    for label, (loss, grad, color, style) in curves.items():
+        ax_loss.plot(f[:, 0], np.ravel(loss), color=color, ls=style, lw=2.2, label=label)
+        ax_grad.plot(f[:, 0], np.ravel(grad), color=color, ls=style, lw=2.2, label=label)
+    for ax in (ax_loss, ax_grad):
+        ax.axvline(0, color="k", lw=0.6)
+        ax.axvline(1, color="k", lw=0.6, ls="--")
+        ax.grid(alpha=0.25)
+        ax.set_xlabel("model output f for a point whose label is +1")
+    ax_loss.set(ylabel="loss", ylim=(-0.1, 4), title="Losses: hinge pays until f >= 1 (dashed line)")
+    ax_grad.set(ylabel="d loss / d f", ylim=(-4.5, 0.5),
+                title="Gradients: zero past the margin; zero-one has none")
+    ax_loss.legend(loc="upper right", fontsize=8)
     _save(fig, path)

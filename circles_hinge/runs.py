@@ -23,6 +23,7 @@ from typing import Any
 from circles_hinge.errors import ConfigError, RunDirError
 
 STATUS_FILE = "status.json"
+REPORT_FILES = {"compare": "comparison.json", "sweep": "sweep.json"}
 RUN_FILES = (
     "config.yaml",
     "metrics.json",
@@ -206,7 +207,7 @@ def _summarise(path: Path) -> RunSummary | None:
         summary.test_loss = metrics.get("test_loss")
         summary.seconds = metrics.get("train_seconds")
     else:
-        report = read_json(path / f"{kind}.json") or {}
+        report = read_json(path / REPORT_FILES.get(kind, f"{kind}.json")) or {}
         results = report.get("results", [])
         summary.losses = ",".join(str(r.get("loss", "")) for r in results) or str(report.get("losses", ""))
         summary.seeds = str(report.get("seeds_label", ""))

@@ -117,3 +117,35 @@ def test_runs_lists_folders(tmp_path):
     result = runner.invoke(app, ["runs", "--runs-dir", str(tmp_path)])
     assert result.exit_code == 0
     assert "r1" in result.output and "complete" in result.output and "hinge" in result.output
+
+
+def test_plot_losses_writes_a_picture_and_never_overwrites(tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "losses.png"
+    result = runner.invoke(app, ["plot-losses", "--out", str(out)])
+    assert result.exit_code == 0 and result.output.strip() == str(out)
+    with Image.open(out) as image:
+        assert image.width > 800 and len(image.convert("RGB").getcolors(maxcolors=1_000_000)) > 20
+    before = out.read_bytes()
+    again = runner.invoke(app, ["plot-losses", "--out", str(out)])
+    assert again.exit_code == 1 and "never overwritten" in again.output
+    assert out.read_bytes() == before
+
+
+def test_compare_and_sweep_reject_bad_lists(tmp_path):
+    for args in (["compare", "--losses", "hinge,,squared_hinge"], ["compare", "--losses", "hinge,nope"],
+                 ["sweep", "--param", "data.noise", "--values", "0,-1"], ["sweep", "--param", "data.nois", "--values", "0"]):
+        result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "r")])
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output
+        assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
+
+
+def test_compare_tiny_end_to_end(tmp_path):
+    result = runner.invoke(app, ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--seeds", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("hinge: test accuracy") and "success" in lines[0]
+    folder = tmp_path / os.path.basename(lines[-1])
+    assert (folder / "comparison.json").exists() and (folder / "seeds.csv").exists()
