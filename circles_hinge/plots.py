@@ -201,7 +201,16 @@ def draw_hidden_layer(ax, hidden: np.ndarray, y: np.ndarray, spec: LossSpec, n_c
     dead = [i + 1 for i in range(hidden.shape[1]) if np.all(hidden[:, i] == 0)]
     if dead:
         note += f" — dead unit{'s' if len(dead) > 1 else ''} {', '.join(map(str, dead))}: 0 for every point"
-    _scatter_classes(ax, points, y, class_names(spec, n_classes), size=12)
+    names = class_names(spec, n_classes)
+    for c in range(n_classes):  # a class squeezed onto a few spots (dead ReLUs) would be invisible
+        spots = len(np.unique(points[y == c].round(4), axis=0))
+        if 0 < spots <= max(3, (y == c).sum() // 20):
+            names[c] += f": {(y == c).sum()} points on {spots} spot{'s' if spots > 1 else ''}"
+    _scatter_classes(ax, points, y, names, size=12)
+    for c in range(n_classes):
+        if ":" in names[c]:
+            pts = points[y == c]
+            ax.scatter(pts[:, 0], pts[:, 1], s=160, facecolors="none", edgecolors=CLASS_COLORS[c % 5], linewidths=2)
     ax.set(xlabel=xlabel, ylabel=ylabel)
     return note
 
