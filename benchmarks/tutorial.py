@@ -6,11 +6,11 @@ Changes from the tutorial (christianversloot/keras-loss-functions, hinge-loss.py
 - `fit(..., verbose=0)` instead of 1: no progress bar, which only makes the reference slower.
 - mlxtend 0.25 needs integer class labels from `clf.predict`; the model's predict returns tanh outputs
   of shape (n, 1). `SignClassifier` maps them to -1/+1 with the model's default predict batch size (32),
-  which is what the tutorial's `clf=model` used.
+  which is what the tutorial's `clf=model` used (`--predict-batch-size 0`: the whole grid in one batch).
 - each `plt.show()` -> `plt.savefig(OUT/...)` and `plt.close()` (showing a window and closing it is what
   started the next figure afresh). `Dense(..., input_shape=...)` still works in Keras 3 (with a warning).
 
-Run: `python benchmarks/tutorial.py --out DIR`. `stock_fit_seconds()` times only `model.fit` in-process.
+Run: `python benchmarks/tutorial.py --out DIR`. `stock_fit_seconds()` times only `model.fit`, in-process.
 """
 
 from __future__ import annotations
@@ -39,13 +39,17 @@ training_split = 250
 
 
 class SignClassifier:
-    """What mlxtend 0.25 needs from `clf`: integer labels. The tanh output's sign, as -1/+1."""
+    """What mlxtend 0.25 needs from `clf`: integer labels. The tanh output's sign, as -1/+1.
 
-    def __init__(self, model):
-        self.model = model
+    `batch_size=None` is Keras' default (32), what the tutorial's `clf=model` used; 0 means one batch.
+    """
+
+    def __init__(self, model, batch_size: int | None = None):
+        self.model, self.batch_size = model, batch_size
 
     def predict(self, X):
-        return np.where(self.model.predict(X, verbose=0)[:, 0] >= 0, 1, -1)
+        batch_size = len(X) if self.batch_size == 0 else self.batch_size
+        return np.where(self.model.predict(X, batch_size=batch_size, verbose=0)[:, 0] >= 0, 1, -1)
 
 
 def make_data():
@@ -90,7 +94,7 @@ def stock_fit_seconds(epochs: int = 30) -> float:
     return time.perf_counter() - start
 
 
-def main(out: Path) -> None:
+def main(out: Path, predict_batch_size: int | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     X_training, X_testing, Targets_training, Targets_testing = make_data()
 
@@ -116,7 +120,7 @@ def main(out: Path) -> None:
     print(f"Test results - Loss: {test_results[0]} - Accuracy: {test_results[1] * 100}%")
 
     # Plot decision boundary
-    plot_decision_regions(X_testing, Targets_testing, clf=SignClassifier(model), legend=2)
+    plot_decision_regions(X_testing, Targets_testing, clf=SignClassifier(model, predict_batch_size), legend=2)
     plt.savefig(out / "decision_regions.png")
     plt.close()
 
@@ -135,5 +139,12 @@ def main(out: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="Folder for the three figures.")
-    main(parser.parse_args().out)
+    parser.add_argument(
+        "--predict-batch-size",
+        type=int,
+        default=None,
+        help="For the decision regions; 0: one batch. Default: 32.",
+    )
+    args = parser.parse_args()
+    main(args.out, args.predict_batch_size)
     sys.exit(0)

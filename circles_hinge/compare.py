@@ -1,12 +1,11 @@
-"""Several losses on the same data and initial weights, seed studies and separability sweeps: their
-statistics (success rate with its Wilson interval, medians and IQRs), where each decision boundary lies
-on the circles, and the comparison.json / comparison.md / sweep.json reports.
+"""Several losses on the same data and initial weights, seed studies and separability sweeps: training
+them, and writing the comparison / sweep folders. Statistics live in stats.py, the boundary figures in
+boundary.py, comparison.md in report.py.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -17,9 +16,20 @@ from typing import Any
 
 import numpy as np
 
+from circles_hinge.boundary import (
+    BOUNDARY_CONSTANTS,
+    BOUNDARY_KEYS,
+    _empty_boundary,
+    _has_boundary,
+    band_level,
+    boundary_radii,
+    boundary_summary,
+    signed_decision,
+)
 from circles_hinge.config import Config, dump_yaml, validate
 from circles_hinge.errors import ConfigError, TrainingDiverged
-from circles_hinge.losses import LOSSES, LossSpec, decision_values, encode_labels, get_loss, predict_classes
+from circles_hinge.losses import LOSSES, LossSpec, encode_labels, get_loss, predict_classes
+from circles_hinge.report import comparison_markdown
 from circles_hinge.runs import (
     Status,
     check_name,
@@ -29,31 +39,10 @@ from circles_hinge.runs import (
     write_csv,
     write_json,
 )
+from circles_hinge.stats import SUCCESS_ACCURACY, median_iqr, wilson_interval
 
 Progress = Callable[[str, int, int], None]  # (what is happening, epochs done, epochs in total)
 
-SUCCESS_ACCURACY = 0.99  # a seed "succeeds" when its test accuracy reaches this
-Z95 = 1.959963984540054  # the normal quantile for a two-sided 95% interval
-OUTER_RADIUS = 1.0  # make_circles puts the outer circle at radius 1 and the inner one at `factor`
-# tanh reaches ±1 only in the limit, and squared hinge (whose gradient 2(1 - y·f) fades near 1) leaves
-# it near 0.99 even deep inside the inner circle; so for a tanh output the band is |f| < 0.9, where a
-# correctly classified point still pays hinge loss above 0.1. Other outputs (a logit) use ±1 itself.
-TANH_BAND_LEVEL = 0.9
-
-BOUNDARY_KEYS = (  # figures of one model; a study reports their median over the successful seeds
-    "boundary_radius_mean",
-    "boundary_radius_min",
-    "boundary_radius_max",
-    "boundary_coverage",
-    "inner_margin",
-    "outer_margin",
-    "distance_from_midway",
-    "max_distance_from_midway",
-    "band_inner_radius_mean",
-    "band_outer_radius_mean",
-    "band_width_mean",
-)
-BOUNDARY_CONSTANTS = ("inner_radius", "outer_radius", "midway_radius", "band_level")
 RUN_KEYS = (
     "test_accuracy",
     "test_loss",
@@ -76,160 +65,9 @@ class SweepResult:
     report: dict[str, Any]
 
 
-# ---------------------------------------------------------------------------------------------------
-# Statistics
-
-
-def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval for a proportion; with no trials at all it is the whole [0, 1].
-
-    Unlike p ± z·sqrt(p(1-p)/n) it stays inside [0, 1] and does not collapse to a point at 0/n or n/n,
-    which is exactly where seed studies of an easy problem land.
-    """
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    lo = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the edges, not 1e-17 off
-    hi = 1.0 if successes == n else min(1.0, centre + half)
-    return lo, hi
-
-
-def _finite(values: Sequence[float | None]) -> np.ndarray:
-    array = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-    return array[np.isfinite(array)]
-
-
-def median_iqr(values: Sequence[float | None]) -> tuple[float | None, float | None]:
-    """Median and interquartile range (75th minus 25th percentile) of the finite values, or Nones."""
-    v = _finite(values)
-    if not v.size:
-        return None, None
-    q25, q50, q75 = np.percentile(v, [25, 50, 75])
-    return float(q50), float(q75 - q25)
-
-
 def _number(value: Any) -> float | None:
     """A finite float for JSON, or None (JSON has no NaN)."""
     return float(value) if value is not None and np.isfinite(value) else None
-
-
-# ---------------------------------------------------------------------------------------------------
-# Where the boundary lies
-
-
-def ray_angles(n_angles: int) -> np.ndarray:
-    return np.linspace(0.0, 2 * np.pi, n_angles, endpoint=False)
-
-
-def boundary_radii(
-    decision: Callable[[np.ndarray], np.ndarray],
-    n_angles: int = 360,
-    r_max: float = 2.0,
-    n_radii: int = 801,
-    levels: Sequence[float] = (0.0, -1.0, 1.0),
-) -> dict[float, np.ndarray]:
-    """For each level, the radius along each ray from the origin where the decision value first
-    crosses it, walking outwards: {level: array (..., n_angles)}, NaN where a ray never crosses.
-
-    `decision(points)` takes every ray's points at once, shape (n_angles * n_radii, 2), and returns
-    values of shape (..., n_points): one model, or K replicas at once. Between the two grid radii
-    around the crossing the radius is interpolated linearly (exact for a straight segment; where the
-    output leaves a plateau exactly on the level, to within one grid step, r_max / (n_radii - 1)).
-    A point counts as having crossed a level >= 0 once its value is below it, and a level < 0 once
-    its value is at or below it: so a tanh that saturates at exactly +1 near the origin leaves the +1
-    level where it first drops, an output of exactly -1 has reached the -1 level, and 0 counts as
-    class 1, as in `predict_classes`.
-    """
-    radii = np.linspace(0.0, r_max, n_radii)
-    theta = ray_angles(n_angles)
-    points = np.stack(
-        [np.cos(theta)[:, None] * radii[None, :], np.sin(theta)[:, None] * radii[None, :]], axis=-1
-    ).reshape(-1, 2)
-    values = np.asarray(decision(points.astype(np.float32)), dtype=np.float64)
-    values = values.reshape(*values.shape[:-1], n_angles, n_radii)
-    return {float(level): _first_crossing(values, radii, float(level)) for level in levels}
-
-
-def _first_crossing(values: np.ndarray, radii: np.ndarray, level: float) -> np.ndarray:
-    side = values >= level if level >= 0 else values > level
-    changed = side != side[..., :1]
-    found = changed.any(axis=-1)
-    j = np.maximum(np.argmax(changed, axis=-1), 1)[..., None]  # the first point past the crossing
-    v0 = np.take_along_axis(values, j - 1, axis=-1)[..., 0]
-    v1 = np.take_along_axis(values, j, axis=-1)[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.clip((level - v0) / (v1 - v0), 0.0, 1.0)
-    r = radii[j[..., 0] - 1] + t * (radii[1] - radii[0])
-    return np.where(found, r, np.nan)
-
-
-def _stat(array: np.ndarray, fn) -> float | None:
-    v = array[np.isfinite(array)]
-    return float(fn(v)) if v.size else None
-
-
-def boundary_summary(
-    radii: dict[float, np.ndarray], factor: float, band_level: float = 1.0
-) -> dict[str, Any]:
-    """The boundary figures of one model, from `boundary_radii(..., levels=(0, -band_level, band_level))`.
-
-    inner/outer_margin: the gap from the data's inner circle (radius `factor`) to the boundary's
-    nearest point, and from its farthest point to the outer circle (radius 1). distance_from_midway:
-    the mean boundary radius minus the maximum-margin radius (factor + 1) / 2; negative means the
-    boundary hugs the inner circle. band_*: where the value crosses +band_level and -band_level, the
-    ring in which points on either side still pay hinge loss.
-    """
-    r0 = np.asarray(radii[0.0], dtype=np.float64)
-    inner, outer = np.asarray(radii[band_level]), np.asarray(radii[-band_level])
-    midway = (factor + OUTER_RADIUS) / 2
-    r_min, r_max = _stat(r0, np.min), _stat(r0, np.max)
-    r_mean = _stat(r0, np.mean)
-    return {
-        "boundary_radius_mean": r_mean,
-        "boundary_radius_min": r_min,
-        "boundary_radius_max": r_max,
-        "boundary_coverage": float(np.isfinite(r0).mean()),  # share of rays that cross the boundary
-        "inner_margin": None if r_min is None else r_min - factor,
-        "outer_margin": None if r_max is None else OUTER_RADIUS - r_max,
-        "distance_from_midway": None if r_mean is None else r_mean - midway,
-        "max_distance_from_midway": _stat(np.abs(r0 - midway), np.max),
-        "band_inner_radius_mean": _stat(inner, np.mean),
-        "band_outer_radius_mean": _stat(outer, np.mean),
-        "band_width_mean": _stat(outer - inner, np.mean),
-        "inner_radius": float(factor),
-        "outer_radius": OUTER_RADIUS,
-        "midway_radius": midway,
-        "band_level": float(band_level),
-    }
-
-
-def band_level(config: Config, spec: LossSpec) -> float:
-    from circles_hinge.model import output_activation
-
-    return TANH_BAND_LEVEL if output_activation(config, spec) == "tanh" else 1.0
-
-
-def signed_decision(spec: LossSpec, outputs: np.ndarray) -> np.ndarray | None:
-    """Decision values for outputs of shape (..., n, units) whose sign is the class (+ = class 1, the
-    inner circle); None for more than two classes, where no single signed value exists."""
-    outputs = np.asarray(outputs)
-    if not spec.multiclass:
-        lead = outputs.shape[:-1]
-        return decision_values(spec, outputs.reshape(-1, outputs.shape[-1])).reshape(lead)
-    if outputs.shape[-1] == 2:
-        return outputs[..., 1].astype(np.float64) - outputs[..., 0]
-    return None
-
-
-def _has_boundary(config: Config, spec: LossSpec, n_classes: int) -> bool:
-    return config.data.dataset == "circles" and (not spec.multiclass or n_classes == 2)
-
-
-def _empty_boundary() -> dict[str, Any]:
-    return dict.fromkeys((*BOUNDARY_KEYS, *BOUNDARY_CONSTANTS))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -792,133 +630,3 @@ def _flat(result: dict[str, Any]) -> dict[str, Any]:
         else:
             row[key] = value
     return row
-
-
-# ---------------------------------------------------------------------------------------------------
-# comparison.md
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1%}"
-
-
-def _num(x: float | None, digits: int = 3) -> str:
-    if x is None:
-        return "—"
-    if isinstance(x, int) or float(x).is_integer():
-        return str(int(x))
-    return f"{x:.{digits}g}" if abs(x) < 0.001 and x != 0 else f"{x:.{digits}f}"
-
-
-def _spread(value: float | None, iqr: float | None, digits: int = 3) -> str:
-    return _num(value, digits) if iqr is None else f"{_num(value, digits)} (IQR {_num(iqr, digits)})"
-
-
-def comparison_markdown(report: dict[str, Any]) -> str:
-    """comparison.md: a short description, the picture, and the numbers as tables."""
-    cfg = report["config"]
-    data, training = cfg["data"], cfg["training"]
-    results = report["results"]
-    study = report["success_accuracy"] is not None
-    names = " vs ".join(r["loss"] for r in results)
-    lines = [f"# Comparison: {names}", ""]
-    where = f"{data['dataset']}, {data['n_samples']} samples, noise {data['noise']}"
-    if data["dataset"] == "circles":
-        where += f", factor {data['factor']}"
-    if study:
-        lines.append(
-            f"Each loss trained with seeds {report['seeds_label']} ({report['n_seeds']} seeds; each seed "
-            f"sets the data, the initial weights and the shuffling, the same for every loss), on {where}; "
-            f"{training['epochs']} epochs. A seed succeeds when its test accuracy is at least "
-            f"{report['success_accuracy']:.0%}. The panels show seed {cfg['seed']}; the curves are medians "
-            "over the seeds. Per-seed numbers: [seeds.csv](seeds.csv)."
-        )
-    else:
-        lines.append(
-            f"Same data, split and initial weights (seed {cfg['seed']}) for every loss, on {where}; "
-            f"{training['epochs']} epochs. Run folders: "
-            + ", ".join(f"[{r['loss']}]({r['run']}/)" for r in results)
-            + "."
-        )
-    lines += ["", "![comparison](comparison.png)", ""]
-    if study:
-        lines += [
-            "| loss | success rate (95% CI) | failed seeds | mean test accuracy (min) | final loss (IQR) "
-            "| epochs to 100% validation (IQR) | train s |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for r in results:
-            lo, hi = r["success_ci95"]
-            failed = ", ".join(map(str, r["failed_seeds"][:12])) + (
-                " …" if len(r["failed_seeds"]) > 12 else ""
-            )
-            reached = f", {r['perfect_val_seeds']}/{r['seeds']} reach it"
-            rate = f"{r['successes']}/{r['seeds']} = {_pct(r['success_rate'])} ({_pct(lo)}–{_pct(hi)})"
-            lines.append(
-                f"| {r['loss']} | {rate} "
-                f"| {failed or 'none'} | {_pct(r['test_accuracy'])} ({_pct(r['test_accuracy_min'])}) "
-                f"| {_spread(r['final_loss'], r['final_loss_iqr'])} "
-                f"| {_spread(r['epochs_to_perfect_val'], r['epochs_to_perfect_val_iqr'], 2)}{reached} "
-                f"| {r['train_seconds']:.1f} |"
-            )
-    else:
-        lines += [
-            "| loss | test accuracy | test loss | final loss | final validation loss "
-            "| epochs to 100% validation | train s |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for r in results:
-            epochs = r["epochs_to_perfect_val"]
-            lines.append(
-                f"| {r['loss']} | {_pct(r['test_accuracy'])} | {_num(r['test_loss'], 4)} "
-                f"| {_num(r['final_loss'], 4)} | {_num(r['final_val_loss'], 4)} "
-                f"| {'never' if epochs is None else epochs} | {r['train_seconds']:.2f} |"
-            )
-    lines += _boundary_markdown(results, study)
-    return "\n".join(lines) + "\n"
-
-
-def _cell(result: dict[str, Any], key: str, study: bool) -> str:
-    return _spread(result.get(key), result.get(f"{key}_iqr")) if study else _num(result.get(key))
-
-
-def _boundary_markdown(results: list[dict[str, Any]], study: bool) -> list[str]:
-    first = next((r for r in results if r.get("midway_radius") is not None), None)
-    if first is None:
-        return []
-    lines = [
-        "",
-        "## Where the boundary lies",
-        "",
-        "Rays from the origin at 360 angles; the boundary radius is where the output changes sign. "
-        f"The data's circles have radii {first['inner_radius']:g} and {first['outer_radius']:g}, so "
-        f"the maximum-margin boundary is the circle midway, r = {first['midway_radius']:g}. The band "
-        "is where the output lies between +level and −level (±0.9 for a tanh output, which reaches ±1 "
-        "only in the limit; ±1 of the logit for cross-entropy): points there still pay a hinge loss "
-        "above 0.1." + (" Figures are medians over the successful seeds (IQR in brackets)." if study else ""),
-        "",
-        "| loss | boundary radius: mean | min | max | margin to inner circle | margin to outer circle "
-        "| mean distance from midway | largest distance from midway | band (level) | band width |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    columns = (
-        "boundary_radius_mean",
-        "boundary_radius_min",
-        "boundary_radius_max",
-        "inner_margin",
-        "outer_margin",
-        "distance_from_midway",
-        "max_distance_from_midway",
-    )
-    for r in results:
-        if r.get("boundary_radius_mean") is None:
-            lines.append(f"| {r['loss']} | no boundary found |" + " — |" * 8)
-            continue
-        cells = [_cell(r, key, study) for key in columns]
-        band = f"{_num(r['band_inner_radius_mean'])}–{_num(r['band_outer_radius_mean'])}"
-        lines.append(
-            f"| {r['loss']} | "
-            + " | ".join(cells)
-            + f" | {band} (±{r['band_level']:g}) | {_cell(r, 'band_width_mean', study)} |"
-        )
-    return lines

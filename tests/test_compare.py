@@ -1,4 +1,4 @@
-"""compare.py: the statistics, the boundary radii on hand-set models with known answers, the request
+"""Comparisons, seed studies and sweeps: the statistics, the boundary figures, the reports, end to end.
 checks, and tiny comparisons, seed studies and sweeps end to end."""
 
 import csv
@@ -8,21 +8,19 @@ import math
 import numpy as np
 import pytest
 
-from circles_hinge.compare import (
+from circles_hinge.boundary import (
     BOUNDARY_CONSTANTS,
     BOUNDARY_KEYS,
     boundary_radii,
     boundary_summary,
-    median_iqr,
-    run_comparison,
-    run_sweep,
     signed_decision,
-    wilson_interval,
 )
+from circles_hinge.compare import run_comparison, run_sweep
 from circles_hinge.config import load_config
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import get_loss
 from circles_hinge.runs import RUN_FILES, list_runs
+from circles_hinge.stats import median_iqr, wilson_interval
 
 Z2 = 1.959963984540054**2
 

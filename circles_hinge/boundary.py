@@ -1,0 +1,145 @@
+"""Where a decision boundary lies on the circles: rays from the origin, the radius where the output crosses
+0 and ±level on each, and the figures of one model (margins, distance from midway, band) from them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from circles_hinge.config import Config
+from circles_hinge.losses import LossSpec, decision_values
+
+OUTER_RADIUS = 1.0  # make_circles puts the outer circle at radius 1 and the inner one at `factor`
+# tanh reaches ±1 only in the limit, and squared hinge (whose gradient 2(1 - y·f) fades near 1) leaves
+# it near 0.99 even deep inside the inner circle; so for a tanh output the band is |f| < 0.9, where a
+# correctly classified point still pays hinge loss above 0.1. Other outputs (a logit) use ±1 itself.
+TANH_BAND_LEVEL = 0.9
+
+BOUNDARY_KEYS = (  # figures of one model; a study reports their median over the successful seeds
+    "boundary_radius_mean",
+    "boundary_radius_min",
+    "boundary_radius_max",
+    "boundary_coverage",
+    "inner_margin",
+    "outer_margin",
+    "distance_from_midway",
+    "max_distance_from_midway",
+    "band_inner_radius_mean",
+    "band_outer_radius_mean",
+    "band_width_mean",
+)
+BOUNDARY_CONSTANTS = ("inner_radius", "outer_radius", "midway_radius", "band_level")
+
+
+def ray_angles(n_angles: int) -> np.ndarray:
+    return np.linspace(0.0, 2 * np.pi, n_angles, endpoint=False)
+
+
+def boundary_radii(
+    decision: Callable[[np.ndarray], np.ndarray],
+    n_angles: int = 360,
+    r_max: float = 2.0,
+    n_radii: int = 801,
+    levels: Sequence[float] = (0.0, -1.0, 1.0),
+) -> dict[float, np.ndarray]:
+    """For each level, the radius along each ray from the origin where the decision value first
+    crosses it, walking outwards: {level: array (..., n_angles)}, NaN where a ray never crosses.
+
+    `decision(points)` takes every ray's points at once, shape (n_angles * n_radii, 2), and returns
+    values of shape (..., n_points): one model, or K replicas at once. Between the two grid radii
+    around the crossing the radius is interpolated linearly (exact for a straight segment; where the
+    output leaves a plateau exactly on the level, to within one grid step, r_max / (n_radii - 1)).
+    A point counts as having crossed a level >= 0 once its value is below it, and a level < 0 once
+    its value is at or below it: so a tanh that saturates at exactly +1 near the origin leaves the +1
+    level where it first drops, an output of exactly -1 has reached the -1 level, and 0 counts as
+    class 1, as in `predict_classes`.
+    """
+    radii = np.linspace(0.0, r_max, n_radii)
+    theta = ray_angles(n_angles)
+    points = np.stack(
+        [np.cos(theta)[:, None] * radii[None, :], np.sin(theta)[:, None] * radii[None, :]], axis=-1
+    ).reshape(-1, 2)
+    values = np.asarray(decision(points.astype(np.float32)), dtype=np.float64)
+    values = values.reshape(*values.shape[:-1], n_angles, n_radii)
+    return {float(level): _first_crossing(values, radii, float(level)) for level in levels}
+
+
+def _first_crossing(values: np.ndarray, radii: np.ndarray, level: float) -> np.ndarray:
+    side = values >= level if level >= 0 else values > level
+    changed = side != side[..., :1]
+    found = changed.any(axis=-1)
+    j = np.maximum(np.argmax(changed, axis=-1), 1)[..., None]  # the first point past the crossing
+    v0 = np.take_along_axis(values, j - 1, axis=-1)[..., 0]
+    v1 = np.take_along_axis(values, j, axis=-1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip((level - v0) / (v1 - v0), 0.0, 1.0)
+    r = radii[j[..., 0] - 1] + t * (radii[1] - radii[0])
+    return np.where(found, r, np.nan)
+
+
+def _stat(array: np.ndarray, fn) -> float | None:
+    v = array[np.isfinite(array)]
+    return float(fn(v)) if v.size else None
+
+
+def boundary_summary(
+    radii: dict[float, np.ndarray], factor: float, band_level: float = 1.0
+) -> dict[str, Any]:
+    """The boundary figures of one model, from `boundary_radii(..., levels=(0, -band_level, band_level))`.
+
+    inner/outer_margin: the gap from the data's inner circle (radius `factor`) to the boundary's
+    nearest point, and from its farthest point to the outer circle (radius 1). distance_from_midway:
+    the mean boundary radius minus the maximum-margin radius (factor + 1) / 2; negative means the
+    boundary hugs the inner circle. band_*: where the value crosses +band_level and -band_level, the
+    ring in which points on either side still pay hinge loss.
+    """
+    r0 = np.asarray(radii[0.0], dtype=np.float64)
+    inner, outer = np.asarray(radii[band_level]), np.asarray(radii[-band_level])
+    midway = (factor + OUTER_RADIUS) / 2
+    r_min, r_max = _stat(r0, np.min), _stat(r0, np.max)
+    r_mean = _stat(r0, np.mean)
+    return {
+        "boundary_radius_mean": r_mean,
+        "boundary_radius_min": r_min,
+        "boundary_radius_max": r_max,
+        "boundary_coverage": float(np.isfinite(r0).mean()),  # share of rays that cross the boundary
+        "inner_margin": None if r_min is None else r_min - factor,
+        "outer_margin": None if r_max is None else OUTER_RADIUS - r_max,
+        "distance_from_midway": None if r_mean is None else r_mean - midway,
+        "max_distance_from_midway": _stat(np.abs(r0 - midway), np.max),
+        "band_inner_radius_mean": _stat(inner, np.mean),
+        "band_outer_radius_mean": _stat(outer, np.mean),
+        "band_width_mean": _stat(outer - inner, np.mean),
+        "inner_radius": float(factor),
+        "outer_radius": OUTER_RADIUS,
+        "midway_radius": midway,
+        "band_level": float(band_level),
+    }
+
+
+def band_level(config: Config, spec: LossSpec) -> float:
+    from circles_hinge.model import output_activation
+
+    return TANH_BAND_LEVEL if output_activation(config, spec) == "tanh" else 1.0
+
+
+def signed_decision(spec: LossSpec, outputs: np.ndarray) -> np.ndarray | None:
+    """Decision values for outputs of shape (..., n, units) whose sign is the class (+ = class 1, the
+    inner circle); None for more than two classes, where no single signed value exists."""
+    outputs = np.asarray(outputs)
+    if not spec.multiclass:
+        lead = outputs.shape[:-1]
+        return decision_values(spec, outputs.reshape(-1, outputs.shape[-1])).reshape(lead)
+    if outputs.shape[-1] == 2:
+        return outputs[..., 1].astype(np.float64) - outputs[..., 0]
+    return None
+
+
+def _has_boundary(config: Config, spec: LossSpec, n_classes: int) -> bool:
+    return config.data.dataset == "circles" and (not spec.multiclass or n_classes == 2)
+
+
+def _empty_boundary() -> dict[str, Any]:
+    return dict.fromkeys((*BOUNDARY_KEYS, *BOUNDARY_CONSTANTS))
