@@ -1,5 +1,5 @@
-"""Comparisons, seed studies and sweeps: the statistics, the boundary figures, the reports, end to end.
-checks, and tiny comparisons, seed studies and sweeps end to end."""
+"""Comparisons, seed studies and sweeps: the statistics, the boundary figures, the request checks,
+and tiny comparisons, seed studies and sweeps end to end."""
 
 import csv
 import json
