@@ -121,7 +121,12 @@ def install() -> list[str]:
     return missing
 
 
-def phases(runs_dir: Path) -> dict:
+def phases(runs_dir: Path, json_path: Path) -> None:
+    """Run the command in this process and write the phase records to json_path.
+
+    The console script may end the process with os._exit (skipping TensorFlow's teardown), so the
+    records are written just before that happens, and the process exits exactly as the command would.
+    """
     before_cli = time.perf_counter()
     import circles_hinge.cli as cli
 
@@ -143,21 +148,32 @@ def phases(runs_dir: Path) -> dict:
             "seconds": time.perf_counter() - before_install,
         }
     )
+
+    def report() -> None:
+        records.sort(key=lambda r: r["start"])
+        result = {
+            "records": records,
+            "in_process_total": time.perf_counter() - START,
+            "not_wrapped": missing,
+            "start_epoch": START_EPOCH,
+            "end_epoch": time.time(),
+        }
+        json_path.write_text(json.dumps(result, indent=1))
+
+    real_exit = os._exit
+
+    def report_then_exit(code: int) -> None:
+        report()
+        real_exit(code)
+
+    os._exit = report_then_exit
     sys.argv = ["circles-hinge", "train", "--quiet", "--runs-dir", str(runs_dir)]
     try:
         cli.main()
     except SystemExit as exc:
         if exc.code not in (0, None):
             raise
-    total = time.perf_counter() - START
-    records.sort(key=lambda r: r["start"])
-    return {
-        "records": records,
-        "in_process_total": total,
-        "not_wrapped": missing,
-        "start_epoch": START_EPOCH,
-        "end_epoch": time.time(),
-    }
+    report()
 
 
 IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
@@ -215,30 +231,28 @@ def import_times(runs_dir: Path, top: int = 10) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, required=True)
-    parser.add_argument("--imports-only", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--phases-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--phases-only", type=Path, metavar="RUNS_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phases_only:
+        phases(args.phases_only, args.json)
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        if args.phases_only:
-            result = phases(Path(tmp) / "phases")
-        else:
-            # Phases in a fresh child, so nothing this process imported is already loaded.
-            child = Path(tmp) / "phases.json"
-            launched = time.time()
-            wall = time.perf_counter()
-            subprocess.run(
-                [sys.executable, __file__, "--phases-only", "--json", str(child)],
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-            result = json.loads(child.read_text())
-            result["wall"] = time.perf_counter() - wall
-            result["startup"] = result["start_epoch"] - launched
-            result["exit"] = time.time() - result["end_epoch"]
-            result["imports"] = import_times(Path(tmp) / "imports")
+        # Phases in a fresh child, so nothing this process imported is already loaded.
+        child = Path(tmp) / "phases.json"
+        launched = time.time()
+        wall = time.perf_counter()
+        subprocess.run(
+            [sys.executable, __file__, "--phases-only", str(Path(tmp) / "phases"), "--json", str(child)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        result = json.loads(child.read_text())
+        result["wall"] = time.perf_counter() - wall
+        result["startup"] = result["start_epoch"] - launched
+        result["exit"] = time.time() - result["end_epoch"]
+        result["imports"] = import_times(Path(tmp) / "imports")
     args.json.write_text(json.dumps(result, indent=1))
-    if not args.phases_only:
-        print(format_profile(result))
+    print(format_profile(result))
 
 
 def format_profile(result: dict) -> str:
