@@ -5,7 +5,7 @@ in rounds; the median of --repeats runs of each. Peak memory: each child runs un
 (`/usr/bin/time -f %M -o FILE`), which reports that child's own maximum resident set size; without
 GNU time, a small Python wrapper runs the child and reports getrusage(RUSAGE_CHILDREN), which in a fresh
 wrapper is that one child's. The training phase and the scaling table are timed in one separate process
-(benchmarks/inprocess.py), and `circles-hinge train` is profiled by benchmarks/profile_train.py.
+(benchmarks/inprocess.py); `train` and `compare` are profiled by benchmarks/profile_command.py.
 
 Run: `make bench` (or `.venv/bin/python benchmarks/run.py [--repeats 3] [--quick]`).
 """
@@ -39,6 +39,7 @@ ROWS = [
     ("compare", "`circles-hinge compare`, 2 losses", ["compare"], 0.5),
     ("compare100", "`compare --seeds 100`, 2 losses", ["compare", "--seeds", "100"], 1.0),
 ]
+PROFILED = ["train", "compare"]  # the end-to-end rows whose time is mostly the project's own
 HELP_TARGET = 1.5
 MEMORY_TARGET = 1.2
 TRAINING_TARGET = 0.1  # at least 10x faster
@@ -258,10 +259,14 @@ def collect(repeats: int, quick: bool, profile: bool) -> dict:
     )
     print("  timing the training phase and the scaling table in one process ...", file=sys.stderr)
     inproc = child_json("inprocess.py", ["--repeats", str(repeats), *(["--quick"] if quick else [])])
-    prof = None
+    prof = {}
     if profile:
-        print("  profiling circles-hinge train ...", file=sys.stderr)
-        prof = child_json("profile_train.py", [])
+        for command in PROFILED:
+            print(f"  profiling circles-hinge {command} ...", file=sys.stderr)
+            prof[command] = child_json(
+                "profile_command.py",
+                ["--command", command, *([] if command == "train" else ["--no-imports"])],
+            )
     return {
         "machine": info,
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -365,18 +370,20 @@ def render(data: dict) -> tuple[str, str, str]:
         "",
         "![training time against epochs and seeds](scaling.png)",
     ]
-    if data["profile"] is not None:
+    profiles = data.get("profile") or {}
+    if profiles:
         sys.path.insert(0, str(HERE))
-        from profile_train import format_profile
+        from profile_command import format_profile
 
+    for command, profile in profiles.items():
         md += [
             "",
-            "## Where `circles-hinge train` spends its time",
+            f"## Where `circles-hinge {command}` spends its time",
             "",
-            "One run of `circles-hinge train --quiet` in a fresh process, phases timed by wrapping the "
-            "project's functions (`benchmarks/profile_train.py`); indented rows are inside the row above.",
+            f"One run of `circles-hinge {command} --quiet` in a fresh process, phases timed by wrapping the "
+            "project's functions (`benchmarks/profile_command.py`); indented rows are inside the row above.",
             "",
-            format_profile(data["profile"]),
+            format_profile(profile),
         ]
     return "\n".join(md) + "\n", machine_line + "\n" + table, scaling_table
 

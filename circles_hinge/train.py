@@ -55,6 +55,35 @@ def _correct(spec: LossSpec, y_true, y_pred):
     return tf.cast(hit, tf.float32)
 
 
+class _Adam:
+    """Adam exactly as keras.optimizers.Adam computes it (Keras 3: same defaults, same order of
+    operations, epsilon outside the square root), on one flat variable.
+
+    Written out because Keras' optimizer adds per-variable bookkeeping ops to every step; a test
+    holds the result to stock `model.fit` with Keras' Adam (they agree to float rounding).
+    """
+
+    def __init__(self, variable, learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7):
+        import tensorflow as tf
+
+        self.variable = variable
+        self.m = tf.Variable(tf.zeros_like(variable), name="m")
+        self.v = tf.Variable(tf.zeros_like(variable), name="v")
+        self.iterations = tf.Variable(0, dtype=tf.int64, name="iterations")
+        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = learning_rate, beta_1, beta_2, epsilon
+
+    def apply(self, grad) -> None:
+        import tensorflow as tf
+
+        step = tf.cast(self.iterations + 1, tf.float32)
+        alpha = (self.learning_rate * tf.sqrt(1 - tf.pow(self.beta_2, step))) / (1 - tf.pow(self.beta_1, step))
+        self.m.assign_add((grad - self.m) * (1 - self.beta_1))
+        self.v.assign_add((tf.square(grad) - self.v) * (1 - self.beta_2))
+        self.variable.assign_sub((self.m * alpha) / (tf.sqrt(self.v) + self.epsilon))
+        self.iterations.assign_add(1)
+
+
 class ReplicaTrainer:
     """K replicas of one architecture and loss, each with its own data, initial weights and shuffling."""
 
@@ -81,12 +110,13 @@ class ReplicaTrainer:
         n_layers = len(init[0]) // 2
         self.activations = [keras.activations.get(config.model.hidden_activation)] * (n_layers - 1)
         self.activations.append(keras.activations.get(output_activation(config, spec)))
-        self.variables = [
-            keras.Variable(np.stack([w[i] for w in init]), name=f"w{i}") for i in range(len(init[0]))
-        ]
+        # All weights of a replica live in one flat row of `theta` (K, n_params): the optimizer then
+        # updates one tensor per step instead of one per layer, which is most of a step's ops.
+        self.shapes = [w.shape for w in init[0]]
+        self.offsets = np.cumsum([0] + [int(np.prod(shape)) for shape in self.shapes])
+        self.theta = tf.Variable(np.stack([np.concatenate([w.ravel() for w in ws]) for ws in init]), name="theta")
+        self.adam = _Adam(self.theta, config.training.learning_rate)
         self.loss_fn = keras_loss(spec)
-        self.optimizer = keras.optimizers.Adam(learning_rate=config.training.learning_rate)
-        self.optimizer.build(self.variables)
         self._epoch = tf.function(self._epoch_impl)
         self._forward = tf.function(self.forward)
 
@@ -97,10 +127,20 @@ class ReplicaTrainer:
 
         h = X
         n_layers = len(self.activations) if upto is None else upto
+        params = self._unpack(self.theta)
         for i in range(n_layers):
-            kernel, bias = self.variables[2 * i], self.variables[2 * i + 1]
+            kernel, bias = params[2 * i], params[2 * i + 1]
             h = self.activations[i](tf.einsum("kbi,kio->kbo", h, kernel) + bias[:, None, :])
         return h
+
+    def _unpack(self, theta):
+        """The flat rows of theta as Keras-ordered weights [kernel, bias, ...], each (K, *shape)."""
+        import tensorflow as tf
+
+        return [
+            tf.reshape(theta[:, a:b], (-1, *shape))
+            for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
+        ]
 
     def _losses(self, Y, out):
         """Per-replica batch-mean loss, shape (K,)."""
@@ -122,8 +162,7 @@ class ReplicaTrainer:
                 out = self.forward(xb)
                 per_replica = self._losses(yb, out)
                 total = tf.reduce_sum(per_replica)  # replicas share no weights: each gets its own gradient
-            grads = tape.gradient(total, self.variables)
-            self.optimizer.apply_gradients(zip(grads, self.variables))
+            self.adam.apply(tape.gradient(total, self.theta))
             n = tf.cast(tf.shape(idx)[1], tf.float32)
             loss_sum += per_replica * n
             hits += tf.reduce_sum(_correct(self.spec, yb, out), axis=-1)
@@ -137,7 +176,8 @@ class ReplicaTrainer:
 
     # --- public -------------------------------------------------------------------------------------
     def weights(self, k: int) -> list[np.ndarray]:
-        return [np.asarray(v.numpy()[k]) for v in self.variables]
+        row = self.theta.numpy()[k]
+        return [row[a:b].reshape(shape) for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
 
     def outputs(self, X: np.ndarray, upto: int | None = None) -> np.ndarray:
         """Every replica's outputs for X of shape (n, 2) or (K, n, 2), as (K, n, units)."""

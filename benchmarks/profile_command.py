@@ -1,9 +1,10 @@
-"""Where `circles-hinge train` spends its wall time: phase time stamps, plus the slowest imports.
+"""Where a `circles-hinge` command spends its wall time: phase time stamps, plus the slowest imports.
 
 Phases are timed by wrapping the project's own functions (nothing in the package is changed) and then
-running the real command line, `circles-hinge train --quiet --runs-dir TMP`, in this process.
+running the real command line, e.g. `circles-hinge train --quiet --runs-dir TMP`, in this process.
 A wrapped function that no longer exists is skipped. Imports are measured separately with
-`python -X importtime`. Run: `python benchmarks/profile_train.py --json OUT.json` (prints a summary).
+`python -X importtime`. Run: `python benchmarks/profile_command.py --json OUT.json [--command compare]`
+(prints a summary).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import importlib
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,11 @@ START_EPOCH = time.time()  # wall clock, comparable across processes: start-up a
 WRAPPED = [
     ("circles_hinge.cli", "_load", "load and validate config"),
     ("circles_hinge.runs", "prepare_runs_dir", "prepare runs dir"),
+    ("circles_hinge.compare", "_side_by_side", "compare: side-by-side runs"),
+    ("circles_hinge.compare", "_seed_study", "compare: seed study"),
+    ("circles_hinge.compare", "_train_studies", "train the studies"),
+    ("circles_hinge.compare", "_draw_comparison", "comparison figures"),
+    ("circles_hinge.experiment", "run_experiment", "run_experiment (one run folder)"),
     ("circles_hinge.experiment", "load_tensorflow", "import TensorFlow + Keras"),
     ("circles_hinge.experiment", "seed_everything", "seed_everything"),
     ("circles_hinge.data", "load_split", "make data (imports scikit-learn)"),
@@ -121,7 +128,7 @@ def install() -> list[str]:
     return missing
 
 
-def phases(runs_dir: Path, json_path: Path) -> None:
+def phases(command: list[str], runs_dir: Path, json_path: Path) -> None:
     """Run the command in this process and write the phase records to json_path.
 
     The console script may end the process with os._exit (skipping TensorFlow's teardown), so the
@@ -167,7 +174,7 @@ def phases(runs_dir: Path, json_path: Path) -> None:
         real_exit(code)
 
     os._exit = report_then_exit
-    sys.argv = ["circles-hinge", "train", "--quiet", "--runs-dir", str(runs_dir)]
+    sys.argv = ["circles-hinge", *command, "--quiet", "--runs-dir", str(runs_dir)]
     try:
         cli.main()
     except SystemExit as exc:
@@ -190,8 +197,8 @@ NESTED = [
 ]
 
 
-def import_times(runs_dir: Path, top: int = 10) -> dict:
-    """Imports of `circles-hinge train` by cumulative time (python -X importtime): the top-level ones,
+def import_times(command: list[str], runs_dir: Path, top: int = 10) -> dict:
+    """Imports of the command by cumulative time (python -X importtime): the top-level ones,
     and the heavy ones nested inside TensorFlow's import.
 
     TF_CPP_MIN_LOG_LEVEL=1 stops the project from sending stderr to /dev/null while TensorFlow loads,
@@ -204,7 +211,7 @@ def import_times(runs_dir: Path, top: int = 10) -> dict:
         "importtime",
         "-m",
         "circles_hinge",
-        "train",
+        *command,
         "--quiet",
         "--runs-dir",
         str(runs_dir),
@@ -231,10 +238,13 @@ def import_times(runs_dir: Path, top: int = 10) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, required=True)
+    parser.add_argument("--command", default="train", help="The circles-hinge command and its options.")
+    parser.add_argument("--no-imports", action="store_true", help="Skip the -X importtime run.")
     parser.add_argument("--phases-only", type=Path, metavar="RUNS_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    command = shlex.split(args.command)
     if args.phases_only:
-        phases(args.phases_only, args.json)
+        phases(command, args.phases_only, args.json)
         return
     with tempfile.TemporaryDirectory() as tmp:
         # Phases in a fresh child, so nothing this process imported is already loaded.
@@ -242,15 +252,25 @@ def main() -> None:
         launched = time.time()
         wall = time.perf_counter()
         subprocess.run(
-            [sys.executable, __file__, "--phases-only", str(Path(tmp) / "phases"), "--json", str(child)],
+            [
+                sys.executable,
+                __file__,
+                "--phases-only",
+                str(Path(tmp) / "phases"),
+                "--json",
+                str(child),
+                "--command",
+                args.command,
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
         result = json.loads(child.read_text())
+        result["command"] = args.command
         result["wall"] = time.perf_counter() - wall
         result["startup"] = result["start_epoch"] - launched
         result["exit"] = time.time() - result["end_epoch"]
-        result["imports"] = import_times(Path(tmp) / "imports")
+        result["imports"] = None if args.no_imports else import_times(command, Path(tmp) / "imports")
     args.json.write_text(json.dumps(result, indent=1))
     print(format_profile(result))
 
@@ -267,7 +287,9 @@ def format_profile(result: dict) -> str:
     lines.append(f"| **total wall** | **{result['wall']:.2f}** |")
     if result.get("not_wrapped"):
         lines.append(f"\n(not found, so not timed: {', '.join(result['not_wrapped'])})")
-    imports = result["imports"]
+    imports = result.get("imports")
+    if not imports:
+        return "\n".join(lines)
     lines += [
         "",
         "Slowest top-level imports (`python -X importtime`, cumulative; importtime itself slows them):",
