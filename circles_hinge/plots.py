@@ -231,7 +231,8 @@ def save_training_gif(path: Path, frames, xx, yy, split, spec: LossSpec, fps: in
     from matplotlib.animation import FuncAnimation, PillowWriter
 
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(4.2, 4.4))
+    fig, ax = plt.subplots(figsize=(4.4, 4.6))
+    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.11, top=0.87)
     names = class_names(spec, split.n_classes)
 
     def draw(i: int):
@@ -246,7 +247,7 @@ def save_training_gif(path: Path, frames, xx, yy, split, spec: LossSpec, fps: in
             if values.min() < 0 < values.max():
                 ax.contour(xx, yy, values, levels=[0.0], colors="k", linewidths=1.4)
             ax.contour(xx, yy, values, levels=[-1.0, 1.0], colors="k", linestyles="--", linewidths=0.8)
-        _scatter_classes(ax, split.X_test, split.y_test, names, size=8)
+        _scatter_classes(ax, split.X_test, split.y_test, names, size=12)
         ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
         ax.set_title(
             f"epoch {epoch}: loss {logs['loss']:.2e}, accuracy {logs['accuracy']:.0%}\n"
