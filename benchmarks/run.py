@@ -1,4 +1,4 @@
-"""Runs every row of the performance table on this machine and writes benchmarks/results.md (+ scaling.png).
+"""Runs every row of the performance table on this machine; writes benchmarks/results.md and scaling.png.
 
 Wall times: time.perf_counter around subprocess.run, the reference and the project commands alternating,
 in rounds; the median of --repeats runs of each. Peak memory: each child runs under GNU time
@@ -279,8 +279,8 @@ def collect(repeats: int, quick: bool, profile: bool) -> dict:
     }
 
 
-def render(data: dict) -> tuple[str, str, str]:
-    """(results.md, the main table, the scaling table) from collected data; also draws scaling.png."""
+def render(data: dict, folder: Path) -> tuple[str, str, str]:
+    """(results.md, the main table, the scaling table) from collected data; draws folder/scaling.png."""
     info = data["machine"]
     machine_line = (
         f"{info['cores']} cores, {info['cpu']}; Python {info['python']}, TensorFlow {info['tensorflow']}, "
@@ -340,7 +340,7 @@ def render(data: dict) -> tuple[str, str, str]:
         )
     scaling_header = ["epochs", "seeds K", "total s (median)", "epoch 1 s (trace)", "ms per later epoch"]
     scaling_table = markdown_table([*scaling_header, "ms per replica-epoch"], scaling_rows)
-    plot_scaling(inproc["scaling"], HERE / "scaling.png")
+    plot_scaling(inproc["scaling"], folder / "scaling.png")
 
     raw = {name: [round(x, 2) for x in side.seconds] for name, side in sides.items()}
     raw["stock model.fit"] = [round(x, 2) for x in stock.seconds]
@@ -377,6 +377,14 @@ def render(data: dict) -> tuple[str, str, str]:
         "",
         "![training time against epochs and seeds](scaling.png)",
     ]
+    unmet = [r for r in rows + (strict if one_batch is not None else []) if r[-1] == "**no**"]
+    md += ["", "## Targets not met", ""]
+    md += [f"- {r[0]}: {r[3]}, target {r[4]}." for r in unmet] or ["- none."]
+    if unmet:
+        md.append(
+            "- Where the time goes: the profiles below. What would close the gaps, with measured "
+            "experiments: [README.md, Findings](README.md#findings)."
+        )
     profiles = data.get("profile") or {}
     if profiles:
         sys.path.insert(0, str(HERE))
@@ -422,10 +430,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="Runs of each side per row (median).")
     parser.add_argument("--quick", action="store_true", help="Smoke test: 1 repeat, fewer scaling points.")
-    parser.add_argument("--no-profile", action="store_true", help="Skip profiling `circles-hinge train`.")
-    parser.add_argument("--out", type=Path, default=HERE / "results.md", help="results.json goes beside it.")
+    parser.add_argument("--no-profile", action="store_true", help="Skip profiling `train` and `compare`.")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="Report path; results.json and scaling.png go beside it. Default: benchmarks/results.md, "
+        "or a temporary folder with --quick (so a smoke test never overwrites the real results).",
+    )
     parser.add_argument("--render-only", action="store_true", help="Re-write the report from results.json.")
     args = parser.parse_args()
+    if args.out is None:
+        quick_dir = Path(tempfile.gettempdir()) / "circles-hinge-bench"
+        args.out = quick_dir / "results.md" if args.quick else HERE / "results.md"
     raw_path = args.out.with_suffix(".json")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.render_only:
@@ -433,12 +449,12 @@ def main() -> None:
     else:
         data = collect(1 if args.quick else args.repeats, args.quick, not args.no_profile)
         raw_path.write_text(json.dumps(data, indent=1))
-    md, table, scaling_table = render(data)
+    md, table, scaling_table = render(data, args.out.parent)
     args.out.write_text(md)
     print(table)
     print()
     print(scaling_table)
-    print(f"\nwrote {args.out}, {raw_path} and {HERE / 'scaling.png'}")
+    print(f"\nwrote {args.out}, {raw_path} and {args.out.parent / 'scaling.png'}")
 
 
 if __name__ == "__main__":
