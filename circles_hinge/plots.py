@@ -52,7 +52,8 @@ def _save(fig, path: Path) -> None:
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    # Figures are laid out when made (layout="constrained"); bbox_inches="tight" would draw each twice.
+    fig.savefig(buf, format="png", dpi=DPI)
     _plt().close(fig)
     write_atomic(path, buf.getvalue())
 
@@ -68,7 +69,7 @@ def _scatter_classes(ax, X: np.ndarray, y: np.ndarray, names: list[str], size: f
 
 def plot_data(path: Path, X: np.ndarray, y: np.ndarray, spec: LossSpec, n_classes: int, title: str) -> None:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = plt.subplots(figsize=(5, 5), layout="constrained")
     _scatter_classes(ax, X, y, class_names(spec, n_classes))
     ax.set(title=title, xlabel="x1", ylabel="x2", aspect="equal")
     ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
@@ -88,7 +89,7 @@ def draw_loss_curves(ax, history: dict[str, np.ndarray], loss: str, color: str, 
 
 def plot_loss_curve(path: Path, history: dict[str, np.ndarray], loss: str) -> None:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     draw_loss_curves(ax, history, loss, loss_color(loss))
     ax.set(title=f"{nice_name(loss)} loss per epoch (log scale)", ylabel=f"{loss} loss")
     ax.legend(loc="upper right")
@@ -127,7 +128,7 @@ def plot_decision_regions_png(
     path: Path, X, y, outputs: Outputs, spec: LossSpec, n_classes: int, accuracy: float
 ) -> None:
     plt = _plt()
-    fig = plt.figure(figsize=(5.5, 5))  # mlxtend sizes its grid from the current figure
+    fig = plt.figure(figsize=(5.5, 5), layout="constrained")  # mlxtend sizes its grid from the current figure
     ax = fig.add_subplot()
     draw_decision_regions(ax, X, y, outputs, spec, n_classes)
     ax.set_title(f"Decision regions, {spec.name} — test accuracy {accuracy:.1%}")
@@ -173,7 +174,7 @@ def draw_margins(ax, X, y, outputs: Outputs, spec: LossSpec, n_classes: int, col
 
 def plot_margins(path: Path, X, y, outputs: Outputs, spec: LossSpec, n_classes: int) -> int:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.2, 5.2))
+    fig, ax = plt.subplots(figsize=(6.2, 5.2), layout="constrained")
     count = draw_margins(ax, X, y, outputs, spec, n_classes)
     ax.set_title(
         f"{nice_name(spec.name)}: boundary (solid), margin ±1 (dashed)\n"
@@ -217,7 +218,7 @@ def draw_hidden_layer(ax, hidden: np.ndarray, y: np.ndarray, spec: LossSpec, n_c
 
 def plot_hidden_layer(path: Path, hidden: np.ndarray, y: np.ndarray, spec: LossSpec, n_classes: int) -> None:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.5, 5))
+    fig, ax = plt.subplots(figsize=(5.5, 5), layout="constrained")
     note = draw_hidden_layer(ax, hidden, y, spec, n_classes)
     ax.set_title(f"Training points as the last hidden layer sees them{note}", fontsize=10, wrap=True)
     ax.legend(loc="best", fontsize=8, framealpha=0.9)
@@ -577,7 +578,7 @@ def plot_sweep(
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     positions = np.array(values, dtype=float) if numeric else np.arange(len(values), dtype=float)
     span = np.ptp(positions) if len(positions) > 1 else 1.0
-    fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6))
+    fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     for i, loss in enumerate(losses):
         rows = {r["value"]: r for r in results if r["loss"] == loss}
         x = positions + (i - (len(losses) - 1) / 2) * 0.015 * span  # nudge apart overlapping error bars
@@ -621,7 +622,6 @@ def plot_sweep(
             ax.set_xticks(positions, [str(v) for v in values])
         ax.grid(True, alpha=0.25)
         ax.legend(loc="best", fontsize=8, framealpha=0.92)
-    fig.tight_layout()
     _save(fig, path)
 
 
@@ -643,7 +643,7 @@ def plot_loss_functions(path: Path) -> None:
             "#009E73", "-."),
         "zero-one  [f < 0]": ((f[:, 0] < 0).astype(float), np.zeros(n), "#555555", ":"),
     }
-    fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(12, 4.4))
+    fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
     for label, (loss, grad, color, style) in curves.items():
         ax_loss.plot(f[:, 0], np.ravel(loss), color=color, ls=style, lw=2.2, label=label)
         ax_grad.plot(f[:, 0], np.ravel(grad), color=color, ls=style, lw=2.2, label=label)
