@@ -193,6 +193,12 @@ class _StudyProgress(_EpochProgress):
         self.progress.update(self.task, description=stage, completed=done, total=total)
 
 
+def _loss_names() -> set[str]:
+    from circles_hinge.losses import LOSSES
+
+    return set(LOSSES)
+
+
 def _split_list(text: str, option: str) -> list[str]:
     items = [item.strip() for item in text.split(",")]
     if not text.strip() or any(not item for item in items):
@@ -216,8 +222,10 @@ def compare(
     With --seeds N it is a seed study instead: success rates with Wilson intervals, boundary figures
     over the successful seeds, and seeds.csv with one row per loss and seed.
     """
-    cfg = _load(config, sets)
     loss_list = _split_list(losses, "--losses")
+    # The first loss stands in for training.loss, so e.g. --set data.dataset=blobs with k-class losses
+    # is not rejected for the default (two-class) hinge; each loss is validated on its own later.
+    cfg = _load(config, sets, loss=loss_list[0] if loss_list[0] in _loss_names() else None)
     with _errors_to_exit_codes(), _stop_on_sigterm():
         from circles_hinge.compare import run_comparison
         from circles_hinge.runs import prepare_runs_dir
@@ -256,8 +264,8 @@ def sweep(
     Writes sweep.json, sweep.csv, seeds.csv and sweep.png: success rate with its 95% interval and mean
     test accuracy against the value, one line per loss.
     """
-    cfg = _load(config, sets)
     loss_list = _split_list(losses, "--losses")
+    cfg = _load(config, sets, loss=loss_list[0] if loss_list[0] in _loss_names() else None)
     value_list = _split_list(values, "--values")
     with _errors_to_exit_codes(), _stop_on_sigterm():
         from circles_hinge.compare import run_sweep

@@ -307,8 +307,14 @@ def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None)
         )
     handles = []
     for i, view in enumerate(views):
-        values = np.asarray(view.decision(grid)).reshape(xx.shape)
         color = loss_color(view.loss, i)
+        decision = view.decision(grid)
+        if decision is None:  # k classes: no single signed value; draw where the predicted class changes
+            classes = predict_classes(view.spec, view.outputs(grid)).reshape(xx.shape)
+            ax.contour(xx, yy, classes, levels=np.arange(n_classes) + 0.5, colors=[color], linewidths=2.2)
+            handles.append(Line2D([], [], color=color, lw=2.2, label=f"{nice_name(view.loss)} boundaries"))
+            continue
+        values = np.asarray(decision).reshape(xx.shape)
         if np.nanmin(values) < 0 < np.nanmax(values):
             ax.contour(xx, yy, values, levels=[0.0], colors=[color], linewidths=2.2, zorder=3)
             handles.append(Line2D([], [], color=color, lw=2.2, label=f"{nice_name(view.loss)} boundary"))

@@ -209,7 +209,8 @@ def _summarise(path: Path) -> RunSummary | None:
     else:
         report = read_json(path / REPORT_FILES.get(kind, f"{kind}.json")) or {}
         results = report.get("results", [])
-        summary.losses = ",".join(str(r.get("loss", "")) for r in results) or str(report.get("losses", ""))
+        names = dict.fromkeys(str(r.get("loss", "")) for r in results)  # a sweep repeats them per value
+        summary.losses = ",".join(names) or str(report.get("losses", ""))
         summary.seeds = str(report.get("seeds_label", ""))
         summary.seconds = report.get("seconds")
         accs = [r.get("test_accuracy") for r in results if isinstance(r.get("test_accuracy"), (int, float))]

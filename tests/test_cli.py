@@ -149,3 +149,14 @@ def test_compare_tiny_end_to_end(tmp_path):
     assert lines[0].startswith("hinge: test accuracy") and "success" in lines[0]
     folder = tmp_path / os.path.basename(lines[-1])
     assert (folder / "comparison.json").exists() and (folder / "seeds.csv").exists()
+
+
+def test_compare_k_class_losses_on_blobs(tmp_path):
+    """--set data.dataset=blobs must not be judged against the default two-class hinge."""
+    result = runner.invoke(app, ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet",
+                                 "--losses", "categorical_hinge,multiclass_svm", "--set", "data.dataset=blobs"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("categorical_hinge: test accuracy")
+    bad = runner.invoke(app, ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet",
+                              "--losses", "hinge,multiclass_svm", "--set", "data.dataset=blobs"])
+    assert bad.exit_code == 2 and "two-class loss" in bad.output
