@@ -10,7 +10,7 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,14 +27,20 @@ app = typer.Typer(
 )
 
 ConfigOpt = Annotated[
-    Optional[Path], typer.Option("--config", "-c", metavar="FILE", help="YAML config; its keys override the defaults.")
+    Path | None,
+    typer.Option("--config", "-c", metavar="FILE", help="YAML config; its keys override the defaults."),
 ]
 SetOpt = Annotated[
-    Optional[list[str]],
-    typer.Option("--set", "-s", metavar="KEY=VALUE", help="Override one key, e.g. --set training.epochs=50 (value parsed as YAML). Repeatable."),
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="KEY=VALUE",
+        help="Override one key, e.g. --set training.epochs=50 (value parsed as YAML). Repeatable.",
+    ),
 ]
-SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Seed for data, initial weights and shuffling.")]
-EpochsOpt = Annotated[Optional[int], typer.Option("--epochs", help="Number of training epochs.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for data, initial weights and shuffling.")]
+EpochsOpt = Annotated[int | None, typer.Option("--epochs", help="Number of training epochs.")]
 RunsDirOpt = Annotated[Path, typer.Option("--runs-dir", help="Where run folders are made.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
@@ -62,7 +68,7 @@ def _stop_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _load(config: Optional[Path], sets: Optional[list[str]], **named):
+def _load(config: Path | None, sets: list[str] | None, **named):
     from circles_hinge.config import load_config
     from circles_hinge.errors import ConfigError
 
@@ -81,7 +87,9 @@ def _errors_to_exit_codes():
     try:
         yield
     except Interrupted as exc:
-        typer.echo(f"interrupted: the run was stopped; its folder (marked interrupted) is {exc.path}", err=True)
+        typer.echo(
+            f"interrupted: the run was stopped; its folder (marked interrupted) is {exc.path}", err=True
+        )
         raise typer.Exit(143 if exc.signal_name == "SIGTERM" else 130) from None
     except RunFailed as exc:
         raise _fail(str(exc), 1) from None
@@ -136,14 +144,23 @@ class _EpochProgress:
 def train(
     config: ConfigOpt = None,
     loss: Annotated[
-        Optional[str], typer.Option("--loss", "-l", help="hinge | squared_hinge | binary_crossentropy | categorical_hinge | multiclass_svm")
+        str | None,
+        typer.Option(
+            "--loss",
+            "-l",
+            help="hinge | squared_hinge | binary_crossentropy | categorical_hinge | multiclass_svm",
+        ),
     ] = None,
     seed: SeedOpt = None,
     epochs: EpochsOpt = None,
     sets: SetOpt = None,
     runs_dir: RunsDirOpt = Path("outputs"),
-    name: Annotated[Optional[str], typer.Option("--name", help="Folder name instead of <time>-<loss>-s<seed>.")] = None,
-    animate: Annotated[bool, typer.Option("--animate", help="Also write training.gif, one frame per epoch.")] = False,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Folder name instead of <time>-<loss>-s<seed>.")
+    ] = None,
+    animate: Annotated[
+        bool, typer.Option("--animate", help="Also write training.gif, one frame per epoch.")
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Train the tutorial's 4-2-1 network on circles and write a run folder.
@@ -166,10 +183,13 @@ def train(
 
         prepare_runs_dir(runs_dir)
         with _EpochProgress(cfg.training.epochs, enabled=not quiet) as bar:
-            result = run_experiment(cfg, runs_dir, name=name, on_epoch=bar.epoch, on_stage=bar.stage, animate=animate)
+            result = run_experiment(
+                cfg, runs_dir, name=name, on_epoch=bar.epoch, on_stage=bar.stage, animate=animate
+            )
     m = result.metrics
     typer.echo(
-        f"{m['loss']}, seed {m['seed']}: test accuracy {m['test_accuracy']:.1%}, test loss {m['test_loss']:.4g}, "
+        f"{m['loss']}, seed {m['seed']}: test accuracy {m['test_accuracy']:.1%}, "
+        f"test loss {m['test_loss']:.4g}, "
         f"final loss {m['final_loss']:.3g} (validation {_fmt(m['final_val_loss'])}), "
         f"trained {m['epochs']} epochs in {m['train_seconds']:.2f} s"
     )
@@ -177,13 +197,14 @@ def train(
 
 
 LossesOpt = Annotated[
-    str, typer.Option("--losses", help="Comma-separated losses, e.g. hinge,squared_hinge,binary_crossentropy.")
+    str,
+    typer.Option("--losses", help="Comma-separated losses, e.g. hinge,squared_hinge,binary_crossentropy."),
 ]
 SeedsOpt = Annotated[
-    Optional[int],
+    int | None,
     typer.Option("--seeds", help="Seed study: train seeds seed..seed+N-1 for each loss, all at once."),
 ]
-NameOpt = Annotated[Optional[str], typer.Option("--name", help="Folder name instead of a generated one.")]
+NameOpt = Annotated[str | None, typer.Option("--name", help="Folder name instead of a generated one.")]
 
 
 class _StudyProgress(_EpochProgress):
@@ -231,7 +252,9 @@ def compare(
         from circles_hinge.runs import prepare_runs_dir
 
         prepare_runs_dir(runs_dir)
-        with _StudyProgress(len(loss_list) * cfg.training.epochs, enabled=not quiet, label="comparing") as bar:
+        with _StudyProgress(
+            len(loss_list) * cfg.training.epochs, enabled=not quiet, label="comparing"
+        ) as bar:
             result = run_comparison(cfg, loss_list, runs_dir, seeds=seeds, name=name, on_progress=bar.update)
     for r in result.report["results"]:
         line = f"{r['loss']}: test accuracy {r['test_accuracy']:.1%}"
@@ -249,7 +272,9 @@ def compare(
 
 @app.command()
 def sweep(
-    param: Annotated[str, typer.Option("--param", help="The config key to vary, e.g. data.noise or data.factor.")],
+    param: Annotated[
+        str, typer.Option("--param", help="The config key to vary, e.g. data.noise or data.factor.")
+    ],
     values: Annotated[str, typer.Option("--values", help="Comma-separated values, e.g. 0,0.05,0.1,0.2,0.3.")],
     config: ConfigOpt = None,
     losses: LossesOpt = "hinge,squared_hinge",
@@ -274,7 +299,9 @@ def sweep(
         prepare_runs_dir(runs_dir)
         total = len(loss_list) * len(value_list) * cfg.training.epochs
         with _StudyProgress(total, enabled=not quiet, label="sweeping") as bar:
-            result = run_sweep(cfg, param, value_list, loss_list, runs_dir, seeds, name=name, on_progress=bar.update)
+            result = run_sweep(
+                cfg, param, value_list, loss_list, runs_dir, seeds, name=name, on_progress=bar.update
+            )
     for r in result.report["results"]:
         lo, hi = r["success_ci95"]
         typer.echo(
@@ -286,7 +313,9 @@ def sweep(
 
 @app.command("plot-losses")
 def plot_losses(
-    out: Annotated[Path, typer.Option("--out", help="Where to write the picture.")] = Path("outputs/losses.png"),
+    out: Annotated[Path, typer.Option("--out", help="Where to write the picture.")] = Path(
+        "outputs/losses.png"
+    ),
 ) -> None:
     """Draw the hinge family for a +1 target: the losses and their gradients against the output.
 
@@ -326,10 +355,16 @@ def runs(runs_dir: RunsDirOpt = Path("outputs")) -> None:
         return
     table = Table(title=f"Runs in {runs_dir}, newest first")
     for column in ("name", "kind", "status", "loss(es)", "seed(s)", "test acc", "test loss", "seconds"):
-        table.add_column(column, justify="right" if column in ("test acc", "test loss", "seconds") else "left")
+        table.add_column(
+            column, justify="right" if column in ("test acc", "test loss", "seconds") else "left"
+        )
     for r in found:
         table.add_row(
-            r.path.name, r.kind, r.status, r.losses, r.seeds,
+            r.path.name,
+            r.kind,
+            r.status,
+            r.losses,
+            r.seeds,
             "" if r.test_accuracy is None else f"{r.test_accuracy:.1%}",
             "" if r.test_loss is None else f"{r.test_loss:.3g}",
             "" if r.seconds is None else f"{r.seconds:.1f}",

@@ -25,7 +25,6 @@ Initializer = Literal[
 Dataset = Literal["circles", "moons", "blobs"]
 
 
-
 class _Section(BaseModel):
     # strict: YAML's `"5"` or `true` is not silently a number; ints are still accepted for floats.
     model_config = ConfigDict(extra="forbid", strict=True, validate_default=True)
@@ -42,7 +41,8 @@ class DataConfig(_Section):
     def _test_smaller_than_data(self) -> DataConfig:
         if self.test_size >= self.n_samples:
             raise ValueError(
-                f"data.test_size must be smaller than data.n_samples ({self.n_samples}) — got {self.test_size}"
+                f"data.test_size must be smaller than data.n_samples ({self.n_samples}) "
+                f"— got {self.test_size}"
             )
         return self
 
@@ -216,9 +216,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
             "or leave out --config"
         )
     if not isinstance(data, dict):
-        raise ConfigError(
-            f"--config {name} must hold a mapping of config keys — got a {type(data).__name__}"
-        )
+        raise ConfigError(f"--config {name} must hold a mapping of config keys — got a {type(data).__name__}")
     return data
 
 

@@ -59,7 +59,13 @@ def split_dataset(X: np.ndarray, y: np.ndarray, test_size: int, validation_split
     split_at = math.floor(len(X_train) * (1.0 - validation_split))  # Keras' own rounding
     n_classes = int(y.max()) + 1
     return Split(
-        X_test, y_test, X_train[:split_at], y_train[:split_at], X_train[split_at:], y_train[split_at:], n_classes
+        X_test,
+        y_test,
+        X_train[:split_at],
+        y_train[:split_at],
+        X_train[split_at:],
+        y_train[split_at:],
+        n_classes,
     )
 
 

@@ -54,6 +54,7 @@ def load_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if "tensorflow" in sys.modules or os.environ["TF_CPP_MIN_LOG_LEVEL"] in ("0", "1"):
         import tensorflow  # noqa: F401
+
         return
     sys.stderr.flush()
     saved = os.dup(2)
@@ -81,7 +82,10 @@ def seed_everything(seed: int) -> None:
 def history_rows(history: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     n = len(history["loss"])
     return [
-        {"epoch": e + 1, **{m: repr(float(history[m][e])) for m in ("loss", "accuracy", "val_loss", "val_accuracy")}}
+        {
+            "epoch": e + 1,
+            **{m: repr(float(history[m][e])) for m in ("loss", "accuracy", "val_loss", "val_accuracy")},
+        }
         for e in range(n)
     ]
 
@@ -108,7 +112,9 @@ def hidden_activations(model, X: np.ndarray) -> np.ndarray:
     return np.asarray(h)
 
 
-def evaluate_model(model, spec: LossSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -> tuple[float, float]:
+def evaluate_model(
+    model, spec: LossSpec, X: np.ndarray, y: np.ndarray, n_classes: int
+) -> tuple[float, float]:
     """(loss, accuracy) of a Keras model: the loss's batch mean, and predicted class == true class."""
     from circles_hinge.losses import keras_loss
 
@@ -241,12 +247,16 @@ def _save_model(model, spec: LossSpec, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _write_plots(path: Path, model, spec: LossSpec, split, history, test_accuracy: float, metrics: dict) -> None:
+def _write_plots(
+    path: Path, model, spec: LossSpec, split, history, test_accuracy: float, metrics: dict
+) -> None:
     from circles_hinge import plots
 
     outputs = keras_outputs(model)
     k = split.n_classes
-    plots.plot_data(path / "data.png", split.X_train, split.y_train, spec, k, "Training data (fit + validation)")
+    plots.plot_data(
+        path / "data.png", split.X_train, split.y_train, spec, k, "Training data (fit + validation)"
+    )
     plots.plot_loss_curve(path / "loss_curve.png", history, spec.name)
     plots.plot_decision_regions_png(
         path / "decision_regions.png", split.X_test, split.y_test, outputs, spec, k, test_accuracy

@@ -47,9 +47,9 @@ def class_names(spec: LossSpec, n_classes: int) -> list[str]:
 
 
 def _save(fig, path: Path) -> None:
-    from circles_hinge.runs import write_atomic
-
     import io
+
+    from circles_hinge.runs import write_atomic
 
     buf = io.BytesIO()
     # Figures are laid out when made (layout="constrained"); bbox_inches="tight" would draw each twice.
@@ -62,8 +62,14 @@ def _scatter_classes(ax, X: np.ndarray, y: np.ndarray, names: list[str], size: f
     for c, name in enumerate(names):
         pts = X[y == c]
         ax.scatter(
-            pts[:, 0], pts[:, 1], s=size, c=CLASS_COLORS[c % 5], marker=MARKERS[c % 5],
-            edgecolors="white", linewidths=0.4, label=name,
+            pts[:, 0],
+            pts[:, 1],
+            s=size,
+            c=CLASS_COLORS[c % 5],
+            marker=MARKERS[c % 5],
+            edgecolors="white",
+            linewidths=0.4,
+            label=name,
         )
 
 
@@ -76,11 +82,15 @@ def plot_data(path: Path, X: np.ndarray, y: np.ndarray, spec: LossSpec, n_classe
     _save(fig, path)
 
 
-def draw_loss_curves(ax, history: dict[str, np.ndarray], loss: str, color: str, label_prefix: str = "") -> None:
+def draw_loss_curves(
+    ax, history: dict[str, np.ndarray], loss: str, color: str, label_prefix: str = ""
+) -> None:
     epochs = np.arange(1, len(history["loss"]) + 1)
     ax.plot(epochs, history["loss"], color=color, lw=2, label=f"{label_prefix}training data")
     if np.isfinite(history["val_loss"]).any():
-        ax.plot(epochs, history["val_loss"], color=color, lw=2, ls="--", label=f"{label_prefix}validation data")
+        ax.plot(
+            epochs, history["val_loss"], color=color, lw=2, ls="--", label=f"{label_prefix}validation data"
+        )
     if np.all(np.asarray(history["loss"]) > 0):
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
@@ -115,8 +125,14 @@ def draw_decision_regions(ax, X, y, outputs: Outputs, spec: LossSpec, n_classes:
     from mlxtend.plotting import plot_decision_regions
 
     plot_decision_regions(
-        X, np.asarray(y), clf=LabelModel(outputs, spec), ax=ax, legend=0, n_jobs=1,
-        colors=",".join(CLASS_COLORS[:n_classes]), markers=MARKERS[:n_classes],
+        X,
+        np.asarray(y),
+        clf=LabelModel(outputs, spec),
+        ax=ax,
+        legend=0,
+        n_jobs=1,
+        colors=",".join(CLASS_COLORS[:n_classes]),
+        markers=MARKERS[:n_classes],
         scatter_kwargs={"edgecolor": "white", "linewidths": 0.4, "s": 22},
     )
     handles = ax.collections[-n_classes:] if len(ax.collections) >= n_classes else []
@@ -150,7 +166,9 @@ def draw_margins(ax, X, y, outputs: Outputs, spec: LossSpec, n_classes: int, col
     xx, yy, grid = _grid(X)
     values = decision_values(spec, outputs(grid)).reshape(xx.shape)
     if spec.multiclass:
-        image = ax.pcolormesh(xx, yy, values, cmap="cividis", shading="auto", vmin=0, vmax=max(2.0, values.max()))
+        image = ax.pcolormesh(
+            xx, yy, values, cmap="cividis", shading="auto", vmin=0, vmax=max(2.0, values.max())
+        )
         ax.contour(xx, yy, values, levels=[1.0], colors="k", linestyles="--", linewidths=1.2)
         classes = predict_classes(spec, outputs(grid)).reshape(xx.shape)
         ax.contour(xx, yy, classes, levels=np.arange(n_classes) + 0.5, colors="k", linewidths=1.6)
@@ -164,8 +182,15 @@ def draw_margins(ax, X, y, outputs: Outputs, spec: LossSpec, n_classes: int, col
     _scatter_classes(ax, X, y, class_names(spec, n_classes), size=12)
     margins = point_margins(spec, outputs(np.asarray(X, dtype=np.float32)), y)
     inside = margins < 1
-    ax.scatter(X[inside, 0], X[inside, 1], s=70, facecolors="none", edgecolors="black", linewidths=1.0,
-               label=f"inside the margin ({int(inside.sum())})")
+    ax.scatter(
+        X[inside, 0],
+        X[inside, 1],
+        s=70,
+        facecolors="none",
+        edgecolors="black",
+        linewidths=1.0,
+        label=f"inside the margin ({int(inside.sum())})",
+    )
     ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label)
@@ -198,7 +223,11 @@ def draw_hidden_layer(ax, hidden: np.ndarray, y: np.ndarray, spec: LossSpec, n_c
         from sklearn.decomposition import PCA
 
         points = PCA(n_components=2).fit_transform(hidden)
-        xlabel, ylabel, note = "principal component 1", "principal component 2", f" (PCA of {hidden.shape[1]} units)"
+        xlabel, ylabel, note = (
+            "principal component 1",
+            "principal component 2",
+            f" (PCA of {hidden.shape[1]} units)",
+        )
     dead = [i + 1 for i in range(hidden.shape[1]) if np.all(hidden[:, i] == 0)]
     if dead:
         note += f" — dead unit{'s' if len(dead) > 1 else ''} {', '.join(map(str, dead))}: 0 for every point"
@@ -211,7 +240,9 @@ def draw_hidden_layer(ax, hidden: np.ndarray, y: np.ndarray, spec: LossSpec, n_c
     for c in range(n_classes):
         if ":" in names[c]:
             pts = points[y == c]
-            ax.scatter(pts[:, 0], pts[:, 1], s=160, facecolors="none", edgecolors=CLASS_COLORS[c % 5], linewidths=2)
+            ax.scatter(
+                pts[:, 0], pts[:, 1], s=160, facecolors="none", edgecolors=CLASS_COLORS[c % 5], linewidths=2
+            )
     ax.set(xlabel=xlabel, ylabel=ylabel)
     return note
 
@@ -643,10 +674,17 @@ def plot_loss_functions(path: Path) -> None:
     curves = {
         "hinge  max(0, 1 - f)": (reference.hinge(y, f), reference.hinge_grad(y, f) * n, "#0072B2", "-"),
         "squared hinge  max(0, 1 - f)²": (
-            reference.squared_hinge(y, f), reference.squared_hinge_grad(y, f) * n, "#D55E00", "-"),
+            reference.squared_hinge(y, f),
+            reference.squared_hinge_grad(y, f) * n,
+            "#D55E00",
+            "-",
+        ),
         "binary cross-entropy  -log σ(f)": (
-            reference.binary_crossentropy(y, p), reference.binary_crossentropy_grad(y, p)[:, 0] * n * (p * (1 - p))[:, 0],
-            "#009E73", "-."),
+            reference.binary_crossentropy(y, p),
+            reference.binary_crossentropy_grad(y, p)[:, 0] * n * (p * (1 - p))[:, 0],
+            "#009E73",
+            "-.",
+        ),
         "zero-one  [f < 0]": ((f[:, 0] < 0).astype(float), np.zeros(n), "#555555", ":"),
     }
     fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
@@ -659,7 +697,8 @@ def plot_loss_functions(path: Path) -> None:
         ax.grid(alpha=0.25)
         ax.set_xlabel("model output f for a point whose label is +1")
     ax_loss.set(ylabel="loss", ylim=(-0.1, 4), title="Losses: hinge pays until f >= 1 (dashed line)")
-    ax_grad.set(ylabel="d loss / d f", ylim=(-4.5, 0.5),
-                title="Gradients: zero past the margin; zero-one has none")
+    ax_grad.set(
+        ylabel="d loss / d f", ylim=(-4.5, 0.5), title="Gradients: zero past the margin; zero-one has none"
+    )
     ax_loss.legend(loc="upper right", fontsize=8)
     _save(fig, path)

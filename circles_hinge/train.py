@@ -63,8 +63,14 @@ class _Adam:
     holds the result to stock `model.fit` with Keras' Adam (they agree to float rounding).
     """
 
-    def __init__(self, variable, learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7):
+    def __init__(
+        self,
+        variable,
+        learning_rate: float,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+    ):
         import tensorflow as tf
 
         self.variable = variable
@@ -77,7 +83,9 @@ class _Adam:
         import tensorflow as tf
 
         step = tf.cast(self.iterations + 1, tf.float32)
-        alpha = (self.learning_rate * tf.sqrt(1 - tf.pow(self.beta_2, step))) / (1 - tf.pow(self.beta_1, step))
+        alpha = (self.learning_rate * tf.sqrt(1 - tf.pow(self.beta_2, step))) / (
+            1 - tf.pow(self.beta_1, step)
+        )
         self.m.assign_add((grad - self.m) * (1 - self.beta_1))
         self.v.assign_add((tf.square(grad) - self.v) * (1 - self.beta_2))
         self.variable.assign_sub((self.m * alpha) / (tf.sqrt(self.v) + self.epsilon))
@@ -114,7 +122,9 @@ class ReplicaTrainer:
         # updates one tensor per step instead of one per layer, which is most of a step's ops.
         self.shapes = [w.shape for w in init[0]]
         self.offsets = np.cumsum([0] + [int(np.prod(shape)) for shape in self.shapes])
-        self.theta = tf.Variable(np.stack([np.concatenate([w.ravel() for w in ws]) for ws in init]), name="theta")
+        self.theta = tf.Variable(
+            np.stack([np.concatenate([w.ravel() for w in ws]) for ws in init]), name="theta"
+        )
         self.adam = _Adam(self.theta, config.training.learning_rate)
         self.loss_fn = keras_loss(spec)
         self._epoch = tf.function(self._epoch_impl, autograph=False)
@@ -166,7 +176,11 @@ class ReplicaTrainer:
                 total = tf.reduce_sum(per_replica)  # replicas share no weights: each gets its own gradient
             self.adam.apply(tape.gradient(total, self.theta))
             n = tf.cast(tf.shape(idx)[1], tf.float32)
-            return i + 1, loss_sum + per_replica * n, hits + tf.reduce_sum(_correct(self.spec, yb, out), axis=-1)
+            return (
+                i + 1,
+                loss_sum + per_replica * n,
+                hits + tf.reduce_sum(_correct(self.spec, yb, out), axis=-1),
+            )
 
         _, loss_sum, hits = tf.while_loop(
             lambda i, *_: i < self.n_batches, step, (tf.constant(0), tf.zeros([self.k]), tf.zeros([self.k]))
@@ -182,7 +196,9 @@ class ReplicaTrainer:
     # --- public -------------------------------------------------------------------------------------
     def weights(self, k: int) -> list[np.ndarray]:
         row = self.theta.numpy()[k]
-        return [row[a:b].reshape(shape) for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
+        return [
+            row[a:b].reshape(shape) for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
+        ]
 
     def outputs(self, X: np.ndarray, upto: int | None = None) -> np.ndarray:
         """Every replica's outputs for X of shape (n, 2) or (K, n, 2), as (K, n, units)."""

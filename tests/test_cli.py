@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, TINY
 from typer.testing import CliRunner
 
 from circles_hinge.cli import app
-from conftest import ROOT, TINY
 
 runner = CliRunner()
 
@@ -23,7 +23,8 @@ def test_help_does_not_import_tensorflow():
         "import sys; from typer.testing import CliRunner; from circles_hinge.cli import app\n"
         "for args in (['--help'], ['train', '--help'], ['runs', '--help']):\n"
         "    r = CliRunner().invoke(app, args); assert r.exit_code == 0, r.output\n"
-        "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib', 'sklearn', 'circles_hinge.config') if m in sys.modules]\n"
+        "heavy = ('tensorflow', 'keras', 'matplotlib', 'sklearn', 'circles_hinge.config')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
         "print(heavy)"
     )
     out = _python(code)
@@ -61,7 +62,8 @@ def test_bad_input_exits_2_with_one_line_and_no_folder(tmp_path, args, needle):
 def test_bad_config_exits_before_tensorflow_loads(tmp_path):
     code = (
         "import sys; from typer.testing import CliRunner; from circles_hinge.cli import app\n"
-        f"r = CliRunner().invoke(app, ['train', '--runs-dir', {str(tmp_path)!r}, '--set', 'training.epochs=-1'])\n"
+        f"args = ['train', '--runs-dir', {str(tmp_path)!r}, '--set', 'training.epochs=-1']\n"
+        "r = CliRunner().invoke(app, args)\n"
         "print(r.exit_code, 'tensorflow' in sys.modules)"
     )
     out = _python(code)
@@ -71,8 +73,20 @@ def test_bad_config_exits_before_tensorflow_loads(tmp_path):
 def test_real_process_bad_config_prints_one_line(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "circles_hinge", "train", "--runs-dir", str(tmp_path), "--set", "data.noise=-1"],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "circles_hinge",
+            "train",
+            "--runs-dir",
+            str(tmp_path),
+            "--set",
+            "data.noise=-1",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "data.noise" in proc.stderr
@@ -80,8 +94,21 @@ def test_real_process_bad_config_prints_one_line(tmp_path):
 
 
 def test_train_tiny_end_to_end(tmp_path):
-    result = runner.invoke(app, ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet",
-                                 "--loss", "squared_hinge", "--seed", "7"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--config",
+            str(TINY),
+            "--runs-dir",
+            str(tmp_path),
+            "--quiet",
+            "--loss",
+            "squared_hinge",
+            "--seed",
+            "7",
+        ],
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     path = tmp_path / os.path.basename(lines[-1])
@@ -106,14 +133,18 @@ def test_named_run_and_no_overwrite(tmp_path):
 
 def test_runs_dir_under_a_file_exits_1(tmp_path):
     (tmp_path / "file").write_text("x")
-    result = runner.invoke(app, ["train", "--config", str(TINY), "--runs-dir", str(tmp_path / "file" / "runs")])
+    result = runner.invoke(
+        app, ["train", "--config", str(TINY), "--runs-dir", str(tmp_path / "file" / "runs")]
+    )
     assert result.exit_code == 1
     assert "--runs-dir" in result.output and "Traceback" not in result.output
 
 
 def test_runs_lists_folders(tmp_path):
     assert "no runs" in runner.invoke(app, ["runs", "--runs-dir", str(tmp_path)]).output
-    runner.invoke(app, ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--name", "r1"])
+    runner.invoke(
+        app, ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--name", "r1"]
+    )
     result = runner.invoke(app, ["runs", "--runs-dir", str(tmp_path)])
     assert result.exit_code == 0
     assert "r1" in result.output and "complete" in result.output and "hinge" in result.output
@@ -134,8 +165,12 @@ def test_plot_losses_writes_a_picture_and_never_overwrites(tmp_path):
 
 
 def test_compare_and_sweep_reject_bad_lists(tmp_path):
-    for args in (["compare", "--losses", "hinge,,squared_hinge"], ["compare", "--losses", "hinge,nope"],
-                 ["sweep", "--param", "data.noise", "--values", "0,-1"], ["sweep", "--param", "data.nois", "--values", "0"]):
+    for args in (
+        ["compare", "--losses", "hinge,,squared_hinge"],
+        ["compare", "--losses", "hinge,nope"],
+        ["sweep", "--param", "data.noise", "--values", "0,-1"],
+        ["sweep", "--param", "data.nois", "--values", "0"],
+    ):
         result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "r")])
         assert result.exit_code == 2, (args, result.output)
         assert "Traceback" not in result.output
@@ -143,7 +178,9 @@ def test_compare_and_sweep_reject_bad_lists(tmp_path):
 
 
 def test_compare_tiny_end_to_end(tmp_path):
-    result = runner.invoke(app, ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--seeds", "2"])
+    result = runner.invoke(
+        app, ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--seeds", "2"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert lines[0].startswith("hinge: test accuracy") and "success" in lines[0]
@@ -153,10 +190,36 @@ def test_compare_tiny_end_to_end(tmp_path):
 
 def test_compare_k_class_losses_on_blobs(tmp_path):
     """--set data.dataset=blobs must not be judged against the default two-class hinge."""
-    result = runner.invoke(app, ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet",
-                                 "--losses", "categorical_hinge,multiclass_svm", "--set", "data.dataset=blobs"])
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "--config",
+            str(TINY),
+            "--runs-dir",
+            str(tmp_path),
+            "--quiet",
+            "--losses",
+            "categorical_hinge,multiclass_svm",
+            "--set",
+            "data.dataset=blobs",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("categorical_hinge: test accuracy")
-    bad = runner.invoke(app, ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet",
-                              "--losses", "hinge,multiclass_svm", "--set", "data.dataset=blobs"])
+    bad = runner.invoke(
+        app,
+        [
+            "compare",
+            "--config",
+            str(TINY),
+            "--runs-dir",
+            str(tmp_path),
+            "--quiet",
+            "--losses",
+            "hinge,multiclass_svm",
+            "--set",
+            "data.dataset=blobs",
+        ],
+    )
     assert bad.exit_code == 2 and "two-class loss" in bad.output

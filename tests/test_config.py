@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import DEFAULT, TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from circles_hinge.config import Config, dump_yaml, load_config, parse_set, validate
 from circles_hinge.errors import ConfigError
-from conftest import DEFAULT, TINY
 
 
 def test_builtin_defaults_equal_default_yaml():
@@ -21,10 +21,26 @@ def test_builtin_defaults_equal_default_yaml():
 
 def test_defaults_are_the_tutorials():
     c = Config()
-    assert (c.seed, c.data.n_samples, c.data.test_size, c.data.factor, c.data.noise) == (42, 1000, 250, 0.1, 0.0)
-    assert (c.model.hidden_units, c.model.hidden_activation, c.model.kernel_initializer) == ([4, 2], "relu", "he_uniform")
+    assert (c.seed, c.data.n_samples, c.data.test_size, c.data.factor, c.data.noise) == (
+        42,
+        1000,
+        250,
+        0.1,
+        0.0,
+    )
+    assert (c.model.hidden_units, c.model.hidden_activation, c.model.kernel_initializer) == (
+        [4, 2],
+        "relu",
+        "he_uniform",
+    )
     t = c.training
-    assert (t.loss, t.learning_rate, t.epochs, t.batch_size, t.validation_split) == ("hinge", 0.03, 30, 5, 0.2)
+    assert (t.loss, t.learning_rate, t.epochs, t.batch_size, t.validation_split) == (
+        "hinge",
+        0.03,
+        30,
+        5,
+        0.2,
+    )
 
 
 def test_tiny_config_is_small():
@@ -185,17 +201,49 @@ def test_directory_and_missing_file(tmp_path):
 
 # --- fuzzing: any YAML document gives a Config or a clean ConfigError ---------------------------
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=8),
 )
 keys = st.sampled_from(
-    ["seed", "data", "model", "training", "n_samples", "test_size", "factor", "noise", "epochs", "loss",
-     "hidden_units", "batch_size", "learning_rate", "validation_split", "dataset", "zzz"]
+    [
+        "seed",
+        "data",
+        "model",
+        "training",
+        "n_samples",
+        "test_size",
+        "factor",
+        "noise",
+        "epochs",
+        "loss",
+        "hidden_units",
+        "batch_size",
+        "learning_rate",
+        "validation_split",
+        "dataset",
+        "zzz",
+    ]
 )
-documents = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5),
-                         max_leaves=12)
-tags = st.sampled_from(["", "!!python/object/apply:os.getcwd []", "!!binary aGk=", "!custom x", "!!set {a, b}",
-                        "!!timestamp 2020-01-01", "&a [1] ", "*undefined"])
+documents = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5),
+    max_leaves=12,
+)
+tags = st.sampled_from(
+    [
+        "",
+        "!!python/object/apply:os.getcwd []",
+        "!!binary aGk=",
+        "!custom x",
+        "!!set {a, b}",
+        "!!timestamp 2020-01-01",
+        "&a [1] ",
+        "*undefined",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

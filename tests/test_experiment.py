@@ -46,8 +46,18 @@ def test_metrics_json_agrees_with_the_saved_model(tiny_run):
     assert metrics["test_accuracy"] == pytest.approx(accuracy)
     assert metrics["test_loss"] == pytest.approx(loss, rel=1e-6)
     assert model.count_params() == metrics["n_parameters"] == 25
-    expected = {"test_loss", "test_accuracy", "final_loss", "final_val_loss", "final_accuracy", "final_val_accuracy",
-                "epochs", "train_seconds", "seed", "versions"}
+    expected = {
+        "test_loss",
+        "test_accuracy",
+        "final_loss",
+        "final_val_loss",
+        "final_accuracy",
+        "final_val_accuracy",
+        "epochs",
+        "train_seconds",
+        "seed",
+        "versions",
+    }
     assert expected <= set(metrics)
     assert set(metrics["versions"]) >= {"python", "tensorflow", "keras", "numpy", "scikit-learn", "mlxtend"}
     assert metrics["epochs"] == 2 and metrics["seed"] == 42
@@ -91,4 +101,6 @@ def test_the_tutorial_reproduces_for_the_default_seed(tmp_path):
     assert m["epochs_to_perfect_val"] is not None and m["epochs_to_perfect_val"] <= 3
     assert m["n_parameters"] == 25
     history = np.loadtxt(result.path / "history.csv", delimiter=",", skiprows=1)
-    assert np.all(np.diff(history[5:, 1]) < 0), "the loss keeps falling after the first epochs, as in the tutorial"
+    assert np.all(np.diff(history[5:, 1]) < 0), (
+        "the loss keeps falling after the first epochs, as in the tutorial"
+    )

@@ -3,15 +3,23 @@
 import numpy as np
 import pytest
 
-from circles_hinge.losses import LOSSES, decision_values, encode_labels, get_loss, point_margins, predict_classes
+from circles_hinge.losses import (
+    LOSSES,
+    decision_values,
+    encode_labels,
+    get_loss,
+    point_margins,
+    predict_classes,
+)
 
 
 def test_hinge_labels_are_minus_one_plus_one():
     y = np.array([0, 1, 1, 0])
     np.testing.assert_array_equal(encode_labels(get_loss("hinge"), y, 2)[:, 0], [-1, 1, 1, -1])
     np.testing.assert_array_equal(encode_labels(get_loss("binary_crossentropy"), y, 2)[:, 0], [0, 1, 1, 0])
-    np.testing.assert_array_equal(encode_labels(get_loss("categorical_hinge"), np.array([2, 0]), 3),
-                                  [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(
+        encode_labels(get_loss("categorical_hinge"), np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]]
+    )
 
 
 def test_sign_accuracy_on_hand_made_predictions():
@@ -39,7 +47,11 @@ def test_sign_accuracy_in_the_training_loop_matches_numpy():
 
 
 def test_threshold_and_argmax_predictions():
-    assert list(predict_classes(get_loss("binary_crossentropy"), np.array([[0.2], [0.5], [0.9]]))) == [0, 1, 1]
+    assert list(predict_classes(get_loss("binary_crossentropy"), np.array([[0.2], [0.5], [0.9]]))) == [
+        0,
+        1,
+        1,
+    ]
     assert list(predict_classes(get_loss("multiclass_svm"), np.array([[1, 3, 2], [5, 0, 0]]))) == [1, 0]
 
 

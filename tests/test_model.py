@@ -14,7 +14,11 @@ def test_tutorial_model_has_25_trainable_parameters():
     acts = [layer.activation.__name__ for layer in model.layers]
     assert acts == ["relu", "relu", "tanh"]
     assert [layer.units for layer in model.layers] == [4, 2, 1]
-    assert [type(layer.kernel_initializer).__name__ for layer in model.layers] == ["HeUniform", "HeUniform", "GlorotUniform"]
+    assert [type(layer.kernel_initializer).__name__ for layer in model.layers] == [
+        "HeUniform",
+        "HeUniform",
+        "GlorotUniform",
+    ]
 
 
 def test_hidden_layers_come_from_the_config():
@@ -25,7 +29,9 @@ def test_hidden_layers_come_from_the_config():
 
 
 def test_output_layer_follows_the_loss():
-    assert build_model(Config(), get_loss("binary_crossentropy"), 2).layers[-1].activation.__name__ == "sigmoid"
+    assert (
+        build_model(Config(), get_loss("binary_crossentropy"), 2).layers[-1].activation.__name__ == "sigmoid"
+    )
 
 
 def test_initial_weights_are_seeded_and_follow_he_uniform():

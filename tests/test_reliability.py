@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, TINY
 
 from circles_hinge.config import load_config
 from circles_hinge.experiment import RunFailed, run_experiment
-from conftest import ROOT, TINY
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -20,7 +20,10 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 def _start(runs: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "circles_hinge", "train", "--quiet", "--runs-dir", str(runs), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
     )
 
 
@@ -71,8 +74,19 @@ def test_two_identical_runs_at_once_get_two_folders(tmp_path):
 
 
 def test_a_diverging_run_fails_with_one_line(tmp_path):
-    proc = _start(tmp_path, "--set", "data.dataset=blobs", "--loss", "multiclass_svm",
-                  "--set", "training.learning_rate=1e30", "--set", "data.n_samples=300", "--set", "data.test_size=100")
+    proc = _start(
+        tmp_path,
+        "--set",
+        "data.dataset=blobs",
+        "--loss",
+        "multiclass_svm",
+        "--set",
+        "training.learning_rate=1e30",
+        "--set",
+        "data.n_samples=300",
+        "--set",
+        "data.test_size=100",
+    )
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1
     lines = err.strip().splitlines()
@@ -130,8 +144,9 @@ def small_disk(tmp_path):
     """A real 160 KiB filesystem (tmpfs), so the run folder cannot fit; skipped where mount is not allowed."""
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mount_point)],
-                          capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mount_point)], capture_output=True
+    )
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     yield mount_point

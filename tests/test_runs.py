@@ -7,7 +7,15 @@ import threading
 import pytest
 
 from circles_hinge.errors import ConfigError, RunDirError
-from circles_hinge.runs import Status, check_name, create_run_dir, list_runs, prepare_runs_dir, write_atomic, write_json
+from circles_hinge.runs import (
+    Status,
+    check_name,
+    create_run_dir,
+    list_runs,
+    prepare_runs_dir,
+    write_atomic,
+    write_json,
+)
 
 
 @pytest.mark.parametrize("name", ["../x", "/abs", "a/b", "..", ".", ".hidden", "", "a\\b", "x" * 201])
@@ -83,8 +91,10 @@ def test_json_refuses_nan(tmp_path):
 
 def test_listing_shows_incomplete_and_skips_foreign_folders(tmp_path):
     done = create_run_dir(tmp_path, "hinge-s1")
-    write_json(done / "metrics.json", {"loss": "hinge", "seed": 1, "test_accuracy": 1.0, "test_loss": 0.1,
-                                       "train_seconds": 2.0})
+    write_json(
+        done / "metrics.json",
+        {"loss": "hinge", "seed": 1, "test_accuracy": 1.0, "test_loss": 0.1, "train_seconds": 2.0},
+    )
     Status(done, "run").write("complete")
     broken = create_run_dir(tmp_path, "hinge-s2")
     Status(broken, "run").write("interrupted")

@@ -23,10 +23,17 @@ def _stock_fit(config, spec, split, init):
     import keras
 
     model = build_model(config, spec, split.n_classes, init)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.training.learning_rate), loss=spec.name)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=config.training.learning_rate), loss=spec.name
+    )
     history = model.fit(
-        split.X_train, encode_labels(spec, split.y_train, 2), batch_size=config.training.batch_size,
-        epochs=config.training.epochs, shuffle=False, validation_split=config.training.validation_split, verbose=0,
+        split.X_train,
+        encode_labels(spec, split.y_train, 2),
+        batch_size=config.training.batch_size,
+        epochs=config.training.epochs,
+        shuffle=False,
+        validation_split=config.training.validation_split,
+        verbose=0,
     )
     return model.get_weights(), history.history
 
@@ -37,8 +44,14 @@ def _stock_fit(config, spec, split, init):
         ["training.epochs=3", "training.shuffle=false"],  # the tutorial's data, batch size 5, Adam
         ["training.epochs=3", "training.shuffle=false", "training.loss=squared_hinge"],
         # a short last batch (93 fit samples, batch 7) and a different split
-        ["training.epochs=3", "training.shuffle=false", "data.n_samples=150", "data.test_size=33",
-         "training.batch_size=7", "training.validation_split=0.2"],
+        [
+            "training.epochs=3",
+            "training.shuffle=false",
+            "data.n_samples=150",
+            "data.test_size=33",
+            "training.batch_size=7",
+            "training.validation_split=0.2",
+        ],
     ],
 )
 def test_weights_agree_with_stock_model_fit(overrides):
@@ -69,7 +82,9 @@ def test_replicas_equal_single_runs():
     for k, seed in enumerate(seeds):
         single = ReplicaTrainer(config, spec, [splits[k]], [inits[k]]).fit([seed])
         for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
-            np.testing.assert_allclose(batched.history[metric][k], single.history[metric][0], rtol=1e-4, atol=1e-6)
+            np.testing.assert_allclose(
+                batched.history[metric][k], single.history[metric][0], rtol=1e-4, atol=1e-6
+            )
         for a, b in zip(batched.weights[k], single.weights[0]):
             np.testing.assert_allclose(a, b, atol=1e-5)
 
@@ -107,8 +122,13 @@ def test_on_epoch_is_called_every_epoch_and_may_stop_training():
 
 
 def test_a_diverging_single_run_raises():
-    overrides = ["training.loss=multiclass_svm", "data.dataset=blobs", "training.learning_rate=1e30",
-                 "training.epochs=5", "model.output_activation=linear"]
+    overrides = [
+        "training.loss=multiclass_svm",
+        "data.dataset=blobs",
+        "training.learning_rate=1e30",
+        "training.epochs=5",
+        "model.output_activation=linear",
+    ]
     config = load_config(None, overrides)
     spec = get_loss("multiclass_svm")
     split = load_split(config.data, 0, 0.2)
