@@ -186,6 +186,7 @@ def train(
             result = run_experiment(
                 cfg, runs_dir, name=name, on_epoch=bar.epoch, on_stage=bar.stage, animate=animate
             )
+            bar.stage("done")
     m = result.metrics
     typer.echo(
         f"{m['loss']}, seed {m['seed']}: test accuracy {m['test_accuracy']:.1%}, "

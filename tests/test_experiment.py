@@ -104,3 +104,30 @@ def test_the_tutorial_reproduces_for_the_default_seed(tmp_path):
     assert np.all(np.diff(history[5:, 1]) < 0), (
         "the loss keeps falling after the first epochs, as in the tutorial"
     )
+
+
+@pytest.mark.parametrize("loss", ["multiclass_svm", "categorical_hinge"])
+def test_k_class_runs_write_every_file_and_reload(tmp_path, loss):
+    import keras
+
+    config = load_config(
+        None,
+        [
+            "data.dataset=blobs",
+            f"training.loss={loss}",
+            "data.n_samples=150",
+            "data.test_size=50",
+            "training.epochs=2",
+        ],
+    )
+    result = run_experiment(config, tmp_path)
+    for name in RUN_FILES:
+        assert (result.path / name).stat().st_size > 0, name
+    model = keras.models.load_model(result.path / "model.keras", safe_mode=True)
+    assert model.layers[-1].units == 3
+    split = load_split(config.data, config.seed, config.training.validation_split)
+    test_loss, accuracy = evaluate_model(model, get_loss(loss), split.X_test, split.y_test, 3)
+    assert result.metrics["test_accuracy"] == pytest.approx(accuracy)
+    assert result.metrics["test_loss"] == pytest.approx(test_loss, rel=1e-6, abs=1e-7)
+    if loss == "multiclass_svm":  # our own loss is saved with the model and comes back by name
+        assert model.loss.__name__ == "multiclass_svm"
