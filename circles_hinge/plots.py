@@ -468,15 +468,20 @@ def _failure_text(ax, strip) -> None:
         lines += [f"{nice_name(loss)}: {len(failed)} of {summary['seeds']}", *_wrapped(failed), ""]
     if len(strip) > 1:
         lines += [f"Failed for every loss: {len(shared or ())}", *_wrapped(sorted(shared or ()))]
+    _text_panel(ax, lines, top=0.95, fontsize=8.5)
+
+
+def _text_panel(ax, lines: list[str], top: float, fontsize: float) -> None:
+    """A panel of monospaced text instead of a plot."""
     ax.axis("off")
     ax.text(
         0.02,
-        0.95,
+        top,
         "\n".join(lines),
         va="top",
         ha="left",
         family="monospace",
-        fontsize=8.5,
+        fontsize=fontsize,
         transform=ax.transAxes,
     )
 
@@ -501,17 +506,7 @@ def _summary_text(ax, views) -> None:
             if np.isfinite(band).any():
                 lines.append(f"  band width {np.nanmean(band):.3f} (|f| < {view.band_level:g})")
         lines.append("")
-    ax.axis("off")
-    ax.text(
-        0.02,
-        0.98,
-        "\n".join(lines),
-        va="top",
-        ha="left",
-        family="monospace",
-        fontsize=9,
-        transform=ax.transAxes,
-    )
+    _text_panel(ax, lines, top=0.98, fontsize=9)
     ax.set_title("In numbers", loc="left")
 
 

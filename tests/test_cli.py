@@ -190,36 +190,13 @@ def test_compare_tiny_end_to_end(tmp_path):
 
 def test_compare_k_class_losses_on_blobs(tmp_path):
     """--set data.dataset=blobs must not be judged against the default two-class hinge."""
-    result = runner.invoke(
-        app,
-        [
-            "compare",
-            "--config",
-            str(TINY),
-            "--runs-dir",
-            str(tmp_path),
-            "--quiet",
-            "--losses",
-            "categorical_hinge,multiclass_svm",
-            "--set",
-            "data.dataset=blobs",
-        ],
-    )
+
+    def compare(losses: str):
+        args = ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet"]
+        return runner.invoke(app, [*args, "--losses", losses, "--set", "data.dataset=blobs"])
+
+    result = compare("categorical_hinge,multiclass_svm")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("categorical_hinge: test accuracy")
-    bad = runner.invoke(
-        app,
-        [
-            "compare",
-            "--config",
-            str(TINY),
-            "--runs-dir",
-            str(tmp_path),
-            "--quiet",
-            "--losses",
-            "hinge,multiclass_svm",
-            "--set",
-            "data.dataset=blobs",
-        ],
-    )
+    bad = compare("hinge,multiclass_svm")
     assert bad.exit_code == 2 and "two-class loss" in bad.output
