@@ -215,10 +215,16 @@ class _StudyProgress(_EpochProgress):
         self.progress.update(self.task, description=stage, completed=done, total=total)
 
 
-def _loss_names() -> set[str]:
+def _loss_list(text: str) -> list[str]:
+    """--losses as a list of registered names. The first stands in for training.loss while the config
+    loads, so --set data.dataset=blobs with k-class losses is not judged against the default hinge."""
     from circles_hinge.losses import LOSSES
 
-    return set(LOSSES)
+    names = _split_list(text, "--losses")
+    for name in names:
+        if name not in LOSSES:
+            raise _fail(f"--losses: {name!r} is not a known loss; allowed: {', '.join(LOSSES)}", 2)
+    return names
 
 
 def _split_list(text: str, option: str) -> list[str]:
@@ -244,14 +250,13 @@ def compare(
     With --seeds N it is a seed study instead: success rates with Wilson intervals, boundary figures
     over the successful seeds, and seeds.csv with one row per loss and seed.
     """
-    loss_list = _split_list(losses, "--losses")
-    # The first loss stands in for training.loss, so e.g. --set data.dataset=blobs with k-class losses
-    # is not rejected for the default (two-class) hinge; each loss is validated on its own later.
-    cfg = _load(config, sets, loss=loss_list[0] if loss_list[0] in _loss_names() else None)
+    loss_list = _loss_list(losses)
+    cfg = _load(config, sets, loss=loss_list[0])
     with _errors_to_exit_codes(), _stop_on_sigterm():
-        from circles_hinge.compare import run_comparison
+        from circles_hinge.compare import check_comparison, run_comparison
         from circles_hinge.runs import prepare_runs_dir
 
+        check_comparison(cfg, loss_list, seeds, name)  # every check before a folder or a progress bar
         prepare_runs_dir(runs_dir)
         with _StudyProgress(
             len(loss_list) * cfg.training.epochs, enabled=not quiet, label="comparing"
@@ -290,16 +295,16 @@ def sweep(
     Writes sweep.json, sweep.csv, seeds.csv and sweep.png: success rate with its 95% interval and mean
     test accuracy against the value, one line per loss.
     """
-    loss_list = _split_list(losses, "--losses")
-    cfg = _load(config, sets, loss=loss_list[0] if loss_list[0] in _loss_names() else None)
+    loss_list = _loss_list(losses)
+    cfg = _load(config, sets, loss=loss_list[0])
     value_list = _split_list(values, "--values")
     with _errors_to_exit_codes(), _stop_on_sigterm():
-        from circles_hinge.compare import run_sweep
+        from circles_hinge.compare import check_sweep, run_sweep, sweep_epochs
         from circles_hinge.runs import prepare_runs_dir
 
+        grid, _ = check_sweep(cfg, param, value_list, loss_list, seeds, name)  # before any folder
         prepare_runs_dir(runs_dir)
-        total = len(loss_list) * len(value_list) * cfg.training.epochs
-        with _StudyProgress(total, enabled=not quiet, label="sweeping") as bar:
+        with _StudyProgress(sweep_epochs(grid), enabled=not quiet, label="sweeping") as bar:
             result = run_sweep(
                 cfg, param, value_list, loss_list, runs_dir, seeds, name=name, on_progress=bar.update
             )
@@ -331,7 +336,10 @@ def plot_losses(
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _fail(f"--out {out}: cannot create its folder ({exc.strerror})", 1) from None
-    plot_loss_functions(out)
+    try:
+        plot_loss_functions(out)
+    except OSError as exc:
+        raise _fail(f"--out {out} cannot be written: {exc.strerror or exc}", 1) from None
     typer.echo(str(out))
 
 

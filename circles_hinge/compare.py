@@ -189,7 +189,7 @@ def _run_study(
     inits = [initial_weights(config, spec, n_classes, s) for s in seed_list]
     trainer = ReplicaTrainer(config, spec, splits, inits)
     start = time.perf_counter()
-    result = trainer.fit(seed_list, on_epoch=lambda epoch, logs: tick())
+    result = trainer.fit(seed_list, on_epoch=lambda epoch, logs: tick(), study=True)
     X_test = np.stack([s.X_test for s in splits])
     Y_test = np.stack([encode_labels(spec, s.y_test, n_classes) for s in splits])
     test_loss, outputs = trainer.evaluate(X_test, Y_test)
@@ -309,6 +309,15 @@ class _Counter:
 # compare
 
 
+def check_comparison(config: Config, losses: Sequence[str], seeds: int | None, name: str | None = None):
+    """Validate a comparison before anything runs: ConfigError with one line, or (configs, seeds)."""
+    configs = _configs_for(config, losses)
+    seed_list = _check_seeds(config, seeds) if seeds is not None else [config.seed]
+    if name is not None:
+        check_name(name)
+    return configs, seed_list
+
+
 def run_comparison(
     config: Config,
     losses: list[str],
@@ -323,10 +332,7 @@ def run_comparison(
     seeds=N: a seed study, seeds config.seed .. config.seed+N-1, all seeds of a loss trained at once;
     per-seed numbers go to seeds.csv. Either way: comparison.png, comparison.json, comparison.md.
     """
-    configs = _configs_for(config, losses)
-    seed_list = _check_seeds(config, seeds) if seeds is not None else [config.seed]
-    if name is not None:
-        check_name(name)
+    configs, seed_list = check_comparison(config, losses, seeds, name)
     stem = name or "compare-" + "-vs-".join(losses) + (f"-{seeds}seeds" if seeds is not None else "")
     path = create_run_dir(runs_dir, stem, exact=name is not None)
     start = time.perf_counter()
@@ -522,8 +528,10 @@ def _parse_value(value: Any) -> Any:
     if isinstance(value, str):
         import yaml
 
+        from circles_hinge.config import safe_load
+
         try:
-            return yaml.safe_load(value)
+            return safe_load(value)
         except yaml.YAMLError:
             raise ConfigError(f"--values: {value!r} is not a valid value") from None
     return value
@@ -547,19 +555,42 @@ def sweep_configs(config: Config, param: str, values: Sequence[Any], losses: Seq
         raise ConfigError(f"--param {param!r} must be a dotted config key such as data.noise or data.factor")
     if param == "training.loss":
         raise ConfigError("--param training.loss cannot be swept; list the losses with --losses instead")
+    if param == "seed":  # every value's study runs seeds seed..seed+N-1 already
+        raise ConfigError("--param seed cannot be swept; a seed study is `compare --seeds N`")
     if not values:
         raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")
     parsed = [_parse_value(v) for v in values]
-    seen = set()
-    for v in parsed:
-        if repr(v) in seen:
+    for i, v in enumerate(parsed):
+        if v in parsed[:i]:  # by value: 0 and 0.0 are the same point
             raise ConfigError(f"--values lists {v!r} more than once; give each value once")
-        seen.add(repr(v))
     out = {}
     for v in parsed:
         base = validate(_with_key(config.to_dict(), parts, v), f"--param {param} --values {v!r}")
         out[v] = _configs_for(base, losses)
     return out
+
+
+def check_sweep(
+    config: Config,
+    param: str,
+    values: Sequence[Any],
+    losses: Sequence[str],
+    seeds: int,
+    name: str | None = None,
+):
+    """Validate a whole sweep before anything runs: ConfigError with one line, or (grid, seed list)."""
+    grid = sweep_configs(config, param, values, losses)
+    seed_list = _check_seeds(config, seeds)
+    for configs in grid.values():
+        _check_seeds(next(iter(configs.values())), seeds)
+    if name is not None:
+        check_name(name)
+    return grid, seed_list
+
+
+def sweep_epochs(grid) -> int:
+    """Epochs a sweep trains in all (a sweep of training.epochs has a different count per value)."""
+    return sum(cfg.training.epochs for configs in grid.values() for cfg in configs.values())
 
 
 def run_sweep(
@@ -577,15 +608,10 @@ def run_sweep(
     from circles_hinge import plots
     from circles_hinge.experiment import load_tensorflow, seed_everything
 
-    grid = sweep_configs(config, param, values, losses)
-    seed_list = _check_seeds(config, seeds)
-    for configs in grid.values():
-        _check_seeds(next(iter(configs.values())), seeds)
-    if name is not None:
-        check_name(name)
+    grid, seed_list = check_sweep(config, param, values, losses, seeds, name)
     path = create_run_dir(runs_dir, name or f"sweep-{param}", exact=name is not None)
     start = time.perf_counter()
-    counter = _Counter(len(grid) * len(losses) * config.training.epochs, on_progress)
+    counter = _Counter(sweep_epochs(grid), on_progress)
     with _folder_status(path, "sweep") as status:
         write_atomic(path / "config.yaml", dump_yaml(config))
         counter("loading TensorFlow")

@@ -117,7 +117,8 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _safe_load(text: str) -> Any:
+def safe_load(text: str) -> Any:
+    """YAML with the safe loader, reading 1e-3 as a number; used for files, --set and --values."""
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
 
 
@@ -204,7 +205,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"--config {name} cannot be read: {exc.strerror}") from None
     try:
-        data = _safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -238,7 +239,7 @@ def parse_set(item: str) -> dict[str, Any]:
     if not sep or not key or any(not p for p in parts):
         raise ConfigError(f"--set {item!r} must look like dotted.key=value, e.g. training.epochs=50")
     try:
-        value = _safe_load(text) if text.strip() else None
+        value = safe_load(text) if text.strip() else None
     except yaml.YAMLError:
         raise ConfigError(f"--set {key}: the value {text!r} is not valid YAML") from None
     if value is None:

@@ -124,6 +124,9 @@ class LabelModel:
 def draw_decision_regions(ax, X, y, outputs: Outputs, spec: LossSpec, n_classes: int) -> None:
     from mlxtend.plotting import plot_decision_regions
 
+    if len(np.unique(y)) < 2:  # mlxtend fails when every plotted point has one label
+        _draw_regions_by_hand(ax, X, y, outputs, spec, n_classes)
+        return
     plot_decision_regions(
         X,
         np.asarray(y),
@@ -140,6 +143,18 @@ def draw_decision_regions(ax, X, y, outputs: Outputs, spec: LossSpec, n_classes:
     ax.set(xlabel="x1", ylabel="x2")
 
 
+def _draw_regions_by_hand(ax, X, y, outputs: Outputs, spec: LossSpec, n_classes: int) -> None:
+    from matplotlib.colors import ListedColormap
+
+    xx, yy, grid = _grid(X, pad=0.5)
+    classes = predict_classes(spec, outputs(grid)).reshape(xx.shape)
+    cmap = ListedColormap(CLASS_COLORS[:n_classes])
+    ax.contourf(xx, yy, classes, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.45)
+    _scatter_classes(ax, X, y, class_names(spec, n_classes), size=22)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    ax.set(xlabel="x1", ylabel="x2")
+
+
 def plot_decision_regions_png(
     path: Path, X, y, outputs: Outputs, spec: LossSpec, n_classes: int, accuracy: float
 ) -> None:
@@ -153,7 +168,7 @@ def plot_decision_regions_png(
 
 def _grid(X: np.ndarray, n: int = 241, pad: float = 0.25) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lo, hi = X.min(axis=0), X.max(axis=0)
-    span = hi - lo
+    span = np.where(hi - lo > 1e-9, hi - lo, 2.0)  # a single test point still gets a plane around it
     xs = np.linspace(lo[0] - pad * span[0], hi[0] + pad * span[0], n)
     ys = np.linspace(lo[1] - pad * span[1], hi[1] + pad * span[1], n)
     xx, yy = np.meshgrid(xs, ys)

@@ -222,11 +222,12 @@ class ReplicaTrainer:
         self,
         seeds: list[int],
         on_epoch: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+        study: bool = False,
     ) -> TrainResult:
         """Train for config.training.epochs; each replica shuffles with its own seed's generator.
 
-        A single run (K = 1) raises TrainingDiverged when its loss stops being finite; in a study a
-        diverged replica simply ends with a non-finite loss and counts as failed.
+        A single run raises TrainingDiverged when its loss stops being finite; in a study
+        (`study=True`, even of one seed) a diverged replica ends with a non-finite loss and counts as failed.
         `on_epoch(epoch, logs)` is called after every epoch with that epoch's metrics, one value per
         replica; it may raise (e.g. KeyboardInterrupt) to stop, and the history so far stays in
         `self.history`.
@@ -246,7 +247,7 @@ class ReplicaTrainer:
             logs = {m: np.asarray(v.numpy(), dtype=np.float64) for m, v in zip(METRICS, values)}
             for m in METRICS:
                 self.history[m] = np.concatenate([self.history[m], logs[m][:, None]], axis=1)
-            if self.k == 1 and not np.isfinite(logs["loss"][0]):
+            if not study and not np.isfinite(logs["loss"][0]):
                 raise TrainingDiverged(epoch, float(logs["loss"][0]), self.config.training.learning_rate)
             if on_epoch is not None:
                 on_epoch(epoch, logs)

@@ -164,17 +164,45 @@ def test_plot_losses_writes_a_picture_and_never_overwrites(tmp_path):
     assert out.read_bytes() == before
 
 
-def test_compare_and_sweep_reject_bad_lists(tmp_path):
-    for args in (
-        ["compare", "--losses", "hinge,,squared_hinge"],
-        ["compare", "--losses", "hinge,nope"],
-        ["sweep", "--param", "data.noise", "--values", "0,-1"],
-        ["sweep", "--param", "data.nois", "--values", "0"],
-    ):
-        result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "r")])
-        assert result.exit_code == 2, (args, result.output)
-        assert "Traceback" not in result.output
-        assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["compare", "--losses", "hinge,,squared_hinge"], "without empty items"),
+        (["compare", "--losses", "hinge,nope"], "'nope' is not a known loss"),
+        (
+            ["compare", "--losses", "nope,categorical_hinge", "--set", "data.dataset=blobs"],
+            "'nope' is not a known",
+        ),
+        (["compare", "--seeds", "0"], "--seeds"),
+        (["compare", "--name", "../x"], "plain folder name"),
+        (["sweep", "--param", "data.noise", "--values", "0,-1"], "data.noise must be a finite number >= 0"),
+        (["sweep", "--param", "data.nois", "--values", "0"], "data.nois is not a known key"),
+        (["sweep", "--param", "seed", "--values", "1,2"], "--param seed cannot be swept"),
+        (["sweep", "--param", "data.noise", "--values", "0,0.0"], "more than once"),
+    ],
+)
+def test_compare_and_sweep_reject_bad_requests_before_any_folder(tmp_path, args, needle):
+    runs = tmp_path / "r"
+    result = runner.invoke(app, [*args, "--runs-dir", str(runs)])
+    assert result.exit_code == 2, (args, result.output)
+    assert needle in result.output
+    assert result.output.strip().count("\n") == 0, "one line, no progress bar"
+    assert "Traceback" not in result.output
+    assert not runs.exists()
+
+
+def test_sweep_values_read_scientific_notation(tmp_path):
+    from circles_hinge.compare import sweep_configs
+    from circles_hinge.config import Config
+
+    grid = sweep_configs(Config(), "training.learning_rate", ["1e-3", "3E-2"], ["hinge"])
+    assert list(grid) == [0.001, 0.03]
+
+
+def test_plot_losses_write_failure_is_one_line():
+    result = runner.invoke(app, ["plot-losses", "--out", "/proc/circles-hinge-losses.png"])
+    assert result.exit_code == 1
+    assert "cannot be written" in result.output and "Traceback" not in result.output
 
 
 def test_compare_tiny_end_to_end(tmp_path):

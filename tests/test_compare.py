@@ -376,3 +376,22 @@ def test_a_stopped_study_is_marked_interrupted(tiny_config, tmp_path):
     with pytest.raises(Interrupted) as info:
         run_comparison(tiny_config, ["hinge"], tmp_path, seeds=2, on_progress=stop)
     assert _status(info.value.path)["status"] == "interrupted"
+
+
+def test_a_diverging_seed_in_a_one_seed_study_counts_as_failed(tmp_path):
+    from circles_hinge.config import load_config
+
+    config = load_config(
+        None,
+        [
+            "data.dataset=blobs",
+            "data.n_samples=150",
+            "data.test_size=50",
+            "training.epochs=2",
+            "training.learning_rate=1e30",
+            "training.loss=multiclass_svm",
+        ],
+    )
+    result = run_comparison(config, ["multiclass_svm"], tmp_path, seeds=1)
+    [row] = result.report["results"]
+    assert row["success_rate"] == 0.0 and row["failed_seeds"] == [config.seed]

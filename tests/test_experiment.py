@@ -44,6 +44,8 @@ def test_metrics_json_agrees_with_the_saved_model(tiny_run):
     split = load_split(config.data, config.seed, config.training.validation_split)
     loss, accuracy = evaluate_model(model, get_loss("hinge"), split.X_test, split.y_test, 2)
     assert metrics["test_accuracy"] == pytest.approx(accuracy)
+    out = np.asarray(model(split.X_test))  # independently: the sign of the output against the label
+    assert metrics["test_accuracy"] == pytest.approx(np.mean((out[:, 0] >= 0) == (split.y_test == 1)))
     assert metrics["test_loss"] == pytest.approx(loss, rel=1e-6)
     assert model.count_params() == metrics["n_parameters"] == 25
     expected = {
@@ -131,3 +133,12 @@ def test_k_class_runs_write_every_file_and_reload(tmp_path, loss):
     assert result.metrics["test_loss"] == pytest.approx(test_loss, rel=1e-6, abs=1e-7)
     if loss == "multiclass_svm":  # our own loss is saved with the model and comes back by name
         assert model.loss.__name__ == "multiclass_svm"
+
+
+def test_a_test_set_of_one_class_still_gets_every_picture(tmp_path):
+    """mlxtend fails when every plotted point has one label; the run must not."""
+    result = run_experiment(
+        load_config(None, ["data.n_samples=100", "data.test_size=1", "training.epochs=1"]), tmp_path
+    )
+    for picture in PICTURES:
+        assert (result.path / picture).stat().st_size > 0

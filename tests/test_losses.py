@@ -64,8 +64,29 @@ def test_decision_values_and_margins():
     np.testing.assert_allclose(point_margins(svm, np.array([[1.0, 3.0, 2.5]]), np.array([1])), [0.5])
 
 
-def test_every_loss_declares_what_it_needs():
-    for spec in LOSSES.values():
-        assert spec.output_units(3) in (1, 3)
-        assert spec.target_width(3) in (1, 3)
-        assert spec.prediction in ("sign", "threshold", "argmax")
+@pytest.mark.parametrize(
+    ("name", "labels", "units", "activation", "prediction"),
+    [
+        ("hinge", "pm1", 1, "tanh", "sign"),
+        ("squared_hinge", "pm1", 1, "tanh", "sign"),
+        ("binary_crossentropy", "01", 1, "sigmoid", "threshold"),
+        ("categorical_hinge", "onehot", 3, "tanh", "argmax"),
+        ("multiclass_svm", "index", 3, "linear", "argmax"),
+    ],
+)
+def test_the_registry_table(name, labels, units, activation, prediction):
+    spec = get_loss(name)
+    assert (spec.labels, spec.output_units(3), spec.output_activation, spec.prediction) == (
+        labels,
+        units,
+        activation,
+        prediction,
+    )
+    assert encode_labels(spec, np.array([0, 2, 1]), 3).shape[1] == spec.target_width(3)
+    assert set(LOSSES) == {
+        "hinge",
+        "squared_hinge",
+        "binary_crossentropy",
+        "categorical_hinge",
+        "multiclass_svm",
+    }
