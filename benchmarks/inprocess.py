@@ -98,7 +98,7 @@ def main() -> None:
 
     from circles_hinge.experiment import load_tensorflow
 
-    load_tensorflow()  # silences TensorFlow's start-up lines
+    load_tensorflow()  # as the project runs it: quiet, one thread (both sides share this process)
     import tutorial
 
     out: dict = {"repeats": args.repeats}
