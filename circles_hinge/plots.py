@@ -439,7 +439,8 @@ def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
     ax.set(xlabel="epoch", ylabel="loss (each on its own scale)")
     ax.set_title(f"Training and validation loss per epoch ({what})", fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
-    ax.legend(loc="upper right", fontsize=7.5, framealpha=0.92)
+    if ax.get_legend_handles_labels()[0]:  # a diverged study may have no finite curve to label
+        ax.legend(loc="upper right", fontsize=7.5, framealpha=0.92)
 
 
 def draw_accuracy_strip(ax, strip, success_accuracy: float) -> None:
