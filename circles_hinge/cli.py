@@ -167,6 +167,11 @@ def train(
 
     The run folder holds config.yaml, metrics.json, history.csv, model.keras and the pictures:
     loss_curve.png, decision_regions.png, data.png, margins.png and hidden_layer.png.
+
+    Not every initialisation trains: if the first ends below 99% validation accuracy, the
+    training.restarts (default 19) next initialisations are trained at once and the best on
+    validation is kept; the summary and metrics.json say so. --set training.restarts=0 keeps the
+    first whatever happens, as the tutorial does.
     """
     cfg = _load(config, sets, loss=loss, seed=seed, epochs=epochs)
     if name is not None:
@@ -194,7 +199,27 @@ def train(
         f"final loss {m['final_loss']:.3g} (validation {_fmt(m['final_val_loss'])}), "
         f"trained {m['epochs']} epochs in {m['train_seconds']:.2f} s"
     )
+    if m["initialisations_tried"] > 1:
+        typer.echo(_restart_line(m))
     typer.echo(str(result.path))
+
+
+def _restart_line(m: dict) -> str:
+    """What the restarts did, e.g. after the first initialisation collapsed."""
+    accuracies, kept, on = (
+        m["initialisation_accuracies"],
+        m["initialisation"],
+        m["initialisation_accuracy_on"],
+    )
+    first = f"the first initialisation reached {accuracies[0]:.1%} {on} accuracy (below 99%), so "
+    tried = f"{len(accuracies) - 1} more were trained"
+    below = sum(a < 0.99 for a in accuracies)
+    if kept == 0:
+        return f"{first}{tried}; none did better, the first was kept ({below} of {len(accuracies)} below 99%)"
+    return (
+        f"{first}{tried}; kept initialisation {kept} with {accuracies[kept]:.1%} "
+        f"({below} of {len(accuracies)} ended below 99%; training.restarts=0 turns this off)"
+    )
 
 
 LossesOpt = Annotated[
@@ -249,6 +274,9 @@ def compare(
     Writes one folder with a run folder per loss, comparison.png, comparison.json and comparison.md.
     With --seeds N it is a seed study instead: success rates with Wilson intervals, boundary figures
     over the successful seeds, and seeds.csv with one row per loss and seed.
+
+    Every loss trains one initialisation per seed, the same for all: there are no restarts here, so
+    a collapsed start counts as a failure rather than being retried.
     """
     loss_list = _loss_list(losses)
     cfg = _load(config, sets, loss=loss_list[0])

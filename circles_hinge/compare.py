@@ -84,6 +84,8 @@ def _configs_for(config: Config, losses: Sequence[str], source: str = "--losses"
     if twice:
         raise ConfigError(f"{source} names {', '.join(twice)} more than once; name each loss once")
     raw = config.to_dict()
+    # training.restarts is for `train`: here every loss starts from the same weights, and a collapse shows
+    raw["training"]["restarts"] = 0
     out = {}
     for loss in losses:
         raw["training"]["loss"] = loss
@@ -555,6 +557,8 @@ def sweep_configs(config: Config, param: str, values: Sequence[Any], losses: Seq
         raise ConfigError(f"--param {param!r} must be a dotted config key such as data.noise or data.factor")
     if param == "training.loss":
         raise ConfigError("--param training.loss cannot be swept; list the losses with --losses instead")
+    if param == "training.restarts":
+        raise ConfigError("--param training.restarts cannot be swept; restarts apply to `train` only")
     if param == "seed":  # every value's study runs seeds seed..seed+N-1 already
         raise ConfigError("--param seed cannot be swept; a seed study is `compare --seeds N`")
     if not values:

@@ -71,6 +71,10 @@ class TrainingConfig(_Section):
     # Keras semantics: the LAST fraction of the training part, taken before shuffling.
     validation_split: float = Field(0.2, ge=0, lt=1, allow_inf_nan=False)
     shuffle: bool = True  # reshuffle the training part every epoch, as model.fit does
+    # `train` only (compare and sweep ignore it): when the first initialisation ends below 99%
+    # validation accuracy (a collapsed start), this many more are trained at once and the best on
+    # validation is kept.
+    restarts: int = Field(19, ge=0, le=999)
 
 
 class Config(_Section):

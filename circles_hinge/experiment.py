@@ -159,34 +159,46 @@ def run_experiment(
     status.write("running")
     write_atomic(path / "config.yaml", dump_yaml(config))
     stage = on_stage or (lambda _: None)
-    trainer = None
+    trainers: list = []  # the first initialisation's trainer, then the restarts' (if any)
     try:
         stage("loading TensorFlow")
         load_tensorflow()
         from circles_hinge.data import load_split
         from circles_hinge.model import build_model, initial_weights
-        from circles_hinge.train import ReplicaTrainer
+        from circles_hinge.train import fit_with_restarts
 
         seed_everything(config.seed)
         split = load_split(config.data, config.seed, config.training.validation_split)
-        init = initial_weights(config, spec, split.n_classes, config.seed)
-        trainer = ReplicaTrainer(config, spec, [split], [init])
-        frames = FrameRecorder(trainer, split, spec) if animate else None
-
+        frames = FrameRecorder(split, spec, config.training.epochs) if animate else None
         last_report = [time.monotonic()]
+        phase = ["training"]
 
-        def each_epoch(epoch: int, logs: dict[str, np.ndarray]) -> None:
+        def each_epoch(trainer, epoch: int, logs: dict[str, np.ndarray]) -> None:
             if time.monotonic() - last_report[0] > 1.0:  # scripts can watch a long run's progress
-                status.write("running", stage="training", epoch=epoch)
+                status.write("running", stage=phase[0], epoch=epoch)
                 last_report[0] = time.monotonic()
             if frames is not None:
-                frames.capture(epoch, logs)
+                frames.capture(trainer, epoch, logs)
             if on_epoch is not None:
-                on_epoch(epoch, {m: float(v[0]) for m, v in logs.items()})
+                lead = _leading_replica(logs)
+                on_epoch(epoch, {m: float(v[lead]) for m, v in logs.items()})
+
+        def restarting(first_accuracy: float, n_more: int) -> None:
+            phase[0] = "restarts"
+            stage(f"restarts ({n_more} more)")
+            status.write("running", stage="restarts", epoch=0, first_accuracy=first_accuracy)
 
         stage("training")
         status.write("running", stage="training", epoch=0)
-        result = trainer.fit([config.seed], on_epoch=each_epoch)
+        result, restarts = fit_with_restarts(
+            config,
+            split,
+            spec,
+            lambda r: initial_weights(config, spec, split.n_classes, config.seed, restart=r),
+            on_epoch=each_epoch,
+            on_restart=restarting,
+            on_trainer=trainers.append,
+        )
         history = {m: v[0] for m, v in result.history.items()}
 
         stage("writing the run folder")
@@ -205,35 +217,46 @@ def run_experiment(
             "final_val_accuracy": _finite_or_none(history["val_accuracy"][-1]),
             "epochs_to_perfect_val": epochs_to_perfect(history["val_accuracy"]),
             "epochs": result.epochs_run,
+            # 0: the tutorial's initial weights; > 0: the first collapsed and this restart was kept
+            "initialisation": restarts.kept,
+            "initialisations_tried": restarts.tried,
+            "initialisation_accuracies": [round(a, 4) for a in restarts.accuracies],
+            "initialisation_accuracy_on": restarts.measured_on,
             "train_seconds": round(result.train_seconds, 4),
             "n_parameters": int(model.count_params()),
             "versions": versions(),
         }
         _write_plots(path, model, spec, split, history, test_accuracy, metrics)
         if frames is not None:
-            frames.save(path / "training.gif")
+            kept_trainer, replica = (
+                (trainers[0], 0) if restarts.kept == 0 else (trainers[1], restarts.kept - 1)
+            )
+            frames.save(path / "training.gif", kept_trainer, replica)
         write_json(path / "metrics.json", metrics)
         status.write("complete")  # last: only now is every file in place
         return RunResult(path, metrics)
     except KeyboardInterrupt as exc:
         signal_name = getattr(exc, "signal_name", "SIGINT")
-        _record(path, trainer, status, "interrupted", f"stopped by {signal_name}")
+        _record(path, trainers, status, "interrupted", f"stopped by {signal_name}")
         raise Interrupted(path, signal_name) from None
     except TrainingDiverged as exc:
-        _record(path, trainer, status, "failed", str(exc))
+        _record(path, trainers, status, "failed", str(exc))
         exc.path = path
         raise
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"
-        _record(path, trainer, status, "failed", message, traceback.format_exc())
+        _record(path, trainers, status, "failed", message, traceback.format_exc())
         raise RunFailed(path, message) from exc
 
 
-def _record(path: Path, trainer, status: Status, outcome: str, error: str, log: str | None = None) -> None:
-    """Leave what we can (partial history, traceback, status) without raising: the disk may be full."""
+def _record(
+    path: Path, trainers: list, status: Status, outcome: str, error: str, log: str | None = None
+) -> None:
+    """Leave what we can (partial history, traceback, status) without raising: the disk may be full.
+    The history kept is the first initialisation's, the one the tutorial trains."""
     for write in (
         (lambda: write_atomic(path / "train.log", log)) if log else None,
-        lambda: write_partial(path, trainer),
+        lambda: write_partial(path, trainers[0] if trainers else None),
         lambda: status.write(outcome, error=error),
     ):
         try:
@@ -241,6 +264,12 @@ def _record(path: Path, trainer, status: Status, outcome: str, error: str, log: 
                 write()
         except Exception:  # noqa: BLE001 - reporting the original error matters more
             pass
+
+
+def _leading_replica(logs: dict[str, np.ndarray]) -> int:
+    """The replica the progress bar follows: the best on validation so far (the only one for K = 1)."""
+    val = logs["val_accuracy"]
+    return int(np.nanargmax(val)) if np.isfinite(val).any() else 0
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -282,26 +311,32 @@ def _write_plots(
 
 
 class FrameRecorder:
-    """Captures the decision values on a coarse grid after every epoch, in one batch, for training.gif."""
+    """Captures the decision values on a coarse grid after every epoch, in one batch, for training.gif.
+
+    Every replica of every trainer is captured (restarts train several); `save` picks the kept one.
+    """
 
     MAX_FRAMES = 60
 
-    def __init__(self, trainer, split, spec: LossSpec):
+    def __init__(self, split, spec: LossSpec, epochs: int):
         from circles_hinge.plots import _grid
 
-        self.trainer, self.split, self.spec = trainer, split, spec
+        self.split, self.spec = split, spec
         self.xx, self.yy, self.grid = _grid(split.X_test, n=81)
-        epochs = trainer.config.training.epochs
         keep = np.unique(np.linspace(1, epochs, min(epochs, self.MAX_FRAMES)).round().astype(int))
         self.keep = set(keep.tolist())
-        self.frames: list[tuple[int, dict[str, float], np.ndarray]] = []
+        self.frames: dict[int, list[tuple[int, dict[str, np.ndarray], np.ndarray]]] = {}
 
-    def capture(self, epoch: int, logs: dict[str, np.ndarray]) -> None:
+    def capture(self, trainer, epoch: int, logs: dict[str, np.ndarray]) -> None:
         if epoch in self.keep:
-            out = self.trainer.outputs(self.grid)[0]
-            self.frames.append((epoch, {m: float(v[0]) for m, v in logs.items()}, out))
+            frame = (epoch, {m: np.array(v) for m, v in logs.items()}, trainer.outputs(self.grid))
+            self.frames.setdefault(id(trainer), []).append(frame)
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, trainer, replica: int) -> None:
         from circles_hinge.plots import save_training_gif
 
-        save_training_gif(path, self.frames, self.xx, self.yy, self.split, self.spec)
+        frames = [
+            (epoch, {m: float(v[replica]) for m, v in logs.items()}, out[replica])
+            for epoch, logs, out in self.frames.get(id(trainer), [])
+        ]
+        save_training_gif(path, frames, self.xx, self.yy, self.split, self.spec)

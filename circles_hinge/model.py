@@ -52,15 +52,18 @@ def build_model(config: Config, spec: LossSpec, n_classes: int, weights: list[np
     return model
 
 
-def _layer_seed(seed: int, layer: int) -> int:
-    return int(np.random.SeedSequence([seed, layer]).generate_state(1)[0])
+def _layer_seed(seed: int, layer: int, restart: int = 0) -> int:
+    entropy = [seed, layer] if restart == 0 else [seed, layer, restart]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
-def initial_weights(config: Config, spec: LossSpec, n_classes: int, seed: int) -> list[np.ndarray]:
+def initial_weights(
+    config: Config, spec: LossSpec, n_classes: int, seed: int, restart: int = 0
+) -> list[np.ndarray]:
     """[kernel, bias, kernel, bias, ...] as Keras' initializers draw them for this seed.
 
     Each kernel comes from the configured Keras initializer with a seed derived from (seed, layer),
-    and biases start at zero, as Dense does.
+    or (seed, layer, restart) for a restart, and biases start at zero, as Dense does.
     """
     import keras
 
@@ -68,7 +71,7 @@ def initial_weights(config: Config, spec: LossSpec, n_classes: int, seed: int) -
     shapes = layer_shapes(config, spec, n_classes)
     for i, (fan_in, units) in enumerate(shapes):
         name = config.model.kernel_initializer if i < len(shapes) - 1 else OUTPUT_INITIALIZER
-        init = type(keras.initializers.get(name))(seed=_layer_seed(seed, i))
+        init = type(keras.initializers.get(name))(seed=_layer_seed(seed, i, restart))
         weights.append(np.asarray(init((fan_in, units), dtype="float32")))
         weights.append(np.zeros(units, dtype=np.float32))
     return weights

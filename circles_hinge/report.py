@@ -37,14 +37,15 @@ def comparison_markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"Each loss trained with seeds {report['seeds_label']} ({report['n_seeds']} seeds; each seed "
             f"sets the data, the initial weights and the shuffling, the same for every loss), on {where}; "
-            f"{training['epochs']} epochs. A seed succeeds when its test accuracy is at least "
-            f"{report['success_accuracy']:.0%}. The panels show seed {cfg['seed']}; the curves are medians "
-            "over the seeds. Per-seed numbers: [seeds.csv](seeds.csv)."
+            f"{training['epochs']} epochs, one initialisation per seed (no restarts). A seed succeeds "
+            f"when its test accuracy is at least {report['success_accuracy']:.0%}. The panels show seed "
+            f"{cfg['seed']}; the curves are medians over the seeds. Per-seed numbers: [seeds.csv](seeds.csv)."
         )
     else:
         lines.append(
             f"Same data, split and initial weights (seed {cfg['seed']}) for every loss, on {where}; "
-            f"{training['epochs']} epochs. Run folders: "
+            f"{training['epochs']} epochs. No restarts: a loss whose start collapses is shown collapsed "
+            "(`train` would try further initialisations). Run folders: "
             + ", ".join(f"[{r['loss']}]({r['run']}/)" for r in results)
             + "."
         )

@@ -253,3 +253,90 @@ class ReplicaTrainer:
                 on_epoch(epoch, logs)
         seconds = time.perf_counter() - start
         return TrainResult(self.history, [self.weights(k) for k in range(self.k)], seconds)
+
+
+# --- restarts: one `train` run that does not settle for a collapsed start --------------------------
+@dataclass
+class Restarts:
+    """Which initialisation a run kept. accuracies[r] is initialisation r's final accuracy on the
+    validation part (on the fit part when there is none); r = 0 is the tutorial's start."""
+
+    accuracies: list[float]
+    kept: int
+    measured_on: str
+
+    @property
+    def tried(self) -> int:
+        return len(self.accuracies)
+
+
+def final_accuracies(
+    trainer: ReplicaTrainer, split: Split, history: dict[str, np.ndarray]
+) -> tuple[np.ndarray, str]:
+    """Each replica's accuracy with its final weights: validation, or the fit part without one.
+    A replica whose loss is not finite scores -1, below any real accuracy."""
+    from circles_hinge.losses import predict_classes
+
+    if split.X_val.shape[0]:
+        accuracy, where = np.array(history["val_accuracy"][:, -1], dtype=np.float64), "validation"
+    else:
+        out = trainer.outputs(split.X_fit)
+        accuracy = np.array([np.mean(predict_classes(trainer.spec, o) == split.y_fit) for o in out])
+        where = "training"
+    return np.where(np.isfinite(history["loss"][:, -1]), accuracy, -1.0), where
+
+
+def fit_with_restarts(
+    config: Config,
+    split: Split,
+    spec: LossSpec,
+    make_init: Callable[[int], list[np.ndarray]],
+    on_epoch: Callable[[ReplicaTrainer, int, dict[str, np.ndarray]], None] | None = None,
+    on_restart: Callable[[float, int], None] | None = None,
+    on_trainer: Callable[[ReplicaTrainer], None] | None = None,
+) -> tuple[TrainResult, Restarts]:
+    """Train initialisation 0 exactly as a single run; if it ends below 99% accuracy (stats'
+    SUCCESS_ACCURACY, measured as `final_accuracies` does), train `config.training.restarts` more at
+    once, with the same data and shuffling, and keep the one with the best accuracy (the earliest on
+    a tie, so initialisation 0 stays unless a restart beats it). The test set plays no part.
+    Returns the kept replica's result (K = 1) and the record of what was tried.
+
+    `on_trainer(trainer)` is told each trainer before it trains (for partial results on Ctrl-C);
+    `on_epoch(trainer, epoch, logs)` follows both phases; `on_restart(first_accuracy, n)` announces
+    the second.
+    """
+    from circles_hinge.stats import SUCCESS_ACCURACY
+
+    seed = config.seed
+    first = ReplicaTrainer(config, spec, [split], [make_init(0)])
+    if on_trainer is not None:
+        on_trainer(first)
+    result = first.fit([seed], on_epoch=_bind(on_epoch, first))
+    accuracy, where = final_accuracies(first, split, result.history)
+    n_more = config.training.restarts
+    if accuracy[0] >= SUCCESS_ACCURACY or n_more == 0:
+        return result, Restarts([float(accuracy[0])], 0, where)
+
+    if on_restart is not None:
+        on_restart(float(accuracy[0]), n_more)
+    more = ReplicaTrainer(config, spec, [split] * n_more, [make_init(r) for r in range(1, n_more + 1)])
+    if on_trainer is not None:
+        on_trainer(more)
+    others = more.fit([seed] * n_more, on_epoch=_bind(on_epoch, more), study=True)
+    accuracies = np.concatenate([accuracy, final_accuracies(more, split, others.history)[0]])
+    kept = int(np.argmax(accuracies))  # the first of equals: initialisation 0 wins a tie
+    if kept == 0:
+        return result, Restarts(accuracies.tolist(), 0, where)
+    j = kept - 1
+    chosen = TrainResult(
+        {m: v[j : j + 1] for m, v in others.history.items()},
+        [others.weights[j]],
+        result.train_seconds + others.train_seconds,
+    )
+    return chosen, Restarts(accuracies.tolist(), kept, where)
+
+
+def _bind(on_epoch, trainer):
+    if on_epoch is None:
+        return None
+    return lambda epoch, logs: on_epoch(trainer, epoch, logs)

@@ -119,6 +119,31 @@ def test_train_tiny_end_to_end(tmp_path):
     assert metrics["loss"] == "squared_hinge" and metrics["seed"] == 7
 
 
+def test_train_says_when_it_restarted_and_what_it_kept(tmp_path):
+    """Seed 44's first start collapses on this small blobs set; restart 1 reaches 100% validation."""
+    args = ["train", "--runs-dir", str(tmp_path), "--quiet", "--loss", "categorical_hinge", "--seed", "44"]
+    sets = ["data.dataset=blobs", "data.n_samples=200", "data.test_size=50", "training.epochs=3"]
+    result = runner.invoke(
+        app, [*args, *(x for s in sets for x in ("--set", s)), "--set", "training.restarts=5"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert "validation accuracy (below 99%), so 5 more were trained; kept initialisation" in lines[-2]
+    metrics = json.loads((tmp_path / os.path.basename(lines[-1]) / "metrics.json").read_text())
+    assert metrics["initialisations_tried"] == 6 and metrics["initialisation"] > 0
+    assert f"kept initialisation {metrics['initialisation']} with" in lines[-2]
+
+    off = runner.invoke(
+        app, [*args, *(x for s in sets for x in ("--set", s)), "--set", "training.restarts=0"]
+    )
+    assert off.exit_code == 0 and "initialisation" not in off.output
+    metrics = json.loads(
+        (tmp_path / os.path.basename(off.output.strip().splitlines()[-1]) / "metrics.json").read_text()
+    )
+    assert (metrics["initialisations_tried"], metrics["initialisation"]) == (1, 0)
+    assert metrics["test_accuracy"] < 0.99  # the tutorial's single try, collapsed
+
+
 def test_named_run_and_no_overwrite(tmp_path):
     args = ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--name", "mine"]
     assert runner.invoke(app, args).exit_code == 0
@@ -178,6 +203,7 @@ def test_plot_losses_writes_a_picture_and_never_overwrites(tmp_path):
         (["sweep", "--param", "data.noise", "--values", "0,-1"], "data.noise must be a finite number >= 0"),
         (["sweep", "--param", "data.nois", "--values", "0"], "data.nois is not a known key"),
         (["sweep", "--param", "seed", "--values", "1,2"], "--param seed cannot be swept"),
+        (["sweep", "--param", "training.restarts", "--values", "0,5"], "restarts apply to `train` only"),
         (["sweep", "--param", "data.noise", "--values", "0,0.0"], "more than once"),
     ],
 )

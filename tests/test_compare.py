@@ -395,3 +395,14 @@ def test_a_diverging_seed_in_a_one_seed_study_counts_as_failed(tmp_path):
     result = run_comparison(config, ["multiclass_svm"], tmp_path, seeds=1)
     [row] = result.report["results"]
     assert row["success_rate"] == 0.0 and row["failed_seeds"] == [config.seed]
+
+
+def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weights():
+    from circles_hinge.compare import check_comparison, sweep_configs
+
+    config = load_config(None)
+    assert config.training.restarts > 0  # `train` restarts by default
+    configs, _ = check_comparison(config, ["hinge", "squared_hinge"], None)
+    assert [c.training.restarts for c in configs.values()] == [0, 0]
+    grid = sweep_configs(config, "data.noise", ["0", "0.1"], ["hinge"])
+    assert {c.training.restarts for configs in grid.values() for c in configs.values()} == {0}

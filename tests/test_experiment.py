@@ -142,3 +142,47 @@ def test_a_test_set_of_one_class_still_gets_every_picture(tmp_path):
     )
     for picture in PICTURES:
         assert (result.path / picture).stat().st_size > 0
+
+
+def test_a_restarted_run_writes_the_kept_initialisation_everywhere(tmp_path, monkeypatch):
+    """history.csv, metrics, model and training.gif all come from the restart that was kept."""
+    import keras
+
+    from circles_hinge import plots
+
+    gif_frames = []
+    real_gif = plots.save_training_gif
+
+    def spy(path, frames, *rest):
+        gif_frames.extend(frames)
+        return real_gif(path, frames, *rest)
+
+    monkeypatch.setattr(plots, "save_training_gif", spy)
+    config = load_config(
+        None,
+        [
+            "data.dataset=blobs",
+            "training.loss=categorical_hinge",
+            "data.n_samples=200",
+            "data.test_size=50",
+            "training.epochs=3",
+            "training.restarts=5",
+            "seed=44",
+        ],
+    )
+    result = run_experiment(config, tmp_path, animate=True)
+    m = result.metrics
+    kept = m["initialisation"]
+    assert kept > 0 and m["initialisations_tried"] == 6 and m["initialisation_accuracy_on"] == "validation"
+    assert m["initialisation_accuracies"][0] < 0.99 <= m["initialisation_accuracies"][kept]
+    assert m["final_val_accuracy"] == pytest.approx(m["initialisation_accuracies"][kept], abs=1e-4)
+    rows = list(csv.DictReader((result.path / "history.csv").open()))
+    assert float(rows[-1]["val_accuracy"]) == pytest.approx(m["final_val_accuracy"])
+    model = keras.models.load_model(result.path / "model.keras", safe_mode=True)
+    split = load_split(config.data, 44, 0.2)
+    _, accuracy = evaluate_model(model, get_loss("categorical_hinge"), split.X_test, split.y_test, 3)
+    assert m["test_accuracy"] == pytest.approx(accuracy)
+    assert [epoch for epoch, _, _ in gif_frames] == [1, 2, 3]
+    assert gif_frames[-1][1]["val_accuracy"] == pytest.approx(m["final_val_accuracy"])
+    with Image.open(result.path / "training.gif") as gif:
+        assert gif.n_frames == 3

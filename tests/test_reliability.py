@@ -125,17 +125,11 @@ def test_animate_writes_one_frame_per_epoch(tmp_path):
 
 
 def test_animate_subsamples_long_runs():
+    from circles_hinge.data import load_split
     from circles_hinge.experiment import FrameRecorder
 
-    class FakeTrainer:
-        config = load_config(None, ["training.epochs=500"])
-
-    class FakeSplit:
-        import numpy as np
-
-        X_test = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
-
-    recorder = FrameRecorder(FakeTrainer(), FakeSplit(), None)
+    split = load_split(load_config(None, []).data, 0, 0.2)
+    recorder = FrameRecorder(split, None, 500)
     assert len(recorder.keep) == 60 and 1 in recorder.keep and 500 in recorder.keep
 
 
