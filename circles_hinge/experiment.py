@@ -311,10 +311,8 @@ def _write_plots(
 
 
 class FrameRecorder:
-    """Captures the decision values on a coarse grid after every epoch, in one batch, for training.gif.
-
-    Every replica of every trainer is captured (restarts train several); `save` picks the kept one.
-    """
+    """Keeps every replica's weights after each kept epoch (25 numbers a replica, so restarts cost
+    nothing to record) and, for training.gif, draws the kept one's decision values on a coarse grid."""
 
     MAX_FRAMES = 60
 
@@ -329,14 +327,19 @@ class FrameRecorder:
 
     def capture(self, trainer, epoch: int, logs: dict[str, np.ndarray]) -> None:
         if epoch in self.keep:
-            frame = (epoch, {m: np.array(v) for m, v in logs.items()}, trainer.outputs(self.grid))
+            frame = (epoch, {m: np.array(v) for m, v in logs.items()}, trainer.theta.numpy().copy())
             self.frames.setdefault(id(trainer), []).append(frame)
 
     def save(self, path: Path, trainer, replica: int) -> None:
+        from circles_hinge.model import build_model
         from circles_hinge.plots import save_training_gif
 
-        frames = [
-            (epoch, {m: float(v[replica]) for m, v in logs.items()}, out[replica])
-            for epoch, logs, out in self.frames.get(id(trainer), [])
-        ]
+        frames, model = [], None
+        for epoch, logs, theta in self.frames.get(id(trainer), []):
+            weights = trainer.weights(replica, theta)
+            if model is None:
+                model = build_model(trainer.config, self.spec, self.split.n_classes, weights)
+            model.set_weights(weights)
+            out = keras_outputs(model)(self.grid)
+            frames.append((epoch, {m: float(v[replica]) for m, v in logs.items()}, out))
         save_training_gif(path, frames, self.xx, self.yy, self.split, self.spec)

@@ -194,8 +194,9 @@ class ReplicaTrainer:
         return loss_sum / self.n_fit, hits / self.n_fit, val_loss, val_acc
 
     # --- public -------------------------------------------------------------------------------------
-    def weights(self, k: int) -> list[np.ndarray]:
-        row = self.theta.numpy()[k]
+    def weights(self, k: int, theta: np.ndarray | None = None) -> list[np.ndarray]:
+        """Replica k's weights in Keras' order, now or from a saved copy of `theta.numpy()`."""
+        row = (self.theta.numpy() if theta is None else theta)[k]
         return [
             row[a:b].reshape(shape) for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
         ]
