@@ -214,11 +214,13 @@ def _restart_line(m: dict) -> str:
     first = f"the first initialisation reached {accuracies[0]:.1%} {on} accuracy (below 99%), so "
     tried = f"{len(accuracies) - 1} more were trained"
     below = sum(a < 0.99 for a in accuracies)
+    diverged = sum(a < 0 for a in accuracies)
+    counts = f"{below} of {len(accuracies)} ended below 99%" + (f", {diverged} diverged" if diverged else "")
     if kept == 0:
-        return f"{first}{tried}; none did better, the first was kept ({below} of {len(accuracies)} below 99%)"
+        return f"{first}{tried}; none did better, the first was kept ({counts})"
     return (
         f"{first}{tried}; kept initialisation {kept} with {accuracies[kept]:.1%} "
-        f"({below} of {len(accuracies)} ended below 99%; training.restarts=0 turns this off)"
+        f"({counts}; training.restarts=0 turns this off)"
     )
 
 

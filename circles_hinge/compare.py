@@ -83,14 +83,18 @@ def _configs_for(config: Config, losses: Sequence[str], source: str = "--losses"
     twice = sorted({loss for loss in losses if list(losses).count(loss) > 1})
     if twice:
         raise ConfigError(f"{source} names {', '.join(twice)} more than once; name each loss once")
-    raw = config.to_dict()
-    # training.restarts is for `train`: here every loss starts from the same weights, and a collapse shows
-    raw["training"]["restarts"] = 0
+    raw = _no_restarts(config).to_dict()
     out = {}
     for loss in losses:
         raw["training"]["loss"] = loss
         out[loss] = validate(raw, f"{source} {loss}")
     return out
+
+
+def _no_restarts(config: Config) -> Config:
+    """training.restarts is for `train`: here every loss starts from the same weights and a collapse
+    shows, so the config recorded and used says 0 whatever was asked."""
+    return config.model_copy(update={"training": config.training.model_copy(update={"restarts": 0})})
 
 
 def _check_seeds(config: Config, seeds: int) -> list[int]:
@@ -334,6 +338,7 @@ def run_comparison(
     seeds=N: a seed study, seeds config.seed .. config.seed+N-1, all seeds of a loss trained at once;
     per-seed numbers go to seeds.csv. Either way: comparison.png, comparison.json, comparison.md.
     """
+    config = _no_restarts(config)
     configs, seed_list = check_comparison(config, losses, seeds, name)
     stem = name or "compare-" + "-vs-".join(losses) + (f"-{seeds}seeds" if seeds is not None else "")
     path = create_run_dir(runs_dir, stem, exact=name is not None)
@@ -612,6 +617,7 @@ def run_sweep(
     from circles_hinge import plots
     from circles_hinge.experiment import load_tensorflow, seed_everything
 
+    config = _no_restarts(config)
     grid, seed_list = check_sweep(config, param, values, losses, seeds, name)
     path = create_run_dir(runs_dir, name or f"sweep-{param}", exact=name is not None)
     start = time.perf_counter()

@@ -160,6 +160,7 @@ def run_experiment(
     write_atomic(path / "config.yaml", dump_yaml(config))
     stage = on_stage or (lambda _: None)
     trainers: list = []  # the first initialisation's trainer, then the restarts' (if any)
+    where: dict[str, Any] = {}  # during restarts, kept in status.json if the run stops there
     try:
         stage("loading TensorFlow")
         load_tensorflow()
@@ -185,8 +186,9 @@ def run_experiment(
 
         def restarting(first_accuracy: float, n_more: int) -> None:
             phase[0] = "restarts"
+            where["stage"], where["first_accuracy"] = "restarts", first_accuracy
             stage(f"restarts ({n_more} more)")
-            status.write("running", stage="restarts", epoch=0, first_accuracy=first_accuracy)
+            status.write("running", epoch=0, **where)
 
         stage("training")
         status.write("running", stage="training", epoch=0)
@@ -237,27 +239,42 @@ def run_experiment(
         return RunResult(path, metrics)
     except KeyboardInterrupt as exc:
         signal_name = getattr(exc, "signal_name", "SIGINT")
-        _record(path, trainers, status, "interrupted", f"stopped by {signal_name}")
+        _record(path, trainers, status, "interrupted", f"stopped by {signal_name}{_during(where)}", where)
         raise Interrupted(path, signal_name) from None
     except TrainingDiverged as exc:
-        _record(path, trainers, status, "failed", str(exc))
+        _record(path, trainers, status, "failed", str(exc), where)
         exc.path = path
         raise
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"
-        _record(path, trainers, status, "failed", message, traceback.format_exc())
+        _record(path, trainers, status, "failed", message, where, traceback.format_exc())
         raise RunFailed(path, message) from exc
 
 
+def _during(where: dict[str, Any]) -> str:
+    if where.get("stage") != "restarts":
+        return ""
+    return (
+        f" during the restarts; the first initialisation had finished at "
+        f"{where['first_accuracy']:.1%} accuracy and history.csv is its"
+    )
+
+
 def _record(
-    path: Path, trainers: list, status: Status, outcome: str, error: str, log: str | None = None
+    path: Path,
+    trainers: list,
+    status: Status,
+    outcome: str,
+    error: str,
+    where: dict[str, Any],
+    log: str | None = None,
 ) -> None:
     """Leave what we can (partial history, traceback, status) without raising: the disk may be full.
     The history kept is the first initialisation's, the one the tutorial trains."""
     for write in (
         (lambda: write_atomic(path / "train.log", log)) if log else None,
         lambda: write_partial(path, trainers[0] if trainers else None),
-        lambda: status.write(outcome, error=error),
+        lambda: status.write(outcome, error=error, **where),
     ):
         try:
             if write is not None:

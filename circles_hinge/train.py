@@ -326,14 +326,14 @@ def fit_with_restarts(
     others = more.fit([seed] * n_more, on_epoch=_bind(on_epoch, more), study=True)
     accuracies = np.concatenate([accuracy, final_accuracies(more, split, others.history)[0]])
     kept = int(np.argmax(accuracies))  # the first of equals: initialisation 0 wins a tie
+    seconds = result.train_seconds + others.train_seconds  # the restarts count even when none is kept
     if kept == 0:
-        return result, Restarts(accuracies.tolist(), 0, where)
-    j = kept - 1
-    chosen = TrainResult(
-        {m: v[j : j + 1] for m, v in others.history.items()},
-        [others.weights[j]],
-        result.train_seconds + others.train_seconds,
-    )
+        chosen = TrainResult(result.history, result.weights, seconds)
+    else:
+        j = kept - 1
+        chosen = TrainResult(
+            {m: v[j : j + 1] for m, v in others.history.items()}, [others.weights[j]], seconds
+        )
     return chosen, Restarts(accuracies.tolist(), kept, where)
 
 

@@ -254,3 +254,16 @@ def test_compare_k_class_losses_on_blobs(tmp_path):
     assert result.output.startswith("categorical_hinge: test accuracy")
     bad = compare("hinge,multiclass_svm")
     assert bad.exit_code == 2 and "two-class loss" in bad.output
+
+
+def test_the_restart_line_counts_diverged_restarts():
+    from circles_hinge.cli import _restart_line
+
+    m = {
+        "initialisation_accuracies": [0.5, -1.0, 1.0, 0.7],
+        "initialisation": 2,
+        "initialisation_accuracy_on": "validation",
+    }
+    line = _restart_line(m)
+    assert "reached 50.0% validation accuracy" in line and "3 more were trained" in line
+    assert "kept initialisation 2 with 100.0%" in line and "3 of 4 ended below 99%, 1 diverged" in line

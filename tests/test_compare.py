@@ -406,3 +406,11 @@ def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weig
     assert [c.training.restarts for c in configs.values()] == [0, 0]
     grid = sweep_configs(config, "data.noise", ["0", "0.1"], ["hinge"])
     assert {c.training.restarts for configs in grid.values() for c in configs.values()} == {0}
+
+
+def test_a_comparison_records_the_restarts_it_used(tmp_path):
+    from conftest import TINY
+
+    result = run_comparison(load_config(TINY, ["training.restarts=5"]), ["hinge"], tmp_path, seeds=1)
+    assert result.report["config"]["training"]["restarts"] == 0
+    assert load_config(result.path / "config.yaml").training.restarts == 0

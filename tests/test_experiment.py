@@ -186,3 +186,30 @@ def test_a_restarted_run_writes_the_kept_initialisation_everywhere(tmp_path, mon
     assert gif_frames[-1][1]["val_accuracy"] == pytest.approx(m["final_val_accuracy"])
     with Image.open(result.path / "training.gif") as gif:
         assert gif.n_frames == 3
+
+
+def test_stopping_during_the_restarts_says_so_in_status_json(tmp_path):
+    from circles_hinge.experiment import Interrupted
+
+    def stop_at_restarts(text: str) -> None:
+        if text.startswith("restarts"):
+            raise KeyboardInterrupt
+
+    config = load_config(
+        None,
+        [
+            "data.dataset=blobs",
+            "training.loss=categorical_hinge",
+            "data.n_samples=200",
+            "data.test_size=50",
+            "training.epochs=3",
+            "seed=44",
+        ],
+    )
+    with pytest.raises(Interrupted) as stopped:
+        run_experiment(config, tmp_path, on_stage=stop_at_restarts)
+    status = json.loads((stopped.value.path / "status.json").read_text())
+    assert status["status"] == "interrupted" and status["stage"] == "restarts"
+    assert status["first_accuracy"] < 0.99 and "during the restarts" in status["error"]
+    rows = list(csv.DictReader((stopped.value.path / "history.csv").open()))
+    assert len(rows) == 3  # the first initialisation's whole history

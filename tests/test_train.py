@@ -204,9 +204,16 @@ def test_restarts_zero_keeps_a_collapsed_start_and_ties_keep_the_first():
     assert restarts.tried == 1 and restarts.kept == 0 and restarts.accuracies[0] < 0.99
     # seed 42: no restart beats the first, and one ties it; the first is kept
     config, spec, split, make_init = _blobs(42, 5)
-    _, restarts = fit_with_restarts(config, split, spec, make_init)
+    import time
+
+    start, first_done = time.perf_counter(), []
+    result, restarts = fit_with_restarts(
+        config, split, spec, make_init, on_restart=lambda *_: first_done.append(time.perf_counter())
+    )
     assert restarts.tried == 6 and restarts.kept == 0
     assert max(restarts.accuracies[1:]) <= restarts.accuracies[0] < 0.99
+    # the time spent on the restarts counts, although none was kept
+    assert result.train_seconds > first_done[0] - start
 
 
 def test_without_a_validation_part_restarts_judge_on_the_training_part():
