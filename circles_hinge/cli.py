@@ -329,8 +329,8 @@ def sweep(
     cfg = _load(config, sets, loss=loss_list[0])
     value_list = _split_list(values, "--values")
     with _errors_to_exit_codes(), _stop_on_sigterm():
-        from circles_hinge.compare import check_sweep, run_sweep, sweep_epochs
         from circles_hinge.runs import prepare_runs_dir
+        from circles_hinge.sweep import check_sweep, run_sweep, sweep_epochs
 
         grid, _ = check_sweep(cfg, param, value_list, loss_list, seeds, name)  # before any folder
         prepare_runs_dir(runs_dir)
@@ -358,7 +358,7 @@ def plot_losses(
     Hinge, squared hinge, zero-one and binary cross-entropy (on the logit), computed with the NumPy
     reference implementations. An existing file is never overwritten.
     """
-    from circles_hinge.plots import plot_loss_functions
+    from circles_hinge.loss_plots import plot_loss_functions
 
     if out.exists():
         raise _fail(f"--out {out} already exists and is never overwritten; choose another path", 1)

@@ -334,10 +334,10 @@ class FrameRecorder:
     MAX_FRAMES = 60
 
     def __init__(self, split, spec: LossSpec, epochs: int):
-        from circles_hinge.plots import _grid
+        from circles_hinge.plots import make_grid
 
         self.split, self.spec = split, spec
-        self.xx, self.yy, self.grid = _grid(split.X_test, n=81)
+        self.xx, self.yy, self.grid = make_grid(split.X_test, n=81)
         keep = np.unique(np.linspace(1, epochs, min(epochs, self.MAX_FRAMES)).round().astype(int))
         self.keep = set(keep.tolist())
         self.frames: dict[int, list[tuple[int, dict[str, np.ndarray], np.ndarray]]] = {}
@@ -348,8 +348,8 @@ class FrameRecorder:
             self.frames.setdefault(id(trainer), []).append(frame)
 
     def save(self, path: Path, trainer, replica: int) -> None:
+        from circles_hinge.animation import save_training_gif
         from circles_hinge.model import build_model
-        from circles_hinge.plots import save_training_gif
 
         frames, model = [], None
         for epoch, logs, theta in self.frames.get(id(trainer), []):

@@ -1,5 +1,7 @@
-"""Shared fixtures: the tiny CI config (about 100 samples, 2 epochs) and quiet TensorFlow."""
+"""Shared fixtures: the tiny CI config (about 100 samples, 2 epochs), quiet TensorFlow, and the tiny
+comparison folders (made once) that test_compare, test_study and test_sweep read."""
 
+import json
 import os
 from pathlib import Path
 
@@ -22,3 +24,52 @@ def tiny_config():
 @pytest.fixture
 def tiny_path() -> Path:
     return TINY
+
+
+# The tiny comparison folders several test files read, and checks they share
+
+
+def load_strict(path):
+    """JSON as written, refusing NaN and Infinity, which are not JSON."""
+
+    def refuse(constant):
+        raise AssertionError(f"{path.name} holds {constant}")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+def read_status(path):
+    return json.loads((path / "status.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def runs_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="session")
+def side_by_side(runs_dir):
+    from circles_hinge.compare import run_comparison
+    from circles_hinge.config import load_config
+
+    progress = []
+    result = run_comparison(
+        load_config(TINY), ["hinge", "squared_hinge"], runs_dir, on_progress=lambda *a: progress.append(a)
+    )
+    return result, progress
+
+
+@pytest.fixture(scope="session")
+def study(runs_dir):
+    from circles_hinge.compare import run_comparison
+    from circles_hinge.config import load_config
+
+    return run_comparison(load_config(TINY), ["hinge", "squared_hinge"], runs_dir, seeds=3, name="study")
+
+
+def check_common_report(path, report, kind):
+    assert read_status(path)["status"] == "complete" and read_status(path)["kind"] == kind
+    assert load_strict(path / f"{'comparison' if kind == 'compare' else kind}.json") == report
+    assert {"results", "seconds", "seeds_label", "config", "versions"} <= set(report)
+    assert isinstance(report["seconds"], float) and report["config"]["data"]["n_samples"] == 100
+    assert not list(path.glob(".*")), "no temporary files are left behind"

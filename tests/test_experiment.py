@@ -148,16 +148,16 @@ def test_a_restarted_run_writes_the_kept_initialisation_everywhere(tmp_path, mon
     """history.csv, metrics, model and training.gif all come from the restart that was kept."""
     import keras
 
-    from circles_hinge import plots
+    from circles_hinge import animation
 
     gif_frames = []
-    real_gif = plots.save_training_gif
+    real_gif = animation.save_training_gif
 
     def spy(path, frames, *rest):
         gif_frames.extend(frames)
         return real_gif(path, frames, *rest)
 
-    monkeypatch.setattr(plots, "save_training_gif", spy)
+    monkeypatch.setattr(animation, "save_training_gif", spy)
     config = load_config(
         None,
         [

@@ -1,0 +1,262 @@
+"""The comparison picture (comparison.png): each loss's decision regions and margins side by side, the
+boundaries overlaid and by angle, the loss curves; for a seed study also the panels of study_plots.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from circles_hinge.losses import predict_classes
+from circles_hinge.plots import (
+    MARKERS,
+    draw_decision_regions,
+    draw_hidden_layer,
+    draw_margins,
+    loss_color,
+    make_grid,
+    nice_name,
+    pyplot,
+    text_panel,
+)
+from circles_hinge.study_plots import draw_accuracy_strip, failure_text
+
+# A "view" is one trained model (compare.LossView) with .loss, .spec, .outputs, .decision (signed values,
+# + for class 1), .history, .history_band, .test_accuracy, .caption, .radii ({level: radius per angle}
+# or None) and .band_level.
+
+
+def _reference_circles(ax, factor: float, with_labels: bool = True) -> list:
+    """The data's two circles (dashed grey) and the maximum-margin circle midway (dotted black)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Circle
+
+    midway = (factor + 1) / 2
+    for r in (factor, 1.0):
+        ax.add_patch(Circle((0, 0), r, fill=False, ls="--", lw=1.0, color="0.45"))
+    ax.add_patch(Circle((0, 0), midway, fill=False, ls=":", lw=1.6, color="black"))
+    if not with_labels:
+        return []
+    return [
+        Line2D([], [], ls="--", lw=1.0, color="0.45", label=f"data circles, r = {factor:g} and 1"),
+        Line2D([], [], ls=":", lw=1.6, color="black", label=f"maximum margin, r = {midway:g}"),
+    ]
+
+
+def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None) -> None:
+    """Every view's decision boundary on one plot of the test data (grey), so their positions compare."""
+    from matplotlib.lines import Line2D
+
+    xx, yy, grid = make_grid(X)
+    greys = ["0.55", "0.78", "0.35", "0.65", "0.25"]
+    for c in range(n_classes):
+        pts = X[y == c]
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=12,
+            c=greys[c % 5],
+            marker=MARKERS[c % 5],
+            edgecolors="white",
+            linewidths=0.3,
+            zorder=1,
+        )
+    handles = []
+    for i, view in enumerate(views):
+        color = loss_color(view.loss, i)
+        decision = view.decision(grid)
+        if decision is None:  # k classes: no single signed value; draw where the predicted class changes
+            classes = predict_classes(view.spec, view.outputs(grid)).reshape(xx.shape)
+            ax.contour(xx, yy, classes, levels=np.arange(n_classes) + 0.5, colors=[color], linewidths=2.2)
+            handles.append(Line2D([], [], color=color, lw=2.2, label=f"{nice_name(view.loss)} boundaries"))
+            continue
+        values = np.asarray(decision).reshape(xx.shape)
+        if np.nanmin(values) < 0 < np.nanmax(values):
+            ax.contour(xx, yy, values, levels=[0.0], colors=[color], linewidths=2.2, zorder=3)
+            handles.append(Line2D([], [], color=color, lw=2.2, label=f"{nice_name(view.loss)} boundary"))
+        else:
+            handles.append(Line2D([], [], color=color, lw=2.2, ls="none", label=f"{view.loss}: no boundary"))
+    if factor is not None:
+        handles += _reference_circles(ax, factor)
+    ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
+    ax.legend(handles=handles, loc="upper right", fontsize=7.5, framealpha=0.92)
+
+
+def draw_boundary_by_angle(ax, views, factor: float) -> None:
+    """Boundary radius along each ray from the origin, with the band where |output| < level shaded."""
+    for i, view in enumerate(views):
+        if view.radii is None:
+            continue
+        color = loss_color(view.loss, i)
+        r0 = view.radii[0.0]
+        degrees = np.linspace(0, 360, len(r0), endpoint=False)
+        inner, outer = view.radii[view.band_level], view.radii[-view.band_level]
+        both = np.isfinite(inner) & np.isfinite(outer)
+        ax.fill_between(
+            degrees,
+            np.where(both, inner, np.nan),
+            np.where(both, outer, np.nan),
+            color=color,
+            alpha=0.16,
+            lw=0,
+            label=f"{nice_name(view.loss)} band",
+        )
+        ax.plot(degrees, r0, color=color, lw=2, label=f"{nice_name(view.loss)} boundary")
+    midway = (factor + 1) / 2
+    ax.axhline(factor, color="0.45", ls="--", lw=1, label=f"data circles ({factor:g}, 1)")
+    ax.axhline(1.0, color="0.45", ls="--", lw=1)
+    ax.axhline(midway, color="black", ls=":", lw=1.6, label=f"max margin ({midway:g})")
+    ax.set(
+        xlabel="angle of the ray from the origin (degrees)",
+        ylabel="radius",
+        xlim=(0, 360),
+        ylim=(0, 1.6),
+        xticks=[0, 90, 180, 270, 360],
+    )
+    ax.grid(True, alpha=0.25)
+    ax.legend(loc="upper center", fontsize=6.5, framealpha=0.92, ncol=2)  # above r = 1, clear of the lines
+
+
+def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
+    """Every loss's training (solid) and validation (dashed) curve on one axis, log scale when it can."""
+    lowest = np.inf
+    for i, view in enumerate(views):
+        color = loss_color(view.loss, i)
+        epochs = np.arange(1, len(view.history["loss"]) + 1)
+        for metric, ls, word in (("loss", "-", "training"), ("val_loss", "--", "validation")):
+            values = np.asarray(view.history[metric], dtype=float)
+            if not np.isfinite(values).any():
+                continue
+            ax.plot(epochs, values, color=color, lw=2, ls=ls, label=f"{nice_name(view.loss)}: {word}")
+            if metric in view.history_band:
+                lo, hi = view.history_band[metric]
+                ax.fill_between(epochs, lo, hi, color=color, alpha=0.12, lw=0)
+                values = np.concatenate([values, lo])
+            lowest = min(lowest, np.nanmin(values))
+    if lowest > 0:
+        ax.set_yscale("log")
+        low, high = ax.get_ylim()
+        if np.log10(high / low) < 1.5:  # under two decades matplotlib labels minor ticks as 9x10^-1
+            from matplotlib.ticker import FuncFormatter
+
+            plain = FuncFormatter(lambda v, _: f"{v:.3g}")
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)
+            ax.tick_params(axis="y", which="minor", labelsize=7)
+    else:  # an exactly-zero hinge loss has no logarithm: linear near zero, logarithmic above
+        ax.set_yscale("symlog", linthresh=1e-3)
+    what = f"median over {n_seeds} seeds, shaded 25–75%" if n_seeds else "log scale"
+    ax.set(xlabel="epoch", ylabel="loss (each on its own scale)")
+    ax.set_title(f"Training and validation loss per epoch ({what})", fontsize=10)
+    ax.grid(True, which="both", alpha=0.25)
+    if ax.get_legend_handles_labels()[0]:  # a diverged study may have no finite curve to label
+        ax.legend(loc="upper right", fontsize=7.5, framealpha=0.92)
+
+
+def _summary_text(ax, views) -> None:
+    lines = []
+    for view in views:
+        lines.append(f"{nice_name(view.loss)} ({view.caption})")
+        lines.append(f"  test accuracy {view.test_accuracy:.1%}")
+        lines.append(f"  final loss {view.history['loss'][-1]:.3g}")
+        if view.radii is not None and np.isfinite(view.radii[0.0]).any():
+            r0 = view.radii[0.0]
+            band = view.radii[-view.band_level] - view.radii[view.band_level]
+            lines.append(f"  boundary radius {np.nanmean(r0):.3f} ({np.nanmin(r0):.3f}–{np.nanmax(r0):.3f})")
+            if np.isfinite(band).any():
+                lines.append(f"  band width {np.nanmean(band):.3f} (|f| < {view.band_level:g})")
+        lines.append("")
+    text_panel(ax, lines, top=0.98, fontsize=9)
+    ax.set_title("In numbers", loc="left")
+
+
+def plot_comparison(
+    path: Path,
+    views,
+    X,
+    y,
+    n_classes: int,
+    factor: float | None,
+    n_seeds: int | None = None,
+    strip=None,
+    hidden=None,
+    success_accuracy: float = 0.99,
+) -> None:
+    """The comparison picture: decision regions and margin views side by side, the boundaries overlaid,
+    boundary radius by angle, the loss curves; for a seed study also test accuracy per seed and the
+    hidden layer of a failed seed beside a successful one."""
+    plt = pyplot()
+    cols = len(views) + 1
+    heights = [1, 1, 0.85] + ([0.8] if hidden else [])
+    # mlxtend predicts one grid point per figure pixel at figure.dpi; 50 keeps that grid modest
+    fig = plt.figure(figsize=(4.9 * max(cols, 3), 4.9 * sum(heights)), dpi=50)
+    outer = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=0.42)
+    top = outer[0].subgridspec(1, cols, wspace=0.3)
+    # room for the colour bars' labels, and for the legend of the radius-by-angle panel
+    middle = outer[1].subgridspec(1, cols, wspace=0.5, width_ratios=[1] * (cols - 1) + [1.2])
+    for i, view in enumerate(views):
+        ax = fig.add_subplot(top[i])
+        plt.figure(fig.number)
+        draw_decision_regions(ax, X, y, view.outputs, view.spec, n_classes)
+        ax.set_title(
+            f"{nice_name(view.loss)}: decision regions ({view.caption})\n"
+            f"test accuracy {view.test_accuracy:.1%}",
+            fontsize=10,
+        )
+        ax = fig.add_subplot(middle[i])
+        count = draw_margins(ax, X, y, view.outputs, view.spec, n_classes, colorbar=True)
+        ax.set_title(
+            f"{nice_name(view.loss)}: output, boundary (solid), ±1 (dashed)\n"
+            f"{count} of {len(y)} test points inside the margin (ringed)",
+            fontsize=10,
+        )
+        ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9)
+    ax = fig.add_subplot(top[cols - 1])
+    draw_boundary_overlay(ax, X, y, views, n_classes, factor)
+    ax.set_title(
+        "Both decision boundaries on the test data"
+        if len(views) == 2
+        else "The decision boundaries on the test data",
+        fontsize=10,
+    )
+    ax = fig.add_subplot(middle[cols - 1])
+    if factor is not None and any(v.radii is not None for v in views):
+        draw_boundary_by_angle(ax, views, factor)
+        level = next(v.band_level for v in views if v.radii is not None)
+        ax.set_title(
+            f"Where the boundary lies: radius along each ray\n(band: |output| < {level:g}, still pays loss)",
+            fontsize=10,
+        )
+    else:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "boundary radii are measured on circles only", ha="center", va="center")
+
+    row = outer[2].subgridspec(1, 2, width_ratios=[1.7, 1], wspace=0.25)
+    draw_loss_comparison(fig.add_subplot(row[0]), views, n_seeds)
+    if strip is None:
+        _summary_text(fig.add_subplot(row[1]), views)
+    else:
+        draw_accuracy_strip(fig.add_subplot(row[1]), strip, success_accuracy)
+    if hidden:
+        row = outer[3].subgridspec(1, 3, wspace=0.35)
+        for j, (title, activations, y_train, spec) in enumerate(hidden):
+            ax = fig.add_subplot(row[j])
+            note = draw_hidden_layer(ax, activations, y_train, spec, n_classes).strip(" —")
+            who, _, outcome = title.partition(" (")  # "hinge, seed 56" / "failed, test accuracy 95%)"
+            lines = [f"Last hidden layer: {who}", f"({outcome}" if outcome else "", note]
+            ax.set_title("\n".join(line for line in lines if line), fontsize=9)
+            ax.legend(loc="best", fontsize=7, framealpha=0.9)
+        failure_text(fig.add_subplot(row[2]), strip or [])
+    _save_at(fig, path, dpi=95)  # a big figure: 95 dpi keeps it readable and under ~400 KB
+
+
+def _save_at(fig, path: Path, dpi: int) -> None:
+    import io
+
+    from circles_hinge.runs import write_atomic
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    pyplot().close(fig)
+    write_atomic(path, buf.getvalue())

@@ -1,0 +1,268 @@
+"""A seed study: the losses and seeds of a compare or sweep request checked, K seeds of each loss trained
+at once on the same data and initial weights, per-seed rows and their summary, and the status and progress
+of the folder a comparison or sweep writes. Shared by compare.py and sweep.py.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from circles_hinge.boundary import (
+    BOUNDARY_CONSTANTS,
+    BOUNDARY_KEYS,
+    _empty_boundary,
+    _has_boundary,
+    band_level,
+    boundary_radii,
+    boundary_summary,
+    signed_decision,
+)
+from circles_hinge.config import Config, validate
+from circles_hinge.errors import ConfigError, TrainingDiverged
+from circles_hinge.losses import LOSSES, LossSpec, encode_labels, get_loss, predict_classes
+from circles_hinge.runs import Status, write_atomic
+from circles_hinge.stats import SUCCESS_ACCURACY, median_iqr, wilson_interval
+
+Progress = Callable[[str, int, int], None]  # (what is happening, epochs done, epochs in total)
+
+
+def _number(value: Any) -> float | None:
+    """A finite float for JSON, or None (JSON has no NaN)."""
+    return float(value) if value is not None and np.isfinite(value) else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Checking the request before anything is made
+
+
+def configs_for(config: Config, losses: Sequence[str], source: str = "--losses") -> dict[str, Config]:
+    if not losses:
+        raise ConfigError(f"{source} is empty; name at least one loss, e.g. hinge,squared_hinge")
+    for loss in losses:
+        if loss not in LOSSES:
+            raise ConfigError(f"{source}: {loss!r} is not a known loss; choose from {', '.join(LOSSES)}")
+    twice = sorted({loss for loss in losses if list(losses).count(loss) > 1})
+    if twice:
+        raise ConfigError(f"{source} names {', '.join(twice)} more than once; name each loss once")
+    raw = no_restarts(config).to_dict()
+    out = {}
+    for loss in losses:
+        raw["training"]["loss"] = loss
+        out[loss] = validate(raw, f"{source} {loss}")
+    return out
+
+
+def no_restarts(config: Config) -> Config:
+    """training.restarts is for `train`: here every loss starts from the same weights and a collapse
+    shows, so the config recorded and used says 0 whatever was asked."""
+    return config.model_copy(update={"training": config.training.model_copy(update={"restarts": 0})})
+
+
+def check_seeds(config: Config, seeds: int) -> list[int]:
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ConfigError(f"--seeds must be an integer >= 1 — got {seeds!r}")
+    if config.seed + seeds - 1 >= 2**32:
+        raise ConfigError(
+            f"--seeds {seeds} from seed {config.seed} goes past the largest seed 4294967295; "
+            "use a smaller seed"
+        )
+    return list(range(config.seed, config.seed + seeds))
+
+
+def seeds_label(seed_list: Sequence[int]) -> str:
+    return str(seed_list[0]) if len(seed_list) == 1 else f"{seed_list[0]}..{seed_list[-1]}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The folder of a comparison or sweep while it is written: its status and progress
+
+
+@contextmanager
+def folder_status(path: Path, kind: str) -> Iterator[Status]:
+    """status.json says running, then complete (written by the caller last), interrupted or failed."""
+    from circles_hinge.experiment import Interrupted, RunFailed
+
+    status = Status(path, kind)
+    status.write("running")
+    try:
+        yield status
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signal_name = getattr(exc, "signal_name", "SIGINT")
+        status.write("interrupted", error=f"stopped by {signal_name}")
+        raise Interrupted(path, signal_name) from None
+    except (TrainingDiverged, RunFailed, ConfigError) as exc:
+        status.write("failed", error=str(exc))
+        raise
+    except Exception as exc:
+        write_atomic(path / "train.log", traceback.format_exc())
+        message = f"{type(exc).__name__}: {exc}"
+        status.write("failed", error=message)
+        raise RunFailed(path, message) from exc
+
+
+class ProgressCounter:
+    """Turns per-epoch ticks into on_progress(stage, done, total) calls."""
+
+    def __init__(self, total: int, on_progress: Progress | None):
+        self.done, self.total, self.on_progress = 0, total, on_progress
+
+    def __call__(self, stage: str, step: int = 0) -> None:
+        self.done += step
+        if self.on_progress is not None:
+            self.on_progress(stage, self.done, self.total)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A seed study of one loss: K replicas trained at once
+
+
+@dataclass
+class Study:
+    loss: str
+    spec: LossSpec
+    rows: list[dict[str, Any]]  # one per seed, the columns of seeds.csv
+    summary: dict[str, Any]  # the result object of comparison.json / sweep.json
+    weights: list[list[np.ndarray]]
+    history: dict[str, np.ndarray]  # metric -> (K, epochs)
+    hidden: np.ndarray  # last hidden layer on each replica's training data, (K, n_train, units)
+    radii: dict[float, np.ndarray] | None  # level -> (K, n_angles)
+
+
+def _replica_decision(trainer, spec: LossSpec) -> Callable[[np.ndarray], np.ndarray]:
+    """Every replica's decision values for many points, in fixed-size chunks (one traced shape, and
+    K x chunk stays small even for K = 100)."""
+
+    def decision(points: np.ndarray) -> np.ndarray:
+        chunk = max(1024, 2_000_000 // trainer.k)
+        parts = []
+        for start in range(0, len(points), chunk):
+            block = points[start : start + chunk]
+            padded = np.zeros((chunk, 2), dtype=np.float32)
+            padded[: len(block)] = block
+            parts.append(trainer.outputs(padded)[:, : len(block)])
+        return signed_decision(spec, np.concatenate(parts, axis=1))
+
+    return decision
+
+
+def _run_study(
+    config: Config, spec: LossSpec, seed_list: list[int], splits, tick: Callable[[], None]
+) -> Study:
+    from circles_hinge.experiment import epochs_to_perfect
+    from circles_hinge.model import initial_weights
+    from circles_hinge.train import ReplicaTrainer
+
+    n_classes = splits[0].n_classes
+    inits = [initial_weights(config, spec, n_classes, s) for s in seed_list]
+    trainer = ReplicaTrainer(config, spec, splits, inits)
+    start = time.perf_counter()
+    result = trainer.fit(seed_list, on_epoch=lambda epoch, logs: tick(), study=True)
+    X_test = np.stack([s.X_test for s in splits])
+    Y_test = np.stack([encode_labels(spec, s.y_test, n_classes) for s in splits])
+    test_loss, outputs = trainer.evaluate(X_test, Y_test)
+    accuracy = [float(np.mean(predict_classes(spec, outputs[k]) == s.y_test)) for k, s in enumerate(splits)]
+    seconds = time.perf_counter() - start
+
+    radii = None
+    level = band_level(config, spec)
+    if _has_boundary(config, spec, n_classes):
+        radii = boundary_radii(_replica_decision(trainer, spec), levels=(0.0, -level, level))
+    hidden = trainer.outputs(np.stack([s.X_train for s in splits]), upto=len(trainer.activations) - 1)
+    history = result.history
+    rows = []
+    for k, seed in enumerate(seed_list):
+        figures = (
+            boundary_summary({lv: r[k] for lv, r in radii.items()}, config.data.factor, level)
+            if radii is not None
+            else _empty_boundary()
+        )
+        rows.append(
+            {
+                "loss": spec.name,
+                "seed": seed,
+                "success": accuracy[k] >= SUCCESS_ACCURACY,
+                "test_accuracy": accuracy[k],
+                "test_loss": _number(test_loss[k]),
+                "final_loss": _number(history["loss"][k, -1]),
+                "final_val_loss": _number(history["val_loss"][k, -1]),
+                "epochs_to_perfect_val": epochs_to_perfect(history["val_accuracy"][k]),
+                **{key: figures[key] for key in BOUNDARY_KEYS},
+            }
+        )
+    constants = {key: figures[key] for key in BOUNDARY_CONSTANTS}  # the same for every seed
+    summary = summarise_seeds(spec.name, rows, seconds, constants)
+    return Study(spec.name, spec, rows, summary, result.weights, history, hidden, radii)
+
+
+def summarise_seeds(
+    loss: str, rows: list[dict[str, Any]], train_seconds: float, constants: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One result object from per-seed rows: success rate with its Wilson interval, the failed seeds,
+    mean test accuracy, and medians (plain keys) with IQRs (`*_iqr`); boundary figures over the
+    successful seeds only, since a collapsed model has no boundary worth measuring."""
+    n = len(rows)
+    ok = [r for r in rows if r["success"]]
+    lo, hi = wilson_interval(len(ok), n)
+    accuracy = np.array([r["test_accuracy"] for r in rows])
+    summary: dict[str, Any] = {
+        "loss": loss,
+        "seeds": n,
+        "seed_range": [rows[0]["seed"], rows[-1]["seed"]],
+        "success_rate": len(ok) / n,
+        "success_ci95": [lo, hi],
+        "successes": len(ok),
+        "failed_seeds": [r["seed"] for r in rows if not r["success"]],
+        "test_accuracy": float(accuracy.mean()),
+        "test_accuracy_median": float(np.median(accuracy)),
+        "test_accuracy_min": float(accuracy.min()),
+    }
+    for key in ("test_loss", "final_loss", "final_val_loss", "epochs_to_perfect_val"):
+        summary[key], summary[f"{key}_iqr"] = median_iqr([r[key] for r in rows])
+    summary["perfect_val_seeds"] = sum(r["epochs_to_perfect_val"] is not None for r in rows)
+    summary["train_seconds"] = round(train_seconds, 4)
+    measured = [r for r in ok if r["boundary_radius_mean"] is not None]
+    summary["boundary_seeds"] = len(measured)
+    for key in BOUNDARY_KEYS:
+        summary[key], summary[f"{key}_iqr"] = median_iqr([r[key] for r in measured])
+    summary.update(constants or dict.fromkeys(BOUNDARY_CONSTANTS))
+    return summary
+
+
+def train_studies(
+    configs: dict[str, Config], seed_list: list[int], progress: Callable[[str, int], None], label: str = ""
+) -> tuple[list[Study], list]:
+    """One ReplicaTrainer per loss, K = len(seed_list), all on the same data and initial weights."""
+    from circles_hinge.data import load_split
+
+    first = next(iter(configs.values()))
+    splits = [load_split(first.data, s, first.training.validation_split) for s in seed_list]
+    studies = []
+    with _quiet_retracing():
+        for loss, cfg in configs.items():
+            stage = f"{label}{loss}, {len(seed_list)} seed{'s' if len(seed_list) > 1 else ''}"
+            progress(stage, 0)
+            studies.append(_run_study(cfg, get_loss(loss), seed_list, splits, lambda s=stage: progress(s, 1)))
+    return studies, splits
+
+
+@contextmanager
+def _quiet_retracing() -> Iterator[None]:
+    """Every study builds a new trainer, so TensorFlow traces a new epoch function each time and warns
+    about "excessive retracing" after a few; that is expected here, not a bug to report to the user."""
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

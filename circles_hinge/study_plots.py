@@ -1,0 +1,118 @@
+"""Figures of seed-study outcomes: every seed's test accuracy and the failed seeds (panels of
+comparison.png), and success rate against a swept value (sweep.png).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from circles_hinge.plots import MARKERS, loss_color, nice_name, pyplot, save_png, text_panel
+
+
+def draw_accuracy_strip(ax, strip, success_accuracy: float) -> None:
+    """One dot per seed: test accuracy by loss, with the success threshold and each success rate."""
+    rng = np.random.default_rng(0)  # the jitter only spreads the dots; fixed so the picture is stable
+    labels, lowest = [], 1.0
+    for i, (loss, accuracy, summary) in enumerate(strip):
+        x = i + rng.uniform(-0.2, 0.2, size=len(accuracy))
+        ax.scatter(
+            x, accuracy, s=20, color=loss_color(loss, i), alpha=0.75, edgecolors="white", linewidths=0.4
+        )
+        lo, hi = summary["success_ci95"]
+        labels.append(
+            f"{nice_name(loss)}\n{summary['successes']}/{summary['seeds']} succeed\n"
+            f"(95% CI {lo:.0%}–{hi:.0%})"
+        )
+        lowest = min(lowest, float(np.min(accuracy)))
+    ax.axhline(success_accuracy, color="black", ls=":", lw=1.2, label=f"success: ≥ {success_accuracy:.0%}")
+    ax.set_xticks(range(len(strip)), labels, fontsize=8)
+    ax.set(xlim=(-0.6, len(strip) - 0.4), ylim=(min(0.4, lowest - 0.05), 1.03), ylabel="test accuracy")
+    ax.set_title("Test accuracy of every seed (one dot each)", fontsize=10)
+    ax.yaxis.set_major_formatter(_percent_formatter())
+    ax.grid(True, axis="y", alpha=0.25)
+    ax.legend(loc="lower right", fontsize=7.5, framealpha=0.92)
+
+
+def _percent_formatter():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0)
+
+
+def failure_text(ax, strip) -> None:
+    """Which seeds failed for which loss, and which failed for every loss: a seed fixes the data and
+    the initial weights, so failures shared by all losses point at the start, not at the loss."""
+    lines = ["Failed seeds (test accuracy below the threshold)", ""]
+    shared = None
+    for loss, _, summary in strip:
+        failed = summary["failed_seeds"]
+        shared = set(failed) if shared is None else shared & set(failed)
+        lines += [f"{nice_name(loss)}: {len(failed)} of {summary['seeds']}", *_wrapped(failed), ""]
+    if len(strip) > 1:
+        lines += [f"Failed for every loss: {len(shared or ())}", *_wrapped(sorted(shared or ()))]
+    text_panel(ax, lines, top=0.95, fontsize=8.5)
+
+
+def _wrapped(seeds, per_line: int = 8) -> list[str]:
+    if not seeds:
+        return ["  none"]
+    words = [str(s) for s in seeds]
+    return ["  " + ", ".join(words[i : i + per_line]) for i in range(0, len(words), per_line)]
+
+
+def plot_sweep(
+    path: Path, param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float
+) -> None:
+    """Success rate (with its 95% Wilson interval) and mean test accuracy against the swept value."""
+    plt = pyplot()
+    values = list(dict.fromkeys(r["value"] for r in results))
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    positions = np.array(values, dtype=float) if numeric else np.arange(len(values), dtype=float)
+    span = np.ptp(positions) if len(positions) > 1 else 1.0
+    fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
+    for i, loss in enumerate(losses):
+        rows = {r["value"]: r for r in results if r["loss"] == loss}
+        x = positions + (i - (len(losses) - 1) / 2) * 0.015 * span  # nudge apart overlapping error bars
+        rate = np.array([rows[v]["success_rate"] for v in values])
+        lo = np.array([rows[v]["success_ci95"][0] for v in values])
+        hi = np.array([rows[v]["success_ci95"][1] for v in values])
+        color, marker = loss_color(loss, i), MARKERS[i % 5]
+        ax_rate.errorbar(
+            x,
+            rate,
+            yerr=[rate - lo, hi - rate],
+            color=color,
+            marker=marker,
+            lw=2,
+            capsize=4,
+            label=nice_name(loss),
+        )
+        accuracy = [rows[v]["test_accuracy"] for v in values]
+        ax_acc.plot(x, accuracy, color=color, marker=marker, lw=2, label=f"{nice_name(loss)}: mean")
+        ax_acc.plot(
+            x,
+            [rows[v]["test_accuracy_min"] for v in values],
+            color=color,
+            marker=marker,
+            lw=1,
+            ls=":",
+            alpha=0.8,
+            label=f"{nice_name(loss)}: worst seed",
+        )
+    ax_rate.set(
+        title=f"Success rate (test accuracy ≥ {success_accuracy:.0%}) over {n_seeds} seeds,\n"
+        "with its 95% Wilson interval",
+        ylabel="share of seeds that succeed",
+        ylim=(-0.03, 1.03),
+    )
+    ax_acc.set(title=f"Test accuracy over {n_seeds} seeds", ylabel="test accuracy")
+    for ax in (ax_rate, ax_acc):
+        ax.set_xlabel(param)
+        ax.yaxis.set_major_formatter(_percent_formatter())
+        if not numeric:
+            ax.set_xticks(positions, [str(v) for v in values])
+        ax.grid(True, alpha=0.25)
+        ax.legend(loc="best", fontsize=8, framealpha=0.92)
+    save_png(fig, path)

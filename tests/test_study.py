@@ -1,0 +1,107 @@
+"""study.py: tiny seed studies end to end: the per-seed rows and their summary, a replica against the
+single run, a stop and a divergence, and no restarts in a comparison or sweep."""
+
+import csv
+
+import numpy as np
+import pytest
+from conftest import check_common_report, read_status
+
+from circles_hinge.compare import run_comparison
+from circles_hinge.config import load_config
+from circles_hinge.stats import wilson_interval
+
+
+def test_seed_study_writes_its_files_and_per_seed_csv(study):
+    path, report = study.path, study.report
+    assert path.name == "study"
+    check_common_report(path, report, "compare")
+    for name in ("comparison.png", "comparison.json", "comparison.md", "seeds.csv"):
+        assert (path / name).stat().st_size > 0, name
+    assert not [p for p in path.iterdir() if p.is_dir()], "a study writes no run folder per seed"
+    rows = list(csv.DictReader((path / "seeds.csv").open()))
+    assert [(r["loss"], int(r["seed"])) for r in rows] == [
+        (loss, seed) for loss in ("hinge", "squared_hinge") for seed in (42, 43, 44)
+    ]
+    assert {
+        "test_accuracy",
+        "test_loss",
+        "final_loss",
+        "final_val_loss",
+        "epochs_to_perfect_val",
+        "boundary_radius_mean",
+    } <= set(rows[0])
+    assert "![comparison](comparison.png)" in (path / "comparison.md").read_text()
+
+
+def test_seed_study_statistics_agree_with_the_per_seed_rows(study):
+    rows = list(csv.DictReader((study.path / "seeds.csv").open()))
+    assert study.report["seeds_label"] == "42..44"
+    for r in study.report["results"]:
+        mine = [row for row in rows if row["loss"] == r["loss"]]
+        accuracy = np.array([float(row["test_accuracy"]) for row in mine])
+        ok = accuracy >= 0.99
+        assert r["seeds"] == 3 and r["success_rate"] == pytest.approx(ok.mean())
+        assert r["successes"] == int(ok.sum())
+        assert r["failed_seeds"] == [int(row["seed"]) for row, good in zip(mine, ok) if not good]
+        assert r["success_ci95"] == pytest.approx(list(wilson_interval(int(ok.sum()), 3)))
+        assert r["test_accuracy"] == pytest.approx(accuracy.mean())
+        final = np.array([float(row["final_loss"]) for row in mine])
+        assert r["final_loss"] == pytest.approx(np.median(final))
+        assert r["final_loss_iqr"] == pytest.approx(np.percentile(final, 75) - np.percentile(final, 25))
+        for key in ("epochs_to_perfect_val_iqr", "boundary_radius_mean", "boundary_radius_mean_iqr"):
+            assert key in r
+
+
+def test_replica_of_the_config_seed_reproduces_the_single_run(side_by_side, study):
+    """Seed 42 trained as one replica of three gives the numbers of the plain run with seed 42."""
+    single = {r["loss"]: r for r in side_by_side[0].report["results"]}
+    rows = list(csv.DictReader((study.path / "seeds.csv").open()))
+    for row in rows:
+        if row["seed"] == "42":
+            plain = single[row["loss"]]
+            assert float(row["test_accuracy"]) == pytest.approx(plain["test_accuracy"])
+            assert float(row["final_loss"]) == pytest.approx(plain["final_loss"], rel=1e-4)
+
+
+def test_a_stopped_study_is_marked_interrupted(tiny_config, tmp_path):
+    from circles_hinge.experiment import Interrupted
+
+    def stop(stage, done, total):
+        if done >= 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as info:
+        run_comparison(tiny_config, ["hinge"], tmp_path, seeds=2, on_progress=stop)
+    assert read_status(info.value.path)["status"] == "interrupted"
+
+
+def test_a_diverging_seed_in_a_one_seed_study_counts_as_failed(tmp_path):
+    from circles_hinge.config import load_config
+
+    config = load_config(
+        None,
+        [
+            "data.dataset=blobs",
+            "data.n_samples=150",
+            "data.test_size=50",
+            "training.epochs=2",
+            "training.learning_rate=1e30",
+            "training.loss=multiclass_svm",
+        ],
+    )
+    result = run_comparison(config, ["multiclass_svm"], tmp_path, seeds=1)
+    [row] = result.report["results"]
+    assert row["success_rate"] == 0.0 and row["failed_seeds"] == [config.seed]
+
+
+def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weights():
+    from circles_hinge.compare import check_comparison
+    from circles_hinge.sweep import sweep_configs
+
+    config = load_config(None)
+    assert config.training.restarts > 0  # `train` restarts by default
+    configs, _ = check_comparison(config, ["hinge", "squared_hinge"], None)
+    assert [c.training.restarts for c in configs.values()] == [0, 0]
+    grid = sweep_configs(config, "data.noise", ["0", "0.1"], ["hinge"])
+    assert {c.training.restarts for configs in grid.values() for c in configs.values()} == {0}
