@@ -164,13 +164,14 @@ def run_experiment(
     try:
         stage("loading TensorFlow")
         load_tensorflow()
+        from circles_hinge.animation import FrameRecorder
         from circles_hinge.data import load_split
         from circles_hinge.model import build_model, initial_weights
         from circles_hinge.train import fit_with_restarts
 
         seed_everything(config.seed)
         split = load_split(config.data, config.seed, config.training.validation_split)
-        frames = FrameRecorder(split, spec, config.training.epochs) if animate else None
+        frames = FrameRecorder(split, spec, config.training.epochs) if animate else None  # training.gif
         last_report = [time.monotonic()]
         phase = ["training"]
 
@@ -325,38 +326,3 @@ def _write_plots(
     )
     hidden = hidden_activations(model, split.X_train)
     plots.plot_hidden_layer(path / "hidden_layer.png", hidden, split.y_train, spec, k)
-
-
-class FrameRecorder:
-    """Keeps every replica's weights after each kept epoch (25 numbers a replica, so restarts cost
-    nothing to record) and, for training.gif, draws the kept one's decision values on a coarse grid."""
-
-    MAX_FRAMES = 60
-
-    def __init__(self, split, spec: LossSpec, epochs: int):
-        from circles_hinge.plots import make_grid
-
-        self.split, self.spec = split, spec
-        self.xx, self.yy, self.grid = make_grid(split.X_test, n=81)
-        keep = np.unique(np.linspace(1, epochs, min(epochs, self.MAX_FRAMES)).round().astype(int))
-        self.keep = set(keep.tolist())
-        self.frames: dict[int, list[tuple[int, dict[str, np.ndarray], np.ndarray]]] = {}
-
-    def capture(self, trainer, epoch: int, logs: dict[str, np.ndarray]) -> None:
-        if epoch in self.keep:
-            frame = (epoch, {m: np.array(v) for m, v in logs.items()}, trainer.theta.numpy().copy())
-            self.frames.setdefault(id(trainer), []).append(frame)
-
-    def save(self, path: Path, trainer, replica: int) -> None:
-        from circles_hinge.animation import save_training_gif
-        from circles_hinge.model import build_model
-
-        frames, model = [], None
-        for epoch, logs, theta in self.frames.get(id(trainer), []):
-            weights = trainer.weights(replica, theta)
-            if model is None:
-                model = build_model(trainer.config, self.spec, self.split.n_classes, weights)
-            model.set_weights(weights)
-            out = keras_outputs(model)(self.grid)
-            frames.append((epoch, {m: float(v[replica]) for m, v in logs.items()}, out))
-        save_training_gif(path, frames, self.xx, self.yy, self.split, self.spec)

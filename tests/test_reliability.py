@@ -125,8 +125,8 @@ def test_animate_writes_one_frame_per_epoch(tmp_path):
 
 
 def test_animate_subsamples_long_runs():
+    from circles_hinge.animation import FrameRecorder
     from circles_hinge.data import load_split
-    from circles_hinge.experiment import FrameRecorder
 
     split = load_split(load_config(None, []).data, 0, 0.2)
     recorder = FrameRecorder(split, None, 500)
