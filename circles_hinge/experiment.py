@@ -160,7 +160,7 @@ def run_experiment(
     write_atomic(path / "config.yaml", dump_yaml(config))
     stage = on_stage or (lambda _: None)
     trainers: list = []  # the first initialisation's trainer, then the restarts' (if any)
-    where: dict[str, Any] = {}  # during restarts, kept in status.json if the run stops there
+    where: dict[str, Any] = {}  # the stage (training, restarts): in status.json, also if the run stops
     try:
         stage("loading TensorFlow")
         load_tensorflow()
@@ -173,11 +173,10 @@ def run_experiment(
         split = load_split(config.data, config.seed, config.training.validation_split)
         frames = FrameRecorder(split, spec, config.training.epochs) if animate else None  # training.gif
         last_report = [time.monotonic()]
-        phase = ["training"]
 
         def each_epoch(trainer, epoch: int, logs: dict[str, np.ndarray]) -> None:
             if time.monotonic() - last_report[0] > 1.0:  # scripts can watch a long run's progress
-                status.write("running", stage=phase[0], epoch=epoch)
+                status.write("running", epoch=epoch, **where)
                 last_report[0] = time.monotonic()
             if frames is not None:
                 frames.capture(trainer, epoch, logs)
@@ -186,13 +185,13 @@ def run_experiment(
                 on_epoch(epoch, {m: float(v[lead]) for m, v in logs.items()})
 
         def restarting(first_accuracy: float, n_more: int) -> None:
-            phase[0] = "restarts"
             where["stage"], where["first_accuracy"] = "restarts", first_accuracy
             stage(f"restarts ({n_more} more)")
             status.write("running", epoch=0, **where)
 
         stage("training")
-        status.write("running", stage="training", epoch=0)
+        where["stage"] = "training"
+        status.write("running", epoch=0, **where)
         result, restarts = fit_with_restarts(
             config,
             split,
