@@ -137,9 +137,9 @@ def signed_decision(spec: LossSpec, outputs: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _has_boundary(config: Config, spec: LossSpec, n_classes: int) -> bool:
+def has_boundary(config: Config, spec: LossSpec, n_classes: int) -> bool:
     return config.data.dataset == "circles" and (not spec.multiclass or n_classes == 2)
 
 
-def _empty_boundary() -> dict[str, Any]:
+def empty_boundary() -> dict[str, Any]:
     return dict.fromkeys((*BOUNDARY_KEYS, *BOUNDARY_CONSTANTS))

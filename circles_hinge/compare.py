@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from circles_hinge.boundary import (
-    _empty_boundary,
-    _has_boundary,
     band_level,
     boundary_radii,
     boundary_summary,
+    empty_boundary,
+    has_boundary,
     signed_decision,
 )
 from circles_hinge.config import Config, dump_yaml
@@ -151,8 +151,8 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
         model = keras.models.load_model(run.path / "model.keras", compile=False)
         outputs = keras_outputs(model)
         level = band_level(cfg, spec)
-        radii, figures = None, _empty_boundary()
-        if _has_boundary(cfg, spec, split.n_classes):
+        radii, figures = None, empty_boundary()
+        if has_boundary(cfg, spec, split.n_classes):
             radii = boundary_radii(
                 lambda X, o=outputs, s=spec: signed_decision(s, o(X)), levels=(0.0, -level, level)
             )

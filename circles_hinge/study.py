@@ -18,11 +18,11 @@ import numpy as np
 from circles_hinge.boundary import (
     BOUNDARY_CONSTANTS,
     BOUNDARY_KEYS,
-    _empty_boundary,
-    _has_boundary,
     band_level,
     boundary_radii,
     boundary_summary,
+    empty_boundary,
+    has_boundary,
     signed_decision,
 )
 from circles_hinge.config import Config, validate
@@ -173,7 +173,7 @@ def _run_study(
 
     radii = None
     level = band_level(config, spec)
-    if _has_boundary(config, spec, n_classes):
+    if has_boundary(config, spec, n_classes):
         radii = boundary_radii(_replica_decision(trainer, spec), levels=(0.0, -level, level))
     hidden = trainer.outputs(np.stack([s.X_train for s in splits]), upto=len(trainer.activations) - 1)
     history = result.history
@@ -182,7 +182,7 @@ def _run_study(
         figures = (
             boundary_summary({lv: r[k] for lv, r in radii.items()}, config.data.factor, level)
             if radii is not None
-            else _empty_boundary()
+            else empty_boundary()
         )
         rows.append(
             {
