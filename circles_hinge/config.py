@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 import re
+import types
+import typing
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
@@ -48,19 +50,11 @@ class DataConfig(_Section):
 
 
 class ModelConfig(_Section):
-    hidden_units: list[int] = Field(default_factory=lambda: [4, 2], min_length=1)
+    hidden_units: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [4, 2], min_length=1)
     hidden_activation: Activation = "relu"
     kernel_initializer: Initializer = "he_uniform"
     # null: the activation the loss expects (tanh for hinge, sigmoid for cross-entropy, ...).
     output_activation: Activation | None = None
-
-    @field_validator("hidden_units")
-    @classmethod
-    def _units_positive(cls, units: list[int]) -> list[int]:
-        for i, n in enumerate(units):
-            if n < 1:
-                raise ValueError(f"model.hidden_units[{i}] must be an integer >= 1 — got {n}")
-        return units
 
 
 class TrainingConfig(_Section):
@@ -121,13 +115,70 @@ _Loader.add_implicit_resolver(
 )
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """One mapping names a key twice. Plain YAML keeps the last value silently; we refuse."""
+
+    def __init__(self, key: str, first_line: int, second_line: int):
+        self.key, self.lines = key, (first_line, second_line)
+        super().__init__(f"{key} is given twice, at lines {first_line} and {second_line}")
+
+
+def _check_duplicates(node: yaml.Node | None, path: str = "", seen_nodes: set[int] | None = None) -> None:
+    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if node is None or id(node) in seen_nodes:  # an alias may point back at its own anchor
+        return
+    seen_nodes.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        lines: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            name = path
+            # `<<` merges are YAML's own way to override keys; only plain keys can be duplicates
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                name = f"{path}.{key_node.value}" if path else str(key_node.value)
+                line = key_node.start_mark.line + 1
+                ident = (key_node.tag, key_node.value)
+                if ident in lines:
+                    raise DuplicateKeyError(name, lines[ident], line)
+                lines[ident] = line
+            _check_duplicates(value_node, name, seen_nodes)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_duplicates(item, f"{path}[{i}]", seen_nodes)
+
+
 def safe_load(text: str) -> Any:
-    """YAML with the safe loader, reading 1e-3 as a number; used for files, --set and --values."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    """YAML with the safe loader, reading 1e-3 as a number and refusing a key given twice in one
+    mapping (DuplicateKeyError); used for files, --set and --values."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_duplicates(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
-def _describe(value: Any) -> str:
-    text = repr(value)
+# ---------------------------------------------------------------------------------------------------
+# Messages: every one is ours, built from the schema; pydantic's own wording never reaches the user
+
+
+def show(value: Any) -> str:
+    """A value as it is written in YAML (true, null, .nan, 'text', [4, 2]), at most 60 characters."""
+    if value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    elif isinstance(value, (dict, list)):
+        try:
+            text = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
+        except yaml.YAMLError:
+            text = repr(value)
+    else:
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -135,29 +186,33 @@ def _allowed(section: type[BaseModel]) -> str:
     return ", ".join(section.model_fields)
 
 
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
 def _section_for(loc: tuple) -> type[BaseModel]:
     section: type[BaseModel] = Config
     for part in loc[:-1]:
         field = section.model_fields.get(str(part))
         annotation = getattr(field, "annotation", None)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if _is_section(annotation):
             section = annotation
     return section
 
 
-def _range(section: type[BaseModel], name: str) -> str | None:
-    """'a number in [0, 1)' or 'an integer >= 1', from the field's own constraints."""
-    field = section.model_fields.get(name)
-    if field is None:
-        return None
+def _range(annotation: Any, metadata: list, plural: bool = False) -> str:
+    """'a finite number in [0, 1)' or 'an integer >= 1' ('integers >= 1'), from the constraints."""
     bounds = {
         type(m).__name__: getattr(m, type(m).__name__.lower())
-        for m in field.metadata
+        for m in metadata
         if type(m).__name__ in ("Ge", "Gt", "Le", "Lt")
     }
     lo = ("[", bounds["Ge"]) if "Ge" in bounds else ("(", bounds["Gt"]) if "Gt" in bounds else None
     hi = ("]", bounds["Le"]) if "Le" in bounds else (")", bounds["Lt"]) if "Lt" in bounds else None
-    kind = "an integer" if field.annotation is int else "a finite number"
+    if annotation is int:
+        kind = "integers" if plural else "an integer"
+    else:
+        kind = "finite numbers" if plural else "a finite number"
     hi = ("]", 2**32 - 1) if hi == (")", 2**32) else hi  # say "[0, 4294967295]" for the seed
     if lo and hi:
         return f"{kind} in {lo[0]}{lo[1]}, {hi[1]}{hi[0]}"
@@ -165,26 +220,69 @@ def _range(section: type[BaseModel], name: str) -> str | None:
         return f"{kind} {'>=' if lo[0] == '[' else '>'} {lo[1]}"
     if hi:
         return f"{kind} {'<=' if hi[0] == ']' else '<'} {hi[1]}"
-    return None
+    return kind
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list]:
+    """Annotated[int, Field(ge=1)] -> (int, [Ge(1)])."""
+    if get_origin(annotation) is Annotated:
+        inner, *extras = get_args(annotation)
+        return inner, [m for extra in extras for m in getattr(extra, "metadata", [extra])]
+    return annotation, []
+
+
+def _words(annotation: Any, metadata: list, name: str) -> str:
+    """What a field allows, in words: 'one of relu, tanh', 'a non-empty list of integers >= 1'."""
+    origin = get_origin(annotation)
+    if _is_section(annotation):
+        return f"a mapping of {name} keys ({_allowed(annotation)})"
+    if origin is Literal:
+        return "one of " + ", ".join(map(str, get_args(annotation)))
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        words = " or ".join(_words(*_unwrap(a), name) for a in options)
+        return f"{words}, or null" if len(options) < len(get_args(annotation)) else words
+    if origin is list:
+        item, item_metadata = _unwrap(get_args(annotation)[0])
+        non_empty = any(getattr(m, "min_length", 0) for m in metadata)
+        return f"a {'non-empty ' if non_empty else ''}list of {_range(item, item_metadata, plural=True)}"
+    if annotation is bool:
+        return "true or false"
+    if annotation in (int, float):
+        return _range(annotation, metadata)
+    return str(annotation)  # a new kind of field: still our sentence, never pydantic's
+
+
+def expected(loc: tuple) -> str:
+    """What the schema allows at a location such as ('model', 'hidden_units', 0)."""
+    annotation: Any = Config
+    metadata: list = []
+    name = "config"
+    for part in loc:
+        if isinstance(part, int) and get_origin(annotation) is list:  # one item of a list
+            annotation, metadata = _unwrap(get_args(annotation)[0])
+            continue
+        field = annotation.model_fields.get(str(part)) if _is_section(annotation) else None
+        if field is None:
+            break
+        annotation, metadata, name = field.annotation, field.metadata, str(part)
+    return _words(annotation, metadata, name)
+
+
+def _key(loc: tuple) -> str:
+    return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
 
 
 def _format_error(err: dict, source: str) -> str:
     loc = tuple(err["loc"])
-    key = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
     where = f" ({source})" if source else ""
-    kind = err["type"]
-    value = err.get("input")
-    if kind == "extra_forbidden":
-        allowed = _allowed(_section_for(loc))
-        return f"{key} is not a known key; allowed here: {allowed}{where}"
-    if kind == "value_error":  # our own validators write the whole sentence, key included
+    if err["type"] == "extra_forbidden":
+        return f"{_key(loc)} is not a known key; allowed here: {_allowed(_section_for(loc))}{where}"
+    if err["type"] == "value_error":  # our own validators write the whole sentence, key included
         return str(err["ctx"]["error"]) + where
-    expected = err["msg"].removeprefix("Input should be ").removeprefix("Value should be ")
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"):
-        expected = _range(_section_for(loc), str(loc[-1])) or expected
-    if kind in ("literal_error", "enum"):
-        expected = "one of " + expected.replace("'", "")
-    return f"{key} must be {expected} — got {_describe(value)}{where}"
+    # any other kind (wrong type, out of range, not in the list, too short): what the field allows
+    key = _key(loc) or "the config"
+    return f"{key} must be {expected(loc)} — got {show(err.get('input'))}{where}"
 
 
 def validate(raw: dict[str, Any], source: str = "") -> Config:
@@ -195,8 +293,12 @@ def validate(raw: dict[str, Any], source: str = "") -> Config:
         raise ConfigError(_format_error(exc.errors()[0], source)) from None
 
 
+# ---------------------------------------------------------------------------------------------------
+# Reading a file, --set, and the order they apply in
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a config file with yaml.safe_load: tags such as !!python/object are refused, never run."""
+    """Read a config file with the safe loader: tags such as !!python/object are refused, never run."""
     name = str(path)
     if not path.exists():
         raise ConfigError(f"--config {name}: no such file")
@@ -210,6 +312,11 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"--config {name} cannot be read: {exc.strerror}") from None
     try:
         data = safe_load(text)
+    except DuplicateKeyError as exc:
+        first, second = exc.lines
+        raise ConfigError(
+            f"--config {name}: {exc.key} is given twice, at lines {first} and {second}; keep one"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -225,13 +332,50 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def _names_section(dotted: str) -> bool:
+    """True for data, model and training: the keys whose value is itself a mapping of keys."""
+    annotation: Any = Config
+    for part in dotted.split("."):
+        field = annotation.model_fields.get(part) if _is_section(annotation) else None
+        if field is None:
+            return False
+        annotation = field.annotation
+    return _is_section(annotation)
+
+
+def _note_origin(value: Any, dotted: str, source: str, origins: dict[str, str]) -> None:
+    origins[dotted] = source
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _note_origin(inner, f"{dotted}.{key}", source, origins)
+
+
+def _merge(
+    base: dict[str, Any], extra: dict[str, Any], source: str, origins: dict[str, str], prefix: str = ""
+) -> dict[str, Any]:
+    """`extra` over `base`, mapping into mapping; origins records which source set each key.
+
+    A section that is not a mapping (`data: 5` in a file) is an error as soon as a later source
+    adds a key to it, rather than being replaced silently by `--set data.n_samples=100`."""
     out = dict(base)
     for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
+        dotted = f"{prefix}{key}"
+        current = out.get(key)
+        if (
+            isinstance(value, dict)
+            and key in out
+            and not isinstance(current, dict)
+            and _names_section(dotted)
+        ):
+            raise ConfigError(
+                f"{dotted} must be {expected(tuple(dotted.split('.')))} — got {show(current)} "
+                f"({origins.get(dotted, 'options')})"
+            )
+        if isinstance(value, dict) and isinstance(current, dict):
+            out[key] = _merge(current, value, source, origins, f"{dotted}.")
         else:
             out[key] = value
+            _note_origin(value, dotted, source, origins)
     return out
 
 
@@ -242,16 +386,69 @@ def parse_set(item: str) -> dict[str, Any]:
     parts = key.split(".")
     if not sep or not key or any(not p for p in parts):
         raise ConfigError(f"--set {item!r} must look like dotted.key=value, e.g. training.epochs=50")
+    if not text.strip():
+        raise ConfigError(f"--set {key}= needs a value, e.g. --set {key}=<value>")
     try:
-        value = safe_load(text) if text.strip() else None
+        value = safe_load(text)  # null is a value: model.output_activation=null means "what the loss needs"
+    except DuplicateKeyError as exc:
+        raise ConfigError(f"--set {key}: the value names {exc.key} twice; give it once") from None
     except yaml.YAMLError:
         raise ConfigError(f"--set {key}: the value {text!r} is not valid YAML") from None
-    if value is None:
-        raise ConfigError(f"--set {key}= needs a value, e.g. --set {key}=<value>")
     nested: dict[str, Any] = {parts[-1]: value}
     for part in reversed(parts[:-1]):
         nested = {part: nested}
     return nested
+
+
+def _leaves(raw: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            out.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def resolve_config(
+    path: Path | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    *,
+    loss: str | None = None,
+    seed: int | None = None,
+    epochs: int | None = None,
+) -> tuple[Config, dict[str, tuple[Any, str]]]:
+    """The Config (defaults, then the YAML file, then `--set` overrides, then the named options), and
+    what the file and --set asked for: {dotted key: (value, where)}, so a command can warn about a
+    setting it ignores. A file's value equal to the default is left out: a file that spells out
+    every default (configs/default.yaml) asks for nothing."""
+    raw: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    source = ""
+    if path is not None:
+        raw = _merge(raw, read_yaml(Path(path)), str(path), origins)
+        source = str(path)
+    for item in overrides:
+        raw = _merge(raw, parse_set(item), f"--set {item}", origins)
+    asked = _leaves(raw)
+    named: dict[str, Any] = {}
+    if loss is not None:
+        named.setdefault("training", {})["loss"] = loss
+    if epochs is not None:
+        named.setdefault("training", {})["epochs"] = epochs
+    if seed is not None:
+        named["seed"] = seed
+    raw = _merge(raw, named, "options", origins)
+    if overrides or named:
+        source = f"{source} + options" if source else "options"
+    config = validate(raw, source)
+    defaults = _leaves(Config().to_dict())
+    given = {
+        key: (value, origins[key])
+        for key, value in asked.items()
+        if origins[key].startswith("--set") or key not in defaults or value != defaults[key]
+    }
+    return config, given
 
 
 def load_config(
@@ -263,24 +460,22 @@ def load_config(
     epochs: int | None = None,
 ) -> Config:
     """Defaults, then the YAML file, then `--set` overrides, then the named options (highest)."""
-    raw: dict[str, Any] = {}
-    source = ""
-    if path is not None:
-        raw = read_yaml(Path(path))
-        source = str(path)
-    for item in overrides:
-        raw = _deep_merge(raw, parse_set(item))
-    named: dict[str, Any] = {}
-    if loss is not None:
-        named.setdefault("training", {})["loss"] = loss
-    if epochs is not None:
-        named.setdefault("training", {})["epochs"] = epochs
-    if seed is not None:
-        named["seed"] = seed
-    raw = _deep_merge(raw, named)
-    if overrides or named:
-        source = f"{source} + options" if source else "options"
-    return validate(raw, source)
+    return resolve_config(path, overrides, loss=loss, seed=seed, epochs=epochs)[0]
+
+
+# What each data set does not use: a setting here is ignored for that data set, and the CLI says so.
+DATASET_IGNORES = {
+    "moons": {"data.factor": "data.factor applies to data.dataset circles only"},
+    "blobs": {
+        "data.factor": "data.factor applies to data.dataset circles only",
+        "data.noise": "data.dataset blobs has a fixed spread; data.noise applies to circles and moons",
+    },
+}
+
+
+def ignored_by_dataset(config: Config) -> dict[str, str]:
+    """{key: why} for the settings config.data.dataset does not use."""
+    return dict(DATASET_IGNORES.get(config.data.dataset, {}))
 
 
 def dump_yaml(config: Config) -> str:

@@ -7,7 +7,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from circles_hinge.config import Config, dump_yaml, load_config, parse_set, validate
+from circles_hinge.config import (
+    Config,
+    dump_yaml,
+    ignored_by_dataset,
+    load_config,
+    parse_set,
+    resolve_config,
+    validate,
+)
 from circles_hinge.errors import ConfigError
 
 
@@ -94,18 +102,18 @@ def test_resolved_config_round_trips(tmp_path):
         ("training.learning_rate=.inf", "training.learning_rate must be a finite number > 0"),
         ("training.learning_rate=.nan", "training.learning_rate must be a finite number > 0"),
         ("training.epochs=0", "training.epochs must be an integer >= 1 — got 0"),
-        ("training.epochs=2.5", "training.epochs must be a valid integer — got 2.5"),
-        ("training.epochs=true", "training.epochs must be a valid integer — got True"),
+        ("training.epochs=2.5", "training.epochs must be an integer >= 1 — got 2.5"),
+        ("training.epochs=true", "training.epochs must be an integer >= 1 — got true"),
         ("training.batch_size=0", "training.batch_size must be an integer >= 1"),
         ("model.hidden_units=[4, 0]", "model.hidden_units[1] must be an integer >= 1 — got 0"),
-        ("model.hidden_units=[]", "model.hidden_units"),
+        ("model.hidden_units=[]", "model.hidden_units must be a non-empty list of integers >= 1 — got []"),
         ("seed=-1", "seed must be an integer in [0, 4294967295] — got -1"),
         ("seed=4294967296", "seed must be an integer in [0, 4294967295]"),
         ("training.loss=cross_entropy", "training.loss must be one of hinge, squared_hinge"),
         ("model.hidden_activation=sigmoidal", "model.hidden_activation must be one of relu"),
         ("data.fator=0.2", "data.fator is not a known key; allowed here: dataset, n_samples"),
         ("trainig.epochs=3", "trainig is not a known key; allowed here: seed, data, model, training"),
-        ("data=3", "data must be"),
+        ("data=3", "data must be a mapping of data keys (dataset, n_samples, test_size, factor, noise)"),
         ("data.dataset=blobs", "two-class loss but data.dataset blobs has 3 classes"),
     ],
 )
@@ -157,12 +165,109 @@ def test_schema_cases_cover_every_field():
     assert len(keys) >= 15
 
 
+# pydantic's own phrases; none may reach the user
+PYDANTIC_WORDING = (
+    "Input should",
+    "should be",
+    "valid dictionary",
+    "instance of",
+    "List should",
+    "after validation",
+    "valid integer",
+    "valid number",
+    "valid boolean",
+    "valid list",
+    "Value error",
+    "type=",
+    "pydantic",
+    "Config'",
+)
+
+
 @pytest.mark.parametrize(("key", "value"), SCHEMA_CASES)
 def test_every_field_rejects_bad_values(key, value):
     with pytest.raises(ConfigError) as err:
         load_config(None, [f"{key}={value}"])
-    assert key.split(".")[-1] in str(err.value)
-    assert "\n" not in str(err.value)
+    message = str(err.value)
+    assert message.startswith(f"{key} must be "), message
+    assert " — got " in message and "\n" not in message
+    assert not [w for w in PYDANTIC_WORDING if w in message], message
+
+
+# --- every validator's message, whole: one row per kind of error the schema can raise -------------
+ALLOWED_DATA = "dataset, n_samples, test_size, factor, noise"
+ACTIVATIONS = "relu, tanh, sigmoid, elu, selu, gelu, silu, leaky_relu, linear"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        # a section that is not a mapping (pydantic: "valid dictionary or instance of DataConfig")
+        ("data=5", f"data must be a mapping of data keys ({ALLOWED_DATA}) — got 5"),
+        (
+            "model=[4, 2]",
+            "model must be a mapping of model keys (hidden_units, hidden_activation, "
+            "kernel_initializer, output_activation) — got [4, 2]",
+        ),
+        (
+            "training='fast'",
+            "training must be a mapping of training keys (loss, learning_rate, epochs, "
+            "batch_size, validation_split, shuffle, restarts) — got 'fast'",
+        ),
+        # lists (pydantic: "List should have at least 1 item after validation, not 0")
+        ("model.hidden_units=[]", "model.hidden_units must be a non-empty list of integers >= 1 — got []"),
+        ("model.hidden_units=4", "model.hidden_units must be a non-empty list of integers >= 1 — got 4"),
+        ("model.hidden_units=[4, 0]", "model.hidden_units[1] must be an integer >= 1 — got 0"),
+        ("model.hidden_units=[x]", "model.hidden_units[0] must be an integer >= 1 — got 'x'"),
+        ("model.hidden_units=[2.5]", "model.hidden_units[0] must be an integer >= 1 — got 2.5"),
+        # integers: wrong type, then each kind of bound
+        ("training.epochs='3'", "training.epochs must be an integer >= 1 — got '3'"),
+        ("training.epochs=null", "training.epochs must be an integer >= 1 — got null"),
+        ("training.epochs=0", "training.epochs must be an integer >= 1 — got 0"),
+        ("data.test_size=0", "data.test_size must be an integer > 0 — got 0"),
+        ("training.restarts=1000", "training.restarts must be an integer in [0, 999] — got 1000"),
+        ("seed=4294967296", "seed must be an integer in [0, 4294967295] — got 4294967296"),
+        # numbers
+        ("data.factor=x", "data.factor must be a finite number in [0, 1) — got 'x'"),
+        ("data.factor=1", "data.factor must be a finite number in [0, 1) — got 1"),
+        ("data.noise=-.inf", "data.noise must be a finite number >= 0 — got -.inf"),
+        ("training.learning_rate=.nan", "training.learning_rate must be a finite number > 0 — got .nan"),
+        # booleans and choices
+        ("training.shuffle=1", "training.shuffle must be true or false — got 1"),
+        ("data.dataset=rings", "data.dataset must be one of circles, moons, blobs — got 'rings'"),
+        (
+            "model.output_activation=soft",
+            f"model.output_activation must be one of {ACTIVATIONS}, or null — got 'soft'",
+        ),
+        # unknown keys
+        ("data.fator=0.2", f"data.fator is not a known key; allowed here: {ALLOWED_DATA}"),
+        # our own validators, across fields
+        ("data.test_size=1000", "data.test_size must be smaller than data.n_samples (1000) — got 1000"),
+        (
+            "training.validation_split=0.9999",
+            "training.validation_split 0.9999 leaves no training "
+            "samples out of 750; change data.n_samples, data.test_size or training.validation_split",
+        ),
+        (
+            "data.dataset=blobs",
+            "training.loss hinge is a two-class loss but data.dataset blobs has 3 "
+            "classes; use categorical_hinge or multiclass_svm",
+        ),
+    ],
+)
+def test_every_validator_message_whole(override, message):
+    with pytest.raises(ConfigError) as err:
+        load_config(None, [override])
+    assert str(err.value) in (f"{message} (options)", message), str(err.value)
+    assert not [w for w in PYDANTIC_WORDING if w in str(err.value)]
+
+
+def test_a_whole_config_that_is_not_a_mapping():
+    with pytest.raises(ConfigError) as err:
+        validate(5)
+    assert (
+        str(err.value) == "the config must be a mapping of config keys (seed, data, model, training) — got 5"
+    )
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -276,3 +381,93 @@ def test_scientific_notation_without_a_dot_is_a_number():
     """YAML 1.1 would read 1e-3 as a string; a user means the number."""
     assert load_config(None, ["training.learning_rate=1e-3"]).training.learning_rate == 0.001
     assert load_config(None, ["training.learning_rate=3E-2"]).training.learning_rate == 0.03
+
+
+def test_set_can_give_null_where_null_is_allowed():
+    """model.output_activation=null means "what the loss needs"; --set must be able to say it."""
+    assert load_config(None, ["model.output_activation=tanh", "model.output_activation=null"]) == Config()
+
+
+# --- a section that is not a mapping is never replaced silently ------------------------------------
+@pytest.mark.parametrize(
+    ("text", "sets", "named", "message"),
+    [
+        (
+            "data: 5\n",
+            ["data.n_samples=100"],
+            {},
+            f"data must be a mapping of data keys ({ALLOWED_DATA}) — got 5",
+        ),
+        (
+            "data:\n",
+            ["data.noise=0.1"],
+            {},
+            f"data must be a mapping of data keys ({ALLOWED_DATA}) — got null",
+        ),
+        ("training: fast\n", [], {"loss": "hinge"}, "training must be a mapping of training keys"),
+        ("seed: 1\n", ["data=[1]", "data.noise=0.1"], {}, "got [1] (--set data=[1])"),
+    ],
+)
+def test_a_section_that_is_not_a_mapping_is_an_error_when_a_later_source_adds_to_it(
+    tmp_path, text, sets, named, message
+):
+    f = tmp_path / "c.yaml"
+    f.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(f, sets, **named)
+    assert message in str(err.value)
+    assert str(err.value).endswith(")") and "\n" not in str(err.value)
+    if "--set" not in message:
+        assert str(err.value).endswith(f"({f})"), "names the file that holds the bad value"
+
+
+# --- a key given twice in one mapping ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("seed: 1\ndata: {noise: 0.1}\nseed: 2\n", "seed is given twice, at lines 1 and 3; keep one"),
+        (
+            "training:\n  epochs: 3\n  loss: hinge\n  epochs: 5\n",
+            "training.epochs is given twice, at lines 2 and 4; keep one",
+        ),
+        ("data:\n  noise: 0.1\ndata:\n  factor: 0.2\n", "data is given twice, at lines 1 and 3; keep one"),
+    ],
+)
+def test_duplicate_keys_are_an_error_naming_the_key_and_both_lines(tmp_path, text, message):
+    f = tmp_path / "dup.yaml"
+    f.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert str(err.value) == f"--config {f}: {message}"
+
+
+def test_yaml_merge_keys_and_anchors_are_not_duplicates(tmp_path):
+    f = tmp_path / "merge.yaml"
+    f.write_text("data: &d {noise: 0.1}\ntraining:\n  <<: {epochs: 3, batch_size: 7}\n  epochs: 4\n")
+    config = load_config(f)
+    assert (config.training.epochs, config.training.batch_size, config.data.noise) == (4, 7, 0.1)
+    with pytest.raises(ConfigError, match="the value names epochs twice"):
+        parse_set("training={epochs: 3, epochs: 4}")
+
+
+# --- what the file and --set asked for, so a command can say what it ignores ------------------------
+def test_resolve_reports_what_was_asked_and_from_where(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("training: {restarts: 19, epochs: 5}\ndata: {noise: 0.05}\n")
+    config, given = resolve_config(f, ["data.factor=0.2", "training.restarts=19"], loss="squared_hinge")
+    assert config.training.loss == "squared_hinge" and config.training.epochs == 5
+    assert given == {
+        "training.epochs": (5, str(f)),
+        "data.noise": (0.05, str(f)),
+        "data.factor": (0.2, "--set data.factor=0.2"),
+        "training.restarts": (19, "--set training.restarts=19"),  # asked on the command line
+    }
+    # a file that spells out every default (configs/default.yaml) asks for nothing
+    assert resolve_config(DEFAULT)[1] == {}
+
+
+def test_ignored_by_dataset():
+    assert ignored_by_dataset(Config()) == {}
+    assert set(ignored_by_dataset(load_config(None, ["data.dataset=moons"]))) == {"data.factor"}
+    blobs = load_config(None, ["data.dataset=blobs"], loss="categorical_hinge")
+    assert set(ignored_by_dataset(blobs)) == {"data.factor", "data.noise"}
