@@ -430,7 +430,7 @@ def resolve_config(
         source = str(path)
     for item in overrides:
         raw = _merge(raw, parse_set(item), f"--set {item}", origins)
-    asked = _leaves(raw)
+    asked = {key: (value, origins[key]) for key, value in _leaves(raw).items()}
     named: dict[str, Any] = {}
     if loss is not None:
         named.setdefault("training", {})["loss"] = loss
@@ -444,9 +444,9 @@ def resolve_config(
     config = validate(raw, source)
     defaults = _leaves(Config().to_dict())
     given = {
-        key: (value, origins[key])
-        for key, value in asked.items()
-        if origins[key].startswith("--set") or key not in defaults or value != defaults[key]
+        key: (value, where)
+        for key, (value, where) in asked.items()
+        if where.startswith("--set") or key not in defaults or value != defaults[key]
     }
     return config, given
 

@@ -462,6 +462,9 @@ def test_resolve_reports_what_was_asked_and_from_where(tmp_path):
         "data.factor": (0.2, "--set data.factor=0.2"),
         "training.restarts": (19, "--set training.restarts=19"),  # asked on the command line
     }
+    # a named option (compare passes --losses' first as loss) does not hide what --set asked for
+    _, given = resolve_config(None, ["training.loss=binary_crossentropy"], loss="hinge")
+    assert given == {"training.loss": ("binary_crossentropy", "--set training.loss=binary_crossentropy")}
     # a file that spells out every default (configs/default.yaml) asks for nothing
     assert resolve_config(DEFAULT)[1] == {}
 
