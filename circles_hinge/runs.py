@@ -12,9 +12,9 @@ import io
 import json
 import os
 import platform
-import re
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,21 +37,59 @@ RUN_FILES = (
 )
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
 def now() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
+NAME_MAX_CHARS = 200  # and at most 255 bytes in UTF-8, the usual file-system limit for one name
+NAME_PUNCTUATION = "._+-"
+NAME_RULE = (
+    "letters and digits (any alphabet), '.', '_', '+' and '-', starting with a letter or digit, "
+    f"at most {NAME_MAX_CHARS} characters"
+)
+
+
 def check_name(name: str) -> str:
-    """--name is one folder name: no separators, no '..', not absolute, nothing hidden."""
-    if not _NAME.fullmatch(name) or name in (".", "..") or len(name) > 200:
+    """--name is one plain folder name (NAME_RULE); returns it in Unicode's composed form (NFC), so
+    'é' typed as e + accent names the same folder as 'é'."""
+    name = unicodedata.normalize("NFC", name)
+    if not name:
+        raise ConfigError(f"--name is empty; give a plain folder name ({NAME_RULE}), e.g. first-try")
+    if len(name) > NAME_MAX_CHARS:
         raise ConfigError(
-            f"--name {name!r} must be a plain folder name (letters, digits, '.', '_', '+', '-'; "
-            "no '/', no '..', not starting with '.'); use --runs-dir to choose where it goes"
+            f"--name is {len(name)} characters long; a plain folder name has at most {NAME_MAX_CHARS}"
+        )
+    if len(name.encode("utf-8")) > 255:
+        raise ConfigError(
+            f"--name is {len(name.encode('utf-8'))} bytes long in UTF-8; a folder name can have at most 255"
+        )
+    bad = sorted({c for c in name if not (c.isalnum() or c in NAME_PUNCTUATION)}, key=name.index)
+    if bad:
+        where = "; use --runs-dir to choose where it goes" if {"/", "\\"} & set(bad) else ""
+        raise ConfigError(
+            f"--name {name!r} must be a plain folder name: {' '.join(repr(c) for c in bad)} "
+            f"{'is' if len(bad) == 1 else 'are'} not allowed; use {NAME_RULE}{where}"
+        )
+    if not name[0].isalnum():
+        raise ConfigError(
+            f"--name {name!r} must start with a letter or digit, not {name[0]!r} "
+            "(a leading '-' reads as an option, a leading '.' hides the folder)"
         )
     return name
+
+
+def _taken(path: Path) -> RunDirError:
+    return RunDirError(f"{path} already exists and is never overwritten; choose another --name")
+
+
+def check_name_free(runs_dir: Path, name: str) -> None:
+    """Fail early, before any progress is shown, when --name's folder exists; create_run_dir still
+    guards the race of two commands claiming the same name."""
+    path = runs_dir / name
+    if path.exists() or path.is_symlink():
+        raise _taken(path)
 
 
 def prepare_runs_dir(runs_dir: Path) -> Path:
@@ -84,9 +122,7 @@ def create_run_dir(runs_dir: Path, stem: str, exact: bool = False) -> Path:
             return path
         except FileExistsError:
             if exact:
-                raise RunDirError(
-                    f"{path} already exists and is never overwritten; choose another --name"
-                ) from None
+                raise _taken(path) from None
         except OSError as exc:
             raise RunDirError(f"cannot create {path}: {exc.strerror}") from None
     raise RunDirError(f"cannot find a free folder name for {base} in {runs_dir}")
@@ -155,12 +191,20 @@ class Status:
             "kind": self.kind,
             "started": self.started or now(),
             "finished": None if status == "running" else now(),
-            "command": sys.argv,
+            "command": command_line(),
         }
         self.started = record["started"]
         if error:
             record["error"] = error
         write_json(self.path / STATUS_FILE, record)
+
+
+def command_line() -> list[str]:
+    """The command as typed: `python -m circles_hinge train ...` (sys.orig_argv) when run as a module,
+    where sys.argv[0] would be the path of __main__.py; else sys.argv (the console script)."""
+    if sys.argv and Path(sys.argv[0]).name == "__main__.py":
+        return list(getattr(sys, "orig_argv", sys.argv))
+    return list(sys.argv)
 
 
 def versions() -> dict[str, str]:
@@ -178,49 +222,116 @@ def versions() -> dict[str, str]:
 
 @dataclass
 class RunSummary:
+    """One row of `circles-hinge runs`. A comparison or sweep has one entry per loss in `losses`,
+    `test_accuracy` and `test_loss`, already worded: a run's "100.0%", a seed study's "mean 99.0%"
+    (and a median test loss), a sweep's "mean 87.0%-100.0%" (its lowest and highest value)."""
+
     path: Path
     kind: str
     status: str
-    losses: str
+    losses: list[str]
     seeds: str
-    test_accuracy: float | None
-    test_loss: float | None
+    test_accuracy: list[str]
+    test_loss: list[str]
     seconds: float | None
     started: str
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(value: Any, spec: str, prefix: str = "") -> str:
+    return f"{prefix}{value:{spec}}" if _is_number(value) else ""
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """config.yaml, for a folder that stopped before its results were written; {} if unreadable."""
+    import yaml
+
+    try:
+        data = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _run_row(summary: RunSummary, path: Path) -> None:
+    metrics = read_json(path / "metrics.json")
+    if metrics is None:  # unfinished: what it was asked to train
+        config = _read_config(path)
+        training = config.get("training")
+        loss = training.get("loss", "") if isinstance(training, dict) else ""
+        summary.losses, summary.seeds = [str(loss)], str(config.get("seed", ""))
+        return
+    summary.losses = [str(metrics.get("loss", ""))]
+    summary.seeds = str(metrics.get("seed", ""))
+    summary.test_accuracy = [_number(metrics.get("test_accuracy"), ".1%")]
+    summary.test_loss = [_number(metrics.get("test_loss"), ".3g")]
+    seconds = metrics.get("train_seconds")
+    summary.seconds = seconds if _is_number(seconds) else None
+
+
+def _study_row(summary: RunSummary, path: Path, status: dict[str, Any]) -> None:
+    report = read_json(path / REPORT_FILES.get(summary.kind, "comparison.json"))
+    if report is None:  # unfinished: what status.json and config.yaml say it was asked to do
+        losses = status.get("losses")
+        summary.losses = [str(x) for x in losses] if isinstance(losses, list) else []
+        seed = _read_config(path).get("seed", "")
+        summary.seeds = str(status.get("seeds_label") or (f"from {seed}" if seed != "" else ""))
+        return
+    results = [r for r in report.get("results", []) if isinstance(r, dict)]
+    summary.losses = list(dict.fromkeys(str(r.get("loss", "")) for r in results))  # a sweep repeats them
+    summary.seeds = str(report.get("seeds_label", ""))
+    seconds = report.get("seconds")
+    summary.seconds = seconds if _is_number(seconds) else None
+    study = report.get("success_accuracy") is not None or summary.kind == "sweep"
+    for loss in summary.losses:
+        mine = [r for r in results if str(r.get("loss", "")) == loss]
+        accuracies = [r["test_accuracy"] for r in mine if _is_number(r.get("test_accuracy"))]
+        if summary.kind == "sweep":  # one mean per value: show the range
+            text = f"mean {min(accuracies):.1%}-{max(accuracies):.1%}" if accuracies else ""
+            summary.test_accuracy.append(text)
+            summary.test_loss.append("")
+            continue
+        prefix = ("mean ", "median ") if study else ("", "")
+        summary.test_accuracy.append(_number(mine[0].get("test_accuracy"), ".1%", prefix[0]))
+        summary.test_loss.append(_number(mine[0].get("test_loss"), ".3g", prefix[1]))
+
+
+def _kind_from_files(path: Path) -> str | None:
+    for kind, name in (("run", "metrics.json"), ("compare", "comparison.json"), ("sweep", "sweep.json")):
+        if (path / name).exists():
+            return kind
+    return None
+
+
 def _summarise(path: Path) -> RunSummary | None:
-    status = read_json(path / STATUS_FILE)
+    status_path = path / STATUS_FILE
+    status = read_json(status_path)
     if status is None:
-        if not (path / "metrics.json").exists() and not (path / "comparison.json").exists():
-            return None  # not one of ours
-        status = {"status": "unknown", "kind": "run"}
-    kind = status.get("kind", "run")
+        kind = _kind_from_files(path)
+        if not status_path.exists():
+            if kind is None:
+                return None  # not one of ours
+            status = {"status": "unknown", "kind": kind}
+        else:  # ours, but status.json is damaged: list it rather than hide it
+            status = {"status": "unreadable", "kind": kind or "?"}
+    kind = str(status.get("kind", "run"))
     summary = RunSummary(
-        path, kind, str(status.get("status", "unknown")), "", "", None, None, None, status.get("started", "")
+        path, kind, str(status.get("status", "unknown")), [], "", [], [], None, str(status.get("started", ""))
     )
     if kind == "run":
-        metrics = read_json(path / "metrics.json") or {}
-        summary.losses = str(metrics.get("loss", ""))
-        summary.seeds = str(metrics.get("seed", ""))
-        summary.test_accuracy = metrics.get("test_accuracy")
-        summary.test_loss = metrics.get("test_loss")
-        summary.seconds = metrics.get("train_seconds")
-    else:
-        report = read_json(path / REPORT_FILES.get(kind, f"{kind}.json")) or {}
-        results = report.get("results", [])
-        names = dict.fromkeys(str(r.get("loss", "")) for r in results)  # a sweep repeats them per value
-        summary.losses = ",".join(names) or str(report.get("losses", ""))
-        summary.seeds = str(report.get("seeds_label", ""))
-        summary.seconds = report.get("seconds")
-        accs = [r.get("test_accuracy") for r in results if isinstance(r.get("test_accuracy"), (int, float))]
-        summary.test_accuracy = min(accs) if accs else None
+        _run_row(summary, path)
+    elif kind in REPORT_FILES:
+        _study_row(summary, path, status)
     return summary
 
 
 def list_runs(runs_dir: Path) -> list[RunSummary]:
     """Every run, comparison and sweep folder directly under runs_dir, newest first. Never raises on
-    a broken or foreign folder: it is listed with the status it has, or skipped if it is not ours."""
+    a broken or foreign folder: it is listed with the status it has (`unreadable` when status.json
+    cannot be read), or skipped if nothing in it is ours."""
     if not runs_dir.is_dir():
         return []
     found = []

@@ -2,14 +2,19 @@
 
 import json
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
+from conftest import ROOT, TINY
 
 from circles_hinge.errors import ConfigError, RunDirError
 from circles_hinge.runs import (
+    REPORT_FILES,
     Status,
     check_name,
+    check_name_free,
     create_run_dir,
     list_runs,
     prepare_runs_dir,
@@ -17,15 +22,53 @@ from circles_hinge.runs import (
     write_json,
 )
 
+RULE = (
+    "use letters and digits (any alphabet), '.', '_', '+' and '-', starting with a letter or digit, "
+    "at most 200 characters"
+)
 
-@pytest.mark.parametrize("name", ["../x", "/abs", "a/b", "..", ".", ".hidden", "", "a\\b", "x" * 201])
-def test_names_that_are_paths_are_rejected(name):
-    with pytest.raises(ConfigError, match="plain folder name"):
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("../x", f"--name '../x' must be a plain folder name: '/' is not allowed; {RULE}; use --runs-dir"),
+        ("/abs", "--name '/abs' must be a plain folder name: '/' is not allowed"),
+        ("a\\b", "--name 'a\\\\b' must be a plain folder name: '\\\\' is not allowed"),
+        ("a b?", "--name 'a b?' must be a plain folder name: ' ' '?' are not allowed; " + RULE),
+        ("..", "--name '..' must start with a letter or digit, not '.'"),
+        (".", "--name '.' must start with a letter or digit, not '.'"),
+        (".hidden", "--name '.hidden' must start with a letter or digit, not '.'"),
+        ("-x", "--name '-x' must start with a letter or digit, not '-' (a leading '-' reads as an option"),
+        ("", "--name is empty; give a plain folder name (letters and digits"),
+        ("x" * 201, "--name is 201 characters long; a plain folder name has at most 200"),
+        ("x" * 300, "--name is 300 characters long; a plain folder name has at most 200"),
+        ("ж" * 130, "--name is 260 bytes long in UTF-8; a folder name can have at most 255"),
+    ],
+)
+def test_bad_names_are_rejected_with_the_rule_they_break(name, message):
+    with pytest.raises(ConfigError) as err:
         check_name(name)
+    assert str(err.value).startswith(message), str(err.value)
+    assert "\n" not in str(err.value)
 
 
-def test_plain_names_are_accepted():
-    assert check_name("my-run_1.v2") == "my-run_1.v2"
+@pytest.mark.parametrize("name", ["my-run_1.v2", "héllo", "实验-1", "x" * 200, "1+1"])
+def test_plain_names_are_accepted_in_any_alphabet(name, tmp_path):
+    assert check_name(name) == name
+    assert create_run_dir(tmp_path, name, exact=True).name == name
+
+
+def test_a_name_typed_decomposed_is_the_same_folder():
+    assert check_name("he\u0301llo") == "h\u00e9llo"
+
+
+def test_a_taken_name_fails_before_anything_starts(tmp_path):
+    check_name_free(tmp_path, "mine")
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(
+        RunDirError, match="mine already exists and is never overwritten; choose another --name"
+    ):
+        check_name_free(tmp_path, "mine")
 
 
 def test_an_existing_named_folder_is_never_written_into(tmp_path):
@@ -98,14 +141,101 @@ def test_listing_shows_incomplete_and_skips_foreign_folders(tmp_path):
     Status(done, "run").write("complete")
     broken = create_run_dir(tmp_path, "hinge-s2")
     Status(broken, "run").write("interrupted")
+    (broken / "config.yaml").write_text("seed: 2\ntraining: {loss: squared_hinge}\n")
     (tmp_path / "not-ours").mkdir()
     (tmp_path / "garbage").mkdir()
     (tmp_path / "garbage" / "status.json").write_text("{not json")
     (tmp_path / "garbage" / "metrics.json").write_text("[]")
+    (tmp_path / "damaged").mkdir()
+    (tmp_path / "damaged" / "status.json").write_bytes(b"\x00\xff")  # nothing else of ours in it
     found = {r.path.name: r for r in list_runs(tmp_path)}
-    assert done.name in found and broken.name in found and "not-ours" not in found
-    assert found[done.name].status == "complete" and found[done.name].test_accuracy == 1.0
-    assert found[broken.name].status == "interrupted" and found[broken.name].test_accuracy is None
-    assert found["garbage"].status == "unknown"
+    assert set(found) == {done.name, broken.name, "garbage", "damaged"}
+    assert found[done.name].status == "complete"
+    assert (found[done.name].test_accuracy, found[done.name].test_loss) == (["100.0%"], ["0.1"])
+    # an unfinished run: its loss and seed, from config.yaml
+    assert found[broken.name].status == "interrupted" and found[broken.name].test_accuracy == []
+    assert (found[broken.name].losses, found[broken.name].seeds) == (["squared_hinge"], "2")
+    # status.json unreadable: listed as such, never hidden
+    assert found["garbage"].status == "unreadable" and found["garbage"].kind == "run"
+    assert found["damaged"].status == "unreadable"
     status = json.loads((done / "status.json").read_text())
     assert set(status) >= {"status", "started", "finished", "command"}
+
+
+def _report(path, kind, results, **extra):
+    write_json(
+        path / REPORT_FILES[kind], {"results": results, "seeds_label": "1..3", "seconds": 4.0, **extra}
+    )
+    Status(path, kind).write("complete")
+
+
+def test_listing_labels_what_a_comparison_or_sweep_shows(tmp_path):
+    side = create_run_dir(tmp_path, "side")
+    _report(
+        side,
+        "compare",
+        [
+            {"loss": "hinge", "test_accuracy": 1.0, "test_loss": 0.001},
+            {"loss": "squared_hinge", "test_accuracy": 0.984, "test_loss": 0.002},
+        ],
+        success_accuracy=None,
+    )
+    study = create_run_dir(tmp_path, "study")
+    _report(
+        study,
+        "compare",
+        [{"loss": "hinge", "test_accuracy": 0.99, "test_loss": 0.003}],
+        success_accuracy=0.99,
+    )
+    sweep = create_run_dir(tmp_path, "sweep")
+    rows = [
+        {"loss": loss, "value": v, "test_accuracy": a}
+        for loss, v, a in [("hinge", 0, 1.0), ("hinge", 0.3, 0.87)]
+    ]
+    _report(sweep, "sweep", rows)
+    found = {r.path.name: r for r in list_runs(tmp_path)}
+    s = found[side.name]
+    assert (s.losses, s.test_accuracy, s.test_loss) == (
+        ["hinge", "squared_hinge"],
+        ["100.0%", "98.4%"],
+        ["0.001", "0.002"],
+    )
+    s = found[study.name]
+    assert (s.test_accuracy, s.test_loss) == (["mean 99.0%"], ["median 0.003"])
+    s = found[sweep.name]
+    assert (s.losses, s.test_accuracy) == (["hinge"], ["mean 87.0%-100.0%"])
+
+
+def test_an_unfinished_comparison_shows_what_status_json_records(tmp_path):
+    path = create_run_dir(tmp_path, "cmp")
+    Status(path, "compare").write("running", losses=["hinge", "squared_hinge"], seeds_label="42..44")
+    found = list_runs(tmp_path)[0]
+    assert (found.status, found.losses, found.seeds) == ("running", ["hinge", "squared_hinge"], "42..44")
+
+
+def test_status_records_python_dash_m_in_a_real_process(tmp_path):
+    """Under `python -m circles_hinge`, sys.argv[0] is the path of __main__.py; the command recorded
+    is the one typed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "circles_hinge",
+            "train",
+            "--quiet",
+            "--runs-dir",
+            str(tmp_path),
+            "--name",
+            "m",
+        ]
+        + ["--config", str(TINY)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    command = json.loads((tmp_path / "m" / "status.json").read_text())["command"]
+    assert command[1:4] == ["-m", "circles_hinge", "train"]
+    assert not any(part.endswith("__main__.py") for part in command)
