@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +28,7 @@ app = typer.Typer(
 )
 
 ConfigOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option("--config", "-c", metavar="FILE", help="YAML config; its keys override the defaults."),
 ]
 SetOpt = Annotated[
@@ -41,7 +42,7 @@ SetOpt = Annotated[
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for data, initial weights and shuffling.")]
 EpochsOpt = Annotated[int | None, typer.Option("--epochs", help="Number of training epochs.")]
-RunsDirOpt = Annotated[Path, typer.Option("--runs-dir", help="Where run folders are made.")]
+RunsDirOpt = Annotated[str, typer.Option("--runs-dir", metavar="DIR", help="Where run folders are made.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
@@ -68,14 +69,55 @@ def _stop_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _load(config: Path | None, sets: list[str] | None, **named):
-    from circles_hinge.config import load_config
+def _load(config: str | None, sets: list[str] | None, **named):
+    """The config, and what the file and --set asked for ({key: (value, where)}, for _warn_ignored)."""
+    from circles_hinge.config import resolve_config
     from circles_hinge.errors import ConfigError
 
+    if config is not None and not config.strip():
+        raise _fail("--config is empty; give a YAML file such as configs/default.yaml", 2)
     try:
-        return load_config(config, sets or [], **named)
+        return resolve_config(None if config is None else Path(config), sets or [], **named)
     except ConfigError as exc:
         raise _fail(str(exc), exc.exit_code) from None
+
+
+def _runs_dir(text: str) -> Path:
+    """--runs-dir as a Path. An empty one would quietly mean the current folder: say `.` for that."""
+    if not text.strip():
+        raise _fail("--runs-dir is empty; give a folder such as outputs (or . for the current folder)", 2)
+    return Path(text)
+
+
+def _check_name(name: str | None, runs_dir: Path) -> str | None:
+    """--name checked in full (a plain folder name, and not taken) before any folder or progress."""
+    if name is None:
+        return None
+    from circles_hinge.errors import CirclesHingeError
+    from circles_hinge.runs import check_name, check_name_free
+
+    try:
+        name = check_name(name)
+        check_name_free(runs_dir, name)
+    except CirclesHingeError as exc:
+        raise _fail(str(exc), exc.exit_code) from None
+    return name
+
+
+def _warn_ignored(command: str, cfg, given: dict, ignored: dict[str, str]) -> None:
+    """One line on stderr for each setting the user asked for that this command does not use."""
+    from circles_hinge.config import ignored_by_dataset, show
+
+    for key, why in {**ignored_by_dataset(cfg), **ignored}.items():
+        if key in given:
+            value, source = given[key]
+            where = "given with --set" if source.startswith("--set") else f"from {source}"
+            text = value if isinstance(value, str) else show(value)
+            typer.echo(f"warning: {command} ignores {key}={text} ({where}): {why}", err=True)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @contextmanager
@@ -102,14 +144,38 @@ def _errors_to_exit_codes():
         raise typer.Exit(130) from None
 
 
+class _PlainLines:
+    """Progress for a log file or a pipe, where a live bar cannot redraw and ends up cut off: one line
+    per stage, and a progress line at most every few seconds and at the end of a stage."""
+
+    interval = 5.0  # seconds between progress lines
+
+    def __init__(self, label: str):
+        self.current = label
+        self.last = time.monotonic()
+
+    def stage(self, text: str) -> None:
+        if text != self.current and text != "done":
+            typer.echo(text, err=True)
+        self.current = text
+        self.last = time.monotonic()
+
+    def progress(self, text: str, final: bool) -> None:
+        if final or time.monotonic() - self.last >= self.interval:
+            typer.echo(f"{self.current}: {text}", err=True)
+            self.last = time.monotonic()
+
+
 class _EpochProgress:
-    """A Rich progress bar over the epochs, showing loss, val_loss and the accuracies."""
+    """A Rich progress bar over the epochs, showing loss, val_loss and the accuracies; plain lines
+    instead when stderr is not a terminal (`make train > log 2>&1`)."""
 
     def __init__(self, total: int, enabled: bool, label: str = "training"):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.enabled = enabled
+        self.total, self.ended = total, False
+        self.plain = _PlainLines(label) if enabled and not sys.stderr.isatty() else None
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -117,12 +183,14 @@ class _EpochProgress:
             TextColumn("{task.fields[metrics]}"),
             TimeElapsedColumn(),
             console=Console(stderr=True),
-            disable=not enabled,
+            disable=not enabled or self.plain is not None,
             transient=False,
         )
         self.task = self.progress.add_task(label, total=total, metrics="")
 
     def stage(self, text: str) -> None:
+        if self.plain is not None:
+            self.plain.stage(text)
         self.progress.update(self.task, description=text)
 
     def epoch(self, epoch: int, logs: dict[str, float]) -> None:
@@ -130,6 +198,8 @@ class _EpochProgress:
             f"loss {logs['loss']:.3g}  val_loss {logs['val_loss']:.3g}  "
             f"acc {logs['accuracy']:.1%}  val_acc {logs['val_accuracy']:.1%}"
         )
+        if self.plain is not None:
+            self.plain.progress(f"epoch {epoch}/{self.total}  {metrics}", final=epoch == self.total)
         self.progress.update(self.task, completed=epoch, metrics=metrics)
 
     def __enter__(self):
@@ -154,7 +224,7 @@ def train(
     seed: SeedOpt = None,
     epochs: EpochsOpt = None,
     sets: SetOpt = None,
-    runs_dir: RunsDirOpt = Path("outputs"),
+    runs_dir: RunsDirOpt = "outputs",
     name: Annotated[
         str | None, typer.Option("--name", help="Folder name instead of <time>-<loss>-s<seed>.")
     ] = None,
@@ -173,23 +243,19 @@ def train(
     validation is kept; the summary and metrics.json say so. --set training.restarts=0 keeps the
     first whatever happens, as the tutorial does.
     """
-    cfg = _load(config, sets, loss=loss, seed=seed, epochs=epochs)
-    if name is not None:
-        from circles_hinge.errors import ConfigError
-        from circles_hinge.runs import check_name
-
-        try:
-            check_name(name)
-        except ConfigError as exc:
-            raise _fail(str(exc), exc.exit_code) from None
+    started = time.perf_counter()
+    cfg, given = _load(config, sets, loss=loss, seed=seed, epochs=epochs)
+    runs_path = _runs_dir(runs_dir)
+    name = _check_name(name, runs_path)
+    _warn_ignored("train", cfg, given, {})
     with _errors_to_exit_codes(), _stop_on_sigterm():
         from circles_hinge.experiment import run_experiment
         from circles_hinge.runs import prepare_runs_dir
 
-        prepare_runs_dir(runs_dir)
+        prepare_runs_dir(runs_path)
         with _EpochProgress(cfg.training.epochs, enabled=not quiet) as bar:
             result = run_experiment(
-                cfg, runs_dir, name=name, on_epoch=bar.epoch, on_stage=bar.stage, animate=animate
+                cfg, runs_path, name=name, on_epoch=bar.epoch, on_stage=bar.stage, animate=animate
             )
             bar.stage("done")
     m = result.metrics
@@ -197,7 +263,8 @@ def train(
         f"{m['loss']}, seed {m['seed']}: test accuracy {m['test_accuracy']:.1%}, "
         f"test loss {m['test_loss']:.4g}, "
         f"final loss {m['final_loss']:.3g} (validation {_fmt(m['final_val_loss'])}), "
-        f"trained {m['epochs']} epochs in {m['train_seconds']:.2f} s"
+        f"trained {_plural(m['epochs'], 'epoch')} in {m['train_seconds']:.2f} s "
+        f"({time.perf_counter() - started:.1f} s in all)"
     )
     if m["initialisations_tried"] > 1:
         typer.echo(_restart_line(m))
@@ -212,12 +279,14 @@ def _restart_line(m: dict) -> str:
         m["initialisation_accuracy_on"],
     )
     first = f"the first initialisation reached {accuracies[0]:.1%} {on} accuracy (below 99%), so "
-    tried = f"{len(accuracies) - 1} more were trained"
+    n_more = len(accuracies) - 1
+    tried = f"{n_more} more {'was' if n_more == 1 else 'were'} trained"
     below = sum(a < 0.99 for a in accuracies)
     diverged = sum(a < 0 for a in accuracies)
     counts = f"{below} of {len(accuracies)} ended below 99%" + (f", {diverged} diverged" if diverged else "")
     if kept == 0:
-        return f"{first}{tried}; none did better, the first was kept ({counts})"
+        none = "it did not do better" if n_more == 1 else "none did better"
+        return f"{first}{tried}; {none}, the first was kept ({counts})"
     return (
         f"{first}{tried}; kept initialisation {kept} with {accuracies[kept]:.1%} "
         f"({counts}; training.restarts=0 turns this off)"
@@ -239,7 +308,22 @@ class _StudyProgress(_EpochProgress):
     """Progress over the epochs of every loss (and value) of a comparison, study or sweep."""
 
     def update(self, stage: str, done: int, total: int) -> None:
+        if self.plain is not None:
+            self.plain.stage(stage)
+            self.plain.progress(f"{done}/{total} epochs in all", final=done == total and not self.ended)
+            self.ended = done == total
         self.progress.update(self.task, description=stage, completed=done, total=total)
+
+
+def _ignored_by_studies(given: dict, losses: list[str]) -> dict[str, str]:
+    """What compare and sweep do not use: restarts (one initialisation per seed, the same for every
+    loss, so a collapse shows) and training.loss (--losses names them)."""
+    ignored = {}
+    if "training.restarts" in given and given["training.restarts"][0] != 0:
+        ignored["training.restarts"] = "every loss trains one initialisation per seed, without restarts"
+    if "training.loss" in given and given["training.loss"][0] not in losses:
+        ignored["training.loss"] = f"--losses names the losses ({','.join(losses)})"
+    return ignored
 
 
 def _loss_list(text: str) -> list[str]:
@@ -267,7 +351,7 @@ def compare(
     losses: LossesOpt = "hinge,squared_hinge",
     seeds: SeedsOpt = None,
     sets: SetOpt = None,
-    runs_dir: RunsDirOpt = Path("outputs"),
+    runs_dir: RunsDirOpt = "outputs",
     name: NameOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -280,30 +364,40 @@ def compare(
     Every loss trains one initialisation per seed, the same for all: there are no restarts here, so
     a collapsed start counts as a failure rather than being retried.
     """
+    started = time.perf_counter()
     loss_list = _loss_list(losses)
-    cfg = _load(config, sets, loss=loss_list[0])
+    cfg, given = _load(config, sets, loss=loss_list[0])
+    runs_path = _runs_dir(runs_dir)
     with _errors_to_exit_codes(), _stop_on_sigterm():
         from circles_hinge.compare import check_comparison, run_comparison
         from circles_hinge.runs import prepare_runs_dir
 
         check_comparison(cfg, loss_list, seeds, name)  # every check before a folder or a progress bar
-        prepare_runs_dir(runs_dir)
+        name = _check_name(name, runs_path)
+        _warn_ignored("compare", cfg, given, _ignored_by_studies(given, loss_list))
+        prepare_runs_dir(runs_path)
         with _StudyProgress(
             len(loss_list) * cfg.training.epochs, enabled=not quiet, label="comparing"
         ) as bar:
-            result = run_comparison(cfg, loss_list, runs_dir, seeds=seeds, name=name, on_progress=bar.update)
+            result = run_comparison(cfg, loss_list, runs_path, seeds=seeds, name=name, on_progress=bar.update)
     for r in result.report["results"]:
-        line = f"{r['loss']}: test accuracy {r['test_accuracy']:.1%}"
-        if "success_rate" in r:
-            lo, hi = r["success_ci95"]
-            line += f" (mean over seeds), success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}]"
-            if r.get("failed_seeds"):
-                line += f", failed seeds {','.join(map(str, r['failed_seeds']))}"
-        if r.get("boundary_radius_mean") is not None:
-            line += f", boundary radius {r['boundary_radius_mean']:.3f}"
-        typer.echo(line)
-    typer.echo(f"{result.report['seconds']:.1f} s in all")
+        typer.echo(_comparison_line(r))
+    typer.echo(f"{time.perf_counter() - started:.1f} s in all")
     typer.echo(str(result.path))
+
+
+def _comparison_line(r: dict) -> str:
+    """One loss of a comparison: its test accuracy, and for a seed study its success rate."""
+    line = f"{r['loss']}: test accuracy {r['test_accuracy']:.1%}"
+    if "success_rate" in r:
+        lo, hi = r["success_ci95"]
+        line += f" (mean over seeds), success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}]"
+        if r.get("failed_seeds"):
+            word = "seed" if len(r["failed_seeds"]) == 1 else "seeds"
+            line += f", failed {word} {','.join(map(str, r['failed_seeds']))}"
+    if r.get("boundary_radius_mean") is not None:
+        line += f", boundary radius {r['boundary_radius_mean']:.3f}"
+    return line
 
 
 @app.command()
@@ -316,7 +410,7 @@ def sweep(
     losses: LossesOpt = "hinge,squared_hinge",
     seeds: Annotated[int, typer.Option("--seeds", help="Seeds per value and loss.")] = 10,
     sets: SetOpt = None,
-    runs_dir: RunsDirOpt = Path("outputs"),
+    runs_dir: RunsDirOpt = "outputs",
     name: NameOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -325,18 +419,28 @@ def sweep(
     Writes sweep.json, sweep.csv, seeds.csv and sweep.png: success rate with its 95% interval and mean
     test accuracy against the value, one line per loss.
     """
+    started = time.perf_counter()
     loss_list = _loss_list(losses)
-    cfg = _load(config, sets, loss=loss_list[0])
+    cfg, given = _load(config, sets, loss=loss_list[0])
     value_list = _split_list(values, "--values")
+    runs_path = _runs_dir(runs_dir)
     with _errors_to_exit_codes(), _stop_on_sigterm():
+        from circles_hinge.config import ignored_by_dataset
         from circles_hinge.runs import prepare_runs_dir
         from circles_hinge.sweep import check_sweep, run_sweep, sweep_epochs
 
+        if param in ignored_by_dataset(cfg):  # every value would train the very same models
+            raise _fail(f"--param {param} cannot be swept here: {ignored_by_dataset(cfg)[param]}", 2)
         grid, _ = check_sweep(cfg, param, value_list, loss_list, seeds, name)  # before any folder
-        prepare_runs_dir(runs_dir)
+        name = _check_name(name, runs_path)
+        ignored = _ignored_by_studies(given, loss_list)
+        if param in given and not any(given[param][0] == value for value in grid):
+            ignored[param] = f"--values gives its values ({', '.join(map(str, grid))})"
+        _warn_ignored("sweep", cfg, given, ignored)
+        prepare_runs_dir(runs_path)
         with _StudyProgress(sweep_epochs(grid), enabled=not quiet, label="sweeping") as bar:
             result = run_sweep(
-                cfg, param, value_list, loss_list, runs_dir, seeds, name=name, on_progress=bar.update
+                cfg, param, value_list, loss_list, runs_path, seeds, name=name, on_progress=bar.update
             )
     for r in result.report["results"]:
         lo, hi = r["success_ci95"]
@@ -344,6 +448,7 @@ def sweep(
             f"{param}={r['value']}, {r['loss']}: success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}], "
             f"mean test accuracy {r['test_accuracy']:.1%}"
         )
+    typer.echo(f"{time.perf_counter() - started:.1f} s in all")
     typer.echo(str(result.path))
 
 
@@ -378,37 +483,50 @@ def _fmt(value) -> str:
 
 
 @app.command()
-def runs(runs_dir: RunsDirOpt = Path("outputs")) -> None:
+def runs(runs_dir: RunsDirOpt = "outputs") -> None:
     """List the run, comparison and sweep folders under --runs-dir, newest first.
 
-    A folder that did not finish is listed with its status (running, interrupted, failed).
+    A folder that did not finish is listed with its status (running, interrupted, failed), and one
+    whose status.json cannot be read as unreadable. A comparison or sweep has one line per loss.
     """
     from rich.console import Console
     from rich.table import Table
 
     from circles_hinge.runs import list_runs
 
-    found = list_runs(runs_dir)
+    path = _runs_dir(runs_dir)
+    found = list_runs(path)
     if not found:
-        typer.echo(f"no runs in {runs_dir}")
+        typer.echo(f"no runs in {path}")
         return
-    table = Table(title=f"Runs in {runs_dir}, newest first")
+    longest = max(len(r.path.name) for r in found)
+    kinds = {r.kind for r in found}
+    notes = ["seconds: a run's training time"]
+    if kinds - {"run"}:
+        notes[0] += "; the whole of a comparison or sweep (one line per loss)"
+    if "sweep" in kinds:
+        notes.append("a sweep's test acc: the lowest and highest mean over its values")
+    table = Table(title=f"Runs in {path}, newest first", caption="\n".join(notes), caption_justify="left")
     for column in ("name", "kind", "status", "loss(es)", "seed(s)", "test acc", "test loss", "seconds"):
         table.add_column(
-            column, justify="right" if column in ("test acc", "test loss", "seconds") else "left"
+            column,
+            justify="right" if column in ("test acc", "test loss", "seconds") else "left",
+            overflow="fold",  # never cut a value short with "..."
+            no_wrap=column == "name",
+            min_width=longest if column == "name" else None,
         )
     for r in found:
         table.add_row(
             r.path.name,
             r.kind,
             r.status,
-            r.losses,
+            "\n".join(r.losses),
             r.seeds,
-            "" if r.test_accuracy is None else f"{r.test_accuracy:.1%}",
-            "" if r.test_loss is None else f"{r.test_loss:.3g}",
+            "\n".join(r.test_accuracy),
+            "\n".join(r.test_loss),
             "" if r.seconds is None else f"{r.seconds:.1f}",
         )
-    Console(width=160).print(table)
+    Console(width=max(160, longest + 110)).print(table)
 
 
 def main() -> None:

@@ -47,16 +47,42 @@ def test_train_help_lists_the_options():
         (["--epochs", "0"], "training.epochs must be an integer >= 1"),
         (["--seed", "-3"], "seed must be an integer in [0, 4294967295]"),
         (["--config", "configs/nope.yaml"], "no such file"),
-        (["--name", "../escape"], "plain folder name"),
+        (["--name", "../escape"], "plain folder name: '/' is not allowed"),
+        (["--name", "-x"], "--name '-x' must start with a letter or digit, not '-'"),
+        (["--name", "x" * 300], "--name is 300 characters long; a plain folder name has at most 200"),
+        (["--set", "model.hidden_units=[]"], "model.hidden_units must be a non-empty list of integers >= 1"),
+        (["--config", ""], "--config is empty"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_folder(tmp_path, args, needle):
     runs = tmp_path / "runs"
     result = runner.invoke(app, ["train", "--runs-dir", str(runs), *args])
     assert result.exit_code == 2
-    assert needle in result.output
+    assert result.stderr == f"error: {result.stderr.removeprefix('error: ').strip()}\n"  # one line
+    assert needle in result.stderr and result.stdout == ""
     assert "Traceback" not in result.output
     assert not runs.exists()
+
+
+def test_a_section_that_is_not_a_mapping_is_an_error_with_set(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("data: 5\n")
+    result = runner.invoke(
+        app, ["train", "-c", str(f), "--set", "data.n_samples=100", "--runs-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert (
+        result.stderr.startswith("error: data must be a mapping of data keys") and f"({f})" in result.stderr
+    )
+
+
+@pytest.mark.parametrize("command", [["train"], ["compare"], ["runs"]])
+def test_an_empty_runs_dir_is_an_error_not_the_current_folder(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*command, "--runs-dir", ""])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --runs-dir is empty; give a folder such as outputs")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_config_exits_before_tensorflow_loads(tmp_path):
@@ -91,6 +117,33 @@ def test_real_process_bad_config_prints_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "data.noise" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_train_without_a_terminal_prints_plain_stage_lines_and_the_summary(tmp_path):
+    """CliRunner's stderr is not a terminal, as in `make train > log 2>&1`: no Rich bar (it is cut off
+    there), a line per stage and a progress line every few seconds, not one per epoch."""
+    args = ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--epochs", "20"]
+    result = runner.invoke(app, [*args, "--set", "data.dataset=moons", "--set", "data.factor=0.3"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "warning: train ignores data.factor=0.3 (given with --set): "
+        "data.factor applies to data.dataset circles only"
+    )
+    assert lines[1:3] == ["loading TensorFlow", "training"] and lines[-1] == "writing the run folder"
+    epochs = [line for line in lines if line.startswith("training: epoch ")]
+    assert epochs[-1].startswith("training: epoch 20/20  loss ") and "val_acc" in epochs[-1]
+    assert len(epochs) < 10, "a line every few seconds, not one per epoch"
+    assert "━" not in result.stderr and "…" not in result.stderr
+    summary = result.stdout.splitlines()[-2]
+    assert "trained 20 epochs in " in summary and summary.endswith(" s in all)")
+
+
+def test_train_says_1_epoch_not_1_epochs(tmp_path):
+    args = ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--epochs", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert " trained 1 epoch in " in result.stdout and result.stderr == ""
 
 
 def test_train_tiny_end_to_end(tmp_path):
@@ -149,9 +202,13 @@ def test_named_run_and_no_overwrite(tmp_path):
     assert runner.invoke(app, args).exit_code == 0
     before = sorted(p.name for p in (tmp_path / "mine").iterdir())
     stamp = (tmp_path / "mine" / "metrics.json").read_bytes()
-    again = runner.invoke(app, args)
+    again = runner.invoke(app, args[:-3] + args[-2:])  # without --quiet: still no progress before the error
     assert again.exit_code == 1
-    assert "already exists" in again.output and "Traceback" not in again.output
+    assert (
+        again.stderr
+        == f"error: {tmp_path / 'mine'} already exists and is never overwritten; choose another --name\n"
+    )
+    assert again.stdout == ""
     assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == before
     assert (tmp_path / "mine" / "metrics.json").read_bytes() == stamp
 
@@ -173,6 +230,35 @@ def test_runs_lists_folders(tmp_path):
     result = runner.invoke(app, ["runs", "--runs-dir", str(tmp_path)])
     assert result.exit_code == 0
     assert "r1" in result.output and "complete" in result.output and "hinge" in result.output
+
+
+def test_runs_shows_whole_names_unfinished_and_unreadable_folders_and_labels_studies(tmp_path):
+    from circles_hinge.runs import Status, write_json
+
+    long = tmp_path / ("a-very-long-run-name-" * 7 + "end")
+    long.mkdir()
+    write_json(long / "metrics.json", {"loss": "hinge", "seed": 7, "test_accuracy": 1.0, "test_loss": 0.01})
+    Status(long, "run").write("complete")
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    (stopped / "config.yaml").write_text("seed: 9\ntraining: {loss: squared_hinge}\n")
+    Status(stopped, "run").write("interrupted")
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "status.json").write_text("{")
+    study = tmp_path / "study"
+    study.mkdir()
+    rows = [{"loss": "hinge", "test_accuracy": 0.97, "test_loss": 0.2}]
+    write_json(study / "comparison.json", {"results": rows, "success_accuracy": 0.99, "seeds_label": "1..5"})
+    Status(study, "compare").write("complete")
+    result = runner.invoke(app, ["runs", "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if line.count("│") > 2}
+    assert long.name in rows, "the whole name, on one line"
+    assert "…" not in result.stdout and "..." not in result.stdout.replace("1..5", "")
+    assert "squared_hinge" in rows["stopped"] and " 9 " in rows["stopped"]
+    assert "unreadable" in rows["damaged"]
+    assert "mean 97.0%" in rows["study"] and "median 0.2" in rows["study"]
 
 
 def test_plot_losses_writes_a_picture_and_never_overwrites(tmp_path):
@@ -233,10 +319,16 @@ def test_plot_losses_write_failure_is_one_line():
 
 def test_compare_tiny_end_to_end(tmp_path):
     result = runner.invoke(
-        app, ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--seeds", "2"]
+        app,
+        ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--seeds", "2"]
+        + ["--set", "training.restarts=5"],
     )
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    assert result.stderr == (
+        "warning: compare ignores training.restarts=5 (given with --set): "
+        "every loss trains one initialisation per seed, without restarts\n"
+    )
+    lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("hinge: test accuracy") and "success" in lines[0]
     folder = tmp_path / os.path.basename(lines[-1])
     assert (folder / "comparison.json").exists() and (folder / "seeds.csv").exists()
@@ -267,3 +359,74 @@ def test_the_restart_line_counts_diverged_restarts():
     line = _restart_line(m)
     assert "reached 50.0% validation accuracy" in line and "3 more were trained" in line
     assert "kept initialisation 2 with 100.0%" in line and "3 of 4 ended below 99%, 1 diverged" in line
+
+
+def test_sweep_warns_when_values_replace_a_setting_and_refuses_a_key_the_data_set_ignores(tmp_path):
+    args = ["sweep", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--seeds", "1"]
+    result = runner.invoke(
+        app,
+        [*args, "--losses", "hinge", "--param", "data.noise", "--values", "0,0.1", "--set", "data.noise=0.3"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: sweep ignores data.noise=0.3 (given with --set): --values gives its values (0, 0.1)\n"
+    )
+    assert result.stdout.splitlines()[-2].endswith(" s in all")
+    moons = runner.invoke(
+        app, [*args, "--param", "data.factor", "--values", "0,0.5", "--set", "data.dataset=moons"]
+    )
+    assert moons.exit_code == 2
+    assert moons.stderr == (
+        "error: --param data.factor cannot be swept here: data.factor applies to data.dataset circles only\n"
+    )
+
+
+def test_compare_warns_about_a_loss_that_losses_replaces(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("training: {loss: binary_crossentropy}\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    # --runs-dir under a file: the command stops right after its checks and warnings, before training
+    result = runner.invoke(app, ["compare", "-c", str(f), "--runs-dir", str(blocker / "r")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"warning: compare ignores training.loss=binary_crossentropy (from {f}): "
+        "--losses names the losses (hinge,squared_hinge)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("accuracies", "kept", "needle"),
+    [
+        (
+            [0.5, 0.6],
+            0,
+            "1 more was trained; it did not do better, the first was kept (2 of 2 ended below 99%)",
+        ),
+        ([0.5, 1.0], 1, "1 more was trained; kept initialisation 1 with 100.0% (1 of 2 ended below 99%"),
+        ([0.5, 0.6, 0.7], 0, "2 more were trained; none did better"),
+    ],
+)
+def test_the_restart_line_counts_in_words(accuracies, kept, needle):
+    from circles_hinge.cli import _restart_line
+
+    m = {
+        "initialisation_accuracies": accuracies,
+        "initialisation": kept,
+        "initialisation_accuracy_on": "validation",
+    }
+    assert needle in _restart_line(m)
+
+
+@pytest.mark.parametrize(("failed", "words"), [([45], "failed seed 45"), ([45, 47], "failed seeds 45,47")])
+def test_the_comparison_line_counts_failed_seeds_in_words(failed, words):
+    from circles_hinge.cli import _comparison_line
+
+    r = {
+        "loss": "hinge",
+        "test_accuracy": 0.9,
+        "success_rate": 0.5,
+        "success_ci95": [0.1, 0.9],
+        "failed_seeds": failed,
+    }
+    assert _comparison_line(r).endswith(words)
