@@ -137,6 +137,17 @@ def evaluate_model(
     return loss, accuracy
 
 
+def evaluate_replica(trainer, replica: int, spec: LossSpec, split) -> tuple[float, float]:
+    """(test loss, test accuracy) of one replica, computed by the trainer's own arithmetic, so seed s
+    scores the same numbers in `train` as inside a seed study (Keras' Dense may round differently)."""
+    X = np.broadcast_to(split.X_test, (trainer.k, *split.X_test.shape))
+    Y_enc = encode_labels(spec, split.y_test, split.n_classes)
+    Y = np.broadcast_to(Y_enc, (trainer.k, *Y_enc.shape))
+    losses, outputs = trainer.evaluate(X, Y)
+    accuracy = float(np.mean(predict_classes(spec, outputs[replica]) == split.y_test))
+    return float(losses[replica]), accuracy
+
+
 def write_partial(path: Path, trainer) -> None:
     history = getattr(trainer, "history", None) if trainer is not None else None
     if history is not None and history["loss"].shape[1]:
@@ -205,7 +216,8 @@ def run_experiment(
 
         stage("writing the run folder")
         model = build_model(config, spec, split.n_classes, result.weights[0])
-        test_loss, test_accuracy = evaluate_model(model, spec, split.X_test, split.y_test, split.n_classes)
+        kept_trainer, replica = (trainers[0], 0) if restarts.kept == 0 else (trainers[1], restarts.kept - 1)
+        test_loss, test_accuracy = evaluate_replica(kept_trainer, replica, spec, split)
         _save_model(model, spec, path / "model.keras")
         write_csv(path / "history.csv", history_rows(history))
         metrics = {
@@ -223,6 +235,8 @@ def run_experiment(
             "initialisation": restarts.kept,
             "initialisations_tried": restarts.tried,
             "initialisation_accuracies": [round(a, 4) for a in restarts.accuracies],
+            # the tie-break among equal accuracies: the lowest final loss (null: diverged)
+            "initialisation_losses": [_finite_or_none(x) for x in restarts.losses],
             "initialisation_accuracy_on": restarts.measured_on,
             "train_seconds": round(result.train_seconds, 4),
             "n_parameters": int(model.count_params()),
@@ -230,9 +244,6 @@ def run_experiment(
         }
         _write_plots(path, model, spec, split, history, test_accuracy, metrics)
         if frames is not None:
-            kept_trainer, replica = (
-                (trainers[0], 0) if restarts.kept == 0 else (trainers[1], restarts.kept - 1)
-            )
             frames.save(path / "training.gif", kept_trainer, replica)
         write_json(path / "metrics.json", metrics)
         status.write("complete")  # last: only now is every file in place

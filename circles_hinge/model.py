@@ -1,7 +1,7 @@
 """Builds the tutorial's Sequential network from the config and the loss's needs. No file I/O.
 
-Initial weights come from `initial_weights`, seeded per layer, so a single run and replica k of a
-batched seed study start from exactly the same numbers.
+Initial weights come from `initial_weights`: for seed s, exactly the weights stock Keras starts the
+tutorial's model from after `keras.utils.set_random_seed(s)`, in a single run and in every replica.
 """
 
 from __future__ import annotations
@@ -52,26 +52,29 @@ def build_model(config: Config, spec: LossSpec, n_classes: int, weights: list[np
     return model
 
 
-def _layer_seed(seed: int, layer: int, restart: int = 0) -> int:
-    entropy = [seed, layer] if restart == 0 else [seed, layer, restart]
-    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
-
-
 def initial_weights(
     config: Config, spec: LossSpec, n_classes: int, seed: int, restart: int = 0
 ) -> list[np.ndarray]:
-    """[kernel, bias, kernel, bias, ...] as Keras' initializers draw them for this seed.
+    """[kernel, bias, kernel, bias, ...]: the weights the tutorial's model starts from after
+    `keras.utils.set_random_seed(seed)`, without building a model.
 
-    Each kernel comes from the configured Keras initializer with a seed derived from (seed, layer),
-    or (seed, layer, restart) for a restart, and biases start at zero, as Dense does.
+    Keras 3 gives an unseeded initializer an integer seed when the layer is made, drawn from Python's
+    `random` (`randint(1, 10**9)`), which set_random_seed seeds; biases start at zero and draw nothing.
+    So the layers' seeds are the first draws of `random.Random(seed)`, in layer order, and the kernels
+    are the configured Keras initializers called with them. Restart r takes the next draws, as a
+    script building the model r more times would. A test holds this to a stock Sequential model.
     """
+    import random
+
     import keras
 
-    weights: list[np.ndarray] = []
     shapes = layer_shapes(config, spec, n_classes)
-    for i, (fan_in, units) in enumerate(shapes):
+    draws = random.Random(seed)
+    layer_seeds = [draws.randint(1, int(1e9)) for _ in range(len(shapes) * (restart + 1))][-len(shapes) :]
+    weights: list[np.ndarray] = []
+    for i, ((fan_in, units), layer_seed) in enumerate(zip(shapes, layer_seeds)):
         name = config.model.kernel_initializer if i < len(shapes) - 1 else OUTPUT_INITIALIZER
-        init = type(keras.initializers.get(name))(seed=_layer_seed(seed, i, restart))
+        init = type(keras.initializers.get(name))(seed=layer_seed)
         weights.append(np.asarray(init((fan_in, units), dtype="float32")))
         weights.append(np.zeros(units, dtype=np.float32))
     return weights

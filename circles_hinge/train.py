@@ -92,8 +92,51 @@ class _Adam:
         self.iterations.assign_add(1)
 
 
+def dense(h, kernel, bias):
+    """h @ kernel + bias for every replica at once: h (K, n, in), kernel (K, in, out), bias (K, out).
+
+    Written as one multiply and one add per input unit, in order, rather than as a (batch) matmul,
+    because a matmul's result depends on how many replicas it multiplies at once: TensorFlow hands it
+    to oneDNN or to Eigen's contraction, which choose kernels (FMA or not, blocking, summation order)
+    by shape and by the CPU's vector extensions. Element-wise multiplies and adds are each rounded
+    once, whatever the lane, the vector width or the tensor's size, so replica k computes exactly the
+    same numbers alone, beside 10,000 others, and on any x86-64 CPU. Their gradients are the same
+    products and sums over the batch, which keep their order too. The widths here are tiny (2 to 4
+    inputs by default), so the extra ops cost little against the per-step dispatch.
+    """
+    z = h[:, :, 0:1] * kernel[:, 0:1, :]
+    for i in range(1, kernel.shape[1]):
+        z = z + h[:, :, i : i + 1] * kernel[:, i : i + 1, :]
+    return z + bias[:, None, :]
+
+
+# Tensors whose element count is a multiple of this are computed by Eigen's vector loops alone (8
+# floats for AVX, 16 for AVX-512). Any remainder goes through a scalar loop whose exp, log and tanh
+# round differently from the vector ones, and a replica whose numbers landed there would change with
+# the number of replicas beside it. So the trainer pads: replicas to a multiple of LANES (the extra
+# rows copy replica 0 and are dropped), and evaluated points to a multiple of LANES.
+LANES = 16
+
+
+def _round_up(n: int) -> int:
+    return -(-n // LANES) * LANES
+
+
+def _pad_points(X: np.ndarray) -> np.ndarray:
+    """(K, n, w) -> (K, n rounded up to LANES, w), the new points copies of point 0 (then dropped)."""
+    n = X.shape[1]
+    if n == 0 or n % LANES == 0:
+        return X
+    return np.concatenate([X, np.repeat(X[:, :1], _round_up(n) - n, axis=1)], axis=1)
+
+
 class ReplicaTrainer:
-    """K replicas of one architecture and loss, each with its own data, initial weights and shuffling."""
+    """K replicas of one architecture and loss, each with its own data, initial weights and shuffling.
+
+    Replica k's arithmetic does not depend on K or on k: every op is element-wise or reduces within
+    one replica, in a fixed order, on tensors padded to LANES (see `dense` and LANES). A test holds
+    seed s alone and inside studies of 3 and 50 seeds to the same bytes.
+    """
 
     def __init__(self, config: Config, spec: LossSpec, splits: list[Split], init: list[list[np.ndarray]]):
         import keras
@@ -101,6 +144,7 @@ class ReplicaTrainer:
 
         self.config, self.spec = config, spec
         self.k = len(splits)
+        self.k_pad = _round_up(self.k)  # replicas actually trained; rows k.. copy replica 0
         n_classes = splits[0].n_classes
 
         def stack(arrays):
@@ -108,10 +152,10 @@ class ReplicaTrainer:
 
         self.X_fit = stack([s.X_fit for s in splits])
         self.Y_fit = stack([encode_labels(spec, s.y_fit, n_classes) for s in splits])
-        self.X_val = stack([s.X_val for s in splits])
-        self.Y_val = stack([encode_labels(spec, s.y_val, n_classes) for s in splits])
         self.n_fit = int(self.X_fit.shape[1])
-        self.n_val = int(self.X_val.shape[1])
+        self.n_val = len(splits[0].X_val)
+        self.X_val = stack(_pad_points(np.stack([s.X_val for s in splits])))
+        self.Y_val = stack(_pad_points(np.stack([encode_labels(spec, s.y_val, n_classes) for s in splits])))
         self.batch_size = config.training.batch_size
         self.n_batches = -(-self.n_fit // self.batch_size)  # the last batch may be short, as in fit
 
@@ -122,25 +166,23 @@ class ReplicaTrainer:
         # updates one tensor per step instead of one per layer, which is most of a step's ops.
         self.shapes = [w.shape for w in init[0]]
         self.offsets = np.cumsum([0] + [int(np.prod(shape)) for shape in self.shapes])
-        self.theta = tf.Variable(
-            np.stack([np.concatenate([w.ravel() for w in ws]) for ws in init]), name="theta"
-        )
+        rows = [np.concatenate([w.ravel() for w in ws]) for ws in init]
+        rows += [rows[0]] * (self.k_pad - self.k)
+        self.theta = tf.Variable(np.stack(rows), name="theta")
         self.adam = _Adam(self.theta, config.training.learning_rate)
         self.loss_fn = keras_loss(spec)
         self._epoch = tf.function(self._epoch_impl, autograph=False)
         self._forward = tf.function(self.forward, autograph=False)
 
     # --- the network, replicated ------------------------------------------------------------------
-    def forward(self, X, upto: int | None = None):
-        """Outputs of shape (K, n, units) for inputs (K, n, 2); `upto` stops after that many layers."""
-        import tensorflow as tf
-
+    def forward(self, X, upto: int | None = None, theta=None):
+        """Outputs of shape (K, n, units) for inputs (K, n, 2), with the first K rows of `theta` (all
+        of `self.theta` by default); `upto` stops after that many layers."""
         h = X
         n_layers = len(self.activations) if upto is None else upto
-        params = self._unpack(self.theta)
+        params = self._unpack(self.theta[: X.shape[0]] if theta is None else theta)
         for i in range(n_layers):
-            kernel, bias = params[2 * i], params[2 * i + 1]
-            h = self.activations[i](tf.einsum("kbi,kio->kbo", h, kernel) + bias[:, None, :])
+            h = self.activations[i](dense(h, params[2 * i], params[2 * i + 1]))
         return h
 
     def _unpack(self, theta):
@@ -152,11 +194,9 @@ class ReplicaTrainer:
             for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
         ]
 
-    def _losses(self, Y, out):
-        """Per-replica batch-mean loss, shape (K,)."""
-        import tensorflow as tf
-
-        return tf.reduce_mean(self.loss_fn(Y, out), axis=-1)
+    def _point_losses(self, Y, out):
+        """Per-point loss, shape (K, n)."""
+        return self.loss_fn(Y, out)
 
     def _epoch_impl(self, perm):
         """One epoch over the fit part in the order `perm` (K, n_fit), then validation.
@@ -166,13 +206,18 @@ class ReplicaTrainer:
         """
         import tensorflow as tf
 
+        pad = self.k_pad - self.k
+
+        def padded(t):  # the K real replicas' batch, then copies of replica 0's up to k_pad
+            return tf.concat([t, tf.repeat(t[:1], pad, axis=0)], axis=0) if pad else t
+
         def step(i, loss_sum, hits):
             idx = perm[:, i * self.batch_size : (i + 1) * self.batch_size]
-            xb = tf.gather(self.X_fit, idx, batch_dims=1)
-            yb = tf.gather(self.Y_fit, idx, batch_dims=1)
+            xb = padded(tf.gather(self.X_fit, idx, batch_dims=1))
+            yb = padded(tf.gather(self.Y_fit, idx, batch_dims=1))
             with tf.GradientTape() as tape:
                 out = self.forward(xb)
-                per_replica = self._losses(yb, out)
+                per_replica = tf.reduce_mean(self._point_losses(yb, out), axis=-1)
                 total = tf.reduce_sum(per_replica)  # replicas share no weights: each gets its own gradient
             self.adam.apply(tape.gradient(total, self.theta))
             n = tf.cast(tf.shape(idx)[1], tf.float32)
@@ -183,15 +228,17 @@ class ReplicaTrainer:
             )
 
         _, loss_sum, hits = tf.while_loop(
-            lambda i, *_: i < self.n_batches, step, (tf.constant(0), tf.zeros([self.k]), tf.zeros([self.k]))
+            lambda i, *_: i < self.n_batches,
+            step,
+            (tf.constant(0), tf.zeros([self.k_pad]), tf.zeros([self.k_pad])),
         )
         if self.n_val:
             val_out = self.forward(self.X_val)
-            val_loss = self._losses(self.Y_val, val_out)
-            val_acc = tf.reduce_mean(_correct(self.spec, self.Y_val, val_out), axis=-1)
+            val_loss = tf.reduce_mean(self._point_losses(self.Y_val, val_out)[:, : self.n_val], axis=-1)
+            val_acc = tf.reduce_mean(_correct(self.spec, self.Y_val, val_out)[:, : self.n_val], axis=-1)
         else:
             val_loss = val_acc = tf.fill([self.k], float("nan"))
-        return loss_sum / self.n_fit, hits / self.n_fit, val_loss, val_acc
+        return loss_sum[: self.k] / self.n_fit, hits[: self.k] / self.n_fit, val_loss, val_acc
 
     # --- public -------------------------------------------------------------------------------------
     def weights(self, k: int, theta: np.ndarray | None = None) -> list[np.ndarray]:
@@ -208,16 +255,20 @@ class ReplicaTrainer:
         X = np.asarray(X, dtype=np.float32)
         if X.ndim == 2:
             X = np.broadcast_to(X, (self.k, *X.shape))
-        if upto is not None:
-            return self.forward(tf.constant(X), upto).numpy()
-        return self._forward(tf.constant(X)).numpy()
+        n = X.shape[1]
+        X = tf.constant(_pad_points(X))
+        out = self.forward(X, upto) if upto is not None else self._forward(X)
+        return out.numpy()[:, :n]
 
     def evaluate(self, X: np.ndarray, Y_enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-replica (batch-mean loss, outputs) on data of shape (K, n, 2) / encoded (K, n, w)."""
         import tensorflow as tf
 
-        out = self._forward(tf.constant(X, dtype=tf.float32))
-        return self._losses(tf.constant(Y_enc, dtype=tf.float32), out).numpy(), out.numpy()
+        n = X.shape[1]
+        out = self._forward(tf.constant(_pad_points(np.asarray(X, dtype=np.float32))))
+        Y = tf.constant(_pad_points(np.asarray(Y_enc, dtype=np.float32)))
+        loss = tf.reduce_mean(self._point_losses(Y, out)[:, :n], axis=-1)
+        return loss.numpy(), out.numpy()[:, :n]
 
     def fit(
         self,
@@ -259,10 +310,12 @@ class ReplicaTrainer:
 # --- restarts: one `train` run that does not settle for a collapsed start --------------------------
 @dataclass
 class Restarts:
-    """Which initialisation a run kept. accuracies[r] is initialisation r's final accuracy on the
-    validation part (on the fit part when there is none); r = 0 is the tutorial's start."""
+    """Which initialisation a run kept. accuracies[r] and losses[r] are initialisation r's final
+    accuracy and loss on the validation part (on the fit part when there is none); r = 0 is the
+    tutorial's start."""
 
     accuracies: list[float]
+    losses: list[float]
     kept: int
     measured_on: str
 
@@ -271,20 +324,30 @@ class Restarts:
         return len(self.accuracies)
 
 
-def final_accuracies(
+def final_scores(
     trainer: ReplicaTrainer, split: Split, history: dict[str, np.ndarray]
-) -> tuple[np.ndarray, str]:
-    """Each replica's accuracy with its final weights: validation, or the fit part without one.
-    A replica whose loss is not finite scores -1, below any real accuracy."""
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Each replica's (accuracy, loss) with its final weights: on validation, or on the fit part
+    without one. A replica whose loss is not finite scores accuracy -1 and loss +inf, worse than any."""
     from circles_hinge.losses import predict_classes
 
     if split.X_val.shape[0]:
-        accuracy, where = np.array(history["val_accuracy"][:, -1], dtype=np.float64), "validation"
+        accuracy = np.array(history["val_accuracy"][:, -1], dtype=np.float64)
+        loss = np.array(history["val_loss"][:, -1], dtype=np.float64)
+        where = "validation"
     else:
         out = trainer.outputs(split.X_fit)
         accuracy = np.array([np.mean(predict_classes(trainer.spec, o) == split.y_fit) for o in out])
+        loss = np.array(history["loss"][:, -1], dtype=np.float64)
         where = "training"
-    return np.where(np.isfinite(history["loss"][:, -1]), accuracy, -1.0), where
+    finite = np.isfinite(history["loss"][:, -1]) & np.isfinite(loss)
+    return np.where(finite, accuracy, -1.0), np.where(finite, loss, np.inf), where
+
+
+def best_initialisation(accuracies: np.ndarray, losses: np.ndarray) -> int:
+    """The best accuracy; among equals the lowest loss (a collapsed run can tie a good one on accuracy
+    and not on loss); among exact equals the earliest, so initialisation 0 stays unless beaten."""
+    return min(range(len(accuracies)), key=lambda r: (-accuracies[r], losses[r], r))
 
 
 def fit_with_restarts(
@@ -297,9 +360,9 @@ def fit_with_restarts(
     on_trainer: Callable[[ReplicaTrainer], None] | None = None,
 ) -> tuple[TrainResult, Restarts]:
     """Train initialisation 0 exactly as a single run; if it ends below 99% accuracy (stats'
-    SUCCESS_ACCURACY, measured as `final_accuracies` does), train `config.training.restarts` more at
-    once, with the same data and shuffling, and keep the one with the best accuracy (the earliest on
-    a tie, so initialisation 0 stays unless a restart beats it). The test set plays no part.
+    SUCCESS_ACCURACY, measured as `final_scores` does), train `config.training.restarts` more at
+    once, with the same data and shuffling, and keep the best (`best_initialisation`: accuracy, then
+    loss, then the earliest). The test set plays no part.
     Returns the kept replica's result (K = 1) and the record of what was tried.
 
     `on_trainer(trainer)` is told each trainer before it trains (for partial results on Ctrl-C);
@@ -313,10 +376,10 @@ def fit_with_restarts(
     if on_trainer is not None:
         on_trainer(first)
     result = first.fit([seed], on_epoch=_bind(on_epoch, first))
-    accuracy, where = final_accuracies(first, split, result.history)
+    accuracy, loss, where = final_scores(first, split, result.history)
     n_more = config.training.restarts
     if accuracy[0] >= SUCCESS_ACCURACY or n_more == 0:
-        return result, Restarts([float(accuracy[0])], 0, where)
+        return result, Restarts([float(accuracy[0])], [float(loss[0])], 0, where)
 
     if on_restart is not None:
         on_restart(float(accuracy[0]), n_more)
@@ -324,8 +387,9 @@ def fit_with_restarts(
     if on_trainer is not None:
         on_trainer(more)
     others = more.fit([seed] * n_more, on_epoch=_bind(on_epoch, more), study=True)
-    accuracies = np.concatenate([accuracy, final_accuracies(more, split, others.history)[0]])
-    kept = int(np.argmax(accuracies))  # the first of equals: initialisation 0 wins a tie
+    more_accuracy, more_loss, _ = final_scores(more, split, others.history)
+    accuracies, losses = np.concatenate([accuracy, more_accuracy]), np.concatenate([loss, more_loss])
+    kept = best_initialisation(accuracies, losses)
     seconds = result.train_seconds + others.train_seconds  # the restarts count even when none is kept
     if kept == 0:
         chosen = TrainResult(result.history, result.weights, seconds)
@@ -334,7 +398,7 @@ def fit_with_restarts(
         chosen = TrainResult(
             {m: v[j : j + 1] for m, v in others.history.items()}, [others.weights[j]], seconds
         )
-    return chosen, Restarts(accuracies.tolist(), kept, where)
+    return chosen, Restarts(accuracies.tolist(), losses.tolist(), kept, where)
 
 
 def _bind(on_epoch, trainer):

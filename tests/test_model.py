@@ -1,6 +1,7 @@
 """The model: the tutorial's 4-2-1 architecture, 25 parameters, seeded initial weights."""
 
 import numpy as np
+import pytest
 
 from circles_hinge.config import Config, load_config
 from circles_hinge.losses import get_loss
@@ -44,3 +45,44 @@ def test_initial_weights_are_seeded_and_follow_he_uniform():
     model = build_model(Config(), get_loss("hinge"), 2, a)
     for w, m in zip(a, model.get_weights()):
         np.testing.assert_array_equal(w, m)
+
+
+@pytest.mark.parametrize(
+    "overrides,n_classes",
+    [
+        ([], 2),  # the tutorial: he_uniform hidden layers, glorot_uniform output
+        (["model.hidden_units=[8, 3, 2]", "model.kernel_initializer=glorot_normal"], 2),
+        (["training.loss=categorical_hinge", "data.dataset=blobs"], 3),
+    ],
+)
+@pytest.mark.parametrize("seed", [0, 42, 4294967295])
+def test_initial_weights_are_stock_keras_after_set_random_seed(overrides, n_classes, seed):
+    """Seed s starts where the tutorial's script starts after keras.utils.set_random_seed(s)."""
+    import keras
+
+    config = load_config(None, overrides)
+    spec = get_loss(config.training.loss)
+    keras.utils.set_random_seed(seed)
+    layers = [keras.Input(shape=(2,))]
+    for units in config.model.hidden_units:
+        layers.append(
+            keras.layers.Dense(units, activation="relu", kernel_initializer=config.model.kernel_initializer)
+        )
+    layers.append(keras.layers.Dense(spec.output_units(n_classes), activation="tanh"))
+    stock = keras.Sequential(layers).get_weights()
+    ours = initial_weights(config, spec, n_classes, seed)
+    assert len(ours) == len(stock)
+    for a, b in zip(ours, stock):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_restarts_take_the_next_initialisations_a_script_would_build():
+    """Restart r is the (r+1)-th model the same seeded script would build."""
+    import keras
+
+    config, spec = Config(), get_loss("hinge")
+    keras.utils.set_random_seed(42)
+    models = [build_model(config, spec, 2) for _ in range(3)]
+    for r, model in enumerate(models):
+        for a, b in zip(initial_weights(config, spec, 2, 42, restart=r), model.get_weights()):
+            np.testing.assert_array_equal(a, b)
