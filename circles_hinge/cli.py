@@ -520,7 +520,7 @@ def runs(runs_dir: RunsDirOpt = "outputs") -> None:
             r.path.name,
             r.kind,
             r.status,
-            "\n".join(r.losses),
+            r.losses.replace(",", "\n"),
             r.seeds,
             "\n".join(r.test_accuracy),
             "\n".join(r.test_loss),

@@ -222,14 +222,15 @@ def versions() -> dict[str, str]:
 
 @dataclass
 class RunSummary:
-    """One row of `circles-hinge runs`. A comparison or sweep has one entry per loss in `losses`,
-    `test_accuracy` and `test_loss`, already worded: a run's "100.0%", a seed study's "mean 99.0%"
-    (and a median test loss), a sweep's "mean 87.0%-100.0%" (its lowest and highest value)."""
+    """One row of `circles-hinge runs`. `losses` is comma-separated; a comparison or sweep has one
+    entry per loss, in that order, in `test_accuracy` and `test_loss`, already worded: a run's
+    "100.0%", a seed study's "mean 99.0%" (and a median test loss), a sweep's "mean 87.0%-100.0%"
+    (its lowest and highest value)."""
 
     path: Path
     kind: str
     status: str
-    losses: list[str]
+    losses: str
     seeds: str
     test_accuracy: list[str]
     test_loss: list[str]
@@ -262,9 +263,9 @@ def _run_row(summary: RunSummary, path: Path) -> None:
         config = _read_config(path)
         training = config.get("training")
         loss = training.get("loss", "") if isinstance(training, dict) else ""
-        summary.losses, summary.seeds = [str(loss)], str(config.get("seed", ""))
+        summary.losses, summary.seeds = str(loss), str(config.get("seed", ""))
         return
-    summary.losses = [str(metrics.get("loss", ""))]
+    summary.losses = str(metrics.get("loss", ""))
     summary.seeds = str(metrics.get("seed", ""))
     summary.test_accuracy = [_number(metrics.get("test_accuracy"), ".1%")]
     summary.test_loss = [_number(metrics.get("test_loss"), ".3g")]
@@ -276,17 +277,18 @@ def _study_row(summary: RunSummary, path: Path, status: dict[str, Any]) -> None:
     report = read_json(path / REPORT_FILES.get(summary.kind, "comparison.json"))
     if report is None:  # unfinished: what status.json and config.yaml say it was asked to do
         losses = status.get("losses")
-        summary.losses = [str(x) for x in losses] if isinstance(losses, list) else []
+        summary.losses = ",".join(map(str, losses)) if isinstance(losses, list) else ""
         seed = _read_config(path).get("seed", "")
         summary.seeds = str(status.get("seeds_label") or (f"from {seed}" if seed != "" else ""))
         return
     results = [r for r in report.get("results", []) if isinstance(r, dict)]
-    summary.losses = list(dict.fromkeys(str(r.get("loss", "")) for r in results))  # a sweep repeats them
+    names = list(dict.fromkeys(str(r.get("loss", "")) for r in results))  # a sweep repeats them
+    summary.losses = ",".join(names)
     summary.seeds = str(report.get("seeds_label", ""))
     seconds = report.get("seconds")
     summary.seconds = seconds if _is_number(seconds) else None
     study = report.get("success_accuracy") is not None or summary.kind == "sweep"
-    for loss in summary.losses:
+    for loss in names:
         mine = [r for r in results if str(r.get("loss", "")) == loss]
         accuracies = [r["test_accuracy"] for r in mine if _is_number(r.get("test_accuracy"))]
         if summary.kind == "sweep":  # one mean per value: show the range
@@ -319,7 +321,7 @@ def _summarise(path: Path) -> RunSummary | None:
             status = {"status": "unreadable", "kind": kind or "?"}
     kind = str(status.get("kind", "run"))
     summary = RunSummary(
-        path, kind, str(status.get("status", "unknown")), [], "", [], [], None, str(status.get("started", ""))
+        path, kind, str(status.get("status", "unknown")), "", "", [], [], None, str(status.get("started", ""))
     )
     if kind == "run":
         _run_row(summary, path)

@@ -154,7 +154,7 @@ def test_listing_shows_incomplete_and_skips_foreign_folders(tmp_path):
     assert (found[done.name].test_accuracy, found[done.name].test_loss) == (["100.0%"], ["0.1"])
     # an unfinished run: its loss and seed, from config.yaml
     assert found[broken.name].status == "interrupted" and found[broken.name].test_accuracy == []
-    assert (found[broken.name].losses, found[broken.name].seeds) == (["squared_hinge"], "2")
+    assert (found[broken.name].losses, found[broken.name].seeds) == ("squared_hinge", "2")
     # status.json unreadable: listed as such, never hidden
     assert found["garbage"].status == "unreadable" and found["garbage"].kind == "run"
     assert found["damaged"].status == "unreadable"
@@ -196,21 +196,21 @@ def test_listing_labels_what_a_comparison_or_sweep_shows(tmp_path):
     found = {r.path.name: r for r in list_runs(tmp_path)}
     s = found[side.name]
     assert (s.losses, s.test_accuracy, s.test_loss) == (
-        ["hinge", "squared_hinge"],
+        "hinge,squared_hinge",
         ["100.0%", "98.4%"],
         ["0.001", "0.002"],
     )
     s = found[study.name]
     assert (s.test_accuracy, s.test_loss) == (["mean 99.0%"], ["median 0.003"])
     s = found[sweep.name]
-    assert (s.losses, s.test_accuracy) == (["hinge"], ["mean 87.0%-100.0%"])
+    assert (s.losses, s.test_accuracy) == ("hinge", ["mean 87.0%-100.0%"])
 
 
 def test_an_unfinished_comparison_shows_what_status_json_records(tmp_path):
     path = create_run_dir(tmp_path, "cmp")
     Status(path, "compare").write("running", losses=["hinge", "squared_hinge"], seeds_label="42..44")
     found = list_runs(tmp_path)[0]
-    assert (found.status, found.losses, found.seeds) == ("running", ["hinge", "squared_hinge"], "42..44")
+    assert (found.status, found.losses, found.seeds) == ("running", "hinge,squared_hinge", "42..44")
 
 
 def test_status_records_python_dash_m_in_a_real_process(tmp_path):
