@@ -5,7 +5,7 @@ import csv
 
 import numpy as np
 import pytest
-from conftest import check_common_report, read_status
+from conftest import TINY, check_common_report, read_status
 
 from circles_hinge.compare import run_comparison
 from circles_hinge.config import load_config
@@ -105,3 +105,34 @@ def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weig
     assert [c.training.restarts for c in configs.values()] == [0, 0]
     grid = sweep_configs(config, "data.noise", ["0", "0.1"], ["hinge"])
     assert {c.training.restarts for configs in grid.values() for c in configs.values()} == {0}
+
+
+@pytest.mark.parametrize(
+    "loss,dataset",
+    [
+        ("hinge", "circles"),
+        ("squared_hinge", "circles"),
+        ("binary_crossentropy", "circles"),
+        ("categorical_hinge", "blobs"),
+        ("multiclass_svm", "blobs"),
+    ],
+)
+def test_seed_s_is_the_same_run_alone_and_in_studies_of_3_and_50(loss, dataset, tmp_path):
+    """`train --seed 45` writes the history.csv, test loss and test accuracy that seed 45 has inside a
+    study of 3 seeds and of 50, wherever it stands in them: the user can re-run a study's seed alone."""
+    from circles_hinge.experiment import history_rows, run_experiment
+    from circles_hinge.runs import write_csv
+    from circles_hinge.study import no_restarts, train_studies
+
+    config = load_config(TINY, [f"training.loss={loss}", f"data.dataset={dataset}", "seed=45"])
+    alone = run_experiment(config, tmp_path / "runs")
+    history_csv = (alone.path / "history.csv").read_bytes()
+    for seed_list in (list(range(44, 47)), list(range(20, 70))):
+        [study], _ = train_studies({loss: no_restarts(config)}, seed_list, lambda *_: None)
+        k = seed_list.index(45)
+        write_csv(tmp_path / "replica.csv", history_rows({m: v[k] for m, v in study.history.items()}))
+        assert (tmp_path / "replica.csv").read_bytes() == history_csv, (len(seed_list), k)
+        row = study.rows[k]
+        assert row["seed"] == 45
+        assert row["test_loss"] == alone.metrics["test_loss"]
+        assert row["test_accuracy"] == alone.metrics["test_accuracy"]
