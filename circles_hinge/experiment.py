@@ -16,7 +16,8 @@ import numpy as np
 from circles_hinge.config import Config, dump_yaml
 from circles_hinge.errors import TrainingDiverged
 from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
-from circles_hinge.runs import Status, create_run_dir, versions, write_atomic, write_csv, write_json
+from circles_hinge.machine import machine, versions
+from circles_hinge.runs import Status, create_run_dir, write_atomic, write_csv, write_json
 
 EpochCallback = Callable[[int, dict[str, float]], None]
 
@@ -241,6 +242,7 @@ def run_experiment(
             "train_seconds": round(result.train_seconds, 4),
             "n_parameters": int(model.count_params()),
             "versions": versions(),
+            "machine": machine(),
         }
         _write_plots(path, model, spec, split, history, test_accuracy, metrics)
         if frames is not None:

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import os
-import platform
 import sys
 import tempfile
 import unicodedata
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from circles_hinge.errors import ConfigError, RunDirError
+from circles_hinge.machine import versions  # noqa: F401 - compare.py and sweep.py import it from here
 
 STATUS_FILE = "status.json"
 REPORT_FILES = {"compare": "comparison.json", "sweep": "sweep.json"}
@@ -205,19 +205,6 @@ def command_line() -> list[str]:
     if sys.argv and Path(sys.argv[0]).name == "__main__.py":
         return list(getattr(sys, "orig_argv", sys.argv))
     return list(sys.argv)
-
-
-def versions() -> dict[str, str]:
-    """The library versions a result depends on, recorded in every run folder."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for package in ("tensorflow", "keras", "numpy", "scikit-learn", "mlxtend", "matplotlib"):
-        try:
-            out[package] = version(package)
-        except PackageNotFoundError:
-            out[package] = "not installed"
-    return out
 
 
 @dataclass
