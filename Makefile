@@ -8,15 +8,29 @@ CONFIG ?= configs/default.yaml
 LOSSES ?= hinge,squared_hinge
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install train compare test lint bench clean
+.PHONY: install lock train compare test lint bench clean
 
-# Re-install only when pyproject.toml changes (or the venv is missing).
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "circles-hinge needs Python 3.10 or newer")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip >/dev/null
-	$(BIN)/python -m pip install -e '.[dev]'
-	touch $(STAMP)
+# Re-install only when pyproject.toml or constraints.txt changes (or the venv is missing). Every
+# package comes at the version pinned in constraints.txt, the set the tests ran on; `make lock`
+# refreshes the pins. pip's output goes to .venv/install.log and is shown only if it fails.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "circles-hinge needs Python 3.11 or newer (the pinned numpy and TensorFlow do)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setting up $(VENV): circles-hinge and the pinned versions in constraints.txt (the first time downloads TensorFlow, about 600 MB)..."
+	@$(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]' > $(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; echo "make: installing failed; the full log is $(VENV)/install.log"; exit 1; }
+	@touch $(STAMP)
+	@echo "set up: $$($(BIN)/python -c 'import importlib.metadata as m; print(", ".join(p + " " + m.version(p) for p in ("tensorflow", "keras", "scikit-learn", "mlxtend")))')"
+
+# Pin the newest versions that pyproject.toml allows, resolved in a scratch venv, into constraints.txt.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+	{ echo "# Exact versions for make install; refresh with make lock (resolved on Python $$(.lock-venv/bin/python -c 'import platform; print(platform.python_version())'))."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .lock-venv
+	@echo "constraints.txt: $$(grep -c '==' constraints.txt) pins; run make test before committing it"
 
 install: $(STAMP)
 
@@ -37,5 +51,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .lock-venv build *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

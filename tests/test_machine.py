@@ -31,9 +31,10 @@ def test_the_package_hash_changes_with_the_package_set(monkeypatch):
 
 def test_a_run_records_its_machine(tmp_path):
     """metrics.json says where it ran: CPU, its vector extensions, oneDNN, OS, commit, package hash."""
+    from conftest import TINY
+
     from circles_hinge.config import load_config
     from circles_hinge.experiment import run_experiment
-    from conftest import TINY
 
     result = run_experiment(load_config(TINY), tmp_path)
     recorded = json.loads((result.path / "metrics.json").read_text())["machine"]
