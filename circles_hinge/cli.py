@@ -40,8 +40,14 @@ SetOpt = Annotated[
         help="Override one key, e.g. --set training.epochs=50 (value parsed as YAML). Repeatable.",
     ),
 ]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for data, initial weights and shuffling.")]
-EpochsOpt = Annotated[int | None, typer.Option("--epochs", help="Number of training epochs.")]
+# Numbers are read here, not by Typer, whose own message for `--epochs x` is pydantic's wording.
+SeedOpt = Annotated[
+    str | None,
+    typer.Option("--seed", metavar="INTEGER", help="Seed for data, initial weights and shuffling."),
+]
+EpochsOpt = Annotated[
+    str | None, typer.Option("--epochs", metavar="INTEGER", help="Number of training epochs.")
+]
 RunsDirOpt = Annotated[str, typer.Option("--runs-dir", metavar="DIR", help="Where run folders are made.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
@@ -114,6 +120,28 @@ def _warn_ignored(command: str, cfg, given: dict, ignored: dict[str, str]) -> No
             where = "given with --set" if source.startswith("--set") else f"from {source}"
             text = value if isinstance(value, str) else show(value)
             typer.echo(f"warning: {command} ignores {key}={text} ({where}): {why}", err=True)
+
+
+def _number(text: str | None) -> int | float | str | None:
+    """--seed or --epochs as written: 7 -> 7, 1.5 -> 1.5, anything else stays text, so the config's
+    own check says what is allowed (`training.epochs must be an integer >= 1 — got 'x'`)."""
+    if text is None:
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _seeds(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise _fail(f"--seeds must be an integer >= 1 — got {text!r}", 2) from None
 
 
 def _plural(n: int, word: str) -> str:
@@ -218,6 +246,7 @@ def train(
         typer.Option(
             "--loss",
             "-l",
+            metavar="LOSS",
             help="hinge | squared_hinge | binary_crossentropy | categorical_hinge | multiclass_svm",
         ),
     ] = None,
@@ -226,7 +255,13 @@ def train(
     sets: SetOpt = None,
     runs_dir: RunsDirOpt = "outputs",
     name: Annotated[
-        str | None, typer.Option("--name", help="Folder name instead of <time>-<loss>-s<seed>.")
+        str | None,
+        typer.Option(
+            "--name",
+            metavar="NAME",
+            help="Folder name instead of <time>-<loss>-s<seed>: letters and digits (any alphabet), "
+            "'.', '_', '+', '-'.",
+        ),
     ] = None,
     animate: Annotated[
         bool, typer.Option("--animate", help="Also write training.gif, one frame per epoch.")
@@ -244,7 +279,7 @@ def train(
     first whatever happens, as the tutorial does.
     """
     started = time.perf_counter()
-    cfg, given = _load(config, sets, loss=loss, seed=seed, epochs=epochs)
+    cfg, given = _load(config, sets, loss=loss, seed=_number(seed), epochs=_number(epochs))
     runs_path = _runs_dir(runs_dir)
     name = _check_name(name, runs_path)
     _warn_ignored("train", cfg, given, {})
@@ -295,13 +330,28 @@ def _restart_line(m: dict) -> str:
 
 LossesOpt = Annotated[
     str,
-    typer.Option("--losses", help="Comma-separated losses, e.g. hinge,squared_hinge,binary_crossentropy."),
+    typer.Option(
+        "--losses",
+        metavar="LOSSES",
+        help="Comma-separated losses, e.g. hinge,squared_hinge,binary_crossentropy.",
+    ),
 ]
 SeedsOpt = Annotated[
-    int | None,
-    typer.Option("--seeds", help="Seed study: train seeds seed..seed+N-1 for each loss, all at once."),
+    str | None,
+    typer.Option(
+        "--seeds",
+        metavar="INTEGER",
+        help="Seed study: train seeds seed..seed+N-1 for each loss, all at once.",
+    ),
 ]
-NameOpt = Annotated[str | None, typer.Option("--name", help="Folder name instead of a generated one.")]
+NameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--name",
+        metavar="NAME",
+        help="Folder name instead of a generated one: letters and digits (any alphabet), '.', '_', '+', '-'.",
+    ),
+]
 
 
 class _StudyProgress(_EpochProgress):
@@ -367,6 +417,7 @@ def compare(
     started = time.perf_counter()
     loss_list = _loss_list(losses)
     cfg, given = _load(config, sets, loss=loss_list[0])
+    seeds = _seeds(seeds)
     runs_path = _runs_dir(runs_dir)
     with _errors_to_exit_codes(), _stop_on_sigterm():
         from circles_hinge.compare import check_comparison, run_comparison
@@ -403,12 +454,20 @@ def _comparison_line(r: dict) -> str:
 @app.command()
 def sweep(
     param: Annotated[
-        str, typer.Option("--param", help="The config key to vary, e.g. data.noise or data.factor.")
+        str,
+        typer.Option(
+            "--param", metavar="KEY", help="The config key to vary, e.g. data.noise or data.factor."
+        ),
     ],
-    values: Annotated[str, typer.Option("--values", help="Comma-separated values, e.g. 0,0.05,0.1,0.2,0.3.")],
+    values: Annotated[
+        str,
+        typer.Option("--values", metavar="VALUES", help="Comma-separated values, e.g. 0,0.05,0.1,0.2,0.3."),
+    ],
     config: ConfigOpt = None,
     losses: LossesOpt = "hinge,squared_hinge",
-    seeds: Annotated[int, typer.Option("--seeds", help="Seeds per value and loss.")] = 10,
+    seeds: Annotated[
+        str, typer.Option("--seeds", metavar="INTEGER", help="Seeds per value and loss.")
+    ] = "10",
     sets: SetOpt = None,
     runs_dir: RunsDirOpt = "outputs",
     name: NameOpt = None,
@@ -423,6 +482,7 @@ def sweep(
     loss_list = _loss_list(losses)
     cfg, given = _load(config, sets, loss=loss_list[0])
     value_list = _split_list(values, "--values")
+    seeds = _seeds(seeds)
     runs_path = _runs_dir(runs_dir)
     with _errors_to_exit_codes(), _stop_on_sigterm():
         from circles_hinge.config import ignored_by_dataset

@@ -52,6 +52,10 @@ def test_train_help_lists_the_options():
         (["--name", "x" * 300], "--name is 300 characters long; a plain folder name has at most 200"),
         (["--set", "model.hidden_units=[]"], "model.hidden_units must be a non-empty list of integers >= 1"),
         (["--config", ""], "--config is empty"),
+        # numbers are read by us: Typer's own message for these is pydantic's "Input should be ..."
+        (["--epochs", "x"], "training.epochs must be an integer >= 1 — got 'x'"),
+        (["--epochs", "2.5"], "training.epochs must be an integer >= 1 — got 2.5"),
+        (["--seed", "abc"], "seed must be an integer in [0, 4294967295] — got 'abc'"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_folder(tmp_path, args, needle):
@@ -285,6 +289,11 @@ def test_plot_losses_writes_a_picture_and_never_overwrites(tmp_path):
             "'nope' is not a known",
         ),
         (["compare", "--seeds", "0"], "--seeds"),
+        (["compare", "--seeds", "1.5"], "--seeds must be an integer >= 1 — got '1.5'"),
+        (
+            ["sweep", "--param", "data.noise", "--values", "0", "--seeds", "x"],
+            "--seeds must be an integer >= 1",
+        ),
         (["compare", "--name", "../x"], "plain folder name"),
         (["sweep", "--param", "data.noise", "--values", "0,-1"], "data.noise must be a finite number >= 0"),
         (["sweep", "--param", "data.nois", "--values", "0"], "data.nois is not a known key"),
