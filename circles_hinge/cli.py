@@ -282,7 +282,19 @@ def train(
     cfg, given = _load(config, sets, loss=loss, seed=_number(seed), epochs=_number(epochs))
     runs_path = _runs_dir(runs_dir)
     name = _check_name(name, runs_path)
-    _warn_ignored("train", cfg, given, {})
+    overridden = {  # --set and a named option for one key: the option wins, as documented; say so
+        key: f"{option} {text} comes later and wins"
+        for key, option, text in (
+            ("training.loss", "--loss", loss),
+            ("seed", "--seed", seed),
+            ("training.epochs", "--epochs", epochs),
+        )
+        if text is not None
+        and key in given
+        and given[key][1].startswith("--set")
+        and given[key][0] != _number(text)
+    }
+    _warn_ignored("train", cfg, given, overridden)
     with _errors_to_exit_codes(), _stop_on_sigterm():
         from circles_hinge.experiment import run_experiment
         from circles_hinge.runs import prepare_runs_dir
@@ -555,9 +567,11 @@ def runs(runs_dir: RunsDirOpt = "outputs") -> None:
     from circles_hinge.runs import list_runs
 
     path = _runs_dir(runs_dir)
+    if path.exists() and not path.is_dir():
+        raise _fail(f"--runs-dir {path} is a file, not a folder of runs", 2)
     found = list_runs(path)
     if not found:
-        typer.echo(f"no runs in {path}")
+        typer.echo(f"no runs in {path}" + ("" if path.exists() else " (it does not exist)"))
         return
     longest = max(len(r.path.name) for r in found)
     kinds = {r.kind for r in found}

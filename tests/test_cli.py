@@ -127,14 +127,19 @@ def test_train_without_a_terminal_prints_plain_stage_lines_and_the_summary(tmp_p
     """CliRunner's stderr is not a terminal, as in `make train > log 2>&1`: no Rich bar (it is cut off
     there), a line per stage and a progress line every few seconds, not one per epoch."""
     args = ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--epochs", "20"]
-    result = runner.invoke(app, [*args, "--set", "data.dataset=moons", "--set", "data.factor=0.3"])
+    sets = ["data.dataset=moons", "data.factor=0.3", "training.epochs=5"]
+    result = runner.invoke(app, [*args, *(x for s in sets for x in ("--set", s))])
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert lines[0] == (
         "warning: train ignores data.factor=0.3 (given with --set): "
         "data.factor applies to data.dataset circles only"
     )
-    assert lines[1:3] == ["loading TensorFlow", "training"] and lines[-1] == "writing the run folder"
+    assert (
+        lines[1]
+        == "warning: train ignores training.epochs=5 (given with --set): --epochs 20 comes later and wins"
+    )
+    assert lines[2:4] == ["loading TensorFlow", "training"] and lines[-1] == "writing the run folder"
     epochs = [line for line in lines if line.startswith("training: epoch ")]
     assert epochs[-1].startswith("training: epoch 20/20  loss ") and "val_acc" in epochs[-1]
     assert len(epochs) < 10, "a line every few seconds, not one per epoch"
@@ -227,7 +232,16 @@ def test_runs_dir_under_a_file_exits_1(tmp_path):
 
 
 def test_runs_lists_folders(tmp_path):
-    assert "no runs" in runner.invoke(app, ["runs", "--runs-dir", str(tmp_path)]).output
+    assert runner.invoke(app, ["runs", "--runs-dir", str(tmp_path)]).stdout == f"no runs in {tmp_path}\n"
+    missing = runner.invoke(app, ["runs", "--runs-dir", str(tmp_path / "nope")])
+    assert missing.stdout == f"no runs in {tmp_path / 'nope'} (it does not exist)\n"
+    (tmp_path / "file").write_text("x")
+    a_file = runner.invoke(app, ["runs", "--runs-dir", str(tmp_path / "file")])
+    assert (
+        a_file.exit_code == 2
+        and a_file.stderr == f"error: --runs-dir {tmp_path / 'file'} is a file, not a folder of runs\n"
+    )
+    (tmp_path / "file").unlink()
     runner.invoke(
         app, ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--name", "r1"]
     )
