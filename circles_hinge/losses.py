@@ -23,6 +23,12 @@ class LossSpec:
     output_activation: str  # the activation the loss expects on the last layer
     prediction: Prediction  # how outputs become class labels
     formula: str
+    display: str  # the name figures and reports show; `name` stays the Keras string a config uses
+
+    @property
+    def title(self) -> str:
+        """The display name at the start of a title or sentence: "Squared hinge", "Multi-class SVM"."""
+        return self.display[:1].upper() + self.display[1:]
 
     def output_units(self, n_classes: int) -> int:
         return n_classes if self.multiclass else 1
@@ -36,13 +42,35 @@ LOSSES: dict[str, LossSpec] = {
     spec.name: spec
     for spec in [
         # Hinge needs -1/+1 targets and an output in [-1, 1]: tanh, as in the tutorial.
-        LossSpec("hinge", "pm1", False, "tanh", "sign", "max(0, 1 - y*f)"),
-        LossSpec("squared_hinge", "pm1", False, "tanh", "sign", "max(0, 1 - y*f)^2"),
-        LossSpec("binary_crossentropy", "01", False, "sigmoid", "threshold", "-y log p - (1-y) log(1-p)"),
+        LossSpec("hinge", "pm1", False, "tanh", "sign", "max(0, 1 - y*f)", "hinge"),
+        LossSpec("squared_hinge", "pm1", False, "tanh", "sign", "max(0, 1 - y*f)^2", "squared hinge"),
         LossSpec(
-            "categorical_hinge", "onehot", True, "tanh", "argmax", "max(0, 1 + max(0, max_{j!=y} s_j) - s_y)"
+            "binary_crossentropy",
+            "01",
+            False,
+            "sigmoid",
+            "threshold",
+            "-y log p - (1-y) log(1-p)",
+            "binary cross-entropy",
         ),
-        LossSpec("multiclass_svm", "index", True, "linear", "argmax", "sum_{j!=y} max(0, s_j - s_y + 1)"),
+        LossSpec(
+            "categorical_hinge",
+            "onehot",
+            True,
+            "tanh",
+            "argmax",
+            "max(0, 1 + max(0, max_{j!=y} s_j) - s_y)",
+            "categorical hinge",
+        ),
+        LossSpec(
+            "multiclass_svm",
+            "index",
+            True,
+            "linear",
+            "argmax",
+            "sum_{j!=y} max(0, s_j - s_y + 1)",
+            "multi-class SVM (Weston-Watkins)",
+        ),
     ]
 }
 

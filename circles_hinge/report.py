@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from circles_hinge.losses import get_loss
+
 
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.1%}"
@@ -22,13 +24,18 @@ def _spread(value: float | None, iqr: float | None, digits: int = 3) -> str:
     return _num(value, digits) if iqr is None else f"{_num(value, digits)} (IQR {_num(iqr, digits)})"
 
 
+def _name(loss: str) -> str:
+    """The registry's display name: "squared hinge", not the config string "squared_hinge"."""
+    return get_loss(loss).display
+
+
 def comparison_markdown(report: dict[str, Any]) -> str:
     """comparison.md: a short description, the picture, and the numbers as tables."""
     cfg = report["config"]
     data, training = cfg["data"], cfg["training"]
     results = report["results"]
     study = report["success_accuracy"] is not None
-    names = " vs ".join(r["loss"] for r in results)
+    names = " vs ".join(_name(r["loss"]) for r in results)
     lines = [f"# Comparison: {names}", ""]
     where = f"{data['dataset']}, {data['n_samples']} samples, noise {data['noise']}"
     if data["dataset"] == "circles":
@@ -46,7 +53,7 @@ def comparison_markdown(report: dict[str, Any]) -> str:
             f"Same data, split and initial weights (seed {cfg['seed']}) for every loss, on {where}; "
             f"{training['epochs']} epochs. No restarts: a loss whose start collapses is shown collapsed "
             "(`train` would try further initialisations). Run folders: "
-            + ", ".join(f"[{r['loss']}]({r['run']}/)" for r in results)
+            + ", ".join(f"[{_name(r['loss'])}]({r['run']}/)" for r in results)
             + "."
         )
     lines += ["", "![comparison](comparison.png)", ""]
@@ -58,13 +65,11 @@ def comparison_markdown(report: dict[str, Any]) -> str:
         ]
         for r in results:
             lo, hi = r["success_ci95"]
-            failed = ", ".join(map(str, r["failed_seeds"][:12])) + (
-                " …" if len(r["failed_seeds"]) > 12 else ""
-            )
+            failed = ", ".join(map(str, r["failed_seeds"]))  # every one: a reader may want to rerun them
             reached = f", {r['perfect_val_seeds']}/{r['seeds']} reach it"
             rate = f"{r['successes']}/{r['seeds']} = {_pct(r['success_rate'])} ({_pct(lo)}–{_pct(hi)})"
             lines.append(
-                f"| {r['loss']} | {rate} "
+                f"| {_name(r['loss'])} | {rate} "
                 f"| {failed or 'none'} | {_pct(r['test_accuracy'])} ({_pct(r['test_accuracy_min'])}) "
                 f"| {_spread(r['final_loss'], r['final_loss_iqr'])} "
                 f"| {_spread(r['epochs_to_perfect_val'], r['epochs_to_perfect_val_iqr'], 2)}{reached} "
@@ -79,7 +84,7 @@ def comparison_markdown(report: dict[str, Any]) -> str:
         for r in results:
             epochs = r["epochs_to_perfect_val"]
             lines.append(
-                f"| {r['loss']} | {_pct(r['test_accuracy'])} | {_num(r['test_loss'], 4)} "
+                f"| {_name(r['loss'])} | {_pct(r['test_accuracy'])} | {_num(r['test_loss'], 4)} "
                 f"| {_num(r['final_loss'], 4)} | {_num(r['final_val_loss'], 4)} "
                 f"| {'never' if epochs is None else epochs} | {r['train_seconds']:.2f} |"
             )
@@ -121,12 +126,12 @@ def _boundary_markdown(results: list[dict[str, Any]], study: bool) -> list[str]:
     )
     for r in results:
         if r.get("boundary_radius_mean") is None:
-            lines.append(f"| {r['loss']} | no boundary found |" + " — |" * 8)
+            lines.append(f"| {_name(r['loss'])} | no boundary found |" + " — |" * 8)
             continue
         cells = [_cell(r, key, study) for key in columns]
         band = f"{_num(r['band_inner_radius_mean'])}–{_num(r['band_outer_radius_mean'])}"
         lines.append(
-            f"| {r['loss']} | "
+            f"| {_name(r['loss'])} | "
             + " | ".join(cells)
             + f" | {band} (±{r['band_level']:g}) | {_cell(r, 'band_width_mean', study)} |"
         )

@@ -72,7 +72,8 @@ def test_compare_markdown_embeds_the_picture_and_the_table(side_by_side):
     result, _ = side_by_side
     text = (result.path / "comparison.md").read_text()
     assert "![comparison](comparison.png)" in text
-    assert "| hinge | " in text and "| squared_hinge | " in text
+    assert "| hinge | " in text and "| squared hinge | " in text  # the registry's display names
+    assert "squared_hinge |" not in text and "# Comparison: hinge vs squared hinge" in text
     assert "## Where the boundary lies" in text and "r = 0.55" in text
 
 
@@ -90,3 +91,14 @@ def test_a_comparison_records_the_restarts_it_used(tmp_path):
     result = run_comparison(load_config(TINY, ["training.restarts=5"]), ["hinge"], tmp_path, seeds=1)
     assert result.report["config"]["training"]["restarts"] == 0
     assert load_config(result.path / "config.yaml").training.restarts == 0
+
+
+def test_comparison_markdown_lists_every_failed_seed(study):
+    import copy
+
+    from circles_hinge.report import comparison_markdown
+
+    report = copy.deepcopy(study.report)
+    report["results"][0]["failed_seeds"] = list(range(100, 113))  # 13 seeds: the 13th was once cut
+    text = comparison_markdown(report)
+    assert ", ".join(map(str, range(100, 113))) in text and "…" not in text

@@ -90,3 +90,17 @@ def test_the_registry_table(name, labels, units, activation, prediction):
         "categorical_hinge",
         "multiclass_svm",
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "display", "title"),
+    [
+        ("hinge", "hinge", "Hinge"),
+        ("squared_hinge", "squared hinge", "Squared hinge"),
+        ("binary_crossentropy", "binary cross-entropy", "Binary cross-entropy"),
+        ("categorical_hinge", "categorical hinge", "Categorical hinge"),
+        ("multiclass_svm", "multi-class SVM (Weston-Watkins)", "Multi-class SVM (Weston-Watkins)"),
+    ],
+)
+def test_every_loss_has_a_display_name_for_figures_and_reports(name, display, title):
+    assert (get_loss(name).display, get_loss(name).title) == (display, title)
