@@ -1,67 +1,184 @@
-"""training.gif (`train --animate`): `FrameRecorder` keeps the weights after each kept epoch, and
-`save_training_gif` draws decision values, boundary, margins and test points, one frame per epoch."""
+"""training.gif (`train --animate`): `FrameRecorder` keeps the weights before training and after each
+kept epoch, and `save_training_gif` draws decision values, boundary, margins and test points, one frame
+per epoch, with a title naming the loss and epoch, a fixed colour bar and a held last frame."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 
-from circles_hinge.losses import LossSpec, decision_values
-from circles_hinge.plots import class_names, make_grid, pyplot, scatter_classes
+from circles_hinge.losses import LossSpec, decision_values, predict_classes
+from circles_hinge.plots import CLASS_COLORS, MARKERS, class_names, colorbar_label, make_grid, pyplot
+
+WIDTH_INCHES, DPI = 8.0, 100  # 800 px wide: a slide's width without scaling up
+FRAME_MS, FIRST_MS, LAST_MS = 250, 1200, 3000  # the start and the result are held, to be read
+PALETTE_COLORS = 96  # one palette for every frame: no flicker, and a smaller file
 
 
-def save_training_gif(path: Path, frames, xx, yy, split, spec: LossSpec, fps: int = 4) -> None:
-    """One frame per captured epoch: decision values, boundary, margins, test points, epoch metrics."""
-    import tempfile
+def save_training_gif(
+    path: Path, frames, xx, yy, split, spec: LossSpec, dataset: str | None = None, fps: int | None = None
+) -> None:
+    """One frame per captured epoch (epoch 0: the initial weights): decision values as filled
+    contours on a colour scale fixed for the whole run, boundary, margins, test points, metrics.
+    `fps` sets the pace of the middle frames (default 4 per second); the first and last are held."""
+    from PIL import Image
 
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    from circles_hinge.runs import write_atomic
 
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(4.4, 4.6))
-    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.11, top=0.87)
-    names = class_names(spec, split.n_classes)
-
-    def draw(i: int):
+    values = [decision_values(spec, out).reshape(xx.shape) for _, _, out in frames]
+    levels, cmap, extend = _colour_scale(spec, values)
+    height = WIDTH_INCHES * 0.82
+    fig = plt.figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
+    side = 0.66 * WIDTH_INCHES / height  # the square plane's height as a share of the figure's
+    ax = fig.add_axes((0.09, 0.075, 0.66, side))
+    cax = fig.add_axes((0.79, 0.075, 0.028, side))
+    names = class_names(dataset, split.n_classes)
+    last_epoch = frames[-1][0]
+    images = []
+    for (epoch, logs, _), value in zip(frames, values):
         ax.clear()
-        epoch, logs, out = frames[i]
-        values = decision_values(spec, out).reshape(xx.shape)
-        if spec.multiclass:
-            ax.pcolormesh(xx, yy, values, cmap="cividis", shading="auto", vmin=0, vmax=2)
-            ax.contour(xx, yy, values, levels=[1.0], colors="k", linestyles="--", linewidths=0.8)
-        else:
-            ax.pcolormesh(xx, yy, values, cmap="RdBu_r", shading="auto", vmin=-1.5, vmax=1.5)
-            if values.min() < 0 < values.max():
-                ax.contour(xx, yy, values, levels=[0.0], colors="k", linewidths=1.4)
-            ax.contour(xx, yy, values, levels=[-1.0, 1.0], colors="k", linestyles="--", linewidths=0.8)
-        scatter_classes(ax, split.X_test, split.y_test, names, size=12)
+        filled = ax.contourf(xx, yy, value, levels=levels, cmap=cmap, extend=extend)
+        if epoch == frames[0][0]:
+            cax.clear()
+            fig.colorbar(filled, cax=cax, label=colorbar_label(spec, dataset))
+        _draw_lines(ax, xx, yy, value, spec)
+        for c, name in enumerate(names):
+            pts = split.X_test[split.y_test == c]
+            ax.scatter(
+                pts[:, 0],
+                pts[:, 1],
+                s=22,
+                c=CLASS_COLORS[c % 5],
+                marker=MARKERS[c % 5],
+                edgecolors="white",
+                linewidths=0.5,
+                label=name,
+            )
         ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
-        ax.set_title(
-            f"epoch {epoch}: loss {logs['loss']:.2e}, accuracy {logs['accuracy']:.0%}\n"
-            f"validation loss {logs['val_loss']:.2e}, accuracy {logs['val_accuracy']:.0%}",
-            fontsize=9,
+        ax.legend(
+            handles=[*ax.get_legend_handles_labels()[0], *_line_handles(spec)],
+            loc="upper right",
+            fontsize=8,
+            framealpha=0.9,
         )
-
-    animation = FuncAnimation(fig, draw, frames=len(frames))
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        target = Path(tmp) / path.name
-        animation.save(target, writer=PillowWriter(fps=fps), dpi=72)
-        target.replace(path)
+        when = "initial weights, before training" if epoch == 0 else f"epoch {epoch} of {last_epoch}"
+        fig.suptitle(f"{spec.title} loss: {when}\n{_metrics_line(logs)}", fontsize=11, y=0.985)
+        fig.canvas.draw()
+        images.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()))
     plt.close(fig)
+
+    palette = _shared_palette([images[0], images[-1]])
+    quantized = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+    middle = FRAME_MS if fps is None else round(1000 / fps)
+    durations = [middle] * len(quantized)
+    durations[0], durations[-1] = FIRST_MS, LAST_MS
+    if len(quantized) == 1:
+        durations = [LAST_MS]
+    buf = io.BytesIO()
+    quantized[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=quantized[1:],
+        duration=durations,
+        loop=0,
+        optimize=False,
+    )
+    write_atomic(path, buf.getvalue())
+
+
+def _colour_scale(spec: LossSpec, values: list[np.ndarray]):
+    """Filled-contour levels fixed for the whole run, so a colour means the same value in every frame."""
+    spread = float(np.nanpercentile(np.abs(np.stack(values)), 98)) if values else 1.0
+    if spec.multiclass:  # top score minus runner-up: 0 on a boundary, >= 1 past the margin
+        return np.linspace(0, max(2.0, spread), 17), "cividis", "max"
+    if spec.output_activation == "tanh":
+        return np.linspace(-1, 1, 21), "RdBu_r", "neither"
+    limit = max(1.5, spread)  # a logit grows as training goes on; the last frames set the scale
+    return np.linspace(-limit, limit, 21), "RdBu_r", "both"
+
+
+def _draw_lines(ax, xx, yy, value, spec: LossSpec) -> None:
+    """The boundary (solid) and the margin (dashed) where the plane holds them."""
+    if spec.multiclass:
+        if value.max() >= 1:
+            ax.contour(xx, yy, value, levels=[1.0], colors="k", linestyles="--", linewidths=1.0)
+        return
+    if value.min() < 0 < value.max():
+        ax.contour(xx, yy, value, levels=[0.0], colors="k", linewidths=1.8)
+    margins = [level for level in (-1.0, 1.0) if value.min() <= level <= value.max()]
+    if margins:
+        ax.contour(xx, yy, value, levels=margins, colors="k", linestyles="--", linewidths=1.0)
+
+
+def _line_handles(spec: LossSpec) -> list:
+    from matplotlib.lines import Line2D
+
+    margin = "margin: top score leads by 1" if spec.multiclass else "margin ±1"
+    lines = [] if spec.multiclass else [Line2D([], [], color="k", lw=1.8, label="boundary")]
+    return [*lines, Line2D([], [], color="k", lw=1.0, ls="--", label=margin)]
+
+
+def _metrics_line(logs: dict[str, float]) -> str:
+    line = f"training loss {logs['loss']:.3g}, accuracy {logs['accuracy']:.1%}"
+    if np.isfinite(logs.get("val_loss", np.nan)):
+        line += f"  ·  validation loss {logs['val_loss']:.3g}, accuracy {logs['val_accuracy']:.1%}"
+    return line
+
+
+def _shared_palette(images):
+    """One adaptive palette from the first and last frames side by side (they hold every colour the
+    run shows: the scale is fixed), applied to every frame without dithering."""
+    from PIL import Image
+
+    width, height = images[0].size
+    sheet = Image.new("RGB", (width * len(images), height))
+    for i, image in enumerate(images):
+        sheet.paste(image, (i * width, 0))
+    return sheet.quantize(colors=PALETTE_COLORS, method=Image.Quantize.MEDIANCUT)
 
 
 class FrameRecorder:
-    """Keeps every replica's weights after each kept epoch (25 numbers a replica, so restarts cost
-    nothing to record) and, for training.gif, draws the kept one's decision values on a coarse grid."""
+    """Keeps every replica's weights before training (`start`) and after each kept epoch (25 numbers a
+    replica, so restarts cost nothing to record) and, for training.gif, draws the kept one's decision
+    values on a grid fine enough for smooth contours."""
 
-    MAX_FRAMES = 60
+    MAX_FRAMES = 60  # epochs kept, besides epoch 0
+    GRID = 201
 
     def __init__(self, split, spec: LossSpec, epochs: int):
         self.split, self.spec = split, spec
-        self.xx, self.yy, self.grid = make_grid(split.X_test, n=81)
+        self.xx, self.yy, self.grid = make_grid(split.X_test, n=self.GRID)
         keep = np.unique(np.linspace(1, epochs, min(epochs, self.MAX_FRAMES)).round().astype(int))
         self.keep = set(keep.tolist())
         self.frames: dict[int, list[tuple[int, dict[str, np.ndarray], np.ndarray]]] = {}
+
+    def start(self, trainer) -> None:
+        """Epoch 0: every replica's initial weights, with their loss and accuracy on the fit and
+        validation parts (what an epoch's metrics report, before any step)."""
+        from circles_hinge.losses import encode_labels, keras_loss
+
+        loss_fn, k = keras_loss(self.spec), trainer.k
+        logs = {}
+        for prefix, X, y in (
+            ("", self.split.X_fit, self.split.y_fit),
+            ("val_", self.split.X_val, self.split.y_val),
+        ):
+            if len(y) == 0:  # no validation part
+                logs[f"{prefix}loss"] = logs[f"{prefix}accuracy"] = np.full(k, np.nan)
+                continue
+            outputs = trainer.outputs(X)[:k]
+            target = encode_labels(self.spec, y, self.split.n_classes)
+            logs[f"{prefix}loss"] = np.array(
+                [float(np.mean(np.asarray(loss_fn(target, o)))) for o in outputs]
+            )
+            logs[f"{prefix}accuracy"] = np.array(
+                [np.mean(predict_classes(self.spec, o) == y) for o in outputs]
+            )
+        self.frames[id(trainer)] = [(0, logs, trainer.theta.numpy().copy())]
 
     def capture(self, trainer, epoch: int, logs: dict[str, np.ndarray]) -> None:
         if epoch in self.keep:
@@ -80,4 +197,4 @@ class FrameRecorder:
             model.set_weights(weights)
             out = keras_outputs(model)(self.grid)
             frames.append((epoch, {m: float(v[replica]) for m, v in logs.items()}, out))
-        save_training_gif(path, frames, self.xx, self.yy, self.split, self.spec)
+        save_training_gif(path, frames, self.xx, self.yy, self.split, self.spec, trainer.config.data.dataset)

@@ -229,7 +229,7 @@ def _seed_study(configs: dict[str, Config], seed_list: list[int], path: Path, co
         "split": split,
         "n_seeds": len(seed_list),
         "strip": [(s.loss, np.array([r["test_accuracy"] for r in s.rows]), s.summary) for s in studies],
-        "hidden": _hidden_pair(studies, splits),
+        "hidden": _hidden_panels(studies, splits),
         "files": {"picture": "comparison.png", "per_seed": "seeds.csv"},
     }
     return [s.summary for s in studies], views, extra
@@ -242,26 +242,58 @@ def _quartiles(history: np.ndarray) -> np.ndarray:
     return np.nanpercentile(history, [25, 50, 75], axis=0)
 
 
-def _hidden_pair(studies: list[Study], splits) -> list[tuple] | None:
-    """The hidden layer of a failed seed beside the same seed under a loss where it succeeded (same
-    data and initial weights, so only the loss differs), else beside a successful seed of its own loss."""
+def _hidden_panels(studies: list[Study], splits) -> list[tuple] | None:
+    """The last hidden layer of the worst failure beside a typical success, each with why it was chosen.
 
-    def panel(study: Study, k: int) -> tuple:
-        row = study.rows[k]
-        word = "succeeded" if row["success"] else "failed"
-        title = f"{study.loss}, seed {row['seed']} ({word}, test accuracy {row['test_accuracy']:.0%})"
-        return title, study.hidden[k], splits[k].y_train, study.spec
+    Worst failure: the lowest test accuracy over every loss and seed (then the highest test loss), among
+    runs that did not diverge (a diverged run has no activations to show). Typical success: the median
+    test loss among the successes of the same loss (of every loss if it has none), so the two panels
+    differ in the seed, not in the loss. None when no seed failed.
+    """
 
-    failures = [(study, k) for study in studies for k, r in enumerate(study.rows) if not r["success"]]
-    for study, k in failures:
-        partner = next((other for other in studies if other.rows[k]["success"]), None)
-        if partner is not None:
-            return [panel(study, k), panel(partner, k)]
+    def test_loss(row) -> float:
+        value = row["test_loss"]
+        return np.inf if value is None or not np.isfinite(value) else float(value)
+
+    runs = [(study, k) for study in studies for k in range(len(study.rows))]
+    failures = [
+        (study, k) for study, k in runs if not study.rows[k]["success"] and np.isfinite(study.hidden[k]).all()
+    ]
     if not failures:
         return None
-    study, k = failures[0]
-    good = next((j for j, r in enumerate(study.rows) if r["success"]), None)
-    return [panel(study, k)] + ([panel(study, good)] if good is not None else [])
+    study, k = min(
+        failures, key=lambda sk: (sk[0].rows[sk[1]]["test_accuracy"], -test_loss(sk[0].rows[sk[1]]))
+    )
+    row = study.rows[k]
+    n_failed = sum(not s.rows[j]["success"] for s, j in runs)
+    panels = [
+        (
+            f"{study.spec.display}, seed {row['seed']} (the worst failure)",
+            f"lowest test accuracy of the {n_failed} failed runs: {row['test_accuracy']:.1%}",
+            study.hidden[k],
+            splits[k].y_train,
+            study.spec,
+        )
+    ]
+    successes = [(study, j) for j, r in enumerate(study.rows) if r["success"]] or [
+        (s, j) for s, j in runs if s.rows[j]["success"]
+    ]
+    if successes:
+        successes.sort(key=lambda sk: test_loss(sk[0].rows[sk[1]]))
+        typical, j = successes[(len(successes) - 1) // 2]
+        good = typical.rows[j]
+        whose = "its" if typical is study else "all"
+        panels.append(
+            (
+                f"{typical.spec.display}, seed {good['seed']} (a typical success)",
+                f"median test loss of {whose} {len(successes)} successes: {good['test_loss']:.2g}, "
+                f"test accuracy {good['test_accuracy']:.1%}",
+                typical.hidden[j],
+                splits[j].y_train,
+                typical.spec,
+            )
+        )
+    return panels
 
 
 def _draw_comparison(path: Path, config: Config, views: list[LossView], extra: dict) -> None:
@@ -280,4 +312,5 @@ def _draw_comparison(path: Path, config: Config, views: list[LossView], extra: d
         strip=extra.get("strip"),
         hidden=extra.get("hidden"),
         success_accuracy=SUCCESS_ACCURACY,
+        dataset=config.data.dataset,
     )

@@ -14,9 +14,12 @@ from circles_hinge.plots import (
     draw_decision_regions,
     draw_hidden_layer,
     draw_margins,
+    log_y,
     loss_color,
     make_grid,
+    mark_zeros,
     nice_name,
+    positive,
     pyplot,
     text_panel,
 )
@@ -76,7 +79,9 @@ def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None)
             ax.contour(xx, yy, values, levels=[0.0], colors=[color], linewidths=2.2, zorder=3)
             handles.append(Line2D([], [], color=color, lw=2.2, label=f"{nice_name(view.loss)} boundary"))
         else:
-            handles.append(Line2D([], [], color=color, lw=2.2, ls="none", label=f"{view.loss}: no boundary"))
+            handles.append(
+                Line2D([], [], color=color, lw=2.2, ls="none", label=f"{nice_name(view.loss)}: no boundary")
+            )
     if factor is not None:
         handles += _reference_circles(ax, factor)
     ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
@@ -84,7 +89,13 @@ def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None)
 
 
 def draw_boundary_by_angle(ax, views, factor: float) -> None:
-    """Boundary radius along each ray from the origin, with the band where |output| < level shaded."""
+    """Boundary radius along each ray from the origin, with the band where |output| < level shaded.
+    One legend entry per loss (its line over its band), so three losses still fit above r = 1."""
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = []
     for i, view in enumerate(views):
         if view.radii is None:
             continue
@@ -100,27 +111,38 @@ def draw_boundary_by_angle(ax, views, factor: float) -> None:
             color=color,
             alpha=0.16,
             lw=0,
-            label=f"{nice_name(view.loss)} band",
         )
-        ax.plot(degrees, r0, color=color, lw=2, label=f"{nice_name(view.loss)} boundary")
+        ax.plot(degrees, r0, color=color, lw=2)
+        band = (Patch(color=color, alpha=0.16, lw=0), Line2D([], [], color=color, lw=2))
+        handles.append((band, f"{nice_name(view.loss)}: boundary, band"))
     midway = (factor + 1) / 2
-    ax.axhline(factor, color="0.45", ls="--", lw=1, label=f"data circles ({factor:g}, 1)")
+    ax.axhline(factor, color="0.45", ls="--", lw=1)
     ax.axhline(1.0, color="0.45", ls="--", lw=1)
-    ax.axhline(midway, color="black", ls=":", lw=1.6, label=f"max margin ({midway:g})")
+    ax.axhline(midway, color="black", ls=":", lw=1.6)
+    handles.append((Line2D([], [], color="0.45", ls="--", lw=1), f"data circles ({factor:g}, 1)"))
+    handles.append((Line2D([], [], color="black", ls=":", lw=1.6), f"maximum margin ({midway:g})"))
     ax.set(
         xlabel="angle of the ray from the origin (degrees)",
         ylabel="radius",
         xlim=(0, 360),
-        ylim=(0, 1.6),
+        ylim=(0, 1.75),
         xticks=[0, 90, 180, 270, 360],
     )
     ax.grid(True, alpha=0.25)
-    ax.legend(loc="upper center", fontsize=6.5, framealpha=0.92, ncol=2)  # above r = 1, clear of the lines
+    ax.legend(  # above r = 1, clear of the lines
+        [h for h, _ in handles],
+        [label for _, label in handles],
+        handler_map={tuple: HandlerTuple(ndivide=1)},
+        loc="upper center",
+        fontsize=7,
+        framealpha=0.92,
+    )
 
 
 def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
-    """Every loss's training (solid) and validation (dashed) curve on one axis, log scale when it can."""
-    lowest = np.inf
+    """Every loss's training (solid) and validation (dashed) curve on one log axis; epochs where a
+    loss is exactly 0 (which a log axis cannot show) are ticked on the bottom edge."""
+    lowest, zeros = np.inf, False  # the smallest positive value drawn (curves and bands); any 0?
     for i, view in enumerate(views):
         color = loss_color(view.loss, i)
         epochs = np.arange(1, len(view.history["loss"]) + 1)
@@ -128,24 +150,22 @@ def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
             values = np.asarray(view.history[metric], dtype=float)
             if not np.isfinite(values).any():
                 continue
-            ax.plot(epochs, values, color=color, lw=2, ls=ls, label=f"{nice_name(view.loss)}: {word}")
+            label = f"{nice_name(view.loss)}: {word}"
+            ax.plot(epochs, positive(values), color=color, lw=2, ls=ls, label=label)
+            zeros = mark_zeros(ax, epochs, values, color, label, ls) or zeros
+            drawn = [values]
             if metric in view.history_band:
                 lo, hi = view.history_band[metric]
-                ax.fill_between(epochs, lo, hi, color=color, alpha=0.12, lw=0)
-                values = np.concatenate([values, lo])
-            lowest = min(lowest, np.nanmin(values))
-    if lowest > 0:
+                drawn.append(lo)
+                # a lower quartile of exactly 0 runs the band down to the axis' edge
+                ax.fill_between(
+                    epochs, np.where(lo > 0, lo, 1e-300), positive(hi), color=color, alpha=0.12, lw=0
+                )
+            lowest = min([lowest, *(np.nanmin(positive(v), initial=np.inf) for v in drawn)])
+    if np.isfinite(lowest):  # the bands' 1e-300 must not stretch the axis
         ax.set_yscale("log")
-        low, high = ax.get_ylim()
-        if np.log10(high / low) < 1.5:  # under two decades matplotlib labels minor ticks as 9x10^-1
-            from matplotlib.ticker import FuncFormatter
-
-            plain = FuncFormatter(lambda v, _: f"{v:.3g}")
-            ax.yaxis.set_major_formatter(plain)
-            ax.yaxis.set_minor_formatter(plain)
-            ax.tick_params(axis="y", which="minor", labelsize=7)
-    else:  # an exactly-zero hinge loss has no logarithm: linear near zero, logarithmic above
-        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(bottom=lowest / 2)
+    log_y(ax, bool(np.isfinite(lowest)), zeros)
     what = f"median over {n_seeds} seeds, shaded 25–75%" if n_seeds else "log scale"
     ax.set(xlabel="epoch", ylabel="loss (each on its own scale)")
     ax.set_title(f"Training and validation loss per epoch ({what})", fontsize=10)
@@ -165,14 +185,18 @@ def _summary_text(ax, views) -> None:
             band = view.radii[-view.band_level] - view.radii[view.band_level]
             lines.append(f"  boundary radius {np.nanmean(r0):.3f} ({np.nanmin(r0):.3f}–{np.nanmax(r0):.3f})")
             if np.isfinite(band).any():
-                lines.append(f"  band width {np.nanmean(band):.3f} (|f| < {view.band_level:g})")
+                symbol = "logit" if view.spec.prediction == "threshold" else "f"
+                lines.append(f"  band width {np.nanmean(band):.3f} (|{symbol}| < {view.band_level:g})")
         lines.append("")
     text_panel(ax, lines, top=0.98, fontsize=9)
     ax.set_title("In numbers", loc="left")
 
 
-def plot_comparison(
-    path: Path,
+def plot_comparison(path: Path, views, X, y, n_classes: int, factor: float | None, **options) -> None:
+    _save_at(comparison_figure(views, X, y, n_classes, factor, **options), path, dpi=95)
+
+
+def comparison_figure(
     views,
     X,
     y,
@@ -182,10 +206,12 @@ def plot_comparison(
     strip=None,
     hidden=None,
     success_accuracy: float = 0.99,
-) -> None:
+    dataset: str | None = None,
+):
     """The comparison picture: decision regions and margin views side by side, the boundaries overlaid,
     boundary radius by angle, the loss curves; for a seed study also test accuracy per seed and the
-    hidden layer of a failed seed beside a successful one."""
+    hidden layer of the worst failure beside a typical success. `hidden` holds (heading, why,
+    activations, y_train, spec) per panel."""
     plt = pyplot()
     cols = len(views) + 1
     heights = [1, 1, 0.85] + ([0.8] if hidden else [])
@@ -198,19 +224,22 @@ def plot_comparison(
     for i, view in enumerate(views):
         ax = fig.add_subplot(top[i])
         plt.figure(fig.number)
-        draw_decision_regions(ax, X, y, view.outputs, view.spec, n_classes)
+        draw_decision_regions(ax, X, y, view.outputs, view.spec, n_classes, dataset)
         ax.set_title(
             f"{nice_name(view.loss)}: decision regions ({view.caption})\n"
             f"test accuracy {view.test_accuracy:.1%}",
             fontsize=10,
         )
         ax = fig.add_subplot(middle[i])
-        count = draw_margins(ax, X, y, view.outputs, view.spec, n_classes, colorbar=True)
-        ax.set_title(
-            f"{nice_name(view.loss)}: output, boundary (solid), ±1 (dashed)\n"
-            f"{count} of {len(y)} test points inside the margin (ringed)",
-            fontsize=10,
+        _, count, note = draw_margins(
+            ax, X, y, view.outputs, view.spec, n_classes, dataset=dataset, ring=28, compact=True
         )
+        margin = "1 (dashed)" if view.spec.multiclass else "±1 (dashed)"
+        lines = [
+            f"{nice_name(view.loss)}: boundary (solid), margin {margin}",
+            f"{count} of {len(y)} test points inside the margin (ringed)",
+        ]
+        ax.set_title("\n".join([*lines, note] if note else lines), fontsize=9.5)
         ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9)
     ax = fig.add_subplot(top[cols - 1])
     draw_boundary_overlay(ax, X, y, views, n_classes, factor)
@@ -240,15 +269,13 @@ def plot_comparison(
         draw_accuracy_strip(fig.add_subplot(row[1]), strip, success_accuracy)
     if hidden:
         row = outer[3].subgridspec(1, 3, wspace=0.35)
-        for j, (title, activations, y_train, spec) in enumerate(hidden):
+        for j, (heading, why, activations, y_train, spec) in enumerate(hidden):
             ax = fig.add_subplot(row[j])
-            note = draw_hidden_layer(ax, activations, y_train, spec, n_classes).strip(" —")
-            who, _, outcome = title.partition(" (")  # "hinge, seed 56" / "failed, test accuracy 95%)"
-            lines = [f"Last hidden layer: {who}", f"({outcome}" if outcome else "", note]
-            ax.set_title("\n".join(line for line in lines if line), fontsize=9)
+            notes = draw_hidden_layer(ax, activations, y_train, spec, n_classes, dataset)
+            ax.set_title("\n".join([f"Last hidden layer: {heading}", why, *notes]), fontsize=9)
             ax.legend(loc="best", fontsize=7, framealpha=0.9)
         failure_text(fig.add_subplot(row[2]), strip or [])
-    _save_at(fig, path, dpi=95)  # a big figure: 95 dpi keeps it readable and under ~400 KB
+    return fig  # a big figure: saved at 95 dpi, readable and under ~400 KB
 
 
 def _save_at(fig, path: Path, dpi: int) -> None:

@@ -12,6 +12,10 @@ from circles_hinge.plots import pyplot, save_png
 
 def plot_loss_functions(path: Path) -> None:
     """The losses for a +1 target against the output f, and their gradients, from reference.py."""
+    save_png(loss_functions_figure(), path)
+
+
+def loss_functions_figure():
     from circles_hinge import reference
 
     plt = pyplot()
@@ -49,4 +53,5 @@ def plot_loss_functions(path: Path) -> None:
         ylabel="d loss / d f", ylim=(-4.5, 0.5), title="Gradients: zero past the margin; zero-one has none"
     )
     ax_loss.legend(loc="upper right", fontsize=8)
-    save_png(fig, path)
+    ax_grad.legend(loc="lower right", fontsize=8)  # below the flat gradients, right of squared hinge's
+    return fig

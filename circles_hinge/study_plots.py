@@ -66,15 +66,22 @@ def plot_sweep(
     path: Path, param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float
 ) -> None:
     """Success rate (with its 95% Wilson interval) and mean test accuracy against the swept value."""
+    save_png(sweep_figure(param, results, losses, n_seeds, success_accuracy), path)
+
+
+def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float):
     plt = pyplot()
     values = list(dict.fromkeys(r["value"] for r in results))
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     positions = np.array(values, dtype=float) if numeric else np.arange(len(values), dtype=float)
     span = np.ptp(positions) if len(positions) > 1 else 1.0
+    # numbers: lines between the values; categories (data sets, initialisers): points side by side,
+    # since a line between two categories would claim values in between
+    line, nudge = (2, 0.015 * span) if numeric else (0, 0.12)
     fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     for i, loss in enumerate(losses):
         rows = {r["value"]: r for r in results if r["loss"] == loss}
-        x = positions + (i - (len(losses) - 1) / 2) * 0.015 * span  # nudge apart overlapping error bars
+        x = positions + (i - (len(losses) - 1) / 2) * nudge  # nudge apart overlapping error bars
         rate = np.array([rows[v]["success_rate"] for v in values])
         lo = np.array([rows[v]["success_ci95"][0] for v in values])
         hi = np.array([rows[v]["success_ci95"][1] for v in values])
@@ -85,18 +92,22 @@ def plot_sweep(
             yerr=[rate - lo, hi - rate],
             color=color,
             marker=marker,
-            lw=2,
+            ms=8 if not numeric else 6,
+            lw=line,
+            elinewidth=1.5,
             capsize=4,
             label=nice_name(loss),
         )
         accuracy = [rows[v]["test_accuracy"] for v in values]
-        ax_acc.plot(x, accuracy, color=color, marker=marker, lw=2, label=f"{nice_name(loss)}: mean")
+        ax_acc.plot(x, accuracy, color=color, marker=marker, ms=8, lw=line, label=f"{nice_name(loss)}: mean")
         ax_acc.plot(
             x,
             [rows[v]["test_accuracy_min"] for v in values],
             color=color,
             marker=marker,
-            lw=1,
+            mfc="white" if not numeric else color,
+            ms=8,
+            lw=line / 2,
             ls=":",
             alpha=0.8,
             label=f"{nice_name(loss)}: worst seed",
@@ -113,6 +124,7 @@ def plot_sweep(
         ax.yaxis.set_major_formatter(_percent_formatter())
         if not numeric:
             ax.set_xticks(positions, [str(v) for v in values])
+            ax.set_xlim(positions[0] - 0.5, positions[-1] + 0.5)
         ax.grid(True, alpha=0.25)
         ax.legend(loc="best", fontsize=8, framealpha=0.92)
-    save_png(fig, path)
+    return fig
