@@ -269,7 +269,9 @@ def _hidden_panels(studies: list[Study], splits) -> list[tuple] | None:
     panels = [
         (
             f"{study.spec.display}, seed {row['seed']} (the worst failure)",
-            f"lowest test accuracy of the {n_failed} failed runs: {row['test_accuracy']:.1%}",
+            f"lowest test accuracy of the {n_failed} failed runs: {row['test_accuracy']:.1%}"
+            if n_failed > 1
+            else f"the only failed run: test accuracy {row['test_accuracy']:.1%}",
             study.hidden[k],
             splits[k].y_train,
             study.spec,

@@ -71,13 +71,18 @@ def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None)
         decision = view.decision(grid)
         if decision is None:  # k classes: no single signed value; draw where the predicted class changes
             classes = predict_classes(view.spec, view.outputs(grid)).reshape(xx.shape)
+            if len(np.unique(classes)) < 2:  # a collapsed model predicts one class everywhere
+                handles.append(
+                    Line2D([], [], color=color, ls="none", label=f"{nice_name(view.loss)}: no boundary")
+                )
+                continue
             ax.contour(xx, yy, classes, levels=np.arange(n_classes) + 0.5, colors=[color], linewidths=2.2)
-            handles.append(Line2D([], [], color=color, lw=2.2, label=f"{nice_name(view.loss)} boundaries"))
+            handles.append(Line2D([], [], color=color, lw=2.2, label=nice_name(view.loss)))
             continue
         values = np.asarray(decision).reshape(xx.shape)
         if np.nanmin(values) < 0 < np.nanmax(values):
             ax.contour(xx, yy, values, levels=[0.0], colors=[color], linewidths=2.2, zorder=3)
-            handles.append(Line2D([], [], color=color, lw=2.2, label=f"{nice_name(view.loss)} boundary"))
+            handles.append(Line2D([], [], color=color, lw=2.2, label=nice_name(view.loss)))
         else:
             handles.append(
                 Line2D([], [], color=color, lw=2.2, ls="none", label=f"{nice_name(view.loss)}: no boundary")
@@ -85,7 +90,14 @@ def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None)
     if factor is not None:
         handles += _reference_circles(ax, factor)
     ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
-    ax.legend(handles=handles, loc="upper right", fontsize=7.5, framealpha=0.92)
+    ax.legend(
+        handles=handles,
+        title="decision boundaries",
+        title_fontsize=7.5,
+        loc="upper right",
+        fontsize=7.5,
+        framealpha=0.92,
+    )
 
 
 def draw_boundary_by_angle(ax, views, factor: float) -> None:
@@ -171,7 +183,7 @@ def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
     ax.set_title(f"Training and validation loss per epoch ({what})", fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
     if ax.get_legend_handles_labels()[0]:  # a diverged study may have no finite curve to label
-        ax.legend(loc="upper right", fontsize=7.5, framealpha=0.92)
+        ax.legend(loc="best", fontsize=7.5, framealpha=0.92)
 
 
 def _summary_text(ax, views) -> None:
@@ -226,8 +238,8 @@ def comparison_figure(
         plt.figure(fig.number)
         draw_decision_regions(ax, X, y, view.outputs, view.spec, n_classes, dataset)
         ax.set_title(
-            f"{nice_name(view.loss)}: decision regions ({view.caption})\n"
-            f"test accuracy {view.test_accuracy:.1%}",
+            f"{nice_name(view.loss)}: decision regions\n"
+            f"{view.caption}, test accuracy {view.test_accuracy:.1%}",
             fontsize=10,
         )
         ax = fig.add_subplot(middle[i])
@@ -236,7 +248,8 @@ def comparison_figure(
         )
         margin = "1 (dashed)" if view.spec.multiclass else "±1 (dashed)"
         lines = [
-            f"{nice_name(view.loss)}: boundary (solid), margin {margin}",
+            nice_name(view.loss),
+            f"boundary (solid), margin {margin}",
             f"{count} of {len(y)} test points inside the margin (ringed)",
         ]
         ax.set_title("\n".join([*lines, note] if note else lines), fontsize=9.5)

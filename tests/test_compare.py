@@ -10,6 +10,7 @@ from circles_hinge.boundary import BOUNDARY_KEYS
 from circles_hinge.compare import run_comparison
 from circles_hinge.config import load_config
 from circles_hinge.errors import ConfigError
+from circles_hinge.losses import get_loss
 from circles_hinge.runs import RUN_FILES, list_runs
 
 
@@ -102,3 +103,92 @@ def test_comparison_markdown_lists_every_failed_seed(study):
     report["results"][0]["failed_seeds"] = list(range(100, 113))  # 13 seeds: the 13th was once cut
     text = comparison_markdown(report)
     assert ", ".join(map(str, range(100, 113))) in text and "…" not in text
+
+
+def _hand_set_view(loss: str, radius: float):
+    """A LossView of a hand-set model whose boundary is the circle of `radius`."""
+    import numpy as np
+
+    from circles_hinge.boundary import TANH_BAND_LEVEL, boundary_radii, signed_decision
+    from circles_hinge.compare import LossView
+    from circles_hinge.losses import get_loss
+
+    spec = get_loss(loss)
+
+    def outputs(X):
+        X = np.asarray(X, dtype=np.float32)
+        if spec.multiclass:  # blobs: three linear scores, one per blob centre
+            return np.stack([-np.linalg.norm(X - c, axis=1) / 5 for c in ((0, 0), (15, 15), (0, 15))], axis=1)
+        z = 6 * (radius - np.linalg.norm(X, axis=1))
+        return (0.5 + 0.5 * np.tanh(z / 2) if spec.output_activation == "sigmoid" else np.tanh(z))[:, None]
+
+    def decision(X):
+        return signed_decision(spec, outputs(X))
+
+    level = TANH_BAND_LEVEL if spec.output_activation == "tanh" else 1.0
+    radii = None if spec.multiclass else boundary_radii(decision, levels=(0.0, -level, level))
+    history = {m: np.array([0.5, 0.1, 0.0]) for m in ("loss", "val_loss")}  # exactly 0 at the end
+    return LossView(loss, spec, outputs, decision, history, 1.0, "seed 42", radii, level)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "losses"),
+    [
+        ("circles", ["hinge", "squared_hinge", "binary_crossentropy"]),
+        ("blobs", ["categorical_hinge", "multiclass_svm"]),
+    ],
+)
+def test_a_comparison_keeps_legends_inside_and_titles_apart(tiny_config, dataset, losses):
+    from test_plots import layout_faults
+
+    from circles_hinge.compare_plots import comparison_figure
+    from circles_hinge.data import load_split
+    from circles_hinge.plots import pyplot
+
+    data = tiny_config.data.model_copy(update={"dataset": dataset})
+    split = load_split(data, 42, 0.2)
+    views = [_hand_set_view(loss, r) for loss, r in zip(losses, (0.5, 0.55, 0.6))]
+    factor = 0.1 if dataset == "circles" else None
+    fig = comparison_figure(views, split.X_test, split.y_test, split.n_classes, factor, dataset=dataset)
+    try:
+        assert layout_faults(fig) == []
+        titles = [ax.get_title() for ax in fig.axes]
+        assert any(t.startswith(f"{get_loss(losses[-1]).title}: decision regions") for t in titles)
+        assert not any("_" in t for t in titles), titles
+    finally:
+        pyplot().close(fig)
+
+
+def test_the_seed_study_shows_the_worst_failure_beside_a_typical_success(tiny_config):
+    import numpy as np
+
+    from circles_hinge.compare import _hidden_panels
+    from circles_hinge.data import load_split
+    from circles_hinge.losses import get_loss
+    from circles_hinge.study import Study
+
+    splits = [load_split(tiny_config.data, seed, 0.2) for seed in range(5)]
+    n = len(splits[0].y_train)
+
+    def study(loss, accuracy, test_loss, diverged=()):
+        rows = [
+            {"seed": k, "success": a >= 0.99, "test_accuracy": a, "test_loss": t}
+            for k, (a, t) in enumerate(zip(accuracy, test_loss))
+        ]
+        hidden = np.stack([np.full((n, 2), np.nan if k in diverged else float(k)) for k in range(5)])
+        return Study(loss, get_loss(loss), rows, {}, [], {}, hidden, None)
+
+    studies = [
+        # seed 1 fails first (a near miss); seed 2 is the collapse; successes 3, 4, 0 by test loss
+        study("hinge", [1.0, 0.984, 0.5, 1.0, 1.0], [0.05, 0.2, 0.9, 0.01, 0.03]),
+        study("squared_hinge", [1.0, 1.0, 0.4, 1.0, 1.0], [0.1, 0.1, None, 0.1, 0.1], diverged=(2,)),
+    ]
+    (fail_head, fail_why, fail_hidden, _, fail_spec), (good_head, good_why, good_hidden, *_) = _hidden_panels(
+        studies, splits
+    )
+    assert fail_head == "hinge, seed 2 (the worst failure)" and fail_spec.name == "hinge"
+    assert fail_why == "lowest test accuracy of the 3 failed runs: 50.0%"  # the diverged one has no picture
+    assert good_head == "hinge, seed 4 (a typical success)"
+    assert good_why == "median test loss of its 3 successes: 0.03, test accuracy 100.0%"
+    assert fail_hidden[0, 0] == 2.0 and good_hidden[0, 0] == 4.0
+    assert _hidden_panels([study("hinge", [1.0] * 5, [0.1] * 5)], splits) is None  # no failure, no row

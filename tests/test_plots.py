@@ -34,9 +34,15 @@ def layout_faults(fig) -> list[str]:
         legend = ax.get_legend()
         if legend is not None and outside(legend.get_window_extent(renderer), ax.get_window_extent(renderer)):
             faults.append(f"legend outside its axes: {[t.get_text() for t in legend.get_texts()]}")
-    for text in texts:
-        if text.get_text() and text.get_visible() and outside(text.get_window_extent(renderer), page):
+    shown = [t for t in texts if t.get_text() and t.get_visible()]
+    for text in shown:
+        if outside(text.get_window_extent(renderer), page):
             faults.append(f"text outside the figure: {text.get_text()!r}")
+    titles = [ax.title for ax in fig.axes if ax.title.get_text()]
+    for i, one in enumerate(titles):  # side by side panels: a long title runs into its neighbour's
+        for other in titles[i + 1 :]:
+            if one.get_window_extent(renderer).overlaps(other.get_window_extent(renderer)):
+                faults.append(f"titles overlap: {one.get_text()!r} and {other.get_text()!r}")
     return faults
 
 
