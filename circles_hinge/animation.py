@@ -23,6 +23,7 @@ def save_training_gif(
     """One frame per captured epoch (epoch 0: the initial weights): decision values as filled
     contours on a colour scale fixed for the whole run, boundary, margins, test points, metrics.
     `fps` sets the pace of the middle frames (default 4 per second); the first and last are held."""
+    from matplotlib.ticker import MaxNLocator
     from PIL import Image
 
     from circles_hinge.runs import write_atomic
@@ -38,13 +39,21 @@ def save_training_gif(
     names = class_names(dataset, split.n_classes)
     last_epoch = frames[-1][0]
     images = []
-    for (epoch, logs, _), value in zip(frames, values):
+    for (epoch, logs, out), value in zip(frames, values):
         ax.clear()
         filled = ax.contourf(xx, yy, value, levels=levels, cmap=cmap, extend=extend)
         if epoch == frames[0][0]:
             cax.clear()
-            fig.colorbar(filled, cax=cax, label=colorbar_label(spec, dataset))
+            bar = fig.colorbar(filled, cax=cax, label=colorbar_label(spec, dataset))
+            bar.locator = MaxNLocator(nbins=8)  # round numbers, not the contour levels (14.51 ...)
+            bar.update_ticks()
         _draw_lines(ax, xx, yy, value, spec)
+        if spec.multiclass:  # the boundaries: where the predicted class changes
+            classes = predict_classes(spec, out).reshape(xx.shape)
+            if len(np.unique(classes)) > 1:
+                ax.contour(
+                    xx, yy, classes, levels=np.arange(split.n_classes) + 0.5, colors="k", linewidths=1.8
+                )
         for c, name in enumerate(names):
             pts = split.X_test[split.y_test == c]
             ax.scatter(
@@ -118,8 +127,10 @@ def _line_handles(spec: LossSpec) -> list:
     from matplotlib.lines import Line2D
 
     margin = "margin: top score leads by 1" if spec.multiclass else "margin ±1"
-    lines = [] if spec.multiclass else [Line2D([], [], color="k", lw=1.8, label="boundary")]
-    return [*lines, Line2D([], [], color="k", lw=1.0, ls="--", label=margin)]
+    return [
+        Line2D([], [], color="k", lw=1.8, label="boundary"),
+        Line2D([], [], color="k", lw=1.0, ls="--", label=margin),
+    ]
 
 
 def _metrics_line(logs: dict[str, float]) -> str:
