@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from circles_hinge.words import plural
+
 # TensorFlow's C++ INFO and WARNING lines are noise for a user; set before anything can load it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -142,10 +144,6 @@ def _seeds(text: str | None) -> int | None:
         return int(text)
     except ValueError:
         raise _fail(f"--seeds must be an integer >= 1 — got {text!r}", 2) from None
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @contextmanager
@@ -310,7 +308,7 @@ def train(
         f"{m['loss']}, seed {m['seed']}: test accuracy {m['test_accuracy']:.1%}, "
         f"test loss {m['test_loss']:.4g}, "
         f"final loss {m['final_loss']:.3g} (validation {_fmt(m['final_val_loss'])}), "
-        f"trained {_plural(m['epochs'], 'epoch')} in {m['train_seconds']:.2f} s "
+        f"trained {plural(m['epochs'], 'epoch')} in {m['train_seconds']:.2f} s "
         f"({time.perf_counter() - started:.1f} s in all)"
     )
     if m["initialisations_tried"] > 1:

@@ -142,7 +142,7 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
             cfg,
             path,
             name=loss,
-            on_epoch=lambda epoch, logs, s=f"training {loss}": counter(s, 1),
+            on_epoch=lambda epoch, logs, s=f"{loss}: training": counter(s, 1),
             on_stage=lambda text, s=loss: counter(f"{s}: {text}"),
         )
         m = run.metrics

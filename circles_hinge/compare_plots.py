@@ -24,6 +24,7 @@ from circles_hinge.plots import (
     text_panel,
 )
 from circles_hinge.study_plots import draw_accuracy_strip, failure_text
+from circles_hinge.words import plural
 
 # A "view" is one trained model (compare.LossView) with .loss, .spec, .outputs, .decision (signed values,
 # + for class 1), .history, .history_band, .test_accuracy, .caption, .radii ({level: radius per angle}
@@ -178,7 +179,7 @@ def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
         ax.set_yscale("log")
         ax.set_ylim(bottom=lowest / 2)
     log_y(ax, bool(np.isfinite(lowest)), zeros)
-    what = f"median over {n_seeds} seeds, shaded 25–75%" if n_seeds else "log scale"
+    what = f"median over {plural(n_seeds, 'seed')}, shaded 25–75%" if n_seeds else "log scale"
     ax.set(xlabel="epoch", ylabel="loss (each on its own scale)")
     ax.set_title(f"Training and validation loss per epoch ({what})", fontsize=10)
     ax.grid(True, which="both", alpha=0.25)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from circles_hinge.losses import LossSpec, decision_values, get_loss, point_margins, predict_classes
+from circles_hinge.words import plural
 
 Outputs = Callable[[np.ndarray], np.ndarray]
 
@@ -139,7 +140,7 @@ def mark_zeros(ax, epochs: np.ndarray, values, color: str, what: str, ls: str = 
         return False
     first = int(epochs[zero][0])
     every = zero[np.flatnonzero(epochs == first)[0] :].all()
-    count = f"every epoch from {first}" if every else f"{zero.sum()} epochs from {first}"
+    count = f"every epoch from {first}" if every else f"{plural(int(zero.sum()), 'epoch')} from {first}"
     ax.plot(
         epochs[zero],
         np.full(int(zero.sum()), 0.025 if ls == "-" else 0.06),  # axes fraction: training lowest

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from circles_hinge.losses import get_loss
+from circles_hinge.words import plural
 
 
 def _pct(x: float | None) -> str:
@@ -42,11 +43,13 @@ def comparison_markdown(report: dict[str, Any]) -> str:
         where += f", factor {data['factor']}"
     if study:
         lines.append(
-            f"Each loss trained with seeds {report['seeds_label']} ({report['n_seeds']} seeds; each seed "
-            f"sets the data, the initial weights and the shuffling, the same for every loss), on {where}; "
-            f"{training['epochs']} epochs, one initialisation per seed (no restarts). A seed succeeds "
-            f"when its test accuracy is at least {report['success_accuracy']:.0%}. The panels show seed "
-            f"{cfg['seed']}; the curves are medians over the seeds. Per-seed numbers: [seeds.csv](seeds.csv)."
+            f"Each loss trained with seeds {report['seeds_label']} "
+            f"({plural(report['n_seeds'], 'seed')}; each seed sets the data, the initial weights and "
+            f"the shuffling, the same for every loss), on {where}; "
+            f"{plural(training['epochs'], 'epoch')}, one initialisation per seed (no restarts). "
+            f"A seed succeeds when its test accuracy is at least {report['success_accuracy']:.0%}. "
+            f"The panels show seed {cfg['seed']}; the curves are medians over the seeds. "
+            "Per-seed numbers: [seeds.csv](seeds.csv)."
         )
     else:
         lines.append(

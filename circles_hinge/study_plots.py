@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from circles_hinge.plots import MARKERS, loss_color, nice_name, pyplot, save_png, text_panel
+from circles_hinge.words import plural
 
 
 def draw_accuracy_strip(ax, strip, success_accuracy: float) -> None:
@@ -113,12 +114,12 @@ def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: in
             label=f"{nice_name(loss)}: worst seed",
         )
     ax_rate.set(
-        title=f"Success rate (test accuracy ≥ {success_accuracy:.0%}) over {n_seeds} seeds,\n"
+        title=f"Success rate (test accuracy ≥ {success_accuracy:.0%}) over {plural(n_seeds, 'seed')},\n"
         "with its 95% Wilson interval",
         ylabel="share of seeds that succeed",
         ylim=(-0.03, 1.03),
     )
-    ax_acc.set(title=f"Test accuracy over {n_seeds} seeds", ylabel="test accuracy")
+    ax_acc.set(title=f"Test accuracy over {plural(n_seeds, 'seed')}", ylabel="test accuracy")
     for ax in (ax_rate, ax_acc):
         ax.set_xlabel(param)
         ax.yaxis.set_major_formatter(_percent_formatter())
