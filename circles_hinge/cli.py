@@ -524,9 +524,14 @@ def sweep(
 
 @app.command("plot-losses")
 def plot_losses(
-    out: Annotated[Path, typer.Option("--out", help="Where to write the picture.")] = Path(
-        "outputs/losses.png"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            metavar="FILE|DIR",
+            help="Where to write the picture: a .png, .svg or .pdf file, or a folder (losses.png in it).",
+        ),
+    ] = Path("outputs/losses.png"),
 ) -> None:
     """Draw the hinge family for a +1 target: the losses and their gradients against the output.
 
@@ -534,7 +539,15 @@ def plot_losses(
     reference implementations. An existing file is never overwritten.
     """
     from circles_hinge.loss_plots import plot_loss_functions
+    from circles_hinge.plots import FIGURE_FORMATS
 
+    if str(out) in ("", "."):
+        raise _fail("--out is empty; give a file such as outputs/losses.png or a folder", 2)
+    if out.is_dir() or str(out).endswith(("/", os.sep)):
+        out = out / "losses.png"
+    if out.suffix.lstrip(".").lower() not in FIGURE_FORMATS:
+        allowed = ", ".join(f".{f}" for f in FIGURE_FORMATS)
+        raise _fail(f"--out {out}: {out.suffix or 'no suffix'} is not a format we write; use {allowed}", 2)
     if out.exists():
         raise _fail(f"--out {out} already exists and is never overwritten; choose another path", 1)
     try:

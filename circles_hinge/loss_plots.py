@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from circles_hinge.plots import pyplot, save_png
+from circles_hinge.plots import pyplot, save_figure
 
 
 def plot_loss_functions(path: Path) -> None:
     """The losses for a +1 target against the output f, and their gradients, from reference.py."""
-    save_png(loss_functions_figure(), path)
+    save_figure(loss_functions_figure(), path)
 
 
 def loss_functions_figure():

@@ -62,14 +62,19 @@ def class_names(dataset: str | None, n_classes: int) -> list[str]:
     return [f"class {c}" for c in range(n_classes)]
 
 
-def save_png(fig, path: Path) -> None:
+FIGURE_FORMATS = ("png", "svg", "pdf")  # what `plot-losses --out` may name; run folders hold PNGs
+
+
+def save_figure(fig, path: Path) -> None:
+    """Write `fig` atomically in the format its suffix names (PNG when it names none) and close it."""
     import io
 
     from circles_hinge.runs import write_atomic
 
     buf = io.BytesIO()
+    fmt = path.suffix.lstrip(".").lower() or "png"
     # Figures are laid out when made (layout="constrained"); bbox_inches="tight" would draw each twice.
-    fig.savefig(buf, format="png", dpi=DPI)
+    fig.savefig(buf, format=fmt, dpi=DPI, **({"metadata": {"CreationDate": None}} if fmt == "pdf" else {}))
     pyplot().close(fig)
     write_atomic(path, buf.getvalue())
 
@@ -113,7 +118,7 @@ def plot_data(
     title: str,
     dataset: str | None = None,
 ) -> None:
-    save_png(data_figure(X, y, n_classes, title, dataset), path)
+    save_figure(data_figure(X, y, n_classes, title, dataset), path)
 
 
 def data_figure(X: np.ndarray, y: np.ndarray, n_classes: int, title: str, dataset: str | None = None):
@@ -195,7 +200,7 @@ def draw_loss_curves(
 
 
 def plot_loss_curve(path: Path, history: dict[str, np.ndarray], loss: str) -> None:
-    save_png(loss_curve_figure(history, loss), path)
+    save_figure(loss_curve_figure(history, loss), path)
 
 
 def loss_curve_figure(history: dict[str, np.ndarray], loss: str):
@@ -271,7 +276,7 @@ def plot_decision_regions_png(
     accuracy: float,
     dataset: str | None = None,
 ) -> None:
-    save_png(decision_regions_figure(X, y, outputs, spec, n_classes, accuracy, dataset), path)
+    save_figure(decision_regions_figure(X, y, outputs, spec, n_classes, accuracy, dataset), path)
 
 
 def decision_regions_figure(
@@ -401,7 +406,7 @@ def plot_margins(
     path: Path, X, y, outputs: Outputs, spec: LossSpec, n_classes: int, dataset: str | None = None
 ) -> int:
     fig, count = margins_figure(X, y, outputs, spec, n_classes, dataset)
-    save_png(fig, path)
+    save_figure(fig, path)
     return count
 
 
@@ -490,7 +495,7 @@ def draw_hidden_layer(
 def plot_hidden_layer(
     path: Path, hidden: np.ndarray, y: np.ndarray, spec: LossSpec, n_classes: int, dataset: str | None = None
 ) -> None:
-    save_png(hidden_layer_figure(hidden, y, spec, n_classes, dataset), path)
+    save_figure(hidden_layer_figure(hidden, y, spec, n_classes, dataset), path)
 
 
 def hidden_layer_figure(hidden: np.ndarray, y: np.ndarray, spec: LossSpec, n_classes: int, dataset=None):

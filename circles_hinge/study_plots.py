@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from circles_hinge.plots import MARKERS, loss_color, nice_name, pyplot, save_png, text_panel
+from circles_hinge.plots import MARKERS, loss_color, nice_name, pyplot, save_figure, text_panel
 from circles_hinge.words import plural
 
 
@@ -67,7 +67,7 @@ def plot_sweep(
     path: Path, param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float
 ) -> None:
     """Success rate (with its 95% Wilson interval) and mean test accuracy against the swept value."""
-    save_png(sweep_figure(param, results, losses, n_seeds, success_accuracy), path)
+    save_figure(sweep_figure(param, results, losses, n_seeds, success_accuracy), path)
 
 
 def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float):

@@ -453,3 +453,18 @@ def test_the_comparison_line_counts_failed_seeds_in_words(failed, words):
         "failed_seeds": failed,
     }
     assert _comparison_line(r).endswith(words)
+
+
+@pytest.mark.parametrize("name,magic", [("l.svg", b"<svg"), ("l.pdf", b"%PDF"), ("l.PNG", b"\x89PNG")])
+def test_plot_losses_writes_the_format_its_suffix_names(tmp_path, name, magic):
+    result = runner.invoke(app, ["plot-losses", "--out", str(tmp_path / name)])
+    assert result.exit_code == 0, result.output
+    assert magic in (tmp_path / name).read_bytes()[:400]
+
+
+def test_plot_losses_into_a_folder_and_refusing_unknown_formats(tmp_path):
+    result = runner.invoke(app, ["plot-losses", "--out", str(tmp_path)])
+    assert result.exit_code == 0 and (tmp_path / "losses.png").read_bytes()[:4] == b"\x89PNG"
+    bad = runner.invoke(app, ["plot-losses", "--out", str(tmp_path / "l.txt")])
+    assert bad.exit_code == 2 and ".txt is not a format" in bad.output and ".svg" in bad.output
+    assert len(bad.output.strip().splitlines()) == 1 and not (tmp_path / "l.txt").exists()
