@@ -1,3 +1,26 @@
-"""circles-hinge: the hinge-loss circles experiment, reproduced, measured and compared."""
+"""circles-hinge: the hinge-loss circles experiment, reproduced, measured and compared.
 
-__version__ = "0.1.0"
+import circles_hinge as ch
+run = ch.train(loss="squared_hinge")      # also ch.compare, ch.sweep, ch.load_run (see api.py)
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("circles-hinge")  # one home: pyproject.toml
+except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "unknown"
+
+__all__ = ["api", "load_run", "Run", "Study", "__version__"]
+
+
+def __getattr__(name: str):
+    """The API loads on first use, so `circles-hinge --help` does not pay for it."""
+    # (train, compare and sweep are reached as circles_hinge.api.train etc.: the package has modules of
+    # those names, and importing one would shadow a function of the same name here)
+    if name in ("api", "load_run", "Run", "Study"):
+        import importlib
+
+        api = importlib.import_module("circles_hinge.api")  # not `from . import api`: that asks us again
+        return api if name == "api" else getattr(api, name)
+    raise AttributeError(f"module 'circles_hinge' has no attribute {name!r}")

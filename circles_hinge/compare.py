@@ -24,8 +24,9 @@ from circles_hinge.boundary import (
 )
 from circles_hinge.config import Config, dump_yaml
 from circles_hinge.losses import LossSpec, get_loss
+from circles_hinge.machine import machine, versions
 from circles_hinge.report import comparison_markdown
-from circles_hinge.runs import check_name, create_run_dir, versions, write_atomic, write_csv, write_json
+from circles_hinge.runs import check_name, create_run_dir, write_atomic, write_csv, write_json
 from circles_hinge.stats import SUCCESS_ACCURACY
 from circles_hinge.study import (
     Progress,
@@ -119,6 +120,7 @@ def run_comparison(
             "files": extra["files"],
             "config": config.to_dict(),
             "versions": versions(),
+            "machine": machine(),
         }
         write_json(path / "comparison.json", report)
         write_atomic(path / "comparison.md", comparison_markdown(report))

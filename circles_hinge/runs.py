@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from circles_hinge.errors import ConfigError, RunDirError
-from circles_hinge.machine import versions  # noqa: F401 - compare.py and sweep.py import it from here
 
 STATUS_FILE = "status.json"
 REPORT_FILES = {"compare": "comparison.json", "sweep": "sweep.json"}

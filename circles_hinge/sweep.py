@@ -12,7 +12,8 @@ from typing import Any
 
 from circles_hinge.config import Config, dump_yaml, validate
 from circles_hinge.errors import ConfigError
-from circles_hinge.runs import check_name, create_run_dir, versions, write_atomic, write_csv, write_json
+from circles_hinge.machine import machine, versions
+from circles_hinge.runs import check_name, create_run_dir, write_atomic, write_csv, write_json
 from circles_hinge.stats import SUCCESS_ACCURACY
 from circles_hinge.study import (
     Progress,
@@ -152,6 +153,7 @@ def run_sweep(
             "files": {"picture": "sweep.png", "table": "sweep.csv", "per_seed": "seeds.csv"},
             "config": config.to_dict(),
             "versions": versions(),
+            "machine": machine(),
         }
         write_json(path / "sweep.json", report)
         status.write("complete")  # last: only now is every file in place
