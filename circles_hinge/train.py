@@ -27,6 +27,10 @@ from circles_hinge.losses import LossSpec, encode_labels, keras_loss
 from circles_hinge.model import output_activation
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+# An epoch runs in calls of about this long, so a stop request waits at most about this long.
+CHUNK_SECONDS = 0.25
+# on_batches(epoch, batches done, batches in the epoch, seconds into the epoch), inside long epochs
+BatchCallback = Callable[[int, int, int, float], None]
 
 
 @dataclass
@@ -171,7 +175,10 @@ class ReplicaTrainer:
         self.theta = tf.Variable(np.stack(rows), name="theta")
         self.adam = _Adam(self.theta, config.training.learning_rate)
         self.loss_fn = keras_loss(spec)
-        self._epoch = tf.function(self._epoch_impl, autograph=False)
+        self._batches = tf.function(self._batches_impl, autograph=False)
+        self._finish = tf.function(self._finish_impl, autograph=False)
+        self.chunk: int | None = None  # batches per call; None: measured (see _run_epoch)
+        self._chunk, self._traced = 1, False
         self._forward = tf.function(self.forward, autograph=False)
 
     # --- the network, replicated ------------------------------------------------------------------
@@ -198,9 +205,13 @@ class ReplicaTrainer:
         """Per-point loss, shape (K, n)."""
         return self.loss_fn(Y, out)
 
-    def _epoch_impl(self, perm):
-        """One epoch over the fit part in the order `perm` (K, n_fit), then validation.
+    def _batches_impl(self, perm, start, stop, loss_sum, hits):
+        """Batches start..stop-1 of the epoch in the order `perm` (K, n_fit), carrying the running
+        sums of loss and hits; an epoch is one or more such calls, then `_finish_impl`.
 
+        Calling it for 0..n or for 0..a, a..b, ..., ..n runs the same steps in the same order on the
+        same numbers, so a chunked epoch equals a whole one bit for bit (a test); chunks only let
+        Python see a stop request between them (see `fit`).
         An explicit tf.while_loop under autograph=False: autograph's rewriting of this function and
         everything it calls was most of the first epoch's time (about 1 s of 1.7 s).
         """
@@ -227,11 +238,13 @@ class ReplicaTrainer:
                 hits + tf.reduce_sum(_correct(self.spec, yb, out), axis=-1),
             )
 
-        _, loss_sum, hits = tf.while_loop(
-            lambda i, *_: i < self.n_batches,
-            step,
-            (tf.constant(0), tf.zeros([self.k_pad]), tf.zeros([self.k_pad])),
-        )
+        _, loss_sum, hits = tf.while_loop(lambda i, *_: i < stop, step, (start, loss_sum, hits))
+        return loss_sum, hits
+
+    def _finish_impl(self, loss_sum, hits):
+        """The epoch's metrics from its running sums, then validation."""
+        import tensorflow as tf
+
         if self.n_val:
             val_out = self.forward(self.X_val)
             val_loss = tf.reduce_mean(self._point_losses(self.Y_val, val_out)[:, : self.n_val], axis=-1)
@@ -239,6 +252,27 @@ class ReplicaTrainer:
         else:
             val_loss = val_acc = tf.fill([self.k], float("nan"))
         return loss_sum[: self.k] / self.n_fit, hits[: self.k] / self.n_fit, val_loss, val_acc
+
+    def _run_epoch(self, perm, epoch: int, on_batches: BatchCallback | None):
+        """One epoch in chunks of batches that each take about CHUNK_SECONDS (all of them at once
+        when they fit), so Ctrl-C or SIGTERM, which Python handles between calls into TensorFlow, is
+        answered within a chunk whatever the size. `self.chunk` fixes the chunk size (tests)."""
+        import tensorflow as tf
+
+        loss_sum, hits = tf.zeros([self.k_pad]), tf.zeros([self.k_pad])
+        done, start = 0, time.perf_counter()
+        while done < self.n_batches:
+            size = min(self.chunk or self._chunk, self.n_batches - done)
+            began = time.perf_counter()
+            loss_sum, hits = self._batches(perm, tf.constant(done), tf.constant(done + size), loss_sum, hits)
+            seconds = time.perf_counter() - began
+            if self._traced:  # the first call also traces the function: no measure of a batch
+                self._chunk = max(1, int(CHUNK_SECONDS * size / max(seconds, 1e-9)))
+            self._traced = True
+            done += size
+            if on_batches is not None and (done < self.n_batches or size < self.n_batches):
+                on_batches(epoch, done, self.n_batches, time.perf_counter() - start)
+        return self._finish(loss_sum, hits)
 
     # --- public -------------------------------------------------------------------------------------
     def weights(self, k: int, theta: np.ndarray | None = None) -> list[np.ndarray]:
@@ -275,6 +309,7 @@ class ReplicaTrainer:
         seeds: list[int],
         on_epoch: Callable[[int, dict[str, np.ndarray]], None] | None = None,
         study: bool = False,
+        on_batches: BatchCallback | None = None,
     ) -> TrainResult:
         """Train for config.training.epochs; each replica shuffles with its own seed's generator.
 
@@ -282,7 +317,7 @@ class ReplicaTrainer:
         (`study=True`, even of one seed) a diverged replica ends with a non-finite loss and counts as failed.
         `on_epoch(epoch, logs)` is called after every epoch with that epoch's metrics, one value per
         replica; it may raise (e.g. KeyboardInterrupt) to stop, and the history so far stays in
-        `self.history`.
+        `self.history`. `on_batches` follows an epoch that runs in more than one chunk.
         """
         import tensorflow as tf
 
@@ -295,7 +330,7 @@ class ReplicaTrainer:
                 perm = np.stack([rng.permutation(self.n_fit) for rng in rngs])
             else:
                 perm = np.broadcast_to(np.arange(self.n_fit), (self.k, self.n_fit))
-            values = self._epoch(tf.constant(perm, dtype=tf.int32))
+            values = self._run_epoch(tf.constant(perm, dtype=tf.int32), epoch, on_batches)
             logs = {m: np.asarray(v.numpy(), dtype=np.float64) for m, v in zip(METRICS, values)}
             for m in METRICS:
                 self.history[m] = np.concatenate([self.history[m], logs[m][:, None]], axis=1)
@@ -358,6 +393,7 @@ def fit_with_restarts(
     on_epoch: Callable[[ReplicaTrainer, int, dict[str, np.ndarray]], None] | None = None,
     on_restart: Callable[[float, int], None] | None = None,
     on_trainer: Callable[[ReplicaTrainer], None] | None = None,
+    on_batches: BatchCallback | None = None,
 ) -> tuple[TrainResult, Restarts]:
     """Train initialisation 0 exactly as a single run; if it ends below 99% accuracy (stats'
     SUCCESS_ACCURACY, measured as `final_scores` does), train `config.training.restarts` more at
@@ -367,7 +403,7 @@ def fit_with_restarts(
 
     `on_trainer(trainer)` is told each trainer before it trains (for partial results on Ctrl-C);
     `on_epoch(trainer, epoch, logs)` follows both phases; `on_restart(first_accuracy, n)` announces
-    the second.
+    the second; `on_batches` follows long epochs of both.
     """
     from circles_hinge.stats import SUCCESS_ACCURACY
 
@@ -375,7 +411,7 @@ def fit_with_restarts(
     first = ReplicaTrainer(config, spec, [split], [make_init(0)])
     if on_trainer is not None:
         on_trainer(first)
-    result = first.fit([seed], on_epoch=_bind(on_epoch, first))
+    result = first.fit([seed], on_epoch=_bind(on_epoch, first), on_batches=on_batches)
     accuracy, loss, where = final_scores(first, split, result.history)
     n_more = config.training.restarts
     if accuracy[0] >= SUCCESS_ACCURACY or n_more == 0:
@@ -386,7 +422,7 @@ def fit_with_restarts(
     more = ReplicaTrainer(config, spec, [split] * n_more, [make_init(r) for r in range(1, n_more + 1)])
     if on_trainer is not None:
         on_trainer(more)
-    others = more.fit([seed] * n_more, on_epoch=_bind(on_epoch, more), study=True)
+    others = more.fit([seed] * n_more, on_epoch=_bind(on_epoch, more), study=True, on_batches=on_batches)
     more_accuracy, more_loss, _ = final_scores(more, split, others.history)
     accuracies, losses = np.concatenate([accuracy, more_accuracy]), np.concatenate([loss, more_loss])
     kept = best_initialisation(accuracies, losses)

@@ -169,6 +169,45 @@ def test_a_replica_is_the_single_run_bit_for_bit(overrides):
             assert a.tobytes() == b.tobytes(), k
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 7])
+def test_a_chunked_epoch_is_the_whole_epoch_bit_for_bit(chunk):
+    """An epoch run as several calls of `chunk` batches (as long epochs are, so a stop request is seen
+    between them) trains to the same bytes as one call over every batch: 93 fit samples in batches
+    of 5 (19 batches, a short last one), 5 replicas padded to 16, 3 epochs."""
+    overrides = ["data.n_samples=150", "data.test_size=33", "training.epochs=3"]
+    seeds = [40, 41, 42, 43, 44]
+    config, spec, splits, inits = _setup(overrides, seeds)
+    whole = ReplicaTrainer(config, spec, splits, inits)
+    whole.chunk = whole.n_batches
+    chunked = ReplicaTrainer(config, spec, splits, inits)
+    chunked.chunk = chunk
+    calls = []
+    a = whole.fit(seeds, study=True, on_batches=lambda *args: calls.append(("whole", *args)))
+    b = chunked.fit(seeds, study=True, on_batches=lambda *args: calls.append(("chunked", *args)))
+    assert whole.n_batches == 19
+    for m in a.history:
+        assert a.history[m].tobytes() == b.history[m].tobytes(), m
+    assert whole.theta.numpy().tobytes() == chunked.theta.numpy().tobytes()
+    # progress inside the epoch: only for the chunked one, after every chunk, ending at 19 of 19
+    assert {c[0] for c in calls} == {"chunked"}
+    done = [c[2] for c in calls if c[1] == 1]
+    assert done == [*range(chunk, 19, chunk), 19] and all(c[3] == 19 for c in calls)
+
+
+def test_the_measured_chunk_keeps_a_call_near_a_quarter_second():
+    """Without a fixed chunk the trainer measures its batches and sizes the next call to about
+    CHUNK_SECONDS: a tiny config fits a whole epoch in one call after the first."""
+    from circles_hinge.train import CHUNK_SECONDS
+
+    config, spec, [split], [init] = _setup(["training.epochs=2"], [42])
+    trainer = ReplicaTrainer(config, spec, [split], [init])
+    calls = []
+    trainer.fit([42], on_batches=lambda *args: calls.append(args))
+    assert trainer._chunk >= trainer.n_batches  # epoch 2 ran in one call: no progress calls for it
+    assert calls and all(c[0] == 1 for c in calls)
+    assert CHUNK_SECONDS <= 0.5
+
+
 def test_shuffling_is_seeded_and_matters():
     config, spec, [split], [init] = _setup(["training.epochs=2"], [42])
     a = ReplicaTrainer(config, spec, [split], [init]).fit([42])
