@@ -379,7 +379,9 @@ def missing_margin_note(spec: LossSpec, values: np.ndarray, short: bool = False)
     for level, extreme in ((1.0, top), (-1.0, bottom)):
         if level * extreme >= 1:  # reached: the line is drawn
             continue
-        bound = f"{symbol} {'≤' if level > 0 else '≥'} {extreme:.5g}"
+        gap = abs(level - extreme)  # shown as 1 - gap when 5 digits would round the extreme to ±1
+        shown = f"{extreme:.5g}" if gap >= 5e-5 else f"{level:g} {'-' if level > 0 else '+'} {gap:.1e}"
+        bound = f"{symbol} {'≤' if level > 0 else '≥'} {shown}"
         if short:
             notes.append(f"no {level:+g} line: {bound}")
             continue
