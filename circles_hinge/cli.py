@@ -155,8 +155,9 @@ def _errors_to_exit_codes():
     try:
         yield
     except Interrupted as exc:
+        when = f" {exc.detail}" if exc.detail else ""
         typer.echo(
-            f"interrupted: the run was stopped; its folder (marked interrupted) is {exc.path}", err=True
+            f"interrupted: the run was stopped{when}; its folder (marked interrupted) is {exc.path}", err=True
         )
         raise typer.Exit(143 if exc.signal_name == "SIGTERM" else 130) from None
     except RunFailed as exc:
@@ -170,6 +171,9 @@ def _errors_to_exit_codes():
         raise typer.Exit(130) from None
 
 
+_INSIDE_EPOCH = ": epoch "  # a stage text with progress inside an epoch: 'training: epoch 3/30: ...'
+
+
 class _PlainLines:
     """Progress for a log file or a pipe, where a live bar cannot redraw and ends up cut off: one line
     per stage, and a progress line at most every few seconds and at the end of a stage."""
@@ -181,6 +185,11 @@ class _PlainLines:
         self.last = time.monotonic()
 
     def stage(self, text: str) -> None:
+        if _INSIDE_EPOCH in text:  # progress inside a long epoch: a line at most every few seconds
+            if time.monotonic() - self.last >= self.interval:
+                typer.echo(text, err=True)
+                self.last = time.monotonic()
+            return
         if text != self.current and text != "done":
             typer.echo(text, err=True)
         self.current = text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import time
@@ -17,25 +18,53 @@ from circles_hinge.config import Config, dump_yaml
 from circles_hinge.errors import TrainingDiverged
 from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
 from circles_hinge.machine import machine, versions
-from circles_hinge.runs import Status, create_run_dir, write_atomic, write_csv, write_json
+from circles_hinge.runs import (
+    RUN_FILES,
+    CsvLog,
+    Status,
+    create_run_dir,
+    release_reserve,
+    write_atomic,
+    write_csv,
+    write_json,
+)
 
 EpochCallback = Callable[[int, dict[str, float]], None]
 
 
 class Interrupted(Exception):
-    """Training was stopped by the user (Ctrl-C or SIGTERM); the folder says `interrupted`."""
+    """Training was stopped by the user (Ctrl-C or SIGTERM); the folder says `interrupted`. `detail`
+    says what the folder holds when that is not simply the epochs finished (e.g. while writing)."""
 
-    def __init__(self, path: Path, signal_name: str = "SIGINT"):
-        self.path, self.signal_name = path, signal_name
+    def __init__(self, path: Path, signal_name: str = "SIGINT", detail: str = ""):
+        self.path, self.signal_name, self.detail = path, signal_name, detail
         super().__init__(f"interrupted by {signal_name}; what was written so far is in {path}")
 
 
 class RunFailed(Exception):
-    """An unexpected error; the traceback is in the run folder's train.log."""
+    """An unexpected error, said as what was true: where the traceback is if it could be saved, and
+    whether status.json could be marked failed."""
 
-    def __init__(self, path: Path, message: str):
+    def __init__(
+        self, path: Path, message: str, log_error: str | None = None, status_error: str | None = None
+    ):
         self.path = path
-        super().__init__(f"{message} (run folder {path}; full traceback in {path / 'train.log'})")
+        marked = ", marked failed" if status_error is None else ""
+        if log_error is None:
+            where = f"run folder {path}{marked}; full traceback in {path / 'train.log'}"
+        else:
+            where = f"run folder {path}{marked}; the traceback could not be saved ({log_error})"
+        if status_error is not None:
+            where += f"; status.json could not be marked failed either ({status_error})"
+        super().__init__(f"{message} ({where})")
+
+
+def failure_message(exc: BaseException) -> str:
+    """One line for an unexpected error; a full or read-only disk names the file it could not write."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
+        what = Path(exc.filename).name if exc.filename else "a file"
+        return f"could not write {what}: {exc.strerror}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 @dataclass
@@ -155,6 +184,22 @@ def write_partial(path: Path, trainer) -> None:
         write_csv(path / "history.csv", history_rows({m: v[0] for m, v in history.items()}))
 
 
+def batch_progress(epoch: int, epochs: int, done: int, total: int, seconds: float) -> str:
+    """Progress inside a long epoch: 'epoch 3/30: 1,200/160,000 batches, 4,800/s, about 33 s left'."""
+    rate = done / seconds if seconds > 0 else 0.0
+    left = (total - done) / rate if rate > 0 else float("inf")
+    eta = "" if left == float("inf") else f", about {_duration(left)} left in this epoch"
+    return f"epoch {epoch}/{epochs}: {done:,}/{total:,} batches, {rate:,.0f}/s{eta}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def run_experiment(
     config: Config,
     runs_dir: Path,
@@ -168,28 +213,34 @@ def run_experiment(
     stem = name or f"{spec.name}-s{config.seed}"
     path = create_run_dir(runs_dir, stem, exact=name is not None)
     status = Status(path, "run")
-    status.write("running")
-    write_atomic(path / "config.yaml", dump_yaml(config))
     stage = on_stage or (lambda _: None)
     trainers: list = []  # the first initialisation's trainer, then the restarts' (if any)
     where: dict[str, Any] = {}  # the stage (training, restarts): in status.json, also if the run stops
+    history_log = CsvLog(path / "history.csv")  # the first initialisation's epochs, as they finish
     try:
+        status.write("running")
+        write_atomic(path / "config.yaml", dump_yaml(config))
         stage("loading TensorFlow")
         load_tensorflow()
         from circles_hinge.animation import FrameRecorder
         from circles_hinge.data import load_split
         from circles_hinge.model import build_model, initial_weights
+        from circles_hinge.report_html import WeightRecorder, write_run_report
         from circles_hinge.train import fit_with_restarts
 
         seed_everything(config.seed)
         split = load_split(config.data, config.seed, config.training.validation_split)
         frames = FrameRecorder(split, spec, config.training.epochs) if animate else None  # training.gif
+        weights = WeightRecorder(config.training.epochs)  # every epoch's weights, for report.html
         last_report = [time.monotonic()]
 
         def each_epoch(trainer, epoch: int, logs: dict[str, np.ndarray]) -> None:
+            if trainer is trainers[0]:  # kept as it happens: a killed run keeps every finished epoch
+                history_log.append(history_rows({m: v[0] for m, v in trainer.history.items()})[-1])
             if time.monotonic() - last_report[0] > 1.0:  # scripts can watch a long run's progress
                 status.write("running", epoch=epoch, **where)
                 last_report[0] = time.monotonic()
+            weights.capture(trainer, epoch)
             if frames is not None:
                 frames.capture(trainer, epoch, logs)
             if on_epoch is not None:
@@ -203,8 +254,17 @@ def run_experiment(
 
         def on_trainer(trainer) -> None:
             trainers.append(trainer)
+            weights.start(trainer)
             if frames is not None:
                 frames.start(trainer)  # epoch 0: the initial weights
+
+        last_batches = [0.0]
+
+        def in_epoch(epoch: int, done: int, total: int, seconds: float) -> None:
+            if time.monotonic() - last_batches[0] >= 1.0 or done == total:
+                base = "restarts" if where["stage"] == "restarts" else "training"
+                stage(f"{base}: {batch_progress(epoch, config.training.epochs, done, total, seconds)}")
+                last_batches[0] = time.monotonic()
 
         stage("training")
         where["stage"] = "training"
@@ -217,15 +277,21 @@ def run_experiment(
             on_epoch=each_epoch,
             on_restart=restarting,
             on_trainer=on_trainer,
+            on_batches=in_epoch,
         )
         history = {m: v[0] for m, v in result.history.items()}
+        history_log.close()
 
         stage("writing the run folder")
+        where.pop("first_accuracy", None)
+        where["stage"] = "writing"  # before any file: an interrupt from here on is while writing
+        status.write("running", epoch=result.epochs_run, **where)
+        # the kept initialisation's history (the same bytes as the log when it is the first)
+        write_csv(path / "history.csv", history_rows(history))
         model = build_model(config, spec, split.n_classes, result.weights[0])
         kept_trainer, replica = (trainers[0], 0) if restarts.kept == 0 else (trainers[1], restarts.kept - 1)
         test_loss, test_accuracy = evaluate_replica(kept_trainer, replica, spec, split)
         _save_model(model, spec, path / "model.keras")
-        write_csv(path / "history.csv", history_rows(history))
         metrics = {
             "loss": spec.name,
             "seed": config.seed,
@@ -253,20 +319,28 @@ def run_experiment(
         if frames is not None:
             frames.save(path / "training.gif", kept_trainer, replica)
         write_json(path / "metrics.json", metrics)
+        write_run_report(path, config, spec, split, history, metrics, weights.frames(kept_trainer, replica))
         status.write("complete")  # last: only now is every file in place
         return RunResult(path, metrics)
     except KeyboardInterrupt as exc:
+        history_log.close()
         signal_name = getattr(exc, "signal_name", "SIGINT")
-        _record(path, trainers, status, "interrupted", f"stopped by {signal_name}{_during(where)}", where)
-        raise Interrupted(path, signal_name) from None
+        detail = _written(path) if where.get("stage") == "writing" else ""
+        error = f"stopped by {signal_name}{_during(where)}{detail}"
+        _record(path, trainers, status, "interrupted", error, where)
+        raise Interrupted(path, signal_name, detail.removeprefix("; ")) from None
     except TrainingDiverged as exc:
+        history_log.close()
         _record(path, trainers, status, "failed", str(exc), where)
         exc.path = path
         raise
     except Exception as exc:
-        message = f"{type(exc).__name__}: {exc}"
-        _record(path, trainers, status, "failed", message, where, traceback.format_exc())
-        raise RunFailed(path, message) from exc
+        history_log.close()
+        message = failure_message(exc)
+        log_error, status_error = _record(
+            path, trainers, status, "failed", message, where, traceback.format_exc()
+        )
+        raise RunFailed(path, message, log_error, status_error) from exc
 
 
 def _during(where: dict[str, Any]) -> str:
@@ -278,6 +352,17 @@ def _during(where: dict[str, Any]) -> str:
     )
 
 
+def _written(path: Path) -> str:
+    """'; while writing the run folder: history.csv, model.keras written; metrics.json, ... not'."""
+    files = [f for f in RUN_FILES if f != "config.yaml"]
+    done = [f for f in files if (path / f).exists()]
+    missing = [f for f in files if f not in done]
+    return (
+        f"; while writing the run folder: {', '.join(done) or 'nothing'} written, "
+        f"{', '.join(missing) or 'nothing'} not"
+    )
+
+
 def _record(
     path: Path,
     trainers: list,
@@ -286,19 +371,32 @@ def _record(
     error: str,
     where: dict[str, Any],
     log: str | None = None,
-) -> None:
-    """Leave what we can (partial history, traceback, status) without raising: the disk may be full.
-    The history kept is the first initialisation's, the one the tutorial trains."""
+) -> tuple[str | None, str | None]:
+    """Leave what we can (traceback, status, partial history) without raising: the disk may be full,
+    so the folder's reserve is given back first. While training, the history kept is the first
+    initialisation's, the one the tutorial trains (history.csv holds it already, written as it
+    happened; it is rewritten whole in case its last row was cut short); once writing, history.csv is
+    the kept one's and stays. Returns why train.log and status.json could not be written (None: written)."""
+    release_reserve(path)
+    errors: list[str | None] = []
     for write in (
         (lambda: write_atomic(path / "train.log", log)) if log else None,
-        lambda: write_partial(path, trainers[0] if trainers else None),
         lambda: status.write(outcome, error=error, **where),
     ):
         try:
             if write is not None:
                 write()
-        except Exception:  # noqa: BLE001 - reporting the original error matters more
+            errors.append(None)
+        except OSError as exc:
+            errors.append(exc.strerror or str(exc))
+        except Exception as exc:  # noqa: BLE001 - reporting the original error matters more
+            errors.append(str(exc))
+    if where.get("stage") != "writing":
+        try:
+            write_partial(path, trainers[0] if trainers else None)
+        except Exception:  # noqa: BLE001 - the log written as it happened stays
             pass
+    return errors[0], errors[1]
 
 
 def _leading_replica(logs: dict[str, np.ndarray]) -> int:
@@ -320,8 +418,12 @@ def _save_model(model, spec: LossSpec, path: Path) -> None:
     model.compile(optimizer=keras.optimizers.Adam(), loss=keras_loss(spec))
     model.optimizer.build(model.trainable_variables)  # so load_model restores it without a warning
     tmp = path.with_name(f".tmp-{path.name}")
-    model.save(tmp)
-    os.replace(tmp, path)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def _write_plots(

@@ -11,8 +11,10 @@ import csv
 import io
 import json
 import os
+import socket
 import sys
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,7 +109,8 @@ def prepare_runs_dir(runs_dir: Path) -> Path:
 
 
 def create_run_dir(runs_dir: Path, stem: str, exact: bool = False) -> Path:
-    """Make a new, empty folder `<runs_dir>/<timestamp>-<stem>` (or exactly `stem` with --name).
+    """Make a new folder `<runs_dir>/<timestamp>-<stem>` (or exactly `stem` with --name), holding only
+    the reserve (see `make_reserve`).
 
     os.mkdir is atomic: of two processes asking for the same name, one gets it and the other moves on
     to `-2`, `-3`, ... An existing folder is never written into; with --name, that is an error.
@@ -118,19 +121,51 @@ def create_run_dir(runs_dir: Path, stem: str, exact: bool = False) -> Path:
         path = runs_dir / (base if attempt == 1 else f"{base}-{attempt}")
         try:
             path.mkdir()
-            return path
         except FileExistsError:
             if exact:
                 raise _taken(path) from None
+            continue
         except OSError as exc:
             raise RunDirError(f"cannot create {path}: {exc.strerror}") from None
+        make_reserve(path)
+        return path
     raise RunDirError(f"cannot find a free folder name for {base} in {runs_dir}")
+
+
+# A folder keeps this much disk space in RESERVE_FILE while it is written, and gives it back just
+# before its last status.json: so when the disk fills up, status.json and train.log can still say
+# so. A traceback and status.json take a few KiB; 64 KiB leaves room for both on any file system.
+RESERVE_FILE = ".reserve"
+RESERVE_BYTES = 64 * 1024
+
+
+def make_reserve(path: Path) -> None:
+    """Claim RESERVE_BYTES in `path`; if even that does not fit, remove the new folder and say so."""
+    try:
+        with open(path / RESERVE_FILE, "wb") as fh:
+            fh.write(b"\0" * RESERVE_BYTES)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        (path / RESERVE_FILE).unlink(missing_ok=True)
+        path.rmdir()
+        raise RunDirError(
+            f"cannot start a run in {path.parent}: {RESERVE_BYTES // 1024} KiB for its status could not "
+            f"be written ({exc.strerror}); nothing was made"
+        ) from None
+
+
+def release_reserve(path: Path) -> None:
+    (path / RESERVE_FILE).unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write to a temporary file beside `path`, flush it to disk, then rename over: all or nothing."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file we meant
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
@@ -138,6 +173,9 @@ def write_atomic(path: Path, data: bytes | str) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file ordinary permissions
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None  # not the temporary name
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -165,6 +203,37 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     write_atomic(path, buf.getvalue())
 
 
+class CsvLog:
+    """A CSV file written as it happens, as Keras' CSVLogger does: the header with the first row, then
+    each row flushed at once (so SIGKILL loses no finished row) and fsynced at most once a second (a
+    power cut loses at most that). The bytes are those `write_csv` writes for the same rows."""
+
+    def __init__(self, path: Path):
+        self.path, self.fh, self.writer, self.synced = path, None, None, 0.0
+
+    def append(self, row: dict[str, Any]) -> None:
+        try:
+            if self.fh is None:
+                self.fh = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - kept open
+                self.writer = csv.DictWriter(self.fh, fieldnames=list(row), lineterminator="\n")
+                self.writer.writeheader()
+            self.writer.writerow(row)
+            self.fh.flush()
+            if time.monotonic() - self.synced > 1.0:
+                os.fsync(self.fh.fileno())
+                self.synced = time.monotonic()
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
+
+    def close(self) -> None:
+        if self.fh is not None:
+            try:
+                self.fh.close()
+            except OSError:
+                pass  # a full disk: the rows already flushed are what is kept
+            self.fh = None
+
+
 def read_json(path: Path) -> dict[str, Any] | None:
     """The JSON object in `path`, or None if it is missing, unreadable or not an object."""
     try:
@@ -172,6 +241,57 @@ def read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Which process a folder belongs to, so a folder whose process died is not listed as running
+
+
+def _proc_stat(pid: int) -> tuple[str, str] | None:
+    """(state, start time in clock ticks after boot) of a live process, from /proc/<pid>/stat; None
+    when there is no such process. The fields follow the name in parentheses, which may hold spaces."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0], fields[19]
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def process_identity() -> dict[str, Any]:
+    """This process as status.json records it: pid, host, and the pid's start time and the boot it
+    belongs to, so a pid reused by another process (or after a reboot) is not mistaken for ours."""
+    stat = _proc_stat(os.getpid())
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "pid_start": stat[1] if stat else None,
+        "boot_id": _boot_id() or None,
+    }
+
+
+def liveness(status: dict[str, Any]) -> str:
+    """For a folder that says running: `running` if its process is alive, `died` if it is gone (or
+    the pid now belongs to another process), `running? (on HOST)` when it ran elsewhere; folders
+    written before processes were recorded stay `running`."""
+    pid, host = status.get("pid"), status.get("host")
+    if not isinstance(pid, int) or not isinstance(host, str):
+        return "running"
+    if host != socket.gethostname():
+        return f"running? (on {host})"
+    if status.get("boot_id") and status.get("boot_id") != _boot_id():
+        return "died"
+    stat = _proc_stat(pid)
+    if stat is None or stat[0] in ("Z", "X") or (status.get("pid_start") not in (None, stat[1])):
+        return "died"
+    return "running"
 
 
 @dataclass
@@ -191,10 +311,13 @@ class Status:
             "started": self.started or now(),
             "finished": None if status == "running" else now(),
             "command": command_line(),
+            **process_identity(),
         }
         self.started = record["started"]
         if error:
             record["error"] = error
+        if status != "running":
+            release_reserve(self.path)  # the last write: its space is what lets it fit on a full disk
         write_json(self.path / STATUS_FILE, record)
 
 
@@ -294,6 +417,20 @@ def _kind_from_files(path: Path) -> str | None:
     return None
 
 
+def _last_epoch(path: Path, kind: str, status: dict[str, Any]) -> str:
+    """' after epoch N' for a run that died: the rows history.csv kept (it is written as epochs
+    finish); for a comparison or sweep, the progress its status.json last recorded."""
+    if kind == "run":
+        try:
+            with open(path / "history.csv", "rb") as fh:
+                rows = sum(1 for line in fh if line.endswith(b"\n")) - 1
+        except OSError:
+            rows = 0
+        return f" after epoch {rows}" if rows > 0 else " before its first epoch ended"
+    done = status.get("done")
+    return f" after {done}" if isinstance(done, str) and done else ""
+
+
 def _summarise(path: Path) -> RunSummary | None:
     status_path = path / STATUS_FILE
     status = read_json(status_path)
@@ -306,9 +443,12 @@ def _summarise(path: Path) -> RunSummary | None:
         else:  # ours, but status.json is damaged: list it rather than hide it
             status = {"status": "unreadable", "kind": kind or "?"}
     kind = str(status.get("kind", "run"))
-    summary = RunSummary(
-        path, kind, str(status.get("status", "unknown")), "", "", [], [], None, str(status.get("started", ""))
-    )
+    state = str(status.get("status", "unknown"))
+    if state == "running":
+        state = liveness(status)
+        if state == "died":
+            state += _last_epoch(path, kind, status)
+    summary = RunSummary(path, kind, state, "", "", [], [], None, str(status.get("started", "")))
     if kind == "run":
         _run_row(summary, path)
     elif kind in REPORT_FILES:

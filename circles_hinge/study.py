@@ -28,7 +28,7 @@ from circles_hinge.boundary import (
 from circles_hinge.config import Config, validate
 from circles_hinge.errors import ConfigError, TrainingDiverged
 from circles_hinge.losses import LOSSES, LossSpec, encode_labels, get_loss, predict_classes
-from circles_hinge.runs import Status, write_atomic
+from circles_hinge.runs import Status, release_reserve, write_atomic
 from circles_hinge.stats import SUCCESS_ACCURACY, median_iqr, wilson_interval
 
 Progress = Callable[[str, int, int], None]  # (what is happening, epochs done, epochs in total)
@@ -88,24 +88,35 @@ def seeds_label(seed_list: Sequence[int]) -> str:
 @contextmanager
 def folder_status(path: Path, kind: str) -> Iterator[Status]:
     """status.json says running, then complete (written by the caller last), interrupted or failed."""
-    from circles_hinge.experiment import Interrupted, RunFailed
+    from circles_hinge.experiment import Interrupted, RunFailed, failure_message
 
     status = Status(path, kind)
-    status.write("running")
     try:
+        status.write("running")
         yield status
     except (KeyboardInterrupt, Interrupted) as exc:
         signal_name = getattr(exc, "signal_name", "SIGINT")
-        status.write("interrupted", error=f"stopped by {signal_name}")
+        _try(lambda: status.write("interrupted", error=f"stopped by {signal_name}"))
         raise Interrupted(path, signal_name) from None
     except (TrainingDiverged, RunFailed, ConfigError) as exc:
-        status.write("failed", error=str(exc))
+        message = str(exc)
+        _try(lambda: status.write("failed", error=message))
         raise
     except Exception as exc:
-        write_atomic(path / "train.log", traceback.format_exc())
-        message = f"{type(exc).__name__}: {exc}"
-        status.write("failed", error=message)
-        raise RunFailed(path, message) from exc
+        release_reserve(path)  # on a full disk, its space is what lets train.log and status.json fit
+        message = failure_message(exc)
+        log_error = _try(lambda: write_atomic(path / "train.log", traceback.format_exc()))
+        status_error = _try(lambda: status.write("failed", error=message))
+        raise RunFailed(path, message, log_error, status_error) from exc
+
+
+def _try(write: Callable[[], None]) -> str | None:
+    """Run one write of a failure record; why it failed (a full disk, say), or None."""
+    try:
+        write()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 class ProgressCounter:
@@ -154,7 +165,12 @@ def _replica_decision(trainer, spec: LossSpec) -> Callable[[np.ndarray], np.ndar
 
 
 def _run_study(
-    config: Config, spec: LossSpec, seed_list: list[int], splits, tick: Callable[[], None]
+    config: Config,
+    spec: LossSpec,
+    seed_list: list[int],
+    splits,
+    tick: Callable[[], None],
+    inside: Callable[[int, int, int, float], None] | None = None,
 ) -> Study:
     from circles_hinge.experiment import epochs_to_perfect
     from circles_hinge.model import initial_weights
@@ -164,7 +180,7 @@ def _run_study(
     inits = [initial_weights(config, spec, n_classes, s) for s in seed_list]
     trainer = ReplicaTrainer(config, spec, splits, inits)
     start = time.perf_counter()
-    result = trainer.fit(seed_list, on_epoch=lambda epoch, logs: tick(), study=True)
+    result = trainer.fit(seed_list, on_epoch=lambda epoch, logs: tick(), study=True, on_batches=inside)
     X_test = np.stack([s.X_test for s in splits])
     Y_test = np.stack([encode_labels(spec, s.y_test, n_classes) for s in splits])
     test_loss, outputs = trainer.evaluate(X_test, Y_test)
@@ -249,8 +265,26 @@ def train_studies(
         for loss, cfg in configs.items():
             stage = f"{label}{loss}, {len(seed_list)} seed{'s' if len(seed_list) > 1 else ''}"
             progress(stage, 0)
-            studies.append(_run_study(cfg, get_loss(loss), seed_list, splits, lambda s=stage: progress(s, 1)))
+            inside = _inside_epochs(stage, cfg.training.epochs, progress)
+            studies.append(
+                _run_study(cfg, get_loss(loss), seed_list, splits, lambda s=stage: progress(s, 1), inside)
+            )
     return studies, splits
+
+
+def _inside_epochs(stage: str, epochs: int, progress: Callable[[str, int], None]):
+    """Progress inside long epochs as a stage text ('hinge, 50 seeds: epoch 2/30: 1,200/9,000
+    batches, ...'), at most once a second."""
+    from circles_hinge.experiment import batch_progress
+
+    last = [0.0]
+
+    def inside(epoch: int, done: int, total: int, seconds: float) -> None:
+        if time.monotonic() - last[0] >= 1.0:
+            progress(f"{stage}: {batch_progress(epoch, epochs, done, total, seconds)}", 0)
+            last[0] = time.monotonic()
+
+    return inside
 
 
 @contextmanager
