@@ -84,6 +84,11 @@ def _stat(array: np.ndarray, fn) -> float | None:
     return float(fn(v)) if v.size else None
 
 
+def midway_radius(factor: float) -> float:
+    """The maximum-margin circle: midway between the inner circle (radius factor) and the outer (1)."""
+    return (factor + OUTER_RADIUS) / 2
+
+
 def boundary_summary(
     radii: dict[float, np.ndarray], factor: float, band_level: float = 1.0
 ) -> dict[str, Any]:
@@ -97,7 +102,7 @@ def boundary_summary(
     """
     r0 = np.asarray(radii[0.0], dtype=np.float64)
     inner, outer = np.asarray(radii[band_level]), np.asarray(radii[-band_level])
-    midway = (factor + OUTER_RADIUS) / 2
+    midway = midway_radius(factor)
     r_min, r_max = _stat(r0, np.min), _stat(r0, np.max)
     r_mean = _stat(r0, np.mean)
     return {

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from circles_hinge.boundary import midway_radius
 from circles_hinge.losses import predict_classes
 from circles_hinge.plots import (
     MARKERS,
@@ -21,8 +22,10 @@ from circles_hinge.plots import (
     nice_name,
     positive,
     pyplot,
+    save_figure,
     text_panel,
 )
+from circles_hinge.stats import SUCCESS_ACCURACY
 from circles_hinge.study_plots import draw_accuracy_strip, failure_text
 from circles_hinge.words import plural
 
@@ -36,7 +39,7 @@ def _reference_circles(ax, factor: float, with_labels: bool = True) -> list:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Circle
 
-    midway = (factor + 1) / 2
+    midway = midway_radius(factor)
     for r in (factor, 1.0):
         ax.add_patch(Circle((0, 0), r, fill=False, ls="--", lw=1.0, color="0.45"))
     ax.add_patch(Circle((0, 0), midway, fill=False, ls=":", lw=1.6, color="black"))
@@ -128,7 +131,7 @@ def draw_boundary_by_angle(ax, views, factor: float) -> None:
         ax.plot(degrees, r0, color=color, lw=2)
         band = (Patch(color=color, alpha=0.16, lw=0), Line2D([], [], color=color, lw=2))
         handles.append((band, f"{nice_name(view.loss)}: boundary, band"))
-    midway = (factor + 1) / 2
+    midway = midway_radius(factor)
     ax.axhline(factor, color="0.45", ls="--", lw=1)
     ax.axhline(1.0, color="0.45", ls="--", lw=1)
     ax.axhline(midway, color="black", ls=":", lw=1.6)
@@ -206,7 +209,7 @@ def _summary_text(ax, views) -> None:
 
 
 def plot_comparison(path: Path, views, X, y, n_classes: int, factor: float | None, **options) -> None:
-    _save_at(comparison_figure(views, X, y, n_classes, factor, **options), path, dpi=95)
+    save_figure(comparison_figure(views, X, y, n_classes, factor, **options), path, dpi=95, tight=True)
 
 
 def comparison_figure(
@@ -218,7 +221,7 @@ def comparison_figure(
     n_seeds: int | None = None,
     strip=None,
     hidden=None,
-    success_accuracy: float = 0.99,
+    success_accuracy: float = SUCCESS_ACCURACY,
     dataset: str | None = None,
 ):
     """The comparison picture: decision regions and margin views side by side, the boundaries overlaid,
@@ -290,14 +293,3 @@ def comparison_figure(
             ax.legend(loc="best", fontsize=7, framealpha=0.9)
         failure_text(fig.add_subplot(row[2]), strip or [])
     return fig  # a big figure: saved at 95 dpi, readable and under ~400 KB
-
-
-def _save_at(fig, path: Path, dpi: int) -> None:
-    import io
-
-    from circles_hinge.runs import write_atomic
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    pyplot().close(fig)
-    write_atomic(path, buf.getvalue())

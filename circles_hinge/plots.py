@@ -65,8 +65,9 @@ def class_names(dataset: str | None, n_classes: int) -> list[str]:
 FIGURE_FORMATS = ("png", "svg", "pdf")  # what `plot-losses --out` may name; run folders hold PNGs
 
 
-def save_figure(fig, path: Path) -> None:
-    """Write `fig` atomically in the format its suffix names (PNG when it names none) and close it."""
+def save_figure(fig, path: Path, dpi: int = DPI, tight: bool = False) -> None:
+    """Write `fig` atomically in the format its suffix names (PNG when it names none) and close it.
+    tight=True trims the margins (one more draw; only for figures not laid out when made)."""
     import io
 
     from circles_hinge.runs import write_atomic
@@ -74,7 +75,10 @@ def save_figure(fig, path: Path) -> None:
     buf = io.BytesIO()
     fmt = path.suffix.lstrip(".").lower() or "png"
     # Figures are laid out when made (layout="constrained"); bbox_inches="tight" would draw each twice.
-    fig.savefig(buf, format=fmt, dpi=DPI, **({"metadata": {"CreationDate": None}} if fmt == "pdf" else {}))
+    options = {"bbox_inches": "tight"} if tight else {}
+    if fmt == "pdf":
+        options["metadata"] = {"CreationDate": None}  # the same figure gives the same bytes
+    fig.savefig(buf, format=fmt, dpi=dpi, **options)
     pyplot().close(fig)
     write_atomic(path, buf.getvalue())
 
