@@ -1,0 +1,57 @@
+"""report.html for every run, comparison and sweep folder, and index.html for a folder of runs: plain
+HTML, CSS and canvas in one self-contained file each (no network, no library). The replay computes f(x)
+in the browser from the weights recorded at every epoch."""
+
+from pathlib import Path
+
+from circles_hinge.report_html.index import write_index
+from circles_hinge.report_html.page import INDEX_FILE, REPORT_FILE, read_data
+from circles_hinge.report_html.run import NoReport, WeightRecorder, rebuild_run_report, write_run_report
+from circles_hinge.report_html.studies import write_comparison_report, write_sweep_report
+
+__all__ = [
+    "INDEX_FILE",
+    "REPORT_FILE",
+    "NoReport",
+    "WeightRecorder",
+    "read_data",
+    "rebuild",
+    "rebuild_run_report",
+    "write_comparison_report",
+    "write_index",
+    "write_run_report",
+    "write_sweep_report",
+]
+
+
+def rebuild(folder: Path) -> Path:
+    """`circles-hinge report FOLDER`: a run's, comparison's or sweep's report.html again from its files;
+    for a folder of runs, its index.html. Returns the page written."""
+    from circles_hinge.runs import read_json
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NoReport(f"{folder} is not a folder")
+    kind = (read_json(folder / "status.json") or {}).get("kind")
+    if kind is None:
+        kind = next(
+            (
+                k
+                for k, f in (("run", "metrics.json"), ("compare", "comparison.json"), ("sweep", "sweep.json"))
+                if (folder / f).is_file()
+            ),
+            None,
+        )
+    if kind == "run":
+        return rebuild_run_report(folder)
+    if kind == "compare":
+        report = read_json(folder / "comparison.json")
+        if report is None:
+            raise NoReport(f"{folder} has no comparison.json: the comparison did not finish")
+        return write_comparison_report(folder, report)
+    if kind == "sweep":
+        report = read_json(folder / "sweep.json")
+        if report is None:
+            raise NoReport(f"{folder} has no sweep.json: the sweep did not finish")
+        return write_sweep_report(folder, report)
+    return write_index(folder)
