@@ -174,6 +174,21 @@ def _errors_to_exit_codes():
 _INSIDE_EPOCH = ": epoch "  # a stage text with progress inside an epoch: 'training: epoch 3/30: ...'
 
 
+@contextmanager
+def _index_after(runs_path: Path):
+    """index.html in --runs-dir is rewritten when a command ends, however it ends (report_html)."""
+    try:
+        yield
+    finally:
+        if runs_path.is_dir():
+            from circles_hinge.report_html import write_index
+
+            try:
+                write_index(runs_path)
+            except OSError:  # a full disk must not hide the command's own outcome
+                pass
+
+
 class _PlainLines:
     """Progress for a log file or a pipe, where a live bar cannot redraw and ends up cut off: one line
     per stage, and a progress line at most every few seconds and at the end of a stage."""
@@ -302,7 +317,7 @@ def train(
         and given[key][0] != _number(text)
     }
     _warn_ignored("train", cfg, given, overridden)
-    with _errors_to_exit_codes(), _stop_on_sigterm():
+    with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
         from circles_hinge.experiment import run_experiment
         from circles_hinge.runs import prepare_runs_dir
 
@@ -438,7 +453,7 @@ def compare(
     cfg, given = _load(config, sets, loss=loss_list[0])
     seeds = _seeds(seeds)
     runs_path = _runs_dir(runs_dir)
-    with _errors_to_exit_codes(), _stop_on_sigterm():
+    with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
         from circles_hinge.compare import check_comparison, run_comparison
         from circles_hinge.runs import prepare_runs_dir
 
@@ -503,7 +518,7 @@ def sweep(
     value_list = _split_list(values, "--values")
     seeds = _seeds(seeds)
     runs_path = _runs_dir(runs_dir)
-    with _errors_to_exit_codes(), _stop_on_sigterm():
+    with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
         from circles_hinge.config import ignored_by_dataset
         from circles_hinge.runs import prepare_runs_dir
         from circles_hinge.sweep import check_sweep, run_sweep, sweep_epochs
@@ -529,6 +544,28 @@ def sweep(
         )
     typer.echo(f"{time.perf_counter() - started:.1f} s in all")
     typer.echo(str(result.path))
+
+
+@app.command()
+def report(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(metavar="[FOLDER]", help="A run, comparison or sweep folder (default: --runs-dir)."),
+    ] = None,
+    runs_dir: RunsDirOpt = "outputs",
+) -> None:
+    """Write report.html again for a run, comparison or sweep folder, or index.html for a folder of runs.
+
+    Reads only the files already there. A run made before report.html existed has no weights per
+    epoch, so its replay shows the final model (from model.keras) and says so.
+    """
+    with _errors_to_exit_codes():
+        from circles_hinge.report_html import INDEX_FILE, REPORT_FILE, rebuild, write_index
+
+        written = rebuild(folder if folder is not None else _runs_dir(runs_dir))
+        if written.name == REPORT_FILE and (written.parent.parent / INDEX_FILE).is_file():
+            write_index(written.parent.parent)  # the folder's row may have changed
+    typer.echo(str(written))
 
 
 @app.command("plot-losses")

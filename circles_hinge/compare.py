@@ -26,6 +26,7 @@ from circles_hinge.config import Config, dump_yaml
 from circles_hinge.losses import LossSpec, get_loss
 from circles_hinge.machine import machine, versions
 from circles_hinge.report import comparison_markdown
+from circles_hinge.report_html import write_comparison_report
 from circles_hinge.runs import check_name, create_run_dir, write_atomic, write_csv, write_json
 from circles_hinge.stats import SUCCESS_ACCURACY
 from circles_hinge.study import (
@@ -124,6 +125,7 @@ def run_comparison(
         }
         write_json(path / "comparison.json", report)
         write_atomic(path / "comparison.md", comparison_markdown(report))
+        write_comparison_report(path, report)  # report.html: the runs' replays under one slider
         status.write("complete")  # last: only now is every file in place
     return ComparisonResult(path, report)
 

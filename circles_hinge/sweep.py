@@ -13,6 +13,7 @@ from typing import Any
 from circles_hinge.config import Config, dump_yaml, validate
 from circles_hinge.errors import ConfigError
 from circles_hinge.machine import machine, versions
+from circles_hinge.report_html import write_sweep_report
 from circles_hinge.runs import check_name, create_run_dir, write_atomic, write_csv, write_json
 from circles_hinge.stats import SUCCESS_ACCURACY
 from circles_hinge.study import (
@@ -156,6 +157,7 @@ def run_sweep(
             "machine": machine(),
         }
         write_json(path / "sweep.json", report)
+        write_sweep_report(path, report)  # report.html: the interactive success-rate chart
         status.write("complete")  # last: only now is every file in place
     return SweepResult(path, report)
 
