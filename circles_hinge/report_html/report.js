@@ -207,7 +207,7 @@
     this.curve = el("canvas", "curve");
     const lastHidden = this.model.units[this.model.units.length - 2];
     const marginWord = this.rule === "argmax" ? "top score leads by 1" : this.rule === "threshold" ? "logit ±1" : "f = ±1";
-    fig("f(x): boundary (solid) and margin (dashed, " + marginWord + "); ringed test points are inside the margin", this.plane,
+    fig("f(x): boundary (solid) and margin (dotted, " + marginWord + "); ringed test points are inside the margin", this.plane,
       this.spec.value_name);
     fig("the last hidden layer's view of the training points", this.hidden,
       lastHidden > 2 ? "units 1 and 2 of " + lastHidden : lastHidden === 1 ? "its one unit (x) against the class (y)" : "unit 1 (x), unit 2 (y)");

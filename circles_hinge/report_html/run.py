@@ -99,7 +99,7 @@ def replay_data(
 
     units = [u for _, u in layer_shapes(config, spec, split.n_classes)]
     points = {
-        part: {"x": [round(v, 5) for v in X.astype(np.float64).ravel().tolist()], "y": y.tolist()}
+        part: {"x": _floats(X), "y": y.tolist()}  # exact: a point on the margin stays on its side
         for part, X, y in (("train", split.X_train, split.y_train), ("test", split.X_test, split.y_test))
     }
     return {
