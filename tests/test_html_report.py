@@ -142,6 +142,24 @@ def test_rebuild_keeps_the_recorded_weights_and_an_old_folder_shows_the_final_mo
     np.testing.assert_allclose(replay["frames"][0]["theta"], final, rtol=0, atol=1e-7)
 
 
+def test_rebuild_of_an_old_comparison_writes_its_runs_reports_first(side_by_side, tmp_path):
+    old = tmp_path / "old-comparison"
+    shutil.copytree(side_by_side[0].path, old)
+    for page in old.rglob(REPORT_FILE):
+        page.unlink()
+    assert rebuild(old) == old / REPORT_FILE
+    replays = read_data(old / REPORT_FILE)["replays"]
+    assert [r["loss"] for r in replays] == ["hinge", "squared_hinge"]
+    assert all(len(r["frames"]) == 1 and "final model only" in r["note"] for r in replays)
+
+
+def test_rebuild_writes_no_index_into_a_folder_that_is_not_a_runs_folder(tmp_path):
+    (tmp_path / "notes").mkdir()
+    with pytest.raises(NoReport, match="holds none to index"):
+        rebuild(tmp_path)
+    assert not (tmp_path / INDEX_FILE).exists()
+
+
 def test_rebuild_refuses_an_unfinished_run(tmp_path):
     path = create_run_dir(tmp_path, "stopped", exact=True)
     Status(path, "run").write("interrupted", error="stopped by SIGINT")

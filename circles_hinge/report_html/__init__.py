@@ -27,7 +27,7 @@ __all__ = [
 def rebuild(folder: Path) -> Path:
     """`circles-hinge report FOLDER`: a run's, comparison's or sweep's report.html again from its files;
     for a folder of runs, its index.html. Returns the page written."""
-    from circles_hinge.runs import read_json
+    from circles_hinge.runs import list_runs, read_json
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -48,10 +48,18 @@ def rebuild(folder: Path) -> Path:
         report = read_json(folder / "comparison.json")
         if report is None:
             raise NoReport(f"{folder} has no comparison.json: the comparison did not finish")
+        for run in (report.get("files") or {}).get("runs", {}).values():  # made before report.html
+            if not (folder / run / REPORT_FILE).is_file() and (folder / run / "metrics.json").is_file():
+                rebuild_run_report(folder / run)
         return write_comparison_report(folder, report)
     if kind == "sweep":
         report = read_json(folder / "sweep.json")
         if report is None:
             raise NoReport(f"{folder} has no sweep.json: the sweep did not finish")
         return write_sweep_report(folder, report)
+    if not list_runs(folder) and not (folder / INDEX_FILE).is_file():
+        raise NoReport(
+            f"{folder} is not a run, comparison or sweep folder, and holds none to index; "
+            "give one of those, or the --runs-dir they are in"
+        )
     return write_index(folder)

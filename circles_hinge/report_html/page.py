@@ -99,13 +99,12 @@ def figures(folder: Path, captions: list[tuple[str, str]]) -> str:
     return '<h2>The figures in this folder</h2>\n<div class="figures">' + "".join(parts) + "</div>"
 
 
-def table(header: list[str], rows: list[list[Any]], numeric: set[int] = frozenset(), row_class=None) -> str:
+def table(header: list[str], rows: list[list[Any]], numeric: set[int] = frozenset()) -> str:
     head = "".join(f"<th{' class=num' if i in numeric else ''}>{esc(h)}</th>" for i, h in enumerate(header))
     body = []
-    for r, row in enumerate(rows):
-        cls = row_class(r) if row_class else ""
+    for row in rows:
         cells = "".join(f"<td{' class=num' if i in numeric else ''}>{esc(c)}</td>" for i, c in enumerate(row))
-        body.append(f"<tr{f' class={cls}' if cls else ''}>{cells}</tr>")
+        body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
