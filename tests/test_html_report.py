@@ -180,6 +180,25 @@ def test_cli_report_rebuilds_a_folder_and_the_index(run_folder):
     assert result.exit_code == 1 and "is not a folder" in result.output
 
 
+def test_every_command_rewrites_the_index_also_when_it_fails(tmp_path):
+    from circles_hinge.cli import app
+
+    runner = CliRunner()
+    runs = tmp_path / "runs"
+    common = ["--config", str(TINY), "--runs-dir", str(runs), "--quiet"]
+    ok = runner.invoke(app, ["train", *common, "--name", "good"])
+    assert ok.exit_code == 0, ok.output
+    assert (runs / "good" / REPORT_FILE).is_file()
+    diverge = ["--set", "model.hidden_activation=linear", "--set", "model.output_activation=linear"]
+    diverge += ["--set", "training.learning_rate=1e12", "--loss", "squared_hinge", "--name", "bad"]
+    failed = runner.invoke(app, ["train", *common, *diverge])
+    assert failed.exit_code == 1 and "diverged" in failed.output
+    listed = read_data(runs / INDEX_FILE)["runs"]
+    assert sorted((r["name"], r["status"]) for r in listed) == [("bad", "failed"), ("good", "complete")]
+    text = (runs / INDEX_FILE).read_text()
+    assert 'href="good/report.html"' in text and 'href="bad/"' in text
+
+
 # --- in the browser -------------------------------------------------------------------------------
 
 
