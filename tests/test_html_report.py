@@ -294,13 +294,30 @@ def test_the_fragment_itself_shows_the_epoch_in_the_page_text(run_folder):
     assert f'<span id="epoch-label">epoch {EPOCHS}</span>' in dom  # clamped to the last epoch
 
 
+PLAY = """
+const play = document.getElementById("play");
+play.click();
+setTimeout(() => done({label: document.getElementById("epoch-label").textContent, button: play.textContent,
+                       hash: location.hash}), 3200);
+"""
+
+
+@needs_browser
+def test_play_steps_through_the_epochs(run_folder):
+    r = browse(run_folder / REPORT_FILE, "#epoch=0", harness=PLAY)["result"]
+    # one epoch every 6 s / 4 epochs = 1.5 s: two steps by 3.2 s, and still playing
+    assert r == {"label": "epoch 2", "button": "❚❚ pause", "hash": "#epoch=2"}
+
+
 RESOURCES = "setTimeout(() => done(performance.getEntriesByType('resource').map((e) => e.name)), 300);"
 
 
 @needs_browser
-def test_the_pages_make_no_network_request(run_folder, tmp_path):
+def test_the_pages_make_no_network_request(run_folder, side_by_side, sweep_folder, tmp_path):
     write_index(run_folder.parent)
-    for page in (run_folder / REPORT_FILE, run_folder.parent / INDEX_FILE):
+    pages = [run_folder / REPORT_FILE, run_folder.parent / INDEX_FILE]
+    pages += [side_by_side[0].path / REPORT_FILE, sweep_folder / REPORT_FILE]
+    for page in pages:
         loaded = browse(page, harness=RESOURCES, strip_csp=True)["result"]
         assert all(url.startswith(("file:", "data:")) for url in loaded), (page.name, loaded)
     # the check sees a request when there is one

@@ -411,13 +411,16 @@
     ctx.strokeRect(pad.l, pad.t, w, h);
     ctx.fillStyle = "#444";
     ctx.font = "10px sans-serif";
-    for (let p = Math.ceil(lo); p <= Math.floor(lo + span); p++) {
-      ctx.fillText("1e" + p, 4, Y(Math.pow(10, p)) + 3);
+    let ticks = [];
+    for (let p = Math.ceil(lo); p <= Math.floor(lo + span); p++) ticks.push(Math.pow(10, p));
+    if (ticks.length < 2) ticks = [Math.pow(10, lo), Math.pow(10, lo + span)]; // under a decade: the ends
+    ticks.forEach((v) => {
+      ctx.fillText(v.toExponential(1).replace(".0e", "e").replace("e+", "e"), 2, Y(v) + 3);
       ctx.beginPath();
-      ctx.moveTo(pad.l, Y(Math.pow(10, p)));
-      ctx.lineTo(pad.l + 4, Y(Math.pow(10, p)));
+      ctx.moveTo(pad.l, Y(v));
+      ctx.lineTo(pad.l + 4, Y(v));
       ctx.stroke();
-    }
+    });
     ctx.fillText("epoch 0", pad.l, CURVE_H - 8);
     ctx.fillText(String(maxEpoch), pad.l + w - 16, CURVE_H - 8);
     series.forEach(([k, color, label], s) => {
