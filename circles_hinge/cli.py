@@ -293,7 +293,8 @@ def train(
     """Train the tutorial's 4-2-1 network on circles and write a run folder.
 
     The run folder holds config.yaml, metrics.json, history.csv, model.keras and the pictures:
-    loss_curve.png, decision_regions.png, data.png, margins.png and hidden_layer.png.
+    loss_curve.png, decision_regions.png, data.png, margins.png and hidden_layer.png, and
+    report.html, all of it in one page with training replayed (open it in a browser).
 
     Not every initialisation trains: if the first ends below 99% validation accuracy, the
     training.restarts (default 19) next initialisations are trained at once and the best on
