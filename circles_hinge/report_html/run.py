@@ -113,9 +113,8 @@ def replay_data(
             "prediction": spec.prediction,
         },
         "frames": [{"epoch": int(e), "theta": _floats(theta)} for e, theta in frames],
-        "history": {
-            m: [float(v) for v in history[m]] for m in ("loss", "accuracy", "val_loss", "val_accuracy")
-        },
+        # 6 digits are all the page shows: about 12 characters an epoch and metric
+        "history": {m: _floats(history[m], 6) for m in ("loss", "accuracy", "val_loss", "val_accuracy")},
         "points": points,
         "classes": class_names(config.data.dataset, split.n_classes),
         "extent": _extent(np.concatenate([split.X_train, split.X_test])),
