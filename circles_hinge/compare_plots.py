@@ -158,7 +158,7 @@ def draw_boundary_by_angle(ax, views, factor: float) -> None:
 def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
     """Every loss's training (solid) and validation (dashed) curve on one log axis; epochs where a
     loss is exactly 0 (which a log axis cannot show) are ticked on the bottom edge."""
-    lowest, zeros = np.inf, False  # the smallest positive value drawn (curves and bands); any 0?
+    lowest, highest, zeros = np.inf, 0.0, False  # the positive range drawn (curves and bands); any 0?
     for i, view in enumerate(views):
         color = loss_color(view.loss, i)
         epochs = np.arange(1, len(view.history["loss"]) + 1)
@@ -172,15 +172,17 @@ def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
             drawn = [values]
             if metric in view.history_band:
                 lo, hi = view.history_band[metric]
-                drawn.append(lo)
+                drawn += [lo, hi]
                 # a lower quartile of exactly 0 runs the band down to the axis' edge
                 ax.fill_between(
                     epochs, np.where(lo > 0, lo, 1e-300), positive(hi), color=color, alpha=0.12, lw=0
                 )
             lowest = min([lowest, *(np.nanmin(positive(v), initial=np.inf) for v in drawn)])
-    if np.isfinite(lowest):  # the bands' 1e-300 must not stretch the axis
-        ax.set_yscale("log")
-        ax.set_ylim(bottom=lowest / 2)
+            finite = [np.asarray(v, dtype=float) for v in drawn]
+            highest = max([highest, *(np.max(v[np.isfinite(v)], initial=0.0) for v in finite)])
+    if np.isfinite(lowest):  # the bands' 1e-300 must not stretch the axis, at either end (autoscale
+        ax.set_yscale("log")  # adds 5% of the decades spanned, and 1e-300 spans 300 of them)
+        ax.set_ylim(bottom=lowest / 2, top=max(highest, lowest) * 2)
     log_y(ax, bool(np.isfinite(lowest)), zeros)
     what = f"median over {plural(n_seeds, 'seed')}, shaded 25–75%" if n_seeds else "log scale"
     ax.set(xlabel="epoch", ylabel="loss (each on its own scale)")

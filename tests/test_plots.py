@@ -250,3 +250,23 @@ def test_training_gif_starts_at_epoch_0_holds_the_last_frame_and_fits_a_slide(tm
         gif.seek(0)
         assert len(gif.convert("RGB").getcolors(maxcolors=1_000_000)) > 20
     assert path.stat().st_size < 4 * 120_000, "about 100 KB a frame at most"
+
+
+def test_the_comparison_loss_panel_spans_only_the_values_drawn():
+    """A quartile band that touches 0 must not stretch the log axis to 1e15 (autoscale adds 5% of
+    the decades the band's 1e-300 floor spans)."""
+    from circles_hinge.compare import LossView
+    from circles_hinge.compare_plots import draw_loss_comparison
+    from circles_hinge.losses import get_loss
+
+    history = {"loss": np.array([0.9, 0.1, 1e-3, 0.0]), "val_loss": np.array([0.8, 0.1, 1e-3, 1e-4])}
+    band = {m: (np.zeros(4), v * 3) for m, v in history.items()}
+    view = LossView("multiclass_svm", get_loss("multiclass_svm"), None, None, history, 1.0, history_band=band)
+    fig = plots.pyplot().figure()
+    try:
+        ax = fig.add_subplot()
+        draw_loss_comparison(ax, [view], n_seeds=5)
+        low, high = ax.get_ylim()
+        assert 2.7 <= high <= 10 and low <= 1e-4
+    finally:
+        plots.pyplot().close(fig)
