@@ -126,7 +126,7 @@ def _warn_ignored(command: str, cfg, given: dict, ignored: dict[str, str]) -> No
 
 def _number(text: str | None) -> int | float | str | None:
     """--seed or --epochs as written: 7 -> 7, 1.5 -> 1.5, anything else stays text, so the config's
-    own check says what is allowed (`training.epochs must be an integer >= 1 — got 'x'`)."""
+    own check says what is allowed (`training.epochs must be an integer in [1, 1000000] — got 'x'`)."""
     if text is None:
         return None
     for kind in (int, float):
@@ -319,9 +319,11 @@ def train(
     }
     _warn_ignored("train", cfg, given, overridden)
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
+        from circles_hinge.budget import check_run_fits, long_notice
         from circles_hinge.experiment import run_experiment
         from circles_hinge.runs import prepare_runs_dir
 
+        _say_long(long_notice(check_run_fits(cfg), cfg.training.epochs))  # or refuse, before any folder
         prepare_runs_dir(runs_path)
         with _EpochProgress(cfg.training.epochs, enabled=not quiet) as bar:
             result = run_experiment(
@@ -339,6 +341,11 @@ def train(
     if m["initialisations_tried"] > 1:
         typer.echo(_restart_line(m))
     typer.echo(str(result.path))
+
+
+def _say_long(notice: str | None) -> None:
+    if notice is not None:
+        typer.echo(notice, err=True)
 
 
 def _restart_line(m: dict) -> str:
@@ -455,11 +462,19 @@ def compare(
     seeds = _seeds(seeds)
     runs_path = _runs_dir(runs_dir)
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
+        from circles_hinge.budget import check_run_fits, check_study_fits, long_notice
         from circles_hinge.compare import check_comparison, run_comparison
         from circles_hinge.runs import prepare_runs_dir
+        from circles_hinge.study import no_restarts
 
         check_comparison(cfg, loss_list, seeds, name)  # every check before a folder or a progress bar
         name = _check_name(name, runs_path)
+        if seeds is None:
+            need = check_run_fits(no_restarts(cfg))
+            need.seconds *= len(loss_list)
+        else:
+            need = check_study_fits(cfg, seeds, len(loss_list))
+        _say_long(long_notice(need, cfg.training.epochs))
         _warn_ignored("compare", cfg, given, _ignored_by_studies(given, loss_list))
         prepare_runs_dir(runs_path)
         with _StudyProgress(
@@ -528,6 +543,12 @@ def sweep(
             raise _fail(f"--param {param} cannot be swept here: {ignored_by_dataset(cfg)[param]}", 2)
         grid, _ = check_sweep(cfg, param, value_list, loss_list, seeds, name)  # before any folder
         name = _check_name(name, runs_path)
+        from circles_hinge.budget import check_study_fits, long_notice
+
+        needs = [check_study_fits(next(iter(c.values())), seeds, len(loss_list)) for c in grid.values()]
+        worst = max(needs, key=lambda e: e.bytes)
+        worst.seconds = sum(e.seconds for e in needs)
+        _say_long(long_notice(worst, cfg.training.epochs))
         ignored = _ignored_by_studies(given, loss_list)
         if param in given and not any(given[param][0] == value for value in grid):
             ignored[param] = f"--values gives its values ({', '.join(map(str, grid))})"

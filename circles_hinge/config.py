@@ -34,7 +34,8 @@ class _Section(BaseModel):
 
 class DataConfig(_Section):
     dataset: Dataset = "circles"
-    n_samples: int = Field(1000, ge=2)
+    # hard bounds past anything this machine class can train; memory is checked per request (budget.py)
+    n_samples: int = Field(1000, ge=2, le=100_000_000)
     test_size: int = Field(250, gt=0)  # the FIRST test_size samples are the test set, as in the tutorial
     factor: float = Field(0.1, ge=0, lt=1, allow_inf_nan=False)  # circles only: inner/outer radius
     noise: float = Field(0.0, ge=0, allow_inf_nan=False)
@@ -60,7 +61,7 @@ class ModelConfig(_Section):
 class TrainingConfig(_Section):
     loss: LossName = "hinge"
     learning_rate: float = Field(0.03, gt=0, allow_inf_nan=False)
-    epochs: int = Field(30, ge=1)
+    epochs: int = Field(30, ge=1, le=1_000_000)
     batch_size: int = Field(5, ge=1)
     # Keras semantics: the LAST fraction of the training part, taken before shuffling.
     validation_split: float = Field(0.2, ge=0, lt=1, allow_inf_nan=False)

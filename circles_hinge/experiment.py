@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from circles_hinge.budget import duration
 from circles_hinge.config import Config, dump_yaml
 from circles_hinge.errors import TrainingDiverged
 from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
@@ -188,16 +189,8 @@ def batch_progress(epoch: int, epochs: int, done: int, total: int, seconds: floa
     """Progress inside a long epoch: 'epoch 3/30: 1,200/160,000 batches, 4,800/s, about 33 s left'."""
     rate = done / seconds if seconds > 0 else 0.0
     left = (total - done) / rate if rate > 0 else float("inf")
-    eta = "" if left == float("inf") else f", about {_duration(left)} left in this epoch"
+    eta = "" if left == float("inf") else f", about {duration(left)} left in this epoch"
     return f"epoch {epoch}/{epochs}: {done:,}/{total:,} batches, {rate:,.0f}/s{eta}"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def run_experiment(

@@ -66,9 +66,14 @@ def no_restarts(config: Config) -> Config:
     return config.model_copy(update={"training": config.training.model_copy(update={"restarts": 0})})
 
 
+MAX_SEEDS = 100_000  # a hard bound; memory is checked per request (budget.py)
+
+
 def check_seeds(config: Config, seeds: int) -> list[int]:
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise ConfigError(f"--seeds must be an integer >= 1 — got {seeds!r}")
+    if seeds > MAX_SEEDS:
+        raise ConfigError(f"--seeds must be at most {MAX_SEEDS:,} — got {seeds:,}")
     if config.seed + seeds - 1 >= 2**32:
         raise ConfigError(
             f"--seeds {seeds} from seed {config.seed} goes past the largest seed 4294967295; "
