@@ -504,31 +504,63 @@ def _comparison_line(r: dict) -> str:
 @app.command()
 def sweep(
     param: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--param", metavar="KEY", help="The config key to vary, e.g. data.noise or data.factor."
         ),
-    ],
+    ] = None,
     values: Annotated[
-        str,
+        str | None,
         typer.Option("--values", metavar="VALUES", help="Comma-separated values, e.g. 0,0.05,0.1,0.2,0.3."),
-    ],
+    ] = None,
     config: ConfigOpt = None,
     losses: LossesOpt = "hinge,squared_hinge",
     seeds: Annotated[
-        str, typer.Option("--seeds", metavar="INTEGER", help="Seeds per value and loss.")
-    ] = "10",
+        str | None, typer.Option("--seeds", metavar="INTEGER", help="Seeds per value and loss (default 10).")
+    ] = None,
     sets: SetOpt = None,
     runs_dir: RunsDirOpt = "outputs",
     name: NameOpt = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="FOLDER",
+            help="Finish a sweep that was stopped, in its folder, keeping the values it finished.",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Run a seed study of each loss at every value of one config key (a separability sweep).
 
     Writes sweep.json, sweep.csv, seeds.csv and sweep.png: success rate with its 95% interval and mean
-    test accuracy against the value, one line per loss.
+    test accuracy against the value, one line per loss. A stopped sweep keeps the values it finished
+    (their rows in sweep.csv and seeds.csv); --resume FOLDER finishes it.
     """
     started = time.perf_counter()
+    if resume is not None:
+        given = [
+            o
+            for o, v in (
+                ("--param", param),
+                ("--values", values),
+                ("--config", config),
+                ("--set", sets),
+                ("--seeds", seeds),
+                ("--name", name),
+            )
+            if v
+        ]
+        if given:
+            raise _fail(
+                f"--resume takes the sweep's settings from its folder; leave out {', '.join(given)}", 2
+            )
+        _resume_sweep(resume, quiet, started)
+        return
+    for option, value in (("--param", param), ("--values", values)):
+        if value is None:
+            raise _fail(f"{option} is required (or --resume FOLDER to finish a stopped sweep)", 2)
+    seeds = "10" if seeds is None else seeds
     loss_list = _loss_list(losses)
     cfg, given = _load(config, sets, loss=loss_list[0])
     value_list = _split_list(values, "--values")
@@ -558,6 +590,25 @@ def sweep(
             result = run_sweep(
                 cfg, param, value_list, loss_list, runs_path, seeds, name=name, on_progress=bar.update
             )
+    _sweep_summary(result, started)
+
+
+def _resume_sweep(folder: Path, quiet: bool, started: float) -> None:
+    with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(folder.parent):
+        from circles_hinge.sweep import check_resume, check_sweep, resume_sweep, sweep_epochs
+
+        config, record, _ = check_resume(folder)
+        grid, _ = check_sweep(config, record["param"], record["values"], record["losses"], record["seeds"])
+        typer.echo(
+            f"resuming {folder}: {len(record['done'])} of {len(grid)} values finished before", err=True
+        )
+        with _StudyProgress(sweep_epochs(grid), enabled=not quiet, label="sweeping") as bar:
+            result = resume_sweep(folder, on_progress=bar.update)
+    _sweep_summary(result, started)
+
+
+def _sweep_summary(result, started: float) -> None:
+    param = result.report["param"]
     for r in result.report["results"]:
         lo, hi = r["success_ci95"]
         typer.echo(

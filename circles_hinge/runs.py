@@ -139,7 +139,7 @@ RESERVE_FILE = ".reserve"
 RESERVE_BYTES = 64 * 1024
 
 
-def make_reserve(path: Path) -> None:
+def make_reserve(path: Path, new_folder: bool = True) -> None:
     """Claim RESERVE_BYTES in `path`; if even that does not fit, remove the new folder and say so."""
     try:
         with open(path / RESERVE_FILE, "wb") as fh:
@@ -148,6 +148,8 @@ def make_reserve(path: Path) -> None:
             os.fsync(fh.fileno())
     except OSError as exc:
         (path / RESERVE_FILE).unlink(missing_ok=True)
+        if not new_folder:
+            raise RunDirError(f"cannot resume in {path}: {exc.strerror}") from None
         path.rmdir()
         raise RunDirError(
             f"cannot start a run in {path.parent}: {RESERVE_BYTES // 1024} KiB for its status could not "

@@ -1,5 +1,7 @@
 """Separability sweeps: a seed study of every loss at each value of one config key, the whole grid
-checked before anything runs; writes sweep.json, sweep.csv, seeds.csv and sweep.png.
+checked before anything runs; writes sweep.json, sweep.csv, seeds.csv and sweep.png. Each finished
+value is kept as it finishes (resume.json, and its rows in sweep.csv and seeds.csv), so an interrupted
+sweep keeps them and `resume_sweep` finishes it.
 """
 
 from __future__ import annotations
@@ -10,11 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.config import Config, dump_yaml, validate
+from circles_hinge.config import Config, dump_yaml, load_config, validate
 from circles_hinge.errors import ConfigError
 from circles_hinge.machine import machine, versions
 from circles_hinge.report_html import write_sweep_report
-from circles_hinge.runs import check_name, create_run_dir, write_atomic, write_csv, write_json
+from circles_hinge.runs import (
+    STATUS_FILE,
+    check_name,
+    create_run_dir,
+    liveness,
+    make_reserve,
+    read_json,
+    write_atomic,
+    write_csv,
+    write_json,
+)
 from circles_hinge.stats import SUCCESS_ACCURACY
 from circles_hinge.study import (
     Progress,
@@ -117,26 +129,92 @@ def run_sweep(
 ) -> SweepResult:
     """A seed study of every loss at each value of one config key; writes sweep.json, sweep.csv
     (one row per value and loss), seeds.csv (one row per value, loss and seed) and sweep.png."""
-    from circles_hinge import study_plots
-    from circles_hinge.experiment import load_tensorflow, seed_everything
-
     config = no_restarts(config)
     grid, seed_list = check_sweep(config, param, values, losses, seeds, name)
     path = create_run_dir(runs_dir, name or f"sweep-{param}", exact=name is not None)
-    start = time.perf_counter()
+    request = {"param": param, "values": list(values), "losses": list(losses), "seeds": seeds}
+    return _sweep(path, config, grid, seed_list, {**request, "done": [], "seconds": 0.0}, on_progress)
+
+
+RESUME_FILE = "resume.json"  # the request and every finished value; removed once the sweep is complete
+
+
+def check_resume(folder: Path) -> tuple[Config, dict[str, Any], dict[str, Any]]:
+    """A sweep folder that stopped, with what it was asked and what it finished; ConfigError or
+    RunDirError (one line) for anything else. (config, resume record, status)."""
+    status = read_json(folder / STATUS_FILE)
+    if not folder.is_dir() or status is None or status.get("kind") != "sweep":
+        raise ConfigError(f"--resume {folder} is not a sweep folder (no sweep status.json in it)")
+    state = str(status.get("status"))
+    if state == "complete":
+        raise ConfigError(f"--resume {folder}: this sweep is complete; there is nothing to resume")
+    if state == "running" and liveness(status) != "died":
+        raise ConfigError(
+            f"--resume {folder}: this sweep is still {liveness(status)} (pid {status.get('pid')})"
+        )
+    record = read_json(folder / RESUME_FILE)
+    if record is None or not {"param", "values", "losses", "seeds", "done"} <= set(record):
+        raise ConfigError(
+            f"--resume {folder}: {RESUME_FILE} is missing or unreadable, so it cannot be resumed"
+        )
+    return no_restarts(load_config(folder / "config.yaml")), record, status
+
+
+def resume_sweep(folder: Path, on_progress: Progress | None = None) -> SweepResult:
+    """Finish an interrupted (or dead or failed) sweep in its own folder: the values it finished are
+    kept, the others trained; the files are those an uninterrupted sweep writes (timings aside)."""
+    config, record, status = check_resume(folder)
+    grid, seed_list = check_sweep(
+        config, record["param"], record["values"], record["losses"], record["seeds"]
+    )
+    make_reserve(folder, new_folder=False)
+    return _sweep(
+        folder, config, grid, seed_list, record, on_progress, started=str(status.get("started", ""))
+    )
+
+
+def _sweep(
+    path: Path,
+    config: Config,
+    grid,
+    seed_list: list[int],
+    record: dict[str, Any],
+    on_progress: Progress | None,
+    started: str = "",
+) -> SweepResult:
+    from circles_hinge import study_plots
+    from circles_hinge.experiment import load_tensorflow, seed_everything
+
+    param, losses = record["param"], record["losses"]
+    start = time.perf_counter() - record["seconds"]
     counter = ProgressCounter(sweep_epochs(grid), on_progress)
-    with folder_status(path, "sweep") as status:
-        write_atomic(path / "config.yaml", dump_yaml(config))
+    with folder_status(path, "sweep", started) as status:
+        if not (path / "config.yaml").exists():
+            write_atomic(path / "config.yaml", dump_yaml(config))
+        write_json(path / RESUME_FILE, record)
         counter("loading TensorFlow")
         load_tensorflow()
         seed_everything(config.seed)
         results, seed_rows = [], []
-        for value, configs in grid.items():
-            for study in train_studies(configs, seed_list, counter, label=f"{param}={value}: ")[0]:
-                results.append({"param": param, "value": value, **study.summary})
-                seed_rows += [{"param": param, "value": value, **row} for row in study.rows]
-        write_csv(path / "seeds.csv", seed_rows)
-        write_csv(path / "sweep.csv", [_flat(r) for r in results])
+        for i, (value, configs) in enumerate(grid.items()):
+            finished = next((d for d in record["done"] if d["value"] == value), None)
+            if finished is None:
+                finished = {"value": value, "results": [], "seed_rows": []}
+                for study in train_studies(configs, seed_list, counter, label=f"{param}={value}: ")[0]:
+                    finished["results"].append({"param": param, "value": value, **study.summary})
+                    finished["seed_rows"] += [{"param": param, "value": value, **row} for row in study.rows]
+                record["done"].append(finished)
+                record["seconds"] = round(time.perf_counter() - start, 3)
+                write_json(path / RESUME_FILE, record)  # first: it is what a resume reads
+            else:
+                counter(f"{param}={value}: finished before", sum(c.training.epochs for c in configs.values()))
+            results += finished["results"]
+            seed_rows += finished["seed_rows"]
+            # the finished values' rows, kept if the sweep stops here
+            write_csv(path / "seeds.csv", seed_rows)
+            write_csv(path / "sweep.csv", [_flat(r) for r in results])
+            status.write("running", stage="training", done=f"{i + 1} of {len(grid)} values")
+        status.write("running", stage="writing")
         counter("drawing sweep.png")
         study_plots.plot_sweep(
             path / "sweep.png", param, results, list(losses), len(seed_list), SUCCESS_ACCURACY
@@ -144,7 +222,7 @@ def run_sweep(
         report = {
             "kind": "sweep",
             "param": param,
-            "values": list(grid),
+            "values": list(grid),  # the values as read (0.1, not '0.1')
             "losses": list(losses),
             "seeds_label": seeds_label(seed_list),
             "n_seeds": len(seed_list),
@@ -158,6 +236,7 @@ def run_sweep(
         }
         write_json(path / "sweep.json", report)
         write_sweep_report(path, report)  # report.html: the interactive success-rate chart
+        (path / RESUME_FILE).unlink(missing_ok=True)
         status.write("complete")  # last: only now is every file in place
     return SweepResult(path, report)
 

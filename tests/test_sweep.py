@@ -50,3 +50,51 @@ def test_sweep_writes_json_csv_and_picture(tiny_config, runs_dir):
     )
     assert len(list(csv.DictReader((path / "seeds.csv").open()))) == 8
     assert report["results"][1]["band_level"] == 1.0, "cross-entropy's band is ±1 of the logit"
+
+
+def _without_timing(path):
+    """sweep.csv without its train_seconds column, the one thing two runs of a sweep never share."""
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    drop = rows[0].index("train_seconds")
+    return [row[:drop] + row[drop + 1 :] for row in rows]
+
+
+def test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it(tiny_config, tmp_path):
+    import json
+
+    from circles_hinge.experiment import Interrupted
+    from circles_hinge.sweep import RESUME_FILE, resume_sweep
+
+    args = ("data.noise", ["0", "0.1", "0.2"], ["hinge", "squared_hinge"])
+    whole = run_sweep(tiny_config, *args, tmp_path / "whole", seeds=2, name="whole").path
+
+    def stop_at_the_second_value(stage, done, total):
+        if stage.startswith("data.noise=0.1: squared_hinge"):  # mid-value: its hinge study is lost
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted):
+        run_sweep(tiny_config, *args, tmp_path / "cut", 2, name="cut", on_progress=stop_at_the_second_value)
+    cut = tmp_path / "cut" / "cut"
+    status = json.loads((cut / "status.json").read_text())
+    assert status["status"] == "interrupted"
+    with open(cut / "seeds.csv") as fh:  # the first value's rows, kept
+        kept = list(csv.DictReader(fh))
+    assert {r["value"] for r in kept} == {"0"} and len(kept) == 4  # 2 losses x 2 seeds
+    assert not (cut / "sweep.json").exists() and (cut / RESUME_FILE).exists()
+
+    resumed = resume_sweep(cut)
+    assert resumed.path == cut
+    assert (cut / "seeds.csv").read_bytes() == (whole / "seeds.csv").read_bytes()
+    assert _without_timing(cut / "sweep.csv") == _without_timing(whole / "sweep.csv")
+    assert sorted(p.name for p in cut.iterdir()) == sorted(p.name for p in whole.iterdir())
+    a, b = (json.loads((p / "sweep.json").read_text()) for p in (cut, whole))
+    for report in (a, b):
+        for r in report["results"]:
+            r.pop("train_seconds")
+        report.pop("seconds")
+    assert a == b
+    after = json.loads((cut / "status.json").read_text())
+    assert after["status"] == "complete" and after["started"] == status["started"]  # when it first started
+    with pytest.raises(ConfigError, match="complete; there is nothing to resume"):
+        resume_sweep(cut)
