@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,13 +18,16 @@ from circles_hinge.experiment import RunFailed, run_experiment
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def _start(runs: Path, *args: str) -> subprocess.Popen:
+def _start(runs: Path, *args: str, command: str = "train") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "circles_hinge", "train", "--quiet", "--runs-dir", str(runs), *args],
+        [sys.executable, "-m", "circles_hinge", command, "--quiet", "--runs-dir", str(runs), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=ENV,
+        # a shell started without job control (CI, `make test &`) gives its children SIGINT ignored,
+        # and Python then never raises KeyboardInterrupt: give the child the default back
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -51,7 +55,8 @@ def test_signal_mid_training_marks_the_folder_interrupted(tmp_path, sig, code):
     assert time.monotonic() - sent < 5, "stops within a couple of seconds"
     assert proc.returncode == code
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and "interrupted" in lines[0] and str(folder) in lines[0]
+    assert len(lines) == 2 and lines[0].startswith("estimated training time: about "), err  # 100,000 epochs
+    assert "interrupted" in lines[1] and str(folder) in lines[1]
     assert "Traceback" not in err
     status = json.loads((folder / "status.json").read_text())
     assert status["status"] == "interrupted" and status["finished"]
@@ -64,7 +69,7 @@ def test_two_identical_runs_at_once_get_two_folders(tmp_path):
     procs = [_start(tmp_path, "--config", str(TINY)) for _ in range(2)]
     outs = [p.communicate(timeout=180) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    folders = sorted(tmp_path.iterdir())
+    folders = sorted(p for p in tmp_path.iterdir() if p.is_dir())  # index.html beside them
     assert len(folders) == 2
     assert {o.strip().splitlines()[-1] for o, _ in outs} == {str(f) for f in folders}
     for folder in folders:
@@ -93,7 +98,7 @@ def test_a_diverging_run_fails_with_one_line(tmp_path):
     assert proc.returncode == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "diverged" in lines[0] and "epoch" in lines[0] and "lower" in lines[0]
-    [folder] = tmp_path.iterdir()
+    [folder] = [p for p in tmp_path.iterdir() if p.is_dir()]
     status = json.loads((folder / "status.json").read_text())
     assert status["status"] == "failed" and "diverged" in status["error"]
 
@@ -159,5 +164,156 @@ def test_a_full_disk_fails_with_one_line_and_keeps_earlier_files(small_disk):
     assert len(lines) == 1 and "No space left on device" in lines[0], err
     assert "Traceback" not in err
     assert earlier.read_text() == "an earlier result"
-    statuses = [json.loads(p.read_text())["status"] for p in small_disk.glob("*/status.json")]
-    assert "complete" not in statuses
+    [folder] = [p for p in small_disk.iterdir() if p.is_dir()]
+    # what it says is true: the file it could not write is not there, the traceback it points to is
+    named = re.search(r"could not write ([\w.]+): No space left on device", lines[0])
+    assert named and not (folder / named[1]).exists(), lines[0]
+    assert "marked failed" in lines[0] and f"full traceback in {folder / 'train.log'}" in lines[0]
+    assert "Traceback" in (folder / "train.log").read_text()
+    status = json.loads((folder / "status.json").read_text())
+    assert status["status"] == "failed" and named[1] in status["error"]
+    assert not (folder / ".reserve").exists()
+
+
+@pytest.mark.parametrize("size", ["120k", "200k"])
+def test_a_full_disk_at_any_stage_marks_the_folder_failed(tmp_path, size):
+    """The issue's 120 KB disk, and one that fills up later, while the pictures are written."""
+    disk = _mount(tmp_path, size)
+    try:
+        proc = _start(disk, "--config", str(TINY))
+        out, err = proc.communicate(timeout=120)
+        [folder] = [p for p in disk.iterdir() if p.is_dir()]
+        status = json.loads((folder / "status.json").read_text())
+        assert proc.returncode == 1 and status["status"] == "failed", err
+        assert len(err.strip().splitlines()) == 1 and (folder / "train.log").exists()
+        assert (folder / "history.csv").read_text().count("\n") == 3  # header and the 2 epochs
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_a_disk_too_full_for_the_reserve_makes_nothing(tmp_path):
+    disk = _mount(tmp_path, "16k")
+    try:
+        proc = _start(disk, "--config", str(TINY))
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1
+        assert err.strip().splitlines() == [
+            f"error: cannot start a run in {disk}: 64 KiB for its status could not be written "
+            "(No space left on device); nothing was made"
+        ]
+        assert not [p for p in disk.iterdir() if p.is_dir()]
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def _mount(tmp_path: Path, size: str) -> Path:
+    mount_point = tmp_path / f"disk-{size}"
+    mount_point.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a {size} tmpfs here (needs root): {done.stderr.decode().strip()}")
+    return mount_point
+
+
+# --- a long epoch: 200,000 samples in batches of 5 is about 32,000 batches, several seconds each ---
+LONG_EPOCH = ("--set", "data.n_samples=200000", "--set", "training.restarts=0")
+
+
+def _wait_for_stage(runs: Path, proc: subprocess.Popen, stage: str, timeout: float = 120) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for status in runs.glob("*/status.json"):
+            try:
+                if json.loads(status.read_text()).get("stage") == stage:
+                    return status.parent
+            except ValueError:
+                pass
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    raise AssertionError(f"never reached {stage}")
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_inside_a_long_epoch_is_answered_within_a_second_or_so(tmp_path, sig, code):
+    proc = _start(tmp_path, *LONG_EPOCH)
+    folder = _wait_for_stage(tmp_path, proc, "training")
+    time.sleep(2.0)  # inside epoch 1, which takes several seconds
+    assert not (folder / "history.csv").exists(), "still in the first epoch"
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    latency = time.monotonic() - sent
+    assert latency < 3.0, f"took {latency:.2f} s to stop"
+    assert proc.returncode == code, err
+    print(f"{sig.name} answered in {latency:.2f} s")
+    assert err.strip().splitlines() == [
+        "estimated training time: about 5 min (30 epochs of 31,960 batches, 200,000 samples); "
+        "Ctrl-C stops it and keeps what finished",
+        f"interrupted: the run was stopped; its folder (marked interrupted) is {folder}",
+    ]
+    status = json.loads((folder / "status.json").read_text())
+    assert status["status"] == "interrupted" and status["stage"] == "training"
+
+
+def test_sigkill_keeps_every_finished_epoch_and_runs_says_died(tmp_path):
+    from circles_hinge.config import load_config
+    from circles_hinge.runs import list_runs
+
+    runs = tmp_path / "runs"
+    proc = _start(runs, "--config", str(TINY), "--epochs", "100000", "--name", "killed")
+    folder = _wait_for_training(runs, proc)  # status.json says epoch >= 3
+    time.sleep(0.5)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert json.loads((folder / "status.json").read_text())["status"] == "running"  # it could not say
+    lines = (folder / "history.csv").read_text().splitlines()
+    n = len(lines) - 1
+    assert n >= 3 and lines[0] == "epoch,loss,accuracy,val_loss,val_accuracy"
+    # every finished epoch, byte for byte the rows a complete run of that many epochs writes
+    whole = run_experiment(load_config(TINY, [f"training.epochs={n}"]), tmp_path / "whole", name="whole")
+    assert (folder / "history.csv").read_bytes() == (whole.path / "history.csv").read_bytes()
+    [row] = [r for r in list_runs(runs) if r.path == folder]
+    assert row.status == f"died after epoch {n}"
+    listing = subprocess.run(
+        [sys.executable, "-m", "circles_hinge", "runs", "--runs-dir", str(runs)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
+    assert f"died after epoch {n}" in listing.stdout
+
+
+def test_an_interrupt_while_writing_says_what_was_written(tmp_path, monkeypatch):
+    from circles_hinge import plots
+    from circles_hinge.experiment import Interrupted
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "plot_margins", stopped)
+    with pytest.raises(Interrupted) as err:
+        run_experiment(load_config(TINY), tmp_path)
+    folder = err.value.path
+    status = json.loads((folder / "status.json").read_text())
+    assert status["status"] == "interrupted" and status["stage"] == "writing"
+    assert "history.csv, model.keras, loss_curve.png" in status["error"] and "margins.png" in status["error"]
+    assert err.value.detail.startswith("while writing the run folder: history.csv, model.keras")
+    assert len((folder / "history.csv").read_text().splitlines()) == 3
+
+
+def test_an_oversized_request_is_refused_with_its_estimate_and_nothing_made(tmp_path):
+    runs = tmp_path / "runs"
+    for args, largest in [
+        (["--seeds", "100000", "--set", "data.n_samples=1000000"], "the largest --seeds that fits is"),
+        (["--set", "data.n_samples=100000000"], "data.n_samples that fits is"),
+    ]:
+        command = "compare" if "--seeds" in args else "train"
+        proc = _start(runs, *args, command=command)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 2, err
+        [line] = err.strip().splitlines()
+        assert re.match(r"error: this request needs about [\d.]+ GiB of memory .* GiB is available; ", line)
+        assert largest in line
+        assert not runs.exists(), "nothing is made"
