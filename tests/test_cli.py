@@ -468,3 +468,21 @@ def test_plot_losses_into_a_folder_and_refusing_unknown_formats(tmp_path):
     bad = runner.invoke(app, ["plot-losses", "--out", str(tmp_path / "l.txt")])
     assert bad.exit_code == 2 and ".txt is not a format" in bad.output and ".svg" in bad.output
     assert len(bad.output.strip().splitlines()) == 1 and not (tmp_path / "l.txt").exists()
+
+
+def test_sweep_resume_refuses_what_it_cannot_resume(tmp_path):
+    from circles_hinge.runs import write_json
+
+    done = tmp_path / "done"
+    done.mkdir()
+    write_json(done / "status.json", {"status": "complete", "kind": "sweep", "started": "x"})
+    for args, needle in [
+        (["--resume", str(done)], "this sweep is complete; there is nothing to resume"),
+        (["--resume", str(tmp_path / "nowhere")], "is not a sweep folder"),
+        (["--resume", str(done), "--param", "data.noise"], "leave out --param"),
+        (["--values", "0,0.1"], "--param is required (or --resume FOLDER"),
+    ]:
+        result = runner.invoke(app, ["sweep", *args, "--runs-dir", str(tmp_path / "runs")])
+        assert result.exit_code == 2, result.output
+        assert needle in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists()

@@ -239,3 +239,54 @@ def test_status_records_python_dash_m_in_a_real_process(tmp_path):
     command = json.loads((tmp_path / "m" / "status.json").read_text())["command"]
     assert command[1:4] == ["-m", "circles_hinge", "train"]
     assert not any(part.endswith("__main__.py") for part in command)
+
+
+def _running_folder(tmp_path, name, **process):
+    from circles_hinge.runs import write_json
+
+    folder = tmp_path / name
+    folder.mkdir()
+    write_json(folder / "status.json", {"status": "running", "kind": "run", "started": "x", **process})
+    return folder
+
+
+def test_runs_tells_a_live_run_from_a_dead_one_and_another_hosts(tmp_path):
+    import socket
+
+    from circles_hinge.runs import list_runs, process_identity
+
+    me = process_identity()
+    assert me["pid"] == os.getpid() and me["pid_start"] and me["host"] == socket.gethostname()
+    _running_folder(tmp_path, "alive", **me)
+    # a pid that is now another process's: same number, another start time
+    _running_folder(tmp_path, "reused", **{**me, "pid_start": str(int(me["pid_start"]) - 1)})
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    _running_folder(tmp_path, "gone", **{**me, "pid": gone.pid})
+    _running_folder(tmp_path, "rebooted", **{**me, "boot_id": "another-boot"})
+    _running_folder(tmp_path, "elsewhere", **{**me, "host": "gpu-box-7"})
+    _running_folder(tmp_path, "old", started="x")  # written before processes were recorded
+    (tmp_path / "gone" / "history.csv").write_text("epoch,loss\n1,0.5\n2,0.4\n")
+    states = {r.path.name: r.status for r in list_runs(tmp_path)}
+    assert states == {
+        "alive": "running",
+        "reused": "died before its first epoch ended",
+        "gone": "died after epoch 2",
+        "rebooted": "died before its first epoch ended",
+        "elsewhere": "running? (on gpu-box-7)",
+        "old": "running",
+    }
+
+
+def test_history_written_as_it_happens_is_the_bytes_write_csv_writes(tmp_path):
+    from circles_hinge.runs import CsvLog, write_csv
+
+    rows = [{"epoch": e, "loss": repr(0.1 * e), "note": "a,b"} for e in range(1, 4)]
+    log = CsvLog(tmp_path / "live.csv")
+    for i, row in enumerate(rows):
+        log.append(row)
+        # readable after every row, without closing: a SIGKILL here keeps the rows so far
+        assert (tmp_path / "live.csv").read_text().count("\n") == i + 2
+    log.close()
+    write_csv(tmp_path / "whole.csv", rows)
+    assert (tmp_path / "live.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
