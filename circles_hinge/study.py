@@ -72,13 +72,13 @@ MAX_SEEDS = 100_000  # a hard bound; memory is checked per request (budget.py)
 def check_seeds(config: Config, seeds: int) -> list[int]:
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise ConfigError(f"--seeds must be an integer >= 1 — got {seeds!r}")
-    if seeds > MAX_SEEDS:
-        raise ConfigError(f"--seeds must be at most {MAX_SEEDS:,} — got {seeds:,}")
     if config.seed + seeds - 1 >= 2**32:
         raise ConfigError(
             f"--seeds {seeds} from seed {config.seed} goes past the largest seed 4294967295; "
             "use a smaller seed"
         )
+    if seeds > MAX_SEEDS:
+        raise ConfigError(f"--seeds must be at most {MAX_SEEDS:,} — got {seeds:,}")
     return list(range(config.seed, config.seed + seeds))
 
 

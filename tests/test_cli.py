@@ -304,6 +304,7 @@ def test_plot_losses_writes_a_picture_and_never_overwrites(tmp_path):
         ),
         (["compare", "--seeds", "0"], "--seeds"),
         (["compare", "--seeds", "1.5"], "--seeds must be an integer >= 1 — got '1.5'"),
+        (["compare", "--seeds", "100000000"], "--seeds must be at most 100,000 — got 100,000,000"),
         (
             ["sweep", "--param", "data.noise", "--values", "0", "--seeds", "x"],
             "--seeds must be an integer >= 1",
