@@ -10,6 +10,10 @@ Memory, peak RSS measured with `getrusage` on a 2-core x86-64 machine (TensorFlo
   its permutation as int64 and int32, its hidden outputs), measured with 16 replicas x 200,000 samples.
 - every seed of a study: about 5.5 MiB whatever the data size, for the boundary figures, which
   evaluate all seeds on 360 x 801 grid points at once (5,462 MiB for 1,000 seeds of 1,000 samples).
+- one batch in flight: its gathered inputs, every layer's outputs and their gradients for all padded
+  replicas, about 6 x 4 bytes per unit (inputs, hidden units, output): 1M samples with batches of
+  100,000 peaked 273 MiB above batches of 5 (16 padded replicas x 100,000 x 9 units x 4 bytes =
+  55 MiB, times 5).
 Time: a batch costs about 250 us plus 0.75 us per replica-sample (replicas padded to 16; the batch
 size counts less than linearly), measured at 1 to 1,008 replicas and batches of 5 to 500.
 """
@@ -32,6 +36,15 @@ BATCH_SECONDS = 250e-6
 REPLICA_SAMPLE_SECONDS = 0.75e-6
 LONG_SECONDS = 60.0  # a request expected to take longer says so before it starts
 LANES = 16  # as in train.py: replicas are padded to a multiple of this
+BATCH_UNIT_BYTES = 6 * 4
+
+
+def _batch_bytes(config: Config, replicas: int) -> int:
+    """One batch in flight, for `replicas` replicas padded to LANES."""
+    k_pad = -(-max(replicas, 1) // LANES) * LANES
+    n_fit = _batches(config) * config.training.batch_size  # at most one batch past the fit part
+    batch = min(config.training.batch_size, n_fit)
+    return k_pad * batch * (sum(config.model.hidden_units) + 3) * BATCH_UNIT_BYTES
 
 
 @dataclass
@@ -66,6 +79,7 @@ def estimate_run(config: Config, restarts: int | None = None) -> Estimate:
     n = config.data.n_samples
     per_sample = FIRST_REPLICA_SAMPLE_BYTES + _width_bytes(config)
     memory = BASE_BYTES + n * per_sample + restarts * n * (REPLICA_SAMPLE_BYTES + _width_bytes(config))
+    memory += _batch_bytes(config, max(1, restarts))  # the restarts train after the first, not beside it
     seconds = config.training.epochs * _batches(config) * _batch_seconds(1, config.training.batch_size)
     return Estimate(int(memory), seconds, _batches(config), f"{n:,} samples")
 
@@ -74,7 +88,7 @@ def estimate_study(config: Config, seeds: int, losses: int) -> Estimate:
     """A seed study of `losses` losses with `seeds` seeds each (one loss trains at a time)."""
     n = config.data.n_samples
     per_seed = SEED_BYTES + n * (REPLICA_SAMPLE_BYTES + _width_bytes(config))
-    memory = BASE_BYTES + seeds * per_seed
+    memory = BASE_BYTES + seeds * per_seed + _batch_bytes(config, seeds)
     seconds = (
         losses * config.training.epochs * _batches(config) * _batch_seconds(seeds, config.training.batch_size)
     )
