@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sys
 import time
 import traceback
@@ -356,7 +357,23 @@ def _written(path: Path) -> str:
     )
 
 
-def _record(
+def _record(*args, **kwargs) -> tuple[str | None, str | None]:
+    """`_write_record` with Ctrl-C and SIGTERM held off: a second Ctrl-C while the outcome is written
+    would leave status.json saying running. They are ignored for the few milliseconds it takes."""
+    held = []
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            held.append((sig, signal.signal(sig, signal.SIG_IGN)))
+    except ValueError:  # not the main thread: signals go to the main thread anyway
+        pass
+    try:
+        return _write_record(*args, **kwargs)
+    finally:
+        for sig, handler in held:
+            signal.signal(sig, handler)
+
+
+def _write_record(
     path: Path,
     trainers: list,
     status: Status,
