@@ -65,7 +65,8 @@ def failure_message(exc: BaseException) -> str:
     """One line for an unexpected error; a full or read-only disk names the file it could not write."""
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
         what = Path(exc.filename).name if exc.filename else "a file"
-        return f"could not write {what}: {exc.strerror}"
+        verb = "add to" if getattr(exc, "appending", False) else "write"
+        return f"could not {verb} {what}: {exc.strerror}"
     return f"{type(exc).__name__}: {exc}"
 
 

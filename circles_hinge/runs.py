@@ -7,6 +7,7 @@ renamed, so a reader never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -212,6 +213,7 @@ class CsvLog:
 
     def __init__(self, path: Path):
         self.path, self.fh, self.writer, self.synced = path, None, None, 0.0
+        self.whole = 0  # bytes up to the end of the last row written in full
 
     def append(self, row: dict[str, Any]) -> None:
         try:
@@ -221,18 +223,25 @@ class CsvLog:
                 self.writer.writeheader()
             self.writer.writerow(row)
             self.fh.flush()
+            self.whole = self.fh.tell()
             if time.monotonic() - self.synced > 1.0:
                 os.fsync(self.fh.fileno())
                 self.synced = time.monotonic()
         except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
+            if self.fh is not None:  # a full disk may have taken part of the row: drop it
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self.fh.fileno(), self.whole)
+            error = OSError(exc.errno, exc.strerror, str(self.path))
+            error.appending = True  # the file is there, with the rows before: say "add to", not "write"
+            raise error from None
 
     def close(self) -> None:
         if self.fh is not None:
             try:
                 self.fh.close()
-            except OSError:
-                pass  # a full disk: the rows already flushed are what is kept
+            except OSError:  # a full disk: the rows already flushed are what is kept
+                with contextlib.suppress(OSError):
+                    os.truncate(self.path, self.whole)
             self.fh = None
 
 

@@ -317,3 +317,22 @@ def test_an_oversized_request_is_refused_with_its_estimate_and_nothing_made(tmp_
         assert re.match(r"error: this request needs about [\d.]+ GiB of memory .* GiB is available; ", line)
         assert largest in line
         assert not runs.exists(), "nothing is made"
+
+
+def test_a_disk_that_fills_up_during_training_keeps_the_epochs_before(tmp_path):
+    disk = _mount(tmp_path, "120k")
+    try:
+        proc = _start(disk, "--config", str(TINY), "--epochs", "5000")  # about 350 KB of history
+        out, err = proc.communicate(timeout=300)
+        [folder] = [p for p in disk.iterdir() if p.is_dir()]
+        [line] = err.strip().splitlines()
+        assert proc.returncode == 1 and line.startswith(
+            "error: could not add to history.csv: No space left on device"
+        ), err
+        status = json.loads((folder / "status.json").read_text())
+        assert status["status"] == "failed" and status["stage"] == "training"
+        rows = (folder / "history.csv").read_text().splitlines()
+        assert len(rows) > 100 and all(len(r.split(",")) == 5 for r in rows)  # whole rows only
+        assert [int(r.split(",")[0]) for r in rows[1:]] == list(range(1, len(rows)))
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
