@@ -5,6 +5,7 @@ Nothing here imports TensorFlow, pydantic or matplotlib at module level, so `--h
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -52,6 +53,41 @@ EpochsOpt = Annotated[
 ]
 RunsDirOpt = Annotated[str, typer.Option("--runs-dir", metavar="DIR", help="Where run folders are made.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON document (path, status, metrics or report) on stdout; "
+        "the summary and progress go to stderr.",
+    ),
+]
+
+
+def _say(line: str, as_json: bool) -> None:
+    """A summary line: stdout normally, stderr when stdout is reserved for --json."""
+    typer.echo(line, err=as_json)
+
+
+def _print_json(path: Path, key: str, value: dict) -> None:
+    typer.echo(json.dumps({"path": str(path), "status": "complete", key: value}, indent=1))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"circles-hinge {version('circles-hinge')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _version_flag: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Train, inspect and compare hinge-loss classifiers on the circles experiment."""
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -289,6 +325,7 @@ def train(
         bool, typer.Option("--animate", help="Also write training.gif, one frame per epoch.")
     ] = False,
     quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Train the tutorial's 4-2-1 network on circles and write a run folder.
 
@@ -331,16 +368,20 @@ def train(
             )
             bar.stage("done")
     m = result.metrics
-    typer.echo(
+    _say(
         f"{m['loss']}, seed {m['seed']}: test accuracy {m['test_accuracy']:.1%}, "
         f"test loss {m['test_loss']:.4g}, "
         f"final loss {m['final_loss']:.3g} (validation {_fmt(m['final_val_loss'])}), "
         f"trained {plural(m['epochs'], 'epoch')} in {m['train_seconds']:.2f} s "
-        f"({time.perf_counter() - started:.1f} s in all)"
+        f"({time.perf_counter() - started:.1f} s in all)",
+        as_json,
     )
     if m["initialisations_tried"] > 1:
-        typer.echo(_restart_line(m))
-    typer.echo(str(result.path))
+        _say(_restart_line(m), as_json)
+    if as_json:
+        _print_json(result.path, "metrics", m)
+    else:
+        typer.echo(str(result.path))
 
 
 def _say_long(notice: str | None) -> None:
@@ -442,10 +483,16 @@ def compare(
     config: ConfigOpt = None,
     losses: LossesOpt = "hinge,squared_hinge",
     seeds: SeedsOpt = None,
+    seed: SeedOpt = None,
+    epochs: EpochsOpt = None,
     sets: SetOpt = None,
     runs_dir: RunsDirOpt = "outputs",
     name: NameOpt = None,
+    animate: Annotated[
+        bool, typer.Option("--animate", help="Also write training.gif in each loss's run folder.")
+    ] = False,
     quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Train several losses on the same data, split and initial weights, and compare them.
 
@@ -458,9 +505,14 @@ def compare(
     """
     started = time.perf_counter()
     loss_list = _loss_list(losses)
-    cfg, given = _load(config, sets, loss=loss_list[0])
+    cfg, given = _load(config, sets, loss=loss_list[0], seed=_number(seed), epochs=_number(epochs))
     seeds = _seeds(seeds)
     runs_path = _runs_dir(runs_dir)
+    if animate and seeds is not None:
+        typer.echo(
+            "warning: --animate applies to a side-by-side comparison; a seed study writes no run folders",
+            err=True,
+        )
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
         from circles_hinge.budget import check_run_fits, check_study_fits, long_notice
         from circles_hinge.compare import check_comparison, run_comparison
@@ -480,11 +532,16 @@ def compare(
         with _StudyProgress(
             len(loss_list) * cfg.training.epochs, enabled=not quiet, label="comparing"
         ) as bar:
-            result = run_comparison(cfg, loss_list, runs_path, seeds=seeds, name=name, on_progress=bar.update)
+            result = run_comparison(
+                cfg, loss_list, runs_path, seeds=seeds, name=name, on_progress=bar.update, animate=animate
+            )
     for r in result.report["results"]:
-        typer.echo(_comparison_line(r))
-    typer.echo(f"{time.perf_counter() - started:.1f} s in all")
-    typer.echo(str(result.path))
+        _say(_comparison_line(r), as_json)
+    _say(f"{time.perf_counter() - started:.1f} s in all", as_json)
+    if as_json:
+        _print_json(result.path, "report", result.report)
+    else:
+        typer.echo(str(result.path))
 
 
 def _comparison_line(r: dict) -> str:
@@ -530,6 +587,7 @@ def sweep(
         ),
     ] = None,
     quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run a seed study of each loss at every value of one config key (a separability sweep).
 
@@ -555,7 +613,7 @@ def sweep(
             raise _fail(
                 f"--resume takes the sweep's settings from its folder; leave out {', '.join(given)}", 2
             )
-        _resume_sweep(resume, quiet, started)
+        _resume_sweep(resume, quiet, started, as_json)
         return
     for option, value in (("--param", param), ("--values", values)):
         if value is None:
@@ -590,10 +648,10 @@ def sweep(
             result = run_sweep(
                 cfg, param, value_list, loss_list, runs_path, seeds, name=name, on_progress=bar.update
             )
-    _sweep_summary(result, started)
+    _sweep_summary(result, started, as_json)
 
 
-def _resume_sweep(folder: Path, quiet: bool, started: float) -> None:
+def _resume_sweep(folder: Path, quiet: bool, started: float, as_json: bool = False) -> None:
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(folder.parent):
         from circles_hinge.sweep import check_resume, check_sweep, resume_sweep, sweep_epochs
 
@@ -604,19 +662,23 @@ def _resume_sweep(folder: Path, quiet: bool, started: float) -> None:
         )
         with _StudyProgress(sweep_epochs(grid), enabled=not quiet, label="sweeping") as bar:
             result = resume_sweep(folder, on_progress=bar.update)
-    _sweep_summary(result, started)
+    _sweep_summary(result, started, as_json)
 
 
-def _sweep_summary(result, started: float) -> None:
+def _sweep_summary(result, started: float, as_json: bool = False) -> None:
     param = result.report["param"]
     for r in result.report["results"]:
         lo, hi = r["success_ci95"]
-        typer.echo(
+        _say(
             f"{param}={r['value']}, {r['loss']}: success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}], "
-            f"mean test accuracy {r['test_accuracy']:.1%}"
+            f"mean test accuracy {r['test_accuracy']:.1%}",
+            as_json,
         )
-    typer.echo(f"{time.perf_counter() - started:.1f} s in all")
-    typer.echo(str(result.path))
+    _say(f"{time.perf_counter() - started:.1f} s in all", as_json)
+    if as_json:
+        _print_json(result.path, "report", result.report)
+    else:
+        typer.echo(str(result.path))
 
 
 @app.command()
@@ -684,8 +746,26 @@ def _fmt(value) -> str:
     return "n/a" if value is None else f"{value:.3g}"
 
 
+@app.command("config")
+def show_config(config: ConfigOpt = None, sets: SetOpt = None) -> None:
+    """Print the resolved config as YAML, after checking it; trains nothing.
+
+    The same defaults < --config FILE < --set order as every command, so the output, saved to a
+    file, is what `train --config` would run. Bad input is one line and exit code 2, as for train.
+    """
+    from circles_hinge.config import dump_yaml
+
+    cfg, _ = _load(config, sets)
+    typer.echo(dump_yaml(cfg), nl=False)
+
+
 @app.command()
-def runs(runs_dir: RunsDirOpt = "outputs") -> None:
+def runs(
+    runs_dir: RunsDirOpt = "outputs",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON list on stdout instead of the table.")
+    ] = False,
+) -> None:
     """List the run, comparison and sweep folders under --runs-dir, newest first.
 
     A folder that did not finish is listed with its status (running, interrupted, failed), and one
@@ -700,6 +780,9 @@ def runs(runs_dir: RunsDirOpt = "outputs") -> None:
     if path.exists() and not path.is_dir():
         raise _fail(f"--runs-dir {path} is a file, not a folder of runs", 2)
     found = list_runs(path)
+    if as_json:
+        typer.echo(json.dumps([_run_json(r) for r in found], indent=1))
+        return
     if not found:
         typer.echo(f"no runs in {path}" + ("" if path.exists() else " (it does not exist)"))
         return
@@ -731,6 +814,27 @@ def runs(runs_dir: RunsDirOpt = "outputs") -> None:
             "" if r.seconds is None else f"{r.seconds:.1f}",
         )
     Console(width=max(160, longest + 110)).print(table)
+
+
+def _run_json(r) -> dict:
+    """One folder for `runs --json`: what the table shows, plus metrics.json or the report JSON."""
+    from circles_hinge.runs import read_json
+
+    record = {
+        "path": str(r.path),
+        "name": r.path.name,
+        "kind": r.kind,
+        "status": r.status,
+        "losses": [x for x in r.losses.split(",") if x],
+        "seeds": r.seeds,
+        "started": r.started,
+        "seconds": r.seconds,
+    }
+    for name in ("metrics.json", "comparison.json", "sweep.json"):
+        data = read_json(r.path / name)
+        if data is not None:
+            record["metrics" if name == "metrics.json" else "report"] = data
+    return record
 
 
 def main() -> None:

@@ -89,6 +89,7 @@ def run_comparison(
     seeds: int | None = None,
     name: str | None = None,
     on_progress: Progress | None = None,
+    animate: bool = False,
 ) -> ComparisonResult:
     """Train each loss on the same data, split and initial weights, and write one comparison folder.
 
@@ -105,7 +106,7 @@ def run_comparison(
     with folder_status(path, "compare") as status:
         write_atomic(path / "config.yaml", dump_yaml(config))
         if seeds is None:
-            results, views, extra = _side_by_side(configs, path, counter)
+            results, views, extra = _side_by_side(configs, path, counter, animate)
         else:
             results, views, extra = _seed_study(configs, seed_list, path, counter)
         counter("drawing comparison.png")
@@ -130,7 +131,7 @@ def run_comparison(
     return ComparisonResult(path, report)
 
 
-def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCounter):
+def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCounter, animate: bool = False):
     from circles_hinge.data import load_split
     from circles_hinge.experiment import keras_outputs, load_tensorflow, run_experiment
 
@@ -148,6 +149,7 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
             name=loss,
             on_epoch=lambda epoch, logs, s=f"{loss}: training": counter(s, 1),
             on_stage=lambda text, s=loss: counter(f"{s}: {text}"),
+            animate=animate,  # each run folder gets its training.gif
         )
         m = run.metrics
         if split is None:

@@ -179,7 +179,8 @@ class ReplicaTrainer:
         self._finish = tf.function(self._finish_impl, autograph=False)
         self.chunk: int | None = None  # batches per call; None: measured (see _run_epoch)
         self._chunk, self._traced = 1, False
-        self._forward = tf.function(self.forward, autograph=False)
+        # outputs() is asked for several point counts (fit, validation, test, grids): one shape-generic trace
+        self._forward = tf.function(self.forward, autograph=False, reduce_retracing=True)
 
     # --- the network, replicated ------------------------------------------------------------------
     def forward(self, X, upto: int | None = None, theta=None):

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, TINY
@@ -487,3 +488,70 @@ def test_sweep_resume_refuses_what_it_cannot_resume(tmp_path):
         assert result.exit_code == 2, result.output
         assert needle in result.output and len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
+
+
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"circles-hinge {version('circles-hinge')}"
+
+
+def test_config_prints_the_resolved_config_and_checks_it(tmp_path):
+    import yaml
+
+    result = runner.invoke(app, ["config", "--config", str(TINY), "--set", "training.epochs=7"])
+    assert result.exit_code == 0
+    shown = yaml.safe_load(result.output)
+    assert shown["training"]["epochs"] == 7 and shown["data"]["n_samples"] == 100
+    (tmp_path / "c.yaml").write_text(result.output)  # what it prints is a config train accepts
+    again = runner.invoke(app, ["config", "--config", str(tmp_path / "c.yaml")])
+    assert again.output == result.output
+    bad = runner.invoke(app, ["config", "--set", "data.factor=2"])
+    assert bad.exit_code == 2 and "data.factor" in bad.output and len(bad.output.strip().splitlines()) == 1
+
+
+def test_json_puts_one_document_on_stdout_and_the_rest_on_stderr(tmp_path):
+    base = [sys.executable, "-m", "circles_hinge"]
+    train = subprocess.run(
+        [*base, "train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert train.returncode == 0, train.stderr
+    doc = json.loads(train.stdout)  # the whole of stdout is one JSON document
+    assert doc["status"] == "complete" and doc["metrics"]["loss"] == "hinge"
+    assert json.loads((Path(doc["path"]) / "metrics.json").read_text()) == doc["metrics"]
+    assert "test accuracy" in train.stderr
+    listed = subprocess.run(
+        [*base, "runs", "--runs-dir", str(tmp_path), "--json"], capture_output=True, text=True
+    )
+    [entry] = json.loads(listed.stdout)
+    assert (
+        entry["path"] == doc["path"] and entry["status"] == "complete" and entry["metrics"] == doc["metrics"]
+    )
+
+
+def test_compare_takes_seed_epochs_and_animate(tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "--config",
+            str(TINY),
+            "--seed",
+            "7",
+            "--epochs",
+            "3",
+            "--animate",
+            "--runs-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    folder = Path(result.output.strip().splitlines()[-1])
+    for loss in ("hinge", "squared_hinge"):
+        assert (folder / loss / "training.gif").exists()
+        history = (folder / loss / "history.csv").read_text().strip().splitlines()
+        assert len(history) == 1 + 3
+    assert "seed: 7" in (folder / "config.yaml").read_text()
