@@ -65,7 +65,10 @@ def failure_message(exc: BaseException) -> str:
     """One line for an unexpected error; a full or read-only disk names the file it could not write."""
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
         what = Path(exc.filename).name if exc.filename else "a file"
-        verb = "add to" if getattr(exc, "appending", False) else "write"
+        if getattr(exc, "appending", False):
+            verb = "add to"
+        else:  # status.json rewritten while running is there, as it was: say so
+            verb = "update" if exc.filename and Path(exc.filename).exists() else "write"
         return f"could not {verb} {what}: {exc.strerror}"
     return f"{type(exc).__name__}: {exc}"
 
