@@ -22,7 +22,7 @@ out = tempfile.mkdtemp()
 times = []
 for seed in (42, 43):
     start = time.perf_counter()
-    ch.api.train(seed=seed, runs_dir=out, overrides={"training.restarts": 0})
+    ch.train(seed=seed, runs_dir=out, overrides={"training.restarts": 0})
     times.append(time.perf_counter() - start)
 print(json.dumps(times))
 """

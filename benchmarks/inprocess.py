@@ -39,7 +39,7 @@ def project_setup(epochs: int = 30, k: int = 1):
 
 def project_fit(setup) -> dict:
     """A fresh ReplicaTrainer (so its tf.function is traced again) and its fit; data prep is not timed."""
-    from circles_hinge.train import ReplicaTrainer
+    from circles_hinge.trainer import ReplicaTrainer
 
     config, spec, seeds, splits, inits = setup
     stamps: list[float] = []

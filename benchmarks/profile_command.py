@@ -29,18 +29,18 @@ START_EPOCH = time.time()  # wall clock, comparable across processes: start-up a
 WRAPPED = [
     ("circles_hinge.cli", "_load", "load and validate config"),
     ("circles_hinge.runs", "prepare_runs_dir", "prepare runs dir"),
-    ("circles_hinge.compare", "_side_by_side", "compare: side-by-side runs"),
-    ("circles_hinge.compare", "_seed_study", "compare: seed study"),
-    ("circles_hinge.compare", "train_studies", "train the studies"),
-    ("circles_hinge.sweep", "train_studies", "train the studies"),
-    ("circles_hinge.compare", "_draw_comparison", "comparison figures"),
+    ("circles_hinge.comparison", "_side_by_side", "compare: side-by-side runs"),
+    ("circles_hinge.comparison", "_seed_study", "compare: seed study"),
+    ("circles_hinge.comparison", "train_studies", "train the studies"),
+    ("circles_hinge.sweeps", "train_studies", "train the studies"),
+    ("circles_hinge.comparison", "_draw_comparison", "comparison figures"),
     ("circles_hinge.experiment", "run_experiment", "run_experiment (one run folder)"),
     ("circles_hinge.experiment", "load_tensorflow", "import TensorFlow + Keras"),
     ("circles_hinge.experiment", "seed_everything", "seed_everything"),
     ("circles_hinge.data", "load_split", "make data (imports scikit-learn)"),
     ("circles_hinge.model", "initial_weights", "initial weights"),
-    ("circles_hinge.train", "ReplicaTrainer.__init__", "build trainer"),
-    ("circles_hinge.train", "ReplicaTrainer.fit", "train (all epochs)"),
+    ("circles_hinge.trainer", "ReplicaTrainer.__init__", "build trainer"),
+    ("circles_hinge.trainer", "ReplicaTrainer.fit", "train (all epochs)"),
     ("circles_hinge.model", "build_model", "build Keras model"),
     ("circles_hinge.experiment", "evaluate_model", "evaluate on test set"),
     ("circles_hinge.experiment", "_save_model", "save model.keras"),
@@ -78,7 +78,7 @@ def install() -> list[str]:
     missing = []
     # Epoch time stamps: the first epoch includes tracing the compiled epoch function.
     try:
-        from circles_hinge.train import ReplicaTrainer
+        from circles_hinge.trainer import ReplicaTrainer
 
         fit = ReplicaTrainer.fit
 
@@ -116,7 +116,7 @@ def install() -> list[str]:
 
         ReplicaTrainer.fit = fit_with_stamps
     except (ImportError, AttributeError):
-        missing.append("circles_hinge.train.ReplicaTrainer.fit (epoch stamps)")
+        missing.append("circles_hinge.trainer.ReplicaTrainer.fit (epoch stamps)")
     for module_name, attribute, label in WRAPPED:
         try:
             owner = importlib.import_module(module_name)

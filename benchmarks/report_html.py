@@ -50,7 +50,7 @@ def main() -> None:
     )
     from circles_hinge.report_html.run import read_history
     from circles_hinge.runs import read_json
-    from circles_hinge.train import ReplicaTrainer
+    from circles_hinge.trainer import ReplicaTrainer
 
     config = load_config(None)
     spec = get_loss(config.training.loss)

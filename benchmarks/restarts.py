@@ -34,7 +34,7 @@ def one_seed(loss: str, dataset: str, seed: int) -> dict:
     from circles_hinge.data import load_split
     from circles_hinge.losses import get_loss, predict_classes
     from circles_hinge.model import build_model, initial_weights
-    from circles_hinge.train import ReplicaTrainer, fit_with_restarts
+    from circles_hinge.trainer import ReplicaTrainer, fit_with_restarts
 
     config = load_config(None, [f"data.dataset={dataset}", f"training.loss={loss}", f"seed={seed}"])
     spec = get_loss(loss)

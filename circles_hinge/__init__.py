@@ -11,14 +11,13 @@ try:
 except PackageNotFoundError:  # running from a checkout that was never installed
     __version__ = "unknown"
 
-__all__ = ["api", "load_run", "Run", "Study", "__version__"]
+__all__ = ["train", "compare", "sweep", "load_run", "Run", "Study", "__version__"]
 
 
 def __getattr__(name: str):
     """The API loads on first use, so `circles-hinge --help` does not pay for it."""
-    # (train, compare and sweep are reached as circles_hinge.api.train etc.: the package has modules of
-    # those names, and importing one would shadow a function of the same name here)
-    if name in ("api", "load_run", "Run", "Study"):
+    # (no module of the package is named train, compare or sweep, so none can shadow these names)
+    if name in ("api", "train", "compare", "sweep", "load_run", "Run", "Study"):
         import importlib
 
         api = importlib.import_module("circles_hinge.api")  # not `from . import api`: that asks us again

@@ -143,7 +143,7 @@ def compare(
     epochs: int | None = None,
 ) -> Study:
     """`circles-hinge compare`: the losses side by side (seeds=None) or as a seed study (seeds=N)."""
-    from circles_hinge.compare import check_comparison, run_comparison
+    from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.runs import prepare_runs_dir
 
     cfg = resolve(config, overrides, seed=seed, epochs=epochs)
@@ -168,7 +168,7 @@ def sweep(
 ) -> Study:
     """`circles-hinge sweep`: a seed study of each loss at every value of one config key."""
     from circles_hinge.runs import prepare_runs_dir
-    from circles_hinge.sweep import check_sweep, run_sweep
+    from circles_hinge.sweeps import check_sweep, run_sweep
 
     cfg = resolve(config, overrides)
     check_sweep(cfg, param, list(values), list(losses), seeds, name)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from circles_hinge.config import Config
 from circles_hinge.errors import ConfigError
+from circles_hinge.trainer import LANES  # replicas are padded to a multiple of this
 
 MIB = 2**20
 BASE_BYTES = 870 * MIB
@@ -35,7 +36,6 @@ SEED_BYTES = int(5.5 * MIB)
 BATCH_SECONDS = 250e-6
 REPLICA_SAMPLE_SECONDS = 0.75e-6
 LONG_SECONDS = 60.0  # a request expected to take longer says so before it starts
-LANES = 16  # as in train.py: replicas are padded to a multiple of this
 BATCH_UNIT_BYTES = 6 * 4
 
 

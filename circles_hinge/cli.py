@@ -515,7 +515,7 @@ def compare(
         )
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
         from circles_hinge.budget import check_run_fits, check_study_fits, long_notice
-        from circles_hinge.compare import check_comparison, run_comparison
+        from circles_hinge.comparison import check_comparison, run_comparison
         from circles_hinge.runs import prepare_runs_dir
         from circles_hinge.study import no_restarts
 
@@ -627,7 +627,7 @@ def sweep(
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
         from circles_hinge.config import ignored_by_dataset
         from circles_hinge.runs import prepare_runs_dir
-        from circles_hinge.sweep import check_sweep, run_sweep, sweep_epochs
+        from circles_hinge.sweeps import check_sweep, run_sweep, sweep_epochs
 
         if param in ignored_by_dataset(cfg):  # every value would train the very same models
             raise _fail(f"--param {param} cannot be swept here: {ignored_by_dataset(cfg)[param]}", 2)
@@ -653,7 +653,7 @@ def sweep(
 
 def _resume_sweep(folder: Path, quiet: bool, started: float, as_json: bool = False) -> None:
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(folder.parent):
-        from circles_hinge.sweep import check_resume, check_sweep, resume_sweep, sweep_epochs
+        from circles_hinge.sweeps import check_resume, check_sweep, resume_sweep, sweep_epochs
 
         config, record, _ = check_resume(folder)
         grid, _ = check_sweep(config, record["param"], record["values"], record["losses"], record["seeds"])

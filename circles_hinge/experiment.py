@@ -224,7 +224,7 @@ def run_experiment(
         from circles_hinge.data import load_split
         from circles_hinge.model import build_model, initial_weights
         from circles_hinge.report_html import WeightRecorder, write_run_report
-        from circles_hinge.train import fit_with_restarts
+        from circles_hinge.trainer import fit_with_restarts
 
         seed_everything(config.seed)
         split = load_split(config.data, config.seed, config.training.validation_split)

@@ -1,6 +1,6 @@
 """A seed study: the losses and seeds of a compare or sweep request checked, K seeds of each loss trained
 at once on the same data and initial weights, per-seed rows and their summary, and the status and progress
-of the folder a comparison or sweep writes. Shared by compare.py and sweep.py.
+of the folder a comparison or sweep writes. Shared by comparison.py and sweeps.py.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def _run_study(
 ) -> Study:
     from circles_hinge.experiment import epochs_to_perfect
     from circles_hinge.model import initial_weights
-    from circles_hinge.train import ReplicaTrainer
+    from circles_hinge.trainer import ReplicaTrainer
 
     n_classes = splits[0].n_classes
     inits = [initial_weights(config, spec, n_classes, s) for s in seed_list]

@@ -49,7 +49,7 @@ def runs_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def side_by_side(runs_dir):
-    from circles_hinge.compare import run_comparison
+    from circles_hinge.comparison import run_comparison
     from circles_hinge.config import load_config
 
     progress = []
@@ -61,7 +61,7 @@ def side_by_side(runs_dir):
 
 @pytest.fixture(scope="session")
 def study(runs_dir):
-    from circles_hinge.compare import run_comparison
+    from circles_hinge.comparison import run_comparison
     from circles_hinge.config import load_config
 
     return run_comparison(load_config(TINY), ["hinge", "squared_hinge"], runs_dir, seeds=3, name="study")

@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import TINY
 
-from circles_hinge import api as ch
+import circles_hinge as ch
 from circles_hinge.errors import ConfigError
 
 
@@ -25,9 +25,9 @@ def test_train_returns_the_run_it_wrote(tmp_path):
 
 
 def test_precedence_is_the_clis_defaults_file_overrides_then_named(tmp_path):
-    cfg = ch.resolve(TINY, {"seed": 3, "training.epochs": 4}, seed=5)
+    cfg = ch.api.resolve(TINY, {"seed": 3, "training.epochs": 4}, seed=5)
     assert (cfg.seed, cfg.training.epochs, cfg.data.n_samples) == (5, 4, 100)
-    from_dict = ch.resolve({"data": {"n_samples": 200, "test_size": 50}}, {"data.noise": 0.1})
+    from_dict = ch.api.resolve({"data": {"n_samples": 200, "test_size": 50}}, {"data.noise": 0.1})
     assert (from_dict.data.n_samples, from_dict.data.noise) == (200, 0.1)
 
 

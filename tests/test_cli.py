@@ -330,7 +330,7 @@ def test_compare_and_sweep_reject_bad_requests_before_any_folder(tmp_path, args,
 
 def test_sweep_values_read_scientific_notation(tmp_path):
     from circles_hinge.config import Config
-    from circles_hinge.sweep import sweep_configs
+    from circles_hinge.sweeps import sweep_configs
 
     grid = sweep_configs(Config(), "training.learning_rate", ["1e-3", "3E-2"], ["hinge"])
     assert list(grid) == [0.001, 0.03]

@@ -97,7 +97,7 @@ def run_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sweep_folder(tmp_path_factory):
-    from circles_hinge.sweep import run_sweep
+    from circles_hinge.sweeps import run_sweep
 
     runs = tmp_path_factory.mktemp("report-sweep")
     return run_sweep(load_config(TINY), "data.noise", ["0", "0.2"], ["hinge", "squared_hinge"], runs, 2).path

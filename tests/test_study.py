@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import TINY, check_common_report, read_status
 
-from circles_hinge.compare import run_comparison
+from circles_hinge.comparison import run_comparison
 from circles_hinge.config import load_config
 from circles_hinge.stats import wilson_interval
 
@@ -97,8 +97,8 @@ def test_a_diverging_seed_in_a_one_seed_study_counts_as_failed(tmp_path):
 
 
 def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weights():
-    from circles_hinge.compare import check_comparison
-    from circles_hinge.sweep import sweep_configs
+    from circles_hinge.comparison import check_comparison
+    from circles_hinge.sweeps import sweep_configs
 
     config = load_config(None)
     assert config.training.restarts > 0  # `train` restarts by default

@@ -8,7 +8,7 @@ from circles_hinge.data import load_split
 from circles_hinge.errors import TrainingDiverged
 from circles_hinge.losses import encode_labels, get_loss, keras_loss
 from circles_hinge.model import build_model, initial_weights
-from circles_hinge.train import ReplicaTrainer, best_initialisation, final_scores, fit_with_restarts
+from circles_hinge.trainer import ReplicaTrainer, best_initialisation, final_scores, fit_with_restarts
 
 
 def _setup(overrides, seeds):
@@ -92,7 +92,7 @@ def test_adam_is_keras_adam():
     import keras
     import tensorflow as tf
 
-    from circles_hinge.train import _Adam
+    from circles_hinge.trainer import _Adam
 
     rng = np.random.default_rng(0)
     start = rng.normal(size=(3, 7)).astype(np.float32)
@@ -197,7 +197,7 @@ def test_a_chunked_epoch_is_the_whole_epoch_bit_for_bit(chunk):
 def test_the_measured_chunk_keeps_a_call_near_a_quarter_second():
     """Without a fixed chunk the trainer measures its batches and sizes the next call to about
     CHUNK_SECONDS: a tiny config fits a whole epoch in one call after the first."""
-    from circles_hinge.train import CHUNK_SECONDS
+    from circles_hinge.trainer import CHUNK_SECONDS
 
     config, spec, [split], [init] = _setup(["training.epochs=2"], [42])
     trainer = ReplicaTrainer(config, spec, [split], [init])

@@ -1,4 +1,4 @@
-"""sweep.py: a bad value refused before any folder, and a tiny sweep end to end."""
+"""sweeps.py: a bad value refused before any folder, and a tiny sweep end to end."""
 
 import csv
 
@@ -6,7 +6,7 @@ import pytest
 from conftest import check_common_report
 
 from circles_hinge.errors import ConfigError
-from circles_hinge.sweep import run_sweep
+from circles_hinge.sweeps import run_sweep
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it(t
     import json
 
     from circles_hinge.experiment import Interrupted
-    from circles_hinge.sweep import RESUME_FILE, resume_sweep
+    from circles_hinge.sweeps import RESUME_FILE, resume_sweep
 
     args = ("data.noise", ["0", "0.1", "0.2"], ["hinge", "squared_hinge"])
     whole = run_sweep(tiny_config, *args, tmp_path / "whole", seeds=2, name="whole").path

@@ -1,4 +1,4 @@
-"""compare.py: a bad request refused before any folder, and a tiny side-by-side comparison end to end
+"""comparison.py: a bad request refused before any folder, and a tiny side-by-side comparison end to end
 (the comparison folders are made once, in conftest.py)."""
 
 import json
@@ -7,7 +7,7 @@ import pytest
 from conftest import check_common_report, read_status
 
 from circles_hinge.boundary import BOUNDARY_KEYS
-from circles_hinge.compare import run_comparison
+from circles_hinge.comparison import run_comparison
 from circles_hinge.config import load_config
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import get_loss
@@ -110,7 +110,7 @@ def _hand_set_view(loss: str, radius: float):
     import numpy as np
 
     from circles_hinge.boundary import TANH_BAND_LEVEL, boundary_radii, signed_decision
-    from circles_hinge.compare import LossView
+    from circles_hinge.comparison import LossView
     from circles_hinge.losses import get_loss
 
     spec = get_loss(loss)
@@ -162,7 +162,7 @@ def test_a_comparison_keeps_legends_inside_and_titles_apart(tiny_config, dataset
 def test_the_seed_study_shows_the_worst_failure_beside_a_typical_success(tiny_config):
     import numpy as np
 
-    from circles_hinge.compare import _hidden_panels
+    from circles_hinge.comparison import _hidden_panels
     from circles_hinge.data import load_split
     from circles_hinge.losses import get_loss
     from circles_hinge.study import Study
