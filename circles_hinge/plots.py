@@ -375,7 +375,11 @@ def missing_margin_note(spec: LossSpec, values: np.ndarray, short: bool = False)
     """
     import textwrap
 
-    top, bottom = float(np.nanmax(values)), float(np.nanmin(values))
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:  # a diverged model: nothing on the plane to explain
+        return ""
+    top, bottom = float(finite.max()), float(finite.min())
     if spec.multiclass:
         return "" if top >= 1 else f"no dashed line: the top score leads by at most {top:.3g} here"
     symbol = "the logit" if spec.prediction == "threshold" else "f"
