@@ -185,8 +185,7 @@ def _seeds(text: str | None) -> int | None:
 @contextmanager
 def _errors_to_exit_codes():
     """Every expected failure becomes one line on stderr and an exit code; no traceback."""
-    from circles_hinge.errors import CirclesHingeError
-    from circles_hinge.experiment import Interrupted, RunFailed
+    from circles_hinge.errors import CirclesHingeError, Interrupted, RunFailed
 
     try:
         yield
@@ -195,12 +194,11 @@ def _errors_to_exit_codes():
         typer.echo(
             f"interrupted: the run was stopped{when}; its folder (marked interrupted) is {exc.path}", err=True
         )
-        raise typer.Exit(143 if exc.signal_name == "SIGTERM" else 130) from None
-    except RunFailed as exc:
-        raise _fail(str(exc), 1) from None
+        raise typer.Exit(exc.exit_code) from None
+    except RunFailed as exc:  # its message already says where the folder and traceback are
+        raise _fail(str(exc), exc.exit_code) from None
     except CirclesHingeError as exc:
-        where = getattr(exc, "path", None)
-        suffix = f" (run folder {where}, marked failed)" if where else ""
+        suffix = f" (run folder {exc.path}, marked failed)" if exc.path else ""
         raise _fail(f"{exc}{suffix}", exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

@@ -17,7 +17,7 @@ import numpy as np
 
 from circles_hinge.budget import duration
 from circles_hinge.config import Config, dump_yaml
-from circles_hinge.errors import TrainingDiverged
+from circles_hinge.errors import Interrupted, RunFailed, TrainingDiverged
 from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
 from circles_hinge.machine import machine, versions
 from circles_hinge.runs import (
@@ -32,33 +32,6 @@ from circles_hinge.runs import (
 )
 
 EpochCallback = Callable[[int, dict[str, float]], None]
-
-
-class Interrupted(Exception):
-    """Training was stopped by the user (Ctrl-C or SIGTERM); the folder says `interrupted`. `detail`
-    says what the folder holds when that is not simply the epochs finished (e.g. while writing)."""
-
-    def __init__(self, path: Path, signal_name: str = "SIGINT", detail: str = ""):
-        self.path, self.signal_name, self.detail = path, signal_name, detail
-        super().__init__(f"interrupted by {signal_name}; what was written so far is in {path}")
-
-
-class RunFailed(Exception):
-    """An unexpected error, said as what was true: where the traceback is if it could be saved, and
-    whether status.json could be marked failed."""
-
-    def __init__(
-        self, path: Path, message: str, log_error: str | None = None, status_error: str | None = None
-    ):
-        self.path = path
-        marked = ", marked failed" if status_error is None else ""
-        if log_error is None:
-            where = f"run folder {path}{marked}; full traceback in {path / 'train.log'}"
-        else:
-            where = f"run folder {path}{marked}; the traceback could not be saved ({log_error})"
-        if status_error is not None:
-            where += f"; status.json could not be marked failed either ({status_error})"
-        super().__init__(f"{message} ({where})")
 
 
 def failure_message(exc: BaseException) -> str:
@@ -330,7 +303,7 @@ def run_experiment(
     except TrainingDiverged as exc:
         history_log.close()
         _record(path, trainers, status, "failed", str(exc), where)
-        exc.path = path
+        exc.path = path  # the folder the diverged run left (CirclesHingeError.path)
         raise
     except Exception as exc:
         history_log.close()

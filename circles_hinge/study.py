@@ -93,7 +93,8 @@ def seeds_label(seed_list: Sequence[int]) -> str:
 @contextmanager
 def folder_status(path: Path, kind: str, started: str = "") -> Iterator[Status]:
     """status.json says running, then complete (written by the caller last), interrupted or failed."""
-    from circles_hinge.experiment import Interrupted, RunFailed, failure_message
+    from circles_hinge.errors import Interrupted, RunFailed
+    from circles_hinge.experiment import failure_message
 
     status = Status(path, kind, started)  # `started`: when a resumed folder first started
     try:

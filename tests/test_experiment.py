@@ -185,7 +185,7 @@ def test_a_restarted_run_writes_the_kept_initialisation_everywhere(tmp_path, mon
 
 
 def test_stopping_during_the_restarts_says_so_in_status_json(tmp_path):
-    from circles_hinge.experiment import Interrupted
+    from circles_hinge.errors import Interrupted
 
     def stop_at_restarts(text: str) -> None:
         if text.startswith("restarts"):

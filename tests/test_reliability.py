@@ -13,7 +13,8 @@ import pytest
 from conftest import ROOT, TINY
 
 from circles_hinge.config import load_config
-from circles_hinge.experiment import RunFailed, run_experiment
+from circles_hinge.errors import RunFailed
+from circles_hinge.experiment import run_experiment
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -287,7 +288,7 @@ def test_sigkill_keeps_every_finished_epoch_and_runs_says_died(tmp_path):
 
 def test_an_interrupt_while_writing_says_what_was_written(tmp_path, monkeypatch):
     from circles_hinge import plots
-    from circles_hinge.experiment import Interrupted
+    from circles_hinge.errors import Interrupted
 
     def stopped(*args, **kwargs):
         raise KeyboardInterrupt

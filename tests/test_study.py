@@ -65,7 +65,7 @@ def test_replica_of_the_config_seed_reproduces_the_single_run(side_by_side, stud
 
 
 def test_a_stopped_study_is_marked_interrupted(tiny_config, tmp_path):
-    from circles_hinge.experiment import Interrupted
+    from circles_hinge.errors import Interrupted
 
     def stop(stage, done, total):
         if done >= 1:

@@ -63,7 +63,7 @@ def _without_timing(path):
 def test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it(tiny_config, tmp_path):
     import json
 
-    from circles_hinge.experiment import Interrupted
+    from circles_hinge.errors import Interrupted
     from circles_hinge.sweeps import RESUME_FILE, resume_sweep
 
     args = ("data.noise", ["0", "0.1", "0.2"], ["hinge", "squared_hinge"])
