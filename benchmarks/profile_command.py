@@ -42,7 +42,7 @@ WRAPPED = [
     ("circles_hinge.trainer", "ReplicaTrainer.__init__", "build trainer"),
     ("circles_hinge.trainer", "ReplicaTrainer.fit", "train (all epochs)"),
     ("circles_hinge.model", "build_model", "build Keras model"),
-    ("circles_hinge.experiment", "evaluate_model", "evaluate on test set"),
+    ("circles_hinge.experiment", "evaluate_replica", "evaluate on test set"),
     ("circles_hinge.experiment", "_save_model", "save model.keras"),
     ("circles_hinge.experiment", "write_csv", "write history.csv"),
     ("circles_hinge.experiment", "_write_plots", "all plots"),
@@ -82,7 +82,7 @@ def install() -> list[str]:
 
         fit = ReplicaTrainer.fit
 
-        def fit_with_stamps(self, seeds, on_epoch=None):
+        def fit_with_stamps(self, seeds, on_epoch=None, **options):
             stamps = [time.perf_counter()]
 
             def stamp(epoch, logs):
@@ -91,7 +91,7 @@ def install() -> list[str]:
                     on_epoch(epoch, logs)
 
             try:
-                return fit(self, seeds, on_epoch=stamp)
+                return fit(self, seeds, on_epoch=stamp, **options)
             finally:
                 if len(stamps) > 1:
                     d = depth[0]
