@@ -4,18 +4,18 @@ import circles_hinge as ch
 run = ch.train(loss="squared_hinge")      # also ch.compare, ch.sweep, ch.load_run (see api.py)
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("circles-hinge")  # one home: pyproject.toml
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "unknown"
-
 __all__ = ["train", "compare", "sweep", "load_run", "Run", "Study", "__version__"]
 
 
 def __getattr__(name: str):
-    """The API loads on first use, so `circles-hinge --help` does not pay for it."""
+    """The API and the version load on first use, so `circles-hinge --help` does not pay for them."""
+    if name == "__version__":  # one home: pyproject.toml (reading package metadata takes ~20 ms)
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("circles-hinge")
+        except PackageNotFoundError:  # a checkout that was never installed
+            return "unknown"
     # (no module of the package is named train, compare or sweep, so none can shadow these names)
     if name in ("api", "train", "compare", "sweep", "load_run", "Run", "Study"):
         import importlib
