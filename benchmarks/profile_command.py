@@ -50,7 +50,7 @@ WRAPPED = [
     ("circles_hinge.plots", "plot_loss_curve", "loss_curve.png"),
     ("circles_hinge.plots", "plot_decision_regions_png", "decision_regions.png"),
     ("circles_hinge.plots", "plot_margins", "margins.png"),
-    ("circles_hinge.experiment", "hidden_activations", "hidden activations"),
+    ("circles_hinge.model", "hidden_activations", "hidden activations"),
     ("circles_hinge.plots", "plot_hidden_layer", "hidden_layer.png"),
     ("circles_hinge.experiment", "write_json", "write metrics.json"),
 ]

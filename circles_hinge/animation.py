@@ -197,8 +197,7 @@ class FrameRecorder:
             self.frames.setdefault(id(trainer), []).append(frame)
 
     def save(self, path: Path, trainer, replica: int) -> None:
-        from circles_hinge.experiment import keras_outputs
-        from circles_hinge.model import build_model
+        from circles_hinge.model import build_model, keras_outputs
 
         frames, model = [], None
         for epoch, logs, theta in self.frames.get(id(trainer), []):

@@ -133,7 +133,8 @@ def run_comparison(
 
 def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCounter, animate: bool = False):
     from circles_hinge.data import load_split
-    from circles_hinge.experiment import keras_outputs, load_tensorflow, run_experiment
+    from circles_hinge.experiment import load_tensorflow, run_experiment
+    from circles_hinge.model import keras_outputs
 
     counter("loading TensorFlow")
     load_tensorflow()  # before `import keras`, so TensorFlow starts quietly
@@ -199,8 +200,8 @@ def _read_history(path: Path) -> dict[str, np.ndarray]:
 
 
 def _seed_study(configs: dict[str, Config], seed_list: list[int], path: Path, counter: ProgressCounter):
-    from circles_hinge.experiment import keras_outputs, load_tensorflow, seed_everything
-    from circles_hinge.model import build_model
+    from circles_hinge.experiment import load_tensorflow, seed_everything
+    from circles_hinge.model import build_model, keras_outputs
 
     counter("loading TensorFlow")
     load_tensorflow()

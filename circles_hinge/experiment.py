@@ -20,6 +20,7 @@ from circles_hinge.config import Config, dump_yaml
 from circles_hinge.errors import Interrupted, RunFailed, TrainingDiverged
 from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
 from circles_hinge.machine import machine, versions
+from circles_hinge.model import hidden_activations, keras_outputs
 from circles_hinge.runs import (
     RUN_FILES,
     CsvLog,
@@ -116,22 +117,6 @@ def epochs_to_perfect(val_accuracy: np.ndarray) -> int | None:
     """The first epoch (1-based) at which validation accuracy is 100%, or None."""
     hits = np.flatnonzero(np.asarray(val_accuracy) >= 1.0)
     return int(hits[0]) + 1 if hits.size else None
-
-
-def keras_outputs(model) -> Callable[[np.ndarray], np.ndarray]:
-    """Predict any number of points in one call: mlxtend's grid is ~300k points."""
-
-    def outputs(X: np.ndarray) -> np.ndarray:
-        return np.asarray(model(np.asarray(X, dtype=np.float32), training=False))
-
-    return outputs
-
-
-def hidden_activations(model, X: np.ndarray) -> np.ndarray:
-    h = np.asarray(X, dtype=np.float32)
-    for layer in model.layers[:-1]:
-        h = layer(h)
-    return np.asarray(h)
 
 
 def evaluate_model(

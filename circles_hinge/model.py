@@ -6,6 +6,8 @@ tutorial's model from after `keras.utils.set_random_seed(s)`, in a single run an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from circles_hinge.config import Config
@@ -82,3 +84,21 @@ def initial_weights(
 
 def count_parameters(config: Config, spec: LossSpec, n_classes: int) -> int:
     return sum(i * o + o for i, o in layer_shapes(config, spec, n_classes))
+
+
+# --- helpers on a built Keras model (no file I/O) -------------------------------------------------
+def keras_outputs(model) -> Callable[[np.ndarray], np.ndarray]:
+    """Predict any number of points in one call: mlxtend's grid is ~300k points."""
+
+    def outputs(X: np.ndarray) -> np.ndarray:
+        return np.asarray(model(np.asarray(X, dtype=np.float32), training=False))
+
+    return outputs
+
+
+def hidden_activations(model, X: np.ndarray) -> np.ndarray:
+    """The last hidden layer's output for X: what the output layer sees."""
+    h = np.asarray(X, dtype=np.float32)
+    for layer in model.layers[:-1]:
+        h = layer(h)
+    return np.asarray(h)

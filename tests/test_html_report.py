@@ -222,8 +222,8 @@ def _forward_cases():
 @needs_browser
 def test_the_pages_forward_pass_agrees_with_keras_for_every_loss_and_activation(tmp_path):
     from circles_hinge.data import load_split
-    from circles_hinge.experiment import keras_outputs, load_tensorflow
-    from circles_hinge.model import build_model, initial_weights
+    from circles_hinge.experiment import load_tensorflow
+    from circles_hinge.model import build_model, initial_weights, keras_outputs
 
     load_tensorflow()
     rng = np.random.default_rng(0)
