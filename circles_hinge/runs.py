@@ -36,6 +36,7 @@ RUN_FILES = (
     "data.png",
     "margins.png",
     "hidden_layer.png",
+    "report.html",
 )
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
