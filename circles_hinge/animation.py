@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from circles_hinge.losses import LossSpec, decision_values, predict_classes
-from circles_hinge.plots import CLASS_COLORS, MARKERS, class_names, colorbar_label, make_grid, pyplot
+from circles_hinge.plots import class_names, colorbar_label, make_grid, pyplot, scatter_classes
 
 WIDTH_INCHES, DPI = 8.0, 100  # 800 px wide: a slide's width without scaling up
 FRAME_MS, FIRST_MS, LAST_MS = 250, 1200, 3000  # the start and the result are held, to be read
@@ -54,18 +54,7 @@ def save_training_gif(
                 ax.contour(
                     xx, yy, classes, levels=np.arange(split.n_classes) + 0.5, colors="k", linewidths=1.8
                 )
-        for c, name in enumerate(names):
-            pts = split.X_test[split.y_test == c]
-            ax.scatter(
-                pts[:, 0],
-                pts[:, 1],
-                s=22,
-                c=CLASS_COLORS[c % 5],
-                marker=MARKERS[c % 5],
-                edgecolors="white",
-                linewidths=0.5,
-                label=name,
-            )
+        scatter_classes(ax, split.X_test, split.y_test, names, size=22, edge=0.5)
         ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
         ax.legend(
             handles=[*ax.get_legend_handles_labels()[0], *_line_handles(spec)],

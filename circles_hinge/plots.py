@@ -83,7 +83,10 @@ def save_figure(fig, path: Path, dpi: int = DPI, tight: bool = False) -> None:
     write_atomic(path, buf.getvalue())
 
 
-def scatter_classes(ax, X: np.ndarray, y: np.ndarray, names: list[str], size: float = 14) -> None:
+def scatter_classes(
+    ax, X: np.ndarray, y: np.ndarray, names: list[str], size: float = 14, edge: float = 0.4
+) -> None:
+    """Each class in its colour and marker, white-edged, labelled with its name for the legend."""
     for c, name in enumerate(names):
         pts = X[y == c]
         ax.scatter(
@@ -93,7 +96,7 @@ def scatter_classes(ax, X: np.ndarray, y: np.ndarray, names: list[str], size: fl
             c=CLASS_COLORS[c % 5],
             marker=MARKERS[c % 5],
             edgecolors="white",
-            linewidths=0.4,
+            linewidths=edge,
             label=name,
         )
 
