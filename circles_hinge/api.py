@@ -157,23 +157,33 @@ def compare(
 
 
 def sweep(
-    param: str,
-    values: list[Any],
+    param: str | None = None,
+    values: list[Any] | None = None,
     losses: list[str] | tuple[str, ...] = ("hinge", "squared_hinge"),
     seeds: int = 10,
     config: ConfigLike = None,
     overrides: Mapping[str, Any] | None = None,
     runs_dir: str | Path = "outputs",
     name: str | None = None,
+    grid: Mapping[str, list[Any]] | None = None,
+    workers: int = 1,
+    shard: tuple[int, int] | None = None,
 ) -> Study:
-    """`circles-hinge sweep`: a seed study of each loss at every value of one config key."""
+    """`circles-hinge sweep`: a seed study of each loss at every value of one config key
+    (`param`, `values`), or at every cell of a grid (`grid={"data.noise": [0, 0.1], "data.factor":
+    [0.3, 0.5]}`, the cross product)."""
     from circles_hinge.runs import prepare_runs_dir
-    from circles_hinge.sweeps import check_sweep, run_sweep
+    from circles_hinge.sweeps import check_grid, check_sweep, run_grid
 
     cfg = resolve(config, overrides)
-    check_sweep(cfg, param, list(values), list(losses), seeds, name)
+    if (grid is None) == (param is None):
+        raise ConfigError("sweep needs either grid= or param= with values=")
+    if grid is None:
+        check_sweep(cfg, param, list(values or []), list(losses), seeds, name)  # its one-key messages
+    axes = list(grid.items()) if grid is not None else [(param, list(values or []))]
+    checked = check_grid(cfg, axes, list(losses), seeds, name, shard, "--grid" if grid else "--param")
     prepare_runs_dir(Path(runs_dir))
-    result = run_sweep(cfg, param, list(values), list(losses), Path(runs_dir), seeds, name=name)
+    result = run_grid(checked, Path(runs_dir), name=name, workers=workers)
     return Study(result.path, result.report, "sweep")
 
 

@@ -117,9 +117,17 @@ def boundary_summary(
         "band_inner_radius_mean": _stat(inner, np.mean),
         "band_outer_radius_mean": _stat(outer, np.mean),
         "band_width_mean": _stat(outer - inner, np.mean),
+        **boundary_constants(factor, band_level),
+    }
+
+
+def boundary_constants(factor: float, band_level: float) -> dict[str, float]:
+    """The figures a model's boundary is measured against (BOUNDARY_CONSTANTS): the data's circles, the
+    maximum-margin radius midway between them, and the band's level."""
+    return {
         "inner_radius": float(factor),
         "outer_radius": OUTER_RADIUS,
-        "midway_radius": midway,
+        "midway_radius": midway_radius(factor),
         "band_level": float(band_level),
     }
 

@@ -558,22 +558,51 @@ def _comparison_line(r: dict) -> str:
 
 @app.command()
 def sweep(
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grid",
+            metavar="KEY=V1,V2,...",
+            help="One axis of a grid, e.g. --grid data.noise=0,0.05,0.1 (values read as YAML). Repeatable: "
+            "the grid is the cross product of the axes.",
+        ),
+    ] = None,
     param: Annotated[
         str | None,
         typer.Option(
-            "--param", metavar="KEY", help="The config key to vary, e.g. data.noise or data.factor."
+            "--param", metavar="KEY", help="The one-axis form: the config key to vary, e.g. data.noise."
         ),
     ] = None,
     values: Annotated[
         str | None,
-        typer.Option("--values", metavar="VALUES", help="Comma-separated values, e.g. 0,0.05,0.1,0.2,0.3."),
+        typer.Option(
+            "--values", metavar="VALUES", help="With --param: comma-separated values, e.g. 0,0.1,0.2."
+        ),
     ] = None,
     config: ConfigOpt = None,
     losses: LossesOpt = "hinge,squared_hinge",
     seeds: Annotated[
-        str | None, typer.Option("--seeds", metavar="INTEGER", help="Seeds per value and loss (default 10).")
+        str | None, typer.Option("--seeds", metavar="INTEGER", help="Seeds per cell and loss (default 10).")
     ] = None,
     sets: SetOpt = None,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            help="Processes that train independent groups (different losses or graphs) side by side; "
+            "default: the number of cores. The results are the same for any N.",
+        ),
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="I/N",
+            help="Train only the I-th of N disjoint parts of the grid, into its own folder; "
+            "`circles-hinge merge` puts the N folders together.",
+        ),
+    ] = None,
     runs_dir: RunsDirOpt = "outputs",
     name: NameOpt = None,
     resume: Annotated[
@@ -581,28 +610,32 @@ def sweep(
         typer.Option(
             "--resume",
             metavar="FOLDER",
-            help="Finish a sweep that was stopped, in its folder, keeping the values it finished.",
+            help="Finish a sweep that was stopped, in its folder, keeping the cells it finished.",
         ),
     ] = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run a seed study of each loss at every value of one config key (a separability sweep).
+    """Run a seed study of each loss at every cell of a grid of config values (a separability sweep).
 
-    Writes sweep.json, sweep.csv, seeds.csv and sweep.png: success rate with its 95% interval and mean
-    test accuracy against the value, one line per loss. A stopped sweep keeps the values it finished
-    (their rows in sweep.csv and seeds.csv); --resume FOLDER finishes it.
+    Cells that differ only in their data (data.noise, data.factor) train together as one batch. Writes
+    sweep.json, sweep.csv (a row per cell and loss), seeds.csv (a row per training), sweep.md and
+    sweep.png: success rate with its 95% interval against the value for one key, heat maps for two or
+    more. A stopped sweep keeps the cells it finished; --resume FOLDER finishes it.
     """
     started = time.perf_counter()
+    n_workers = _workers(workers)
     if resume is not None:
         given = [
             o
             for o, v in (
+                ("--grid", grid),
                 ("--param", param),
                 ("--values", values),
                 ("--config", config),
                 ("--set", sets),
                 ("--seeds", seeds),
+                ("--shard", shard),
                 ("--name", name),
             )
             if v
@@ -611,72 +644,143 @@ def sweep(
             raise _fail(
                 f"--resume takes the sweep's settings from its folder; leave out {', '.join(given)}", 2
             )
-        _resume_sweep(resume, quiet, started, as_json)
+        _resume_sweep(resume, quiet, started, as_json, n_workers)
         return
-    for option, value in (("--param", param), ("--values", values)):
-        if value is None:
-            raise _fail(f"{option} is required (or --resume FOLDER to finish a stopped sweep)", 2)
+    axes = _axes(grid, param, values)
     seeds = "10" if seeds is None else seeds
     loss_list = _loss_list(losses)
     cfg, given = _load(config, sets, loss=loss_list[0])
-    value_list = _split_list(values, "--values")
     seeds = _seeds(seeds)
     runs_path = _runs_dir(runs_dir)
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
+        from circles_hinge.budget import check_study_fits, long_notice
         from circles_hinge.config import ignored_by_dataset
         from circles_hinge.runs import prepare_runs_dir
-        from circles_hinge.sweeps import check_sweep, run_sweep, sweep_epochs
+        from circles_hinge.sweeps import check_grid, parse_shard, run_grid, sweep_epochs
 
-        if param in ignored_by_dataset(cfg):  # every value would train the very same models
-            raise _fail(f"--param {param} cannot be swept here: {ignored_by_dataset(cfg)[param]}", 2)
-        grid, _ = check_sweep(cfg, param, value_list, loss_list, seeds, name)  # before any folder
+        option = "--grid" if grid else "--param"
+        for key, _ in axes:
+            if key in ignored_by_dataset(cfg):  # every value would train the very same models
+                raise _fail(f"{option} {key} cannot be swept here: {ignored_by_dataset(cfg)[key]}", 2)
+        shard_part = None if shard is None else parse_shard(shard)
+        checked = check_grid(
+            cfg, axes, loss_list, seeds, name, shard_part, option=option
+        )  # before any folder
         name = _check_name(name, runs_path)
-        from circles_hinge.budget import check_study_fits, long_notice
-
-        needs = [check_study_fits(next(iter(c.values())), seeds, len(loss_list)) for c in grid.values()]
+        batches = checked.batches(checked.shard_units())
+        needs = [check_study_fits(checked.configs[b[0][0]][b[0][1]], len(b) * seeds, 1) for b in batches]
         worst = max(needs, key=lambda e: e.bytes)
-        worst.seconds = sum(e.seconds for e in needs)
+        worst.seconds = sum(e.seconds for e in needs) / max(1, min(n_workers, len(batches)))
         _say_long(long_notice(worst, cfg.training.epochs))
         ignored = _ignored_by_studies(given, loss_list)
-        if param in given and not any(given[param][0] == value for value in grid):
-            ignored[param] = f"--values gives its values ({', '.join(map(str, grid))})"
+        for key, parsed in checked.axes:
+            if key in given:
+                where = "--values" if option == "--param" else f"--grid {key}="
+                ignored[key] = f"{where} gives its values ({', '.join(map(str, parsed))})"
         _warn_ignored("sweep", cfg, given, ignored)
         prepare_runs_dir(runs_path)
-        with _StudyProgress(sweep_epochs(grid), enabled=not quiet, label="sweeping") as bar:
-            result = run_sweep(
-                cfg, param, value_list, loss_list, runs_path, seeds, name=name, on_progress=bar.update
-            )
+        with _StudyProgress(sweep_epochs(checked), enabled=not quiet, label="sweeping") as bar:
+            result = run_grid(checked, runs_path, name=name, on_progress=bar.update, workers=n_workers)
     _sweep_summary(result, started, as_json)
 
 
-def _resume_sweep(folder: Path, quiet: bool, started: float, as_json: bool = False) -> None:
-    with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(folder.parent):
-        from circles_hinge.sweeps import check_resume, check_sweep, resume_sweep, sweep_epochs
+def _axes(grid: list[str] | None, param: str | None, values: str | None) -> list[tuple[str, list[str]]]:
+    """--grid KEY=V1,... (repeatable) or --param KEY --values LIST, as [(key, [value text, ...])]."""
+    from circles_hinge.errors import ConfigError
+    from circles_hinge.sweeps import parse_axis, split_values
 
-        config, record, _ = check_resume(folder)
-        grid, _ = check_sweep(config, record["param"], record["values"], record["losses"], record["seeds"])
+    try:
+        if grid:
+            if param is not None or values is not None:
+                raise ConfigError("give the grid with --grid, or one key with --param and --values, not both")
+            return [parse_axis(text) for text in grid]
+        for option, value in (("--param", param), ("--values", values)):
+            if value is None:
+                raise ConfigError(
+                    f"{option} is required (or --resume FOLDER to finish a stopped sweep, "
+                    "or --grid KEY=V1,V2,... for a grid)"
+                )
+        return [(param, split_values(values, "--values"))]
+    except ConfigError as exc:
+        raise _fail(str(exc), exc.exit_code) from None
+
+
+def _workers(text: str | None) -> int:
+    from circles_hinge.sweeps import default_workers
+
+    if text is None:
+        return default_workers()
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise _fail(f"--workers must be an integer >= 1 — got {text!r}", 2)
+    return n
+
+
+def _resume_sweep(folder: Path, quiet: bool, started: float, as_json: bool, workers: int) -> None:
+    with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(folder.parent):
+        from circles_hinge.sweeps import check_resume, resume_sweep, sweep_epochs
+
+        grid, record, _ = check_resume(folder)
         typer.echo(
-            f"resuming {folder}: {len(record['done'])} of {len(grid)} values finished before", err=True
+            f"resuming {folder}: {len(record['done'])} of {len(grid.shard_units())} "
+            "cell studies finished before",
+            err=True,
         )
         with _StudyProgress(sweep_epochs(grid), enabled=not quiet, label="sweeping") as bar:
-            result = resume_sweep(folder, on_progress=bar.update)
+            result = resume_sweep(folder, on_progress=bar.update, workers=workers)
     _sweep_summary(result, started, as_json)
 
 
 def _sweep_summary(result, started: float, as_json: bool = False) -> None:
-    param = result.report["param"]
-    for r in result.report["results"]:
+    keys = result.report["keys"]
+    results = result.report["results"]
+    for r in results[:40]:
         lo, hi = r["success_ci95"]
+        cell = ", ".join(f"{key}={r[key]}" for key in keys)
         _say(
-            f"{param}={r['value']}, {r['loss']}: success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}], "
+            f"{cell}, {r['loss']}: success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}], "
             f"mean test accuracy {r['test_accuracy']:.1%}",
             as_json,
         )
+    if len(results) > 40:
+        _say(f"... and {len(results) - 40} more rows in sweep.csv", as_json)
     _say(f"{time.perf_counter() - started:.1f} s in all", as_json)
     if as_json:
         _print_json(result.path, "report", result.report)
     else:
         typer.echo(str(result.path))
+
+
+@app.command()
+def merge(
+    folders: Annotated[
+        list[Path],
+        typer.Argument(metavar="FOLDER...", help="The shard folders of one sweep (sweep --shard I/N)."),
+    ],
+    runs_dir: RunsDirOpt = "outputs",
+    name: NameOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Put the shards of one sweep together into the folder a single run would have made.
+
+    sweep.csv and seeds.csv are byte for byte those of the unsharded sweep; sweep.png, sweep.md,
+    sweep.json and report.html are drawn from them. Every shard must be complete.
+    """
+    started = time.perf_counter()
+    runs_path = _runs_dir(runs_dir)
+    with _errors_to_exit_codes(), _index_after(runs_path):
+        from circles_hinge.runs import prepare_runs_dir
+        from circles_hinge.sweeps import check_merge, merge_shards
+
+        check_merge(folders)
+        name = _check_name(name, runs_path)
+        prepare_runs_dir(runs_path)
+        result = merge_shards(folders, runs_path, name)
+    _say(f"merged {len(folders)} shards: {len(result.report['results'])} cell-and-loss rows", as_json)
+    _sweep_summary(result, started, as_json)
 
 
 @app.command()

@@ -139,3 +139,47 @@ def _boundary_markdown(results: list[dict[str, Any]], study: bool) -> list[str]:
             + f" | {band} (±{r['band_level']:g}) | {_cell(r, 'band_width_mean', study)} |"
         )
     return lines
+
+
+def sweep_markdown(report: dict[str, Any]) -> str:
+    """sweep.md: what was swept, the picture, and a row per cell and loss with its success rate."""
+    cfg, keys = report["config"], report["keys"]
+    grid = ", ".join(f"{a['key']} in {{{', '.join(map(str, a['values']))}}}" for a in report["grid"])
+    cells = 1
+    for axis in report["grid"]:
+        cells *= len(axis["values"])
+    names = ", ".join(_name(loss) for loss in report["losses"])
+    shard = report.get("shard")
+    lines = [
+        f"# Sweep: {' x '.join(keys)}",
+        "",
+        f"A seed study of each loss ({names}) at every cell of the grid {grid} "
+        f"({plural(cells, 'cell')}), with seeds {report['seeds_label']} "
+        f"({plural(report['n_seeds'], 'seed')} per cell and loss; each seed sets the data, the initial "
+        f"weights and the shuffling); {plural(cfg['training']['epochs'], 'epoch')}, one initialisation "
+        f"per seed. A seed succeeds when its test accuracy is at least {report['success_accuracy']:.0%}; "
+        "the interval is Wilson's 95% interval. Per-seed numbers: [seeds.csv](seeds.csv)."
+        + (
+            f" This folder is shard {shard[0]} of {shard[1]}: it holds only its share of the cells; "
+            "`circles-hinge merge` puts the shards together."
+            if shard
+            else ""
+        ),
+        "",
+        "![sweep](sweep.png)",
+        "",
+        "| " + " | ".join(keys) + " | loss | success rate (95% CI) | mean test accuracy (min) "
+        "| epochs to 100% validation (IQR) | boundary radius (IQR) |",
+        "| " + " | ".join("---" for _ in keys) + " | --- | --- | --- | --- | --- |",
+    ]
+    for r in report["results"]:
+        lo, hi = r["success_ci95"]
+        rate = f"{r['successes']}/{r['seeds']} = {_pct(r['success_rate'])} ({_pct(lo)}–{_pct(hi)})"
+        lines.append(
+            "| "
+            + " | ".join(str(r[key]) for key in keys)
+            + f" | {_name(r['loss'])} | {rate} | {_pct(r['test_accuracy'])} ({_pct(r['test_accuracy_min'])}) "
+            f"| {_spread(r['epochs_to_perfect_val'], r['epochs_to_perfect_val_iqr'], 2)} "
+            f"| {_spread(r.get('boundary_radius_mean'), r.get('boundary_radius_mean_iqr'))} |"
+        )
+    return "\n".join(lines) + "\n"

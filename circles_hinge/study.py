@@ -19,6 +19,7 @@ from circles_hinge.boundary import (
     BOUNDARY_CONSTANTS,
     BOUNDARY_KEYS,
     band_level,
+    boundary_constants,
     boundary_radii,
     boundary_summary,
     empty_boundary,
@@ -153,18 +154,33 @@ class Study:
     radii: dict[float, np.ndarray] | None  # level -> (K, n_angles)
 
 
-def _replica_decision(trainer, spec: LossSpec) -> Callable[[np.ndarray], np.ndarray]:
-    """Every replica's decision values for many points, in fixed-size chunks (one traced shape, and
-    K x chunk stays small even for K = 100)."""
+BOUNDARY_BLOCK = 64  # replicas whose boundary grid is evaluated at once (a multiple of LANES)
+
+
+def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[float, np.ndarray]:
+    """Every replica's boundary radii (level -> (K, n_angles)), BOUNDARY_BLOCK replicas at a time: the
+    360 x 801 ray points cost about 3.5 MB a replica while they are evaluated, so 5,000 replicas at
+    once would need 17 GB; a block needs 220 MB whatever K is. A replica's outputs do not depend on
+    the block it is evaluated in (element-wise arithmetic, see trainer.dense)."""
+    parts: dict[float, list[np.ndarray]] = {float(level): [] for level in levels}
+    for first in range(0, trainer.k, BOUNDARY_BLOCK):
+        block = range(first, min(first + BOUNDARY_BLOCK, trainer.k))
+        for level, radii in boundary_radii(_replica_decision(trainer, spec, block), levels=levels).items():
+            parts[level].append(radii)
+    return {level: np.concatenate(radii) for level, radii in parts.items()}
+
+
+def _replica_decision(trainer, spec: LossSpec, block: range) -> Callable[[np.ndarray], np.ndarray]:
+    """A block of replicas' decision values for many points, in fixed-size chunks (one traced shape)."""
 
     def decision(points: np.ndarray) -> np.ndarray:
-        chunk = max(1024, 2_000_000 // trainer.k)
+        chunk = max(1024, 2_000_000 // len(block))
         parts = []
         for start in range(0, len(points), chunk):
-            block = points[start : start + chunk]
+            part = points[start : start + chunk]
             padded = np.zeros((chunk, 2), dtype=np.float32)
-            padded[: len(block)] = block
-            parts.append(trainer.outputs(padded)[:, : len(block)])
+            padded[: len(part)] = part
+            parts.append(trainer.outputs(padded, replicas=block)[:, : len(part)])
         return signed_decision(spec, np.concatenate(parts, axis=1))
 
     return decision
@@ -177,7 +193,10 @@ def _run_study(
     splits,
     tick: Callable[[], None],
     inside: Callable[[int, int, int, float], None] | None = None,
+    factors: Sequence[float] | None = None,
 ) -> Study:
+    """K = len(seed_list) replicas of one loss, replica k on splits[k] (a grid sweep's replicas have
+    different data: `factors` then gives each one's data.factor, for its boundary figures)."""
     from circles_hinge.experiment import epochs_to_perfect
     from circles_hinge.model import initial_weights
     from circles_hinge.trainer import ReplicaTrainer
@@ -196,13 +215,17 @@ def _run_study(
     radii = None
     level = band_level(config, spec)
     if has_boundary(config, spec, n_classes):
-        radii = boundary_radii(_replica_decision(trainer, spec), levels=(0.0, -level, level))
+        radii = _replica_radii(trainer, spec, levels=(0.0, -level, level))
     hidden = trainer.outputs(np.stack([s.X_train for s in splits]), upto=len(trainer.activations) - 1)
     history = result.history
     rows = []
     for k, seed in enumerate(seed_list):
         figures = (
-            boundary_summary({lv: r[k] for lv, r in radii.items()}, config.data.factor, level)
+            boundary_summary(
+                {lv: r[k] for lv, r in radii.items()},
+                config.data.factor if factors is None else factors[k],
+                level,
+            )
             if radii is not None
             else empty_boundary()
         )
@@ -276,6 +299,48 @@ def train_studies(
                 _run_study(cfg, get_loss(loss), seed_list, splits, lambda s=stage: progress(s, 1), inside)
             )
     return studies, splits
+
+
+def train_cells(
+    configs: list[Config], seed_list: list[int], progress: Callable[[str, int], None], label: str = ""
+) -> list[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
+    """Seed studies of one loss at several data settings (a grid sweep's cells that differ only in
+    data.noise or data.factor), trained as one batch of len(configs) x len(seed_list) replicas, each
+    with its own data; the per-seed rows of each cell, in order. Replica k's arithmetic does not
+    depend on the batch, so each row is what a study of that cell alone gives. Per cell: (rows, the
+    boundary constants of its data, or None where there is no boundary to measure)."""
+    from circles_hinge.data import load_split
+
+    first = configs[0]
+    splits = [load_split(c.data, s, c.training.validation_split) for c in configs for s in seed_list]
+    factors = [c.data.factor for c in configs for _ in seed_list]
+    cells = f"{len(configs)} cell{'s' if len(configs) > 1 else ''}"
+    stage = (
+        f"{label}{first.training.loss}, {cells} x {len(seed_list)} seed{'s' if len(seed_list) > 1 else ''}"
+    )
+    progress(stage, 0)
+    inside = _inside_epochs(stage, first.training.epochs, progress)
+    with _quiet_retracing():
+        study = _run_study(
+            first,
+            get_loss(first.training.loss),
+            seed_list * len(configs),
+            splits,
+            lambda: progress(stage, 1),
+            inside,
+            factors=factors,
+        )
+    n = len(seed_list)
+    spec, n_classes = study.spec, splits[0].n_classes
+    return [
+        (
+            study.rows[i * n : (i + 1) * n],
+            boundary_constants(c.data.factor, band_level(c, spec))
+            if has_boundary(c, spec, n_classes)
+            else None,
+        )
+        for i, c in enumerate(configs)
+    ]
 
 
 def _inside_epochs(stage: str, epochs: int, progress: Callable[[str, int], None]):

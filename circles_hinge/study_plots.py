@@ -63,16 +63,22 @@ def _wrapped(seeds, per_line: int = 8) -> list[str]:
     return ["  " + ", ".join(words[i : i + per_line]) for i in range(0, len(words), per_line)]
 
 
-def plot_sweep(
-    path: Path, param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float
-) -> None:
-    """Success rate (with its 95% Wilson interval) and mean test accuracy against the swept value."""
-    save_figure(sweep_figure(param, results, losses, n_seeds, success_accuracy), path)
+def plot_grid(path: Path, report: dict) -> None:
+    """sweep.png: for one key, success rate (with its 95% Wilson interval) and mean test accuracy
+    against the value, a line per loss; for two or more, heat maps of the success rate over the first
+    two keys, a panel per loss (and per value of any further key), each cell with its interval."""
+    keys, losses = report["keys"], report["losses"]
+    n_seeds, threshold = report["n_seeds"], report["success_accuracy"]
+    if len(keys) == 1:
+        fig = sweep_figure(keys[0], report["results"], losses, n_seeds, threshold)
+    else:
+        fig = grid_figure(report["grid"], report["results"], losses, n_seeds, threshold)
+    save_figure(fig, path)
 
 
 def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float):
     plt = pyplot()
-    values = list(dict.fromkeys(r["value"] for r in results))
+    values = list(dict.fromkeys(r[param] for r in results))
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     positions = np.array(values, dtype=float) if numeric else np.arange(len(values), dtype=float)
     span = np.ptp(positions) if len(positions) > 1 else 1.0
@@ -81,7 +87,7 @@ def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: in
     line, nudge = (2, 0.015 * span) if numeric else (0, 0.12)
     fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     for i, loss in enumerate(losses):
-        rows = {r["value"]: r for r in results if r["loss"] == loss}
+        rows = {r[param]: r for r in results if r["loss"] == loss}
         x = positions + (i - (len(losses) - 1) / 2) * nudge  # nudge apart overlapping error bars
         rate = np.array([rows[v]["success_rate"] for v in values])
         lo = np.array([rows[v]["success_ci95"][0] for v in values])
@@ -129,3 +135,82 @@ def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: in
         ax.grid(True, alpha=0.25)
         ax.legend(loc="best", fontsize=8, framealpha=0.92)
     return fig
+
+
+def grid_figure(
+    grid: list[dict], results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float
+):
+    """Heat maps of the success rate: rows of the map are the first key's values, columns the
+    second's; a panel per loss and per combination of further keys. Each cell reads "rate" over
+    "[lo–hi]", its 95% Wilson interval; a cell this folder did not train (a shard's) is grey."""
+    plt = pyplot()
+    from matplotlib.colors import LinearSegmentedColormap
+
+    (row_key, row_values), (col_key, col_values) = [(a["key"], a["values"]) for a in grid[:2]]
+    rest = [(a["key"], a["values"]) for a in grid[2:]]
+    combos = [dict(zip([k for k, _ in rest], c, strict=True)) for c in _product([v for _, v in rest])]
+    panels = [(loss, combo) for combo in combos for loss in losses]
+    n_cols, n_rows = len(losses), len(combos)
+    cell_w, cell_h = 0.95, 0.62
+    width = max(4.2, 1.6 + cell_w * len(col_values)) * n_cols + 1.2
+    height = max(3.2, 1.7 + cell_h * len(row_values)) * n_rows
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(width, height), layout="constrained", squeeze=False)
+    cmap = LinearSegmentedColormap.from_list("success", ["#b2182b", "#f7f7f7", "#2166ac"])
+    image = None
+    by_cell = {_cell_key(r, [a["key"] for a in grid], r["loss"]): r for r in results}
+    for ax, (loss, combo) in zip(axes.flat, panels, strict=False):
+        rate = np.full((len(row_values), len(col_values)), np.nan)
+        for i, rv in enumerate(row_values):
+            for j, cv in enumerate(col_values):
+                cell = {row_key: rv, col_key: cv, **combo}
+                r = by_cell.get(_cell_key(cell, [a["key"] for a in grid], loss))
+                if r is None:
+                    ax.text(j, i, "not in\nthis folder", ha="center", va="center", fontsize=7, color="0.45")
+                    continue
+                rate[i, j] = r["success_rate"]
+                lo, hi = r["success_ci95"]
+                dark = abs(r["success_rate"] - 0.5) > 0.3
+                ax.text(
+                    j,
+                    i,
+                    f"{r['success_rate']:.0%}\n[{lo:.0%}–{hi:.0%}]",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "black",
+                )
+        masked = np.ma.masked_invalid(rate)
+        image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto")
+        ax.set_facecolor("0.88")
+        ax.set_xticks(range(len(col_values)), [str(v) for v in col_values])
+        ax.set_yticks(range(len(row_values)), [str(v) for v in row_values])
+        ax.set_xlabel(col_key)
+        ax.set_ylabel(row_key)
+        extra = ", ".join(f"{k}={v}" for k, v in combo.items())
+        ax.set_title(nice_name(loss) + (f" ({extra})" if extra else ""), fontsize=10)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    fig.suptitle(
+        f"Success rate (test accuracy ≥ {success_accuracy:.0%}) over {plural(n_seeds, 'seed')} per cell, "
+        "with its 95% Wilson interval",
+        fontsize=11,
+    )
+    if image is not None:
+        bar = fig.colorbar(image, ax=axes, shrink=0.85, label="share of seeds that succeed")
+        bar.ax.yaxis.set_major_formatter(_percent_formatter())
+    return fig
+
+
+def _product(value_lists):
+    import itertools
+
+    return list(itertools.product(*value_lists))
+
+
+def _cell_key(values: dict, keys: list[str], loss: str) -> str:
+    """A cell and loss as a hashable key; values compare as YAML reads them (0 == 0.0)."""
+
+    def norm(v):
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+    return repr([norm(values[k]) for k in keys] + [loss])

@@ -1,20 +1,34 @@
-"""Separability sweeps: a seed study of every loss at each value of one config key, the whole grid
-checked before anything runs; writes sweep.json, sweep.csv, seeds.csv and sweep.png. Each finished
-value is kept as it finishes (resume.json, and its rows in sweep.csv and seeds.csv), so an interrupted
-sweep keeps them and `resume_sweep` finishes it.
+"""Grid sweeps: a seed study of every loss at each cell of a grid of config values (the cross product
+of one or more `KEY=V1,V2,...` axes), the whole grid checked before anything runs; writes sweep.json,
+sweep.csv (a row per cell and loss), seeds.csv (a row per training), sweep.png and sweep.md.
+
+Cells that differ only in their data (data.noise, data.factor) train as one batch of replicas, each
+with its own data; cells that change the graph (the loss, widths, epochs, batch size, ...) form
+separate groups, which `workers` processes train side by side. `shard=(i, n)` trains the i-th of n
+disjoint parts of the grid; `merge_shards` puts the parts together into the folder one run would
+have made. Each finished batch is kept as it finishes (resume.json, and its rows in sweep.csv and
+seeds.csv), so an interrupted sweep keeps them and `resume_sweep` finishes it.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import os
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.config import Config, dump_yaml, load_config, validate
+import yaml
+
+from circles_hinge.config import Config, dump_yaml, load_config, safe_load, validate
 from circles_hinge.errors import ConfigError
 from circles_hinge.machine import machine, versions
+from circles_hinge.report import sweep_markdown
 from circles_hinge.report_html import write_sweep_report
 from circles_hinge.runs import (
     STATUS_FILE,
@@ -36,26 +50,61 @@ from circles_hinge.study import (
     folder_status,
     no_restarts,
     seeds_label,
-    train_studies,
+    summarise_seeds,
+    train_cells,
 )
 
+# Keys that change a replica's data but not the graph or the number of points: cells that differ
+# only in these share one batch. (data.n_samples changes the number of batches, so it forms groups.)
+DATA_ONLY_KEYS = ("data.noise", "data.factor")
+# Replicas trained at once at most: past about 1,000 a replica-epoch costs no less (benchmarks/
+# results.md, scaling), and a smaller batch reports progress and keeps its results more often.
+MAX_BATCH_REPLICAS = 5000
+RESUME_FILE = "resume.json"  # the request and every finished cell; removed once the sweep is complete
+UNSWEEPABLE = {
+    "training.loss": "list the losses with --losses instead",
+    "training.restarts": "restarts apply to `train` only",
+    "seed": "every cell's study runs seeds seed..seed+N-1 already; a seed study is `compare --seeds N`",
+}
 
-@dataclass
-class SweepResult:
-    path: Path
-    report: dict[str, Any]
+Unit = tuple[int, str]  # (cell index, loss): one seed study of the grid
 
 
-def _parse_value(value: Any) -> Any:
+# ---------------------------------------------------------------------------------------------------
+# Reading and checking the request
+
+
+def split_values(text: str, option: str = "--values") -> list[str]:
+    """'0,0.1,[4,2]' -> ['0', '0.1', '[4,2]']: commas inside brackets belong to the value."""
+    items, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        if ch == "," and depth == 0:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    items.append(current.strip())
+    if not text.strip() or any(not item for item in items):
+        raise ConfigError(f"{option} {text!r} must be a comma-separated list without empty items")
+    return items
+
+
+def parse_axis(text: str) -> tuple[str, list[str]]:
+    """`--grid data.noise=0,0.05,0.1` -> ('data.noise', ['0', '0.05', '0.1'])."""
+    key, sep, values = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--grid {text!r} must be KEY=V1,V2,..., e.g. --grid data.noise=0,0.05,0.1")
+    return key.strip(), split_values(values, f"--grid {key.strip()}=")
+
+
+def _parse_value(value: Any, option: str) -> Any:
     if isinstance(value, str):
-        import yaml
-
-        from circles_hinge.config import safe_load
-
         try:
             return safe_load(value)
         except yaml.YAMLError:
-            raise ConfigError(f"--values: {value!r} is not a valid value") from None
+            raise ConfigError(f"{option}: {value!r} is not a valid value") from None
     return value
 
 
@@ -70,28 +119,142 @@ def _with_key(raw: dict[str, Any], parts: list[str], value: Any) -> dict[str, An
     return out
 
 
-def sweep_configs(config: Config, param: str, values: Sequence[Any], losses: Sequence[str]):
-    """{value: {loss: Config}} for every point of the sweep, validated; ConfigError on the first bad one."""
-    parts = param.split(".")
-    if not param or any(not p for p in parts):
-        raise ConfigError(f"--param {param!r} must be a dotted config key such as data.noise or data.factor")
-    if param == "training.loss":
-        raise ConfigError("--param training.loss cannot be swept; list the losses with --losses instead")
-    if param == "training.restarts":
-        raise ConfigError("--param training.restarts cannot be swept; restarts apply to `train` only")
-    if param == "seed":  # every value's study runs seeds seed..seed+N-1 already
-        raise ConfigError("--param seed cannot be swept; a seed study is `compare --seeds N`")
+def _check_axis(key: str, values: Sequence[Any], option: str) -> list[Any]:
+    parts = key.split(".")
+    if not key or any(not p for p in parts):
+        raise ConfigError(f"{option} {key!r} must be a dotted config key such as data.noise or data.factor")
+    if key in UNSWEEPABLE:
+        raise ConfigError(f"{option} {key} cannot be swept; {UNSWEEPABLE[key]}")
     if not values:
-        raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")
-    parsed = [_parse_value(v) for v in values]
+        raise ConfigError(f"{option} {key}: no values; give at least one, e.g. {key}=0,0.1,0.2")
+    parsed = [_parse_value(v, f"{option} {key}") for v in values]
     for i, v in enumerate(parsed):
         if v in parsed[:i]:  # by value: 0 and 0.0 are the same point
-            raise ConfigError(f"--values lists {v!r} more than once; give each value once")
-    out = {}
-    for v in parsed:
-        base = validate(_with_key(config.to_dict(), parts, v), f"--param {param} --values {v!r}")
-        out[v] = configs_for(base, losses)
-    return out
+            raise ConfigError(f"{option} {key} lists {v!r} more than once; give each value once")
+    return parsed
+
+
+@dataclass
+class Grid:
+    """A checked sweep request: the cross product of its axes, a Config per cell and loss."""
+
+    config: Config  # the base, without restarts
+    axes: list[tuple[str, list[Any]]]  # (key, values as read), in the order given
+    losses: list[str]
+    seed_list: list[int]
+    cells: list[dict[str, Any]]  # {key: value} per cell; the first axis varies slowest
+    configs: list[dict[str, Config]]  # per cell: {loss: Config}
+    shard: tuple[int, int] | None = None  # (i, n): this run trains the i-th of n parts
+
+    @property
+    def keys(self) -> list[str]:
+        return [key for key, _ in self.axes]
+
+    def units(self) -> list[Unit]:
+        """Every (cell, loss) of the grid, cell by cell."""
+        return [(c, loss) for c in range(len(self.cells)) for loss in self.losses]
+
+    def shard_units(self) -> list[Unit]:
+        """The units this run trains: all, or every n-th from the i-th for a shard (disjoint parts of
+        about equal size, each with a share of every loss)."""
+        if self.shard is None:
+            return self.units()
+        i, n = self.shard
+        return [u for j, u in enumerate(self.units()) if j % n == i - 1]
+
+    def epochs(self, units: Sequence[Unit]) -> int:
+        return sum(self.configs[c][loss].training.epochs for c, loss in units)
+
+    def request(self) -> dict[str, Any]:
+        return {
+            "grid": [{"key": key, "values": values} for key, values in self.axes],
+            "losses": self.losses,
+            "seeds": len(self.seed_list),
+            "shard": None if self.shard is None else list(self.shard),
+        }
+
+    def batches(self, units: Sequence[Unit], max_replicas: int = MAX_BATCH_REPLICAS) -> list[list[Unit]]:
+        """The units in groups that share a graph (cells differing only in DATA_ONLY_KEYS, one loss),
+        each cut into batches of whole cells of at most max_replicas replicas, in the grid's order."""
+        groups: dict[str, list[Unit]] = {}
+        for c, loss in units:
+            groups.setdefault(_graph_key(self.configs[c][loss]), []).append((c, loss))
+        per_batch = max(1, max_replicas // len(self.seed_list))
+        return [g[i : i + per_batch] for g in groups.values() for i in range(0, len(g), per_batch)]
+
+
+def _graph_key(config: Config) -> str:
+    raw = config.to_dict()
+    for key in DATA_ONLY_KEYS:
+        section, name = key.split(".")
+        raw[section].pop(name)
+    return json.dumps(raw, sort_keys=True)
+
+
+def check_grid(
+    config: Config,
+    axes: Sequence[tuple[str, Sequence[Any]]],
+    losses: Sequence[str],
+    seeds: int,
+    name: str | None = None,
+    shard: tuple[int, int] | None = None,
+    option: str = "--grid",
+) -> Grid:
+    """Validate a whole grid sweep before anything runs: a Grid, or ConfigError with one line."""
+    if not axes:
+        raise ConfigError("--grid is missing: give at least one axis, e.g. --grid data.noise=0,0.1")
+    keys = [key for key, _ in axes]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise ConfigError(f"{option} gives {', '.join(twice)} more than once; give each key once")
+    config = no_restarts(config)
+    parsed = [(key, _check_axis(key, values, option)) for key, values in axes]
+    seed_list = check_seeds(config, seeds)
+    cells, configs = [], []
+    for combo in itertools.product(*(values for _, values in parsed)):
+        raw = config.to_dict()
+        for (key, _), value in zip(parsed, combo, strict=True):
+            raw = _with_key(raw, key.split("."), value)
+        where = ", ".join(f"{key}={value!r}" for (key, _), value in zip(parsed, combo, strict=True))
+        base = validate(raw, f"{option} {where}")
+        check_seeds(base, seeds)
+        cells.append(dict(zip(keys, combo, strict=True)))
+        configs.append(configs_for(base, losses))
+    if shard is not None:
+        i, n = shard
+        if not 1 <= i <= n:
+            raise ConfigError(f"--shard {i}/{n}: I must be between 1 and N — got {i}")
+        units = len(cells) * len(losses)
+        if n > units:
+            raise ConfigError(
+                f"--shard {i}/{n}: the grid has only {units} cell-and-loss studies to share out"
+            )
+    if name is not None:
+        check_name(name)
+    return Grid(config, parsed, list(losses), seed_list, cells, configs, shard)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'2/4' -> (2, 4)."""
+    i, sep, n = text.partition("/")
+    try:
+        if not sep:
+            raise ValueError
+        shard = int(i), int(n)
+    except ValueError:
+        raise ConfigError(
+            f"--shard must be I/N, e.g. 2/4 for the second of four parts — got {text!r}"
+        ) from None
+    if shard[1] < 1:
+        raise ConfigError(f"--shard {text}: N must be at least 1")
+    return shard
+
+
+def sweep_configs(config: Config, param: str, values: Sequence[Any], losses: Sequence[str]):
+    """{value: {loss: Config}} for every value of a one-key sweep, validated; ConfigError on the
+    first bad one."""
+    grid = check_grid(config, [(param, values)], losses, 1, option="--param")
+    return {cell[param]: configs for cell, configs in zip(grid.cells, grid.configs, strict=True)}
 
 
 def check_sweep(
@@ -101,20 +264,48 @@ def check_sweep(
     losses: Sequence[str],
     seeds: int,
     name: str | None = None,
-):
-    """Validate a whole sweep before anything runs: ConfigError with one line, or (grid, seed list)."""
-    grid = sweep_configs(config, param, values, losses)
-    seed_list = check_seeds(config, seeds)
-    for configs in grid.values():
-        check_seeds(next(iter(configs.values())), seeds)
-    if name is not None:
-        check_name(name)
-    return grid, seed_list
+) -> Grid:
+    """The one-key form (`--param KEY --values LIST`) of check_grid."""
+    if not values:
+        raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")
+    return check_grid(config, [(param, values)], losses, seeds, name, option="--param")
 
 
-def sweep_epochs(grid) -> int:
-    """Epochs a sweep trains in all (a sweep of training.epochs has a different count per value)."""
-    return sum(cfg.training.epochs for configs in grid.values() for cfg in configs.values())
+def sweep_epochs(grid: Grid) -> int:
+    """Epochs a sweep trains in all, counting one per epoch of each batch of replicas."""
+    return sum(grid.epochs(batch[:1]) for batch in grid.batches(grid.shard_units()))
+
+
+def default_name(grid: Grid) -> str:
+    stem = "sweep-" + "-".join(grid.keys)
+    return stem if grid.shard is None else f"{stem}-shard{grid.shard[0]}of{grid.shard[1]}"
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# Running
+
+
+@dataclass
+class SweepResult:
+    path: Path
+    report: dict[str, Any]
+
+
+def run_grid(
+    grid: Grid,
+    runs_dir: Path,
+    name: str | None = None,
+    on_progress: Progress | None = None,
+    workers: int = 1,
+) -> SweepResult:
+    """Train a checked grid into a new folder under runs_dir (see the module's docstring)."""
+    path = create_run_dir(runs_dir, name or default_name(grid), exact=name is not None)
+    record = {**grid.request(), "done": [], "seconds": 0.0}
+    return _sweep(path, grid, record, on_progress, workers)
 
 
 def run_sweep(
@@ -126,22 +317,16 @@ def run_sweep(
     seeds: int,
     name: str | None = None,
     on_progress: Progress | None = None,
+    workers: int = 1,
 ) -> SweepResult:
-    """A seed study of every loss at each value of one config key; writes sweep.json, sweep.csv
-    (one row per value and loss), seeds.csv (one row per value, loss and seed) and sweep.png."""
-    config = no_restarts(config)
-    grid, seed_list = check_sweep(config, param, values, losses, seeds, name)
-    path = create_run_dir(runs_dir, name or f"sweep-{param}", exact=name is not None)
-    request = {"param": param, "values": list(values), "losses": list(losses), "seeds": seeds}
-    return _sweep(path, config, grid, seed_list, {**request, "done": [], "seconds": 0.0}, on_progress)
+    """The one-key sweep: a seed study of every loss at each value of `param`."""
+    grid = check_sweep(config, param, values, losses, seeds, name)
+    return run_grid(grid, runs_dir, name, on_progress, workers)
 
 
-RESUME_FILE = "resume.json"  # the request and every finished value; removed once the sweep is complete
-
-
-def check_resume(folder: Path) -> tuple[Config, dict[str, Any], dict[str, Any]]:
-    """A sweep folder that stopped, with what it was asked and what it finished; ConfigError or
-    RunDirError (one line) for anything else. (config, resume record, status)."""
+def check_resume(folder: Path) -> tuple[Grid, dict[str, Any], dict[str, Any]]:
+    """A sweep folder that stopped, with what it was asked and what it finished; ConfigError (one
+    line) for anything else. (grid, resume record, status)."""
     status = read_json(folder / STATUS_FILE)
     if not folder.is_dir() or status is None or status.get("kind") != "sweep":
         raise ConfigError(f"--resume {folder} is not a sweep folder (no sweep status.json in it)")
@@ -153,92 +338,205 @@ def check_resume(folder: Path) -> tuple[Config, dict[str, Any], dict[str, Any]]:
             f"--resume {folder}: this sweep is still {liveness(status)} (pid {status.get('pid')})"
         )
     record = read_json(folder / RESUME_FILE)
-    if record is None or not {"param", "values", "losses", "seeds", "done"} <= set(record):
+    if record is None or not {"grid", "losses", "seeds", "shard", "done"} <= set(record):
         raise ConfigError(
             f"--resume {folder}: {RESUME_FILE} is missing or unreadable, so it cannot be resumed"
         )
-    return no_restarts(load_config(folder / "config.yaml")), record, status
+    config = no_restarts(load_config(folder / "config.yaml"))
+    shard = None if record["shard"] is None else tuple(record["shard"])
+    axes = [(axis["key"], axis["values"]) for axis in record["grid"]]
+    return check_grid(config, axes, record["losses"], record["seeds"], shard=shard), record, status
 
 
-def resume_sweep(folder: Path, on_progress: Progress | None = None) -> SweepResult:
-    """Finish an interrupted (or dead or failed) sweep in its own folder: the values it finished are
+def resume_sweep(folder: Path, on_progress: Progress | None = None, workers: int = 1) -> SweepResult:
+    """Finish an interrupted (or dead or failed) sweep in its own folder: the cells it finished are
     kept, the others trained; the files are those an uninterrupted sweep writes (timings aside)."""
-    config, record, status = check_resume(folder)
-    grid, seed_list = check_sweep(
-        config, record["param"], record["values"], record["losses"], record["seeds"]
-    )
+    grid, record, status = check_resume(folder)
     make_reserve(folder, new_folder=False)
-    return _sweep(
-        folder, config, grid, seed_list, record, on_progress, started=str(status.get("started", ""))
-    )
+    return _sweep(folder, grid, record, on_progress, workers, started=str(status.get("started", "")))
 
 
 def _sweep(
     path: Path,
-    config: Config,
-    grid,
-    seed_list: list[int],
+    grid: Grid,
     record: dict[str, Any],
     on_progress: Progress | None,
+    workers: int,
     started: str = "",
 ) -> SweepResult:
-    from circles_hinge import study_plots
-    from circles_hinge.experiment import load_tensorflow, seed_everything
-
-    param, losses = record["param"], record["losses"]
     start = time.perf_counter() - record["seconds"]
+    done = {(d["cell"], d["loss"]): d for d in record["done"]}
+    todo = [u for u in grid.shard_units() if u not in done]
+    batches = grid.batches(todo)
+    workers = max(1, min(workers, len(batches)))
     counter = ProgressCounter(sweep_epochs(grid), on_progress)
+    finished_before = sweep_epochs(grid) - sum(grid.epochs(b[:1]) for b in batches)
+    if finished_before:
+        counter("finished before", finished_before)
     with folder_status(path, "sweep", started) as status:
         if not (path / "config.yaml").exists():
-            write_atomic(path / "config.yaml", dump_yaml(config))
+            write_atomic(path / "config.yaml", dump_yaml(grid.config))
         write_json(path / RESUME_FILE, record)
+
+        def keep(finished: list[dict[str, Any]]) -> None:
+            """A batch's cells, kept at once: resume.json first (what a resume reads), then the rows."""
+            for entry in finished:
+                done[(entry["cell"], entry["loss"])] = entry
+            record["done"] = [done[u] for u in grid.shard_units() if u in done]
+            record["seconds"] = round(time.perf_counter() - start, 3)
+            write_json(path / RESUME_FILE, record)
+            _write_tables(path, record["done"])
+            status.write(
+                "running", stage="training", done=f"{len(done)} of {len(grid.shard_units())} studies"
+            )
+
         counter("loading TensorFlow")
-        load_tensorflow()
-        seed_everything(config.seed)
-        results, seed_rows = [], []
-        for i, (value, configs) in enumerate(grid.items()):
-            finished = next((d for d in record["done"] if d["value"] == value), None)
-            if finished is None:
-                finished = {"value": value, "results": [], "seed_rows": []}
-                for study in train_studies(configs, seed_list, counter, label=f"{param}={value}: ")[0]:
-                    finished["results"].append({"param": param, "value": value, **study.summary})
-                    finished["seed_rows"] += [{"param": param, "value": value, **row} for row in study.rows]
-                record["done"].append(finished)
-                record["seconds"] = round(time.perf_counter() - start, 3)
-                write_json(path / RESUME_FILE, record)  # first: it is what a resume reads
-            else:
-                counter(f"{param}={value}: finished before", sum(c.training.epochs for c in configs.values()))
-            results += finished["results"]
-            seed_rows += finished["seed_rows"]
-            # the finished values' rows, kept if the sweep stops here
-            write_csv(path / "seeds.csv", seed_rows)
-            write_csv(path / "sweep.csv", [_flat(r) for r in results])
-            status.write("running", stage="training", done=f"{i + 1} of {len(grid)} values")
+        if workers == 1:
+            _train_here(grid, batches, keep, counter)
+        else:
+            counter(f"starting {workers} worker processes")
+            _train_in_workers(grid, batches, keep, counter, workers)
         status.write("running", stage="writing")
         counter("drawing sweep.png")
-        study_plots.plot_sweep(
-            path / "sweep.png", param, results, list(losses), len(seed_list), SUCCESS_ACCURACY
-        )
-        report = {
-            "kind": "sweep",
-            "param": param,
-            "values": list(grid),  # the values as read (0.1, not '0.1')
-            "losses": list(losses),
-            "seeds_label": seeds_label(seed_list),
-            "n_seeds": len(seed_list),
-            "success_accuracy": SUCCESS_ACCURACY,
-            "results": results,
-            "seconds": round(time.perf_counter() - start, 3),
-            "files": {"picture": "sweep.png", "table": "sweep.csv", "per_seed": "seeds.csv"},
-            "config": config.to_dict(),
-            "versions": versions(),
-            "machine": machine(),
-        }
-        write_json(path / "sweep.json", report)
-        write_sweep_report(path, report)  # report.html: the interactive success-rate chart
+        report = _report(grid, record["done"], time.perf_counter() - start, workers)
+        _write_outputs(path, report)
         (path / RESUME_FILE).unlink(missing_ok=True)
         status.write("complete")  # last: only now is every file in place
     return SweepResult(path, report)
+
+
+def _train_batch(grid: Grid, batch: list[Unit], progress: Callable[[str, int], None]) -> list[dict[str, Any]]:
+    """One batch of cells of one loss, trained at once: a finished entry per unit."""
+    configs = [grid.configs[c][loss] for c, loss in batch]
+    where = ", ".join(
+        f"{key}={grid.cells[batch[0][0]][key]}" for key in grid.keys if key not in DATA_ONLY_KEYS
+    )
+    label = f"{where}: " if where else ""
+    out = []
+    for (c, loss), (rows, constants) in zip(
+        batch, train_cells(configs, grid.seed_list, progress, label), strict=True
+    ):
+        summary = summarise_seeds(loss, rows, 0.0, constants)
+        summary.pop("train_seconds")  # the batch trains together: no cell has a time of its own
+        cell = grid.cells[c]
+        out.append(
+            {
+                "cell": c,
+                "loss": loss,
+                "result": {**cell, **summary},
+                "seed_rows": [{**cell, **row} for row in rows],
+            }
+        )
+    return out
+
+
+def _train_here(grid: Grid, batches: list[list[Unit]], keep, counter: ProgressCounter) -> None:
+    from circles_hinge.experiment import load_tensorflow, seed_everything
+
+    load_tensorflow()
+    seed_everything(grid.config.seed)
+    for batch in batches:
+        keep(_train_batch(grid, batch, counter))
+
+
+def _worker(grid: Grid, batch: list[Unit], queue) -> list[dict[str, Any]]:
+    """A worker process's job: one batch, its progress sent to the parent through `queue`."""
+    from circles_hinge.experiment import load_tensorflow, seed_everything
+
+    load_tensorflow()  # one thread, as in the parent
+    seed_everything(grid.config.seed)
+    return _train_batch(grid, batch, lambda stage, step=0: queue.put((stage, step)))
+
+
+def _train_in_workers(
+    grid: Grid, batches: list[list[Unit]], keep, counter: ProgressCounter, workers: int
+) -> None:
+    """The batches in `workers` processes (joblib's loky: fresh interpreters, so each TensorFlow
+    starts on one thread); each batch trains exactly as it would here, so the rows are the same."""
+    import multiprocessing
+
+    from joblib import Parallel, delayed
+
+    with multiprocessing.Manager() as manager:
+        queue = manager.Queue()
+        with _relay(queue, counter):
+            jobs = (delayed(_worker)(grid, batch, queue) for batch in batches)
+            for finished in Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(jobs):
+                keep(finished)
+
+
+@contextmanager
+def _relay(queue, counter: ProgressCounter) -> Iterator[None]:
+    """Pass the workers' progress messages on to `counter`, from a thread, until the block ends."""
+    stop = threading.Event()
+
+    def pump() -> None:
+        while not stop.is_set():
+            try:
+                stage, step = queue.get(timeout=0.2)
+            except Exception:  # queue.Empty, or the manager shutting down
+                continue
+            counter(stage, step)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing
+
+
+def _write_tables(path: Path, done: list[dict[str, Any]]) -> None:
+    if done:
+        write_csv(path / "sweep.csv", [_flat(d["result"]) for d in done])
+        write_csv(path / "seeds.csv", [row for d in done for row in d["seed_rows"]])
+
+
+def _report(grid: Grid, done: list[dict[str, Any]], seconds: float, workers: int | None) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "kind": "sweep",
+        "grid": grid.request()["grid"],
+        "keys": grid.keys,
+    }
+    if len(grid.axes) == 1:  # the one-key form, as `--param KEY --values LIST` gives it
+        report["param"], report["values"] = grid.axes[0]
+    report.update(
+        {
+            "losses": grid.losses,
+            "seeds_label": seeds_label(grid.seed_list),
+            "n_seeds": len(grid.seed_list),
+            "success_accuracy": SUCCESS_ACCURACY,
+            "shard": None if grid.shard is None else list(grid.shard),
+            "units": [[d["cell"], d["loss"]] for d in done],
+            "results": [d["result"] for d in done],
+            "seconds": round(seconds, 3),
+            "workers": workers,  # processes this run trained in (None: merged from shards)
+            "files": {
+                "picture": "sweep.png",
+                "table": "sweep.csv",
+                "per_seed": "seeds.csv",
+                "summary": "sweep.md",
+            },
+            "config": grid.config.to_dict(),
+            "versions": versions(),
+            "machine": machine(),
+        }
+    )
+    return report
+
+
+def _write_outputs(path: Path, report: dict[str, Any]) -> None:
+    from circles_hinge import study_plots
+
+    study_plots.plot_grid(path / "sweep.png", report)
+    write_atomic(path / "sweep.md", sweep_markdown(report))
+    write_json(path / "sweep.json", report)
+    write_sweep_report(path, report)  # report.html: the interactive success-rate chart
 
 
 def _flat(result: dict[str, Any]) -> dict[str, Any]:
@@ -252,3 +550,84 @@ def _flat(result: dict[str, Any]) -> dict[str, Any]:
         else:
             row[key] = value
     return row
+
+
+# ---------------------------------------------------------------------------------------------------
+# Merging the shards of one sweep
+
+
+def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[dict[str, Any]]]:
+    """The shards of one sweep, each complete, together covering it once: (grid, every shard's
+    finished entries in the grid's order); ConfigError naming the folder for anything else."""
+    if not folders:
+        raise ConfigError("merge needs the shard folders, e.g. circles-hinge merge outputs/sweep-*-shard*")
+    reports, first = [], None
+    for folder in folders:
+        report = read_json(folder / "sweep.json")
+        status = read_json(folder / STATUS_FILE) or {}
+        if report is None or report.get("kind") != "sweep":
+            raise ConfigError(f"merge: {folder} is not a finished sweep folder (no sweep.json in it)")
+        if status.get("status") != "complete":
+            raise ConfigError(
+                f"merge: {folder} is {status.get('status', 'unfinished')}; finish it with --resume first"
+            )
+        if report.get("shard") is None:
+            raise ConfigError(f"merge: {folder} is a whole sweep, not a shard (made without --shard)")
+        request = (report["grid"], report["losses"], report["n_seeds"], report["config"], report["shard"][1])
+        if first is None:
+            first = request
+        elif request != first:
+            raise ConfigError(
+                f"merge: {folder} is a shard of a different sweep than {folders[0]} (its grid, losses, "
+                "seeds, config or shard count differ)"
+            )
+        reports.append((folder, report))
+    n = first[4]
+    seen: dict[int, Path] = {}
+    for folder, report in reports:
+        i = report["shard"][0]
+        if i in seen:
+            raise ConfigError(f"merge: {seen[i]} and {folder} are both shard {i}/{n}; give each shard once")
+        seen[i] = folder
+    missing = [f"{i}/{n}" for i in range(1, n + 1) if i not in seen]
+    if missing:
+        raise ConfigError(f"merge: shard {', '.join(missing)} is missing; give all {n} shard folders")
+    config = validate(first[3], f"{folders[0]}/sweep.json config")
+    axes = [(axis["key"], axis["values"]) for axis in first[0]]
+    grid = check_grid(config, axes, first[1], first[2])
+    entries: dict[Unit, dict[str, Any]] = {}
+    for folder, report in reports:
+        seed_rows = _read_rows(folder / "seeds.csv")
+        n_seeds = report["n_seeds"]
+        for j, ((c, loss), result) in enumerate(zip(report["units"], report["results"], strict=True)):
+            entries[(c, loss)] = {
+                "cell": c,
+                "loss": loss,
+                "result": result,
+                "seed_rows": seed_rows[j * n_seeds : (j + 1) * n_seeds],
+            }
+    return grid, [entries[u] for u in grid.units()]
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    """seeds.csv as written: every field as its text, which write_csv writes back unchanged."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def merge_shards(folders: Sequence[Path], runs_dir: Path, name: str | None = None) -> SweepResult:
+    """One sweep folder from its shards: sweep.csv and seeds.csv byte for byte those of one run, and
+    its picture, tables and reports drawn from them."""
+    grid, done = check_merge(folders)
+    seconds = sum((read_json(f / "sweep.json") or {}).get("seconds", 0.0) for f in folders)
+    path = create_run_dir(runs_dir, name or default_name(grid), exact=name is not None)
+    with folder_status(path, "sweep") as status:
+        write_atomic(path / "config.yaml", dump_yaml(grid.config))
+        _write_tables(path, done)
+        report = _report(grid, done, seconds, workers=None)
+        report["merged_from"] = [str(f) for f in folders]
+        _write_outputs(path, report)
+        status.write("complete")
+    return SweepResult(path, report)

@@ -283,16 +283,18 @@ class ReplicaTrainer:
             row[a:b].reshape(shape) for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
         ]
 
-    def outputs(self, X: np.ndarray, upto: int | None = None) -> np.ndarray:
-        """Every replica's outputs for X of shape (n, 2) or (K, n, 2), as (K, n, units)."""
+    def outputs(self, X: np.ndarray, upto: int | None = None, replicas: range | None = None) -> np.ndarray:
+        """Every replica's outputs for X of shape (n, 2) or (K, n, 2), as (K, n, units); or only those
+        of `replicas` (a range of replica indices) for X of shape (n, 2)."""
         import tensorflow as tf
 
         X = np.asarray(X, dtype=np.float32)
+        theta = None if replicas is None else self.theta[replicas.start : replicas.stop]
         if X.ndim == 2:
-            X = np.broadcast_to(X, (self.k, *X.shape))
+            X = np.broadcast_to(X, (self.k if replicas is None else len(replicas), *X.shape))
         n = X.shape[1]
         X = tf.constant(_pad_points(X))
-        out = self.forward(X, upto) if upto is not None else self._forward(X)
+        out = self.forward(X, upto, theta) if upto is not None else self._forward(X, None, theta)
         return out.numpy()[:, :n]
 
     def evaluate(self, X: np.ndarray, Y_enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

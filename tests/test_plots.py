@@ -188,7 +188,7 @@ def test_the_losses_figure_has_a_legend_on_both_panels():
 def _sweep_rows(values, losses):
     return [
         {
-            "value": v,
+            "data.x": v,
             "loss": loss,
             "success_rate": 0.6,
             "success_ci95": [0.3, 0.8],

@@ -560,7 +560,10 @@
       sw.losses.forEach((loss, li) => {
         if (hiddenLosses.has(loss)) return;
         const color = sw.colors[li];
-        const rows = sw.values.map((v) => sw.results.find((r) => r.value === v && r.loss === loss));
+        const slice = {};
+        document.querySelectorAll(".sweep-slice").forEach((s) => { slice[s.dataset.key] = s.value; });
+        const inSlice = (r) => Object.keys(slice).every((k) => r.at[k] === slice[k]);
+        const rows = sw.values.map((v) => sw.results.find((r) => r.value === v && r.loss === loss && inSlice(r)));
         const value = (r) => (metric === "success" ? r.success_rate : r.test_accuracy);
         const nudge = (li - (sw.losses.length - 1) / 2) * 4; // so overlapping intervals stay visible
         let d = "";
@@ -571,7 +574,8 @@
           if (metric === "success")
             node("line", { x1: X(i) + nudge, x2: X(i) + nudge, y1: Y(r.success_ci95[0]), y2: Y(r.success_ci95[1]), stroke: color, "stroke-width": 1.2 }, svg);
           const dot = node("circle", { cx: X(i) + nudge, cy: Y(value(r)), r: 5, fill: color, class: "point", tabindex: 0 }, svg);
-          const text = sw.display[li] + ", " + sw.param + " = " + r.value + ": success " + r.successes + "/" + r.seeds +
+          const at = Object.keys(r.at).map((k) => ", " + k + " = " + r.at[k]).join("");
+          const text = sw.display[li] + ", " + sw.param + " = " + r.value + at + ": success " + r.successes + "/" + r.seeds +
             " = " + pct(r.success_rate) + " (95% CI " + pct(r.success_ci95[0]) + "–" + pct(r.success_ci95[1]) +
             "), mean test accuracy " + pct(r.test_accuracy) + (r.failed_seeds.length ? ", failed seeds " + r.failed_seeds.join(", ") : "");
           node("title", {}, dot, text);
@@ -596,6 +600,7 @@
       legend.appendChild(label);
     });
     select.addEventListener("change", draw);
+    document.querySelectorAll(".sweep-slice").forEach((s) => s.addEventListener("change", draw));
     draw();
   }
 

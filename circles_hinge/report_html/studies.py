@@ -163,25 +163,24 @@ def _strip(path: Path, report: dict[str, Any]) -> str:
 
 
 def write_sweep_report(path: Path, report: dict[str, Any]) -> Path:
+    """The interactive chart: success rate against the first key's values, a line per loss; with more
+    keys, a menu per further key picks the slice of the grid drawn. The table has every cell."""
     from circles_hinge.plots import loss_color
 
     losses = list(report.get("losses", []))
-    param = report["param"]
-    title = f"Sweep of {param}: " + ", ".join(_display(loss) for loss in losses)
-    keep = (
-        "value",
-        "loss",
-        "success_rate",
-        "success_ci95",
-        "successes",
-        "seeds",
-        "test_accuracy",
-        "failed_seeds",
-    )
-    results = [{k: r.get(k) for k in keep} for r in report.get("results", [])]
+    grid = report.get("grid") or [{"key": report["param"], "values": report.get("values", [])}]
+    keys = [axis["key"] for axis in grid]
+    param = keys[0]
+    title = f"Sweep of {' x '.join(keys)}: " + ", ".join(_display(loss) for loss in losses)
+    keep = ("loss", "success_rate", "success_ci95", "successes", "seeds", "test_accuracy", "failed_seeds")
+    results = [
+        {"value": r.get(param), "at": {k: str(r.get(k)) for k in keys[1:]}, **{k: r.get(k) for k in keep}}
+        for r in report.get("results", [])
+    ]
     sweep = {
         "param": param,
-        "values": report.get("values", []),
+        "values": grid[0]["values"],
+        "others": [{"key": a["key"], "values": [str(v) for v in a["values"]]} for a in grid[1:]],
         "losses": losses,
         "display": [_display(loss) for loss in losses],
         "colors": [loss_color(loss, i) for i, loss in enumerate(losses)],
@@ -189,24 +188,38 @@ def write_sweep_report(path: Path, report: dict[str, Any]) -> Path:
     }
     rows = [
         [
-            r["value"],
+            *(r.get(k) for k in keys),
             _display(r["loss"]),
             f"{r['successes']}/{r['seeds']} = {pct(r['success_rate'])}",
             f"{pct(r['success_ci95'][0])} – {pct(r['success_ci95'][1])}",
             pct(r["test_accuracy"]),
         ]
-        for r in results
+        for r in report.get("results", [])
     ]
+    slices = "".join(
+        f'<label>{esc(a["key"])} <select class="sweep-slice" data-key="{esc(a["key"])}">'
+        + "".join(f"<option>{esc(str(v))}</option>" for v in a["values"])
+        + "</select></label> "
+        for a in grid[1:]
+    )
+    shard = report.get("shard")
     body = (
         f"<h1>{esc(title)}</h1><p class=lead>Folder <code>{esc(path.name)}</code> · a seed study of every "
-        f"loss at each value ({esc(report.get('seeds_label'))}, {report.get('n_seeds')} seeds each; success "
-        f"means at least {pct(report.get('success_accuracy'))} test accuracy).</p>"
-        '<h2>Success against the value</h2><p class=no-print><label>show <select id="sweep-metric">'
+        f"loss at each cell ({esc(report.get('seeds_label'))}, {report.get('n_seeds')} seeds each; success "
+        f"means at least {pct(report.get('success_accuracy'))} test accuracy)"
+        + (f"; shard {shard[0]} of {shard[1]}, with only its share of the cells" if shard else "")
+        + ".</p>"
+        f"<h2>Success against {esc(param)}</h2><p class=no-print>{slices}"
+        '<label>show <select id="sweep-metric">'
         '<option value="success">success rate with its 95% interval</option>'
         '<option value="accuracy">mean test accuracy</option></select></label> '
         '<span id="sweep-legend"></span></p><div id="sweep-chart" class=no-print></div>'
         "<p id=sweep-tip class=no-print>Hover over or click a point for its numbers.</p>"
-        + table([param, "loss", "success", "95% Wilson interval", "mean test accuracy"], rows, numeric={4})
+        + table(
+            [*keys, "loss", "success", "95% Wilson interval", "mean test accuracy"],
+            rows,
+            numeric={len(keys) + 3},
+        )
         + figures(path, [("sweep.png", "the sweep figure")])
         + "<h2>Config</h2>"
         + config_block(path)
