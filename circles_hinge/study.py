@@ -158,10 +158,9 @@ BOUNDARY_BLOCK = 64  # replicas whose boundary grid is evaluated at once (a mult
 
 
 def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[float, np.ndarray]:
-    """Every replica's boundary radii (level -> (K, n_angles)), BOUNDARY_BLOCK replicas at a time: the
-    360 x 801 ray points cost about 3.5 MB a replica while they are evaluated, so 5,000 replicas at
-    once would need 17 GB; a block needs 220 MB whatever K is. A replica's outputs do not depend on
-    the block it is evaluated in (element-wise arithmetic, see trainer.dense)."""
+    """Every replica's boundary radii (level -> (K, n_angles)), BOUNDARY_BLOCK replicas at a time, so
+    the memory the ray points take while they are evaluated does not grow with K. A replica's outputs
+    do not depend on the block it is evaluated in (element-wise arithmetic, see trainer.dense)."""
     parts: dict[float, list[np.ndarray]] = {float(level): [] for level in levels}
     for first in range(0, trainer.k, BOUNDARY_BLOCK):
         block = range(first, min(first + BOUNDARY_BLOCK, trainer.k))
@@ -173,14 +172,15 @@ def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[flo
 def _replica_decision(trainer, spec: LossSpec, block: range) -> Callable[[np.ndarray], np.ndarray]:
     """A block of replicas' decision values for many points, in fixed-size chunks (one traced shape)."""
 
-    def decision(points: np.ndarray) -> np.ndarray:
-        chunk = max(1024, 2_000_000 // len(block))
+    def decision(points: np.ndarray) -> np.ndarray:  # (n, 2) for every replica, or (len(block), n, 2)
+        n = points.shape[-2]
+        chunk = min(max(1024, 2_000_000 // len(block)), -(-n // 1024) * 1024)  # few traced shapes
         parts = []
-        for start in range(0, len(points), chunk):
-            part = points[start : start + chunk]
-            padded = np.zeros((chunk, 2), dtype=np.float32)
-            padded[: len(part)] = part
-            parts.append(trainer.outputs(padded, replicas=block)[:, : len(part)])
+        for start in range(0, n, chunk):
+            part = points[..., start : start + chunk, :]
+            padded = np.zeros((*points.shape[:-2], chunk, 2), dtype=np.float32)
+            padded[..., : part.shape[-2], :] = part
+            parts.append(trainer.outputs(padded, replicas=block)[:, : part.shape[-2]])
         return signed_decision(spec, np.concatenate(parts, axis=1))
 
     return decision

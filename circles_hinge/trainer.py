@@ -285,7 +285,7 @@ class ReplicaTrainer:
 
     def outputs(self, X: np.ndarray, upto: int | None = None, replicas: range | None = None) -> np.ndarray:
         """Every replica's outputs for X of shape (n, 2) or (K, n, 2), as (K, n, units); or only those
-        of `replicas` (a range of replica indices) for X of shape (n, 2)."""
+        of `replicas` (a range of replica indices), for X of shape (n, 2) or (len(replicas), n, 2)."""
         import tensorflow as tf
 
         X = np.asarray(X, dtype=np.float32)

@@ -53,9 +53,13 @@ def test_boundary_of_an_off_centre_circle_follows_the_angle():
 def test_no_crossing_is_nan_and_several_models_are_measured_at_once():
     radii = boundary_radii(lambda X: np.ones(len(X)))
     assert np.isnan(radii[0.0]).all() and np.isnan(radii[1.0]).all()
-    two = boundary_radii(
-        lambda X: np.stack([0.3 - np.linalg.norm(X, axis=-1), 0.6 - np.linalg.norm(X, axis=-1)])
-    )
+    centres = np.array([0.3, 0.6])
+
+    def two_models(X):  # (n, 2) shared by both models, or (2, n, 2): a set of points for each
+        r = np.linalg.norm(X, axis=-1)
+        return centres[:, None] - (r if X.ndim == 3 else r[None, :])
+
+    two = boundary_radii(two_models)
     assert two[0.0].shape == (2, 360)
     np.testing.assert_allclose(two[0.0][0], 0.3, atol=1e-6)
     np.testing.assert_allclose(two[0.0][1], 0.6, atol=1e-6)
@@ -102,3 +106,19 @@ def test_signed_decision_puts_class_one_on_the_positive_side():
     p = np.array([[0.5], [0.9]])
     np.testing.assert_allclose(signed_decision(get_loss("binary_crossentropy"), p), [0.0, math.log(9)])
     assert signed_decision(get_loss("categorical_hinge"), np.zeros((4, 3))) is None
+
+
+def test_the_coarse_walk_finds_the_radius_the_full_walk_finds_and_says_what_it_misses():
+    """Every 8th radius first, then the 9 around each crossing: the same radius as walking all 801
+    (the values at the radii it evaluates are the same); a dip below the level narrower than one
+    coarse step (0.02) can fall between two coarse radii, which the docstring states."""
+    wavy = _radial(lambda r: np.tanh(3 * (0.55 + 0.05 * np.sin(7 * r) - r)))
+    coarse, full = (
+        boundary_radii(wavy, levels=(0.0, -0.5, 0.5)),
+        boundary_radii(wavy, coarse=1, levels=(0.0, -0.5, 0.5)),
+    )
+    for level in full:
+        np.testing.assert_array_equal(coarse[level], full[level])
+    dip = _radial(lambda r: np.where(np.abs(r - 0.31) < 0.004, -1.0, 1.0) * (1.0 - r))  # 0.30, 0.32 outside
+    assert np.allclose(boundary_radii(dip, coarse=1)[0.0], 0.306, atol=0.002)  # the full walk sees the dip
+    assert np.allclose(boundary_radii(dip)[0.0], 1.0, atol=0.003)  # the coarse one steps over it
