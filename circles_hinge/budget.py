@@ -8,8 +8,10 @@ Memory, peak RSS measured with `getrusage` on a 2-core x86-64 machine (TensorFlo
   shuffled copies the trainer keeps, the figures' copies).
 - every further replica (restarts, seeds of a study): about 120 bytes a sample (its data stacked,
   its permutation as int64 and int32, its hidden outputs), measured with 16 replicas x 200,000 samples.
-- every seed of a study: about 5.5 MiB whatever the data size, for the boundary figures, which
-  evaluate all seeds on 360 x 801 grid points at once (5,462 MiB for 1,000 seeds of 1,000 samples).
+- a seed study: about 330 MiB more, whatever its size (the boundary figures evaluate 64 seeds at a
+  time on their rays, and the comparison figure), and about 125 KiB a seed whatever the data size
+  (its boundary radii, rows, weights and history): `compare --seeds 200` peaked at 1,208 MiB and
+  `--seeds 2000` at 1,637 MiB, 244 KiB a seed with 1,000 samples.
 - one batch in flight: its gathered inputs, every layer's outputs and their gradients for all padded
   replicas, about 6 x 4 bytes per unit (inputs, hidden units, output): 1M samples with batches of
   100,000 peaked 273 MiB above batches of 5 (16 padded replicas x 100,000 x 9 units x 4 bytes =
@@ -32,7 +34,8 @@ MIB = 2**20
 BASE_BYTES = 870 * MIB
 FIRST_REPLICA_SAMPLE_BYTES = 400
 REPLICA_SAMPLE_BYTES = 120
-SEED_BYTES = int(5.5 * MIB)
+STUDY_BYTES = 330 * MIB
+SEED_BYTES = 125 * 1024
 BATCH_SECONDS = 250e-6
 REPLICA_SAMPLE_SECONDS = 0.75e-6
 LONG_SECONDS = 60.0  # a request expected to take longer says so before it starts
@@ -88,7 +91,7 @@ def estimate_study(config: Config, seeds: int, losses: int) -> Estimate:
     """A seed study of `losses` losses with `seeds` seeds each (one loss trains at a time)."""
     n = config.data.n_samples
     per_seed = SEED_BYTES + n * (REPLICA_SAMPLE_BYTES + _width_bytes(config))
-    memory = BASE_BYTES + seeds * per_seed + _batch_bytes(config, seeds)
+    memory = BASE_BYTES + STUDY_BYTES + seeds * per_seed + _batch_bytes(config, seeds)
     seconds = (
         losses * config.training.epochs * _batches(config) * _batch_seconds(seeds, config.training.batch_size)
     )
@@ -143,8 +146,9 @@ def check_study_fits(config: Config, seeds: int, losses: int, available: int | N
     need = estimate_study(config, seeds, losses)
     if available is None or need.bytes <= available:
         return need
-    per_seed = (need.bytes - BASE_BYTES) / seeds
-    largest = int((available - BASE_BYTES) / per_seed) if available > BASE_BYTES else 0
+    fixed = BASE_BYTES + STUDY_BYTES
+    per_seed = (need.bytes - fixed) / seeds
+    largest = int((available - fixed) / per_seed) if available > fixed else 0
     hint = (
         f"the largest --seeds that fits is {largest:,}" if largest >= 1 else "it cannot fit on this machine"
     )

@@ -60,6 +60,9 @@ DATA_ONLY_KEYS = ("data.noise", "data.factor")
 # Replicas trained at once at most: past about 1,000 a replica-epoch costs no less (benchmarks/
 # results.md, scaling), and a smaller batch reports progress and keeps its results more often.
 MAX_BATCH_REPLICAS = 5000
+# Trainings in one sweep (or shard) at most: each keeps a row of about 2 KB in memory and in
+# resume.json until the sweep ends, and resume.json is rewritten after every batch.
+MAX_TRAININGS = 1_000_000
 RESUME_FILE = "resume.json"  # the request and every finished cell; removed once the sweep is complete
 UNSWEEPABLE = {
     "training.loss": "list the losses with --losses instead",
@@ -210,6 +213,15 @@ def check_grid(
     config = no_restarts(config)
     parsed = [(key, _check_axis(key, values, option)) for key, values in axes]
     seed_list = check_seeds(config, seeds)
+    n_cells = 1
+    for _, values in parsed:
+        n_cells *= len(values)
+    trainings = n_cells * len(losses) * len(seed_list) // (1 if shard is None else max(1, shard[1]))
+    if trainings > MAX_TRAININGS:
+        raise ConfigError(
+            f"{option}: this sweep is {trainings:,} trainings (cells x losses x seeds); at most "
+            f"{MAX_TRAININGS:,} fit in one folder: use fewer seeds or cells, or split it with --shard"
+        )
     cells, configs = [], []
     for combo in itertools.product(*(values for _, values in parsed)):
         raw = config.to_dict()
