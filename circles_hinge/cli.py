@@ -25,10 +25,52 @@ app = typer.Typer(
     name="circles-hinge",
     help="Train, inspect and compare hinge-loss classifiers on the circles experiment.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion; the completers are below
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: rendering it with Rich would double the time --help takes
 )
+
+# --- shell completion: each completer imports what it needs only when the shell asks ----------------
+
+
+def _complete_loss(incomplete: str) -> list[tuple[str, str]]:
+    from circles_hinge.losses import LOSSES
+
+    return [(name, spec.display) for name, spec in LOSSES.items() if name.startswith(incomplete)]
+
+
+def _complete_losses(incomplete: str) -> list[str]:
+    """--losses hinge,sq<TAB> -> hinge,squared_hinge: the last name of the list, not given before."""
+    from circles_hinge.losses import LOSSES
+
+    head, _, last = incomplete.rpartition(",")
+    given = set(head.split(",")) if head else set()
+    prefix = f"{head}," if head else ""
+    return [prefix + name for name in LOSSES if name.startswith(last) and name not in given]
+
+
+def _complete_key(incomplete: str) -> list[str]:
+    """--set / --grid: the config's dotted keys, each followed by '='."""
+    from circles_hinge.config import config_keys
+
+    if "=" in incomplete:
+        return []
+    return [f"{key}=" for key in config_keys() if key.startswith(incomplete)]
+
+
+def _complete_folder(incomplete: str) -> list[str]:
+    """Folders starting with what was typed; at the start, those here and the run folders in outputs/."""
+    parent = Path(incomplete) if incomplete.endswith("/") else Path(incomplete).parent
+    roots = [parent] if "/" in incomplete else [Path("."), Path("outputs")]
+    found = []
+    for root in roots:
+        try:
+            folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        except OSError:
+            continue
+        found += [str(p) for p in folders if str(p).startswith(incomplete)]
+    return found
+
 
 ConfigOpt = Annotated[
     str | None,
@@ -40,6 +82,7 @@ SetOpt = Annotated[
         "--set",
         "-s",
         metavar="KEY=VALUE",
+        autocompletion=_complete_key,
         help="Override one key, e.g. --set training.epochs=50 (value parsed as YAML). Repeatable.",
     ),
 ]
@@ -51,7 +94,12 @@ SeedOpt = Annotated[
 EpochsOpt = Annotated[
     str | None, typer.Option("--epochs", metavar="INTEGER", help="Number of training epochs.")
 ]
-RunsDirOpt = Annotated[str, typer.Option("--runs-dir", metavar="DIR", help="Where run folders are made.")]
+RunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir", metavar="DIR", autocompletion=_complete_folder, help="Where run folders are made."
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 JsonOpt = Annotated[
     bool,
@@ -303,6 +351,7 @@ def train(
             "--loss",
             "-l",
             metavar="LOSS",
+            autocompletion=_complete_loss,
             help="hinge | squared_hinge | binary_crossentropy | categorical_hinge | multiclass_svm",
         ),
     ] = None,
@@ -414,6 +463,7 @@ LossesOpt = Annotated[
     typer.Option(
         "--losses",
         metavar="LOSSES",
+        autocompletion=_complete_losses,
         help="Comma-separated losses, e.g. hinge,squared_hinge,binary_crossentropy.",
     ),
 ]
@@ -563,6 +613,7 @@ def sweep(
         typer.Option(
             "--grid",
             metavar="KEY=V1,V2,...",
+            autocompletion=_complete_key,
             help="One axis of a grid, e.g. --grid data.noise=0,0.05,0.1 (values read as YAML). Repeatable: "
             "the grid is the cross product of the axes.",
         ),
@@ -610,6 +661,7 @@ def sweep(
         typer.Option(
             "--resume",
             metavar="FOLDER",
+            autocompletion=_complete_folder,
             help="Finish a sweep that was stopped, in its folder, keeping the cells it finished.",
         ),
     ] = None,
@@ -758,7 +810,11 @@ def _sweep_summary(result, started: float, as_json: bool = False) -> None:
 def merge(
     folders: Annotated[
         list[Path],
-        typer.Argument(metavar="FOLDER...", help="The shard folders of one sweep (sweep --shard I/N)."),
+        typer.Argument(
+            metavar="FOLDER...",
+            autocompletion=_complete_folder,
+            help="The shard folders of one sweep (sweep --shard I/N).",
+        ),
     ],
     runs_dir: RunsDirOpt = "outputs",
     name: NameOpt = None,
@@ -787,7 +843,11 @@ def merge(
 def report(
     folder: Annotated[
         Path | None,
-        typer.Argument(metavar="[FOLDER]", help="A run, comparison or sweep folder (default: --runs-dir)."),
+        typer.Argument(
+            metavar="[FOLDER]",
+            autocompletion=_complete_folder,
+            help="A run, comparison or sweep folder (default: --runs-dir).",
+        ),
     ] = None,
     runs_dir: RunsDirOpt = "outputs",
 ) -> None:

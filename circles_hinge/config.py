@@ -481,3 +481,8 @@ def ignored_by_dataset(config: Config) -> dict[str, str]:
 
 def dump_yaml(config: Config) -> str:
     return yaml.safe_dump(config.to_dict(), sort_keys=False)
+
+
+def config_keys() -> list[str]:
+    """Every settable key, dotted as --set takes it: seed, data.n_samples, ..., training.restarts."""
+    return list(_leaves(Config().to_dict()))

@@ -555,3 +555,39 @@ def test_compare_takes_seed_epochs_and_animate(tmp_path):
         history = (folder / loss / "history.csv").read_text().strip().splitlines()
         assert len(history) == 1 + 3
     assert "seed: 7" in (folder / "config.yaml").read_text()
+
+
+def _complete(words: str, cwd: Path = ROOT) -> list[str]:
+    """What bash completion offers for the last of `words`, asked the way the installed script asks."""
+    env = {**os.environ, "_CIRCLES_HINGE_COMPLETE": "complete_bash", "COMP_WORDS": words}
+    env["COMP_CWORD"] = str(len(words.split()) - (0 if words.endswith(" ") else 1))
+    out = subprocess.run(
+        [Path(sys.executable).parent / "circles-hinge"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_shell_completion_offers_losses_config_keys_and_folders(tmp_path):
+    assert _complete("circles-hinge train --loss sq") == ["squared_hinge"]
+    assert _complete("circles-hinge train --loss ") == [
+        "hinge",
+        "squared_hinge",
+        "binary_crossentropy",
+        "categorical_hinge",
+        "multiclass_svm",
+    ]
+    assert _complete("circles-hinge compare --losses hinge,s") == ["hinge,squared_hinge"]  # not hinge twice
+    assert _complete("circles-hinge train --set data.n") == ["data.n_samples=", "data.noise="]
+    assert _complete("circles-hinge sweep --grid training.lea") == ["training.learning_rate="]
+    (tmp_path / "outputs" / "sweep-a").mkdir(parents=True)
+    (tmp_path / "outputs" / "run-b").mkdir()
+    (tmp_path / "notes.txt").write_text("not a folder")
+    assert _complete("circles-hinge merge outputs/sw", cwd=tmp_path) == ["outputs/sweep-a"]
+    assert _complete("circles-hinge report ", cwd=tmp_path) == ["outputs", "outputs/run-b", "outputs/sweep-a"]
+    assert "merge" in _complete("circles-hinge m")
