@@ -1,0 +1,243 @@
+"""Studies at scale and for scripts: the five rows of their performance table, each measured against its
+reference in one run, written to the "Studies at scale" section of results.md (and studies.json).
+
+    python benchmarks/studies.py [--repeats 3] [--quick]
+
+| row | reference | project |
+| --- | --- | --- |
+| 10,000 trainings, every file | - (target: 180 s) | `sweep --grid data.noise=(5 values) --seeds 1000` |
+| `--workers 2` on a grid of 4 groups | the same with `--workers 1` | `--workers 2` |
+| training phase, tutorial config | stock `model.fit`, same process | a fresh `ReplicaTrainer`, K = 1 |
+| second `circles_hinge.train` in one process | the first | the second |
+| `circles-hinge train --help` | `python -c "import typer"` | `circles-hinge train --help` |
+
+Commands run in fresh processes, reference and project alternating; medians of --repeats runs (the
+10,000-training row runs once per repeat, at most twice). --quick: 100 seeds instead of 1,000 and one
+repeat, to check the script, not to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+START, END = "<!-- studies:start -->", "<!-- studies:end -->"
+NOISE = "data.noise=0,0.05,0.1,0.15,0.2"
+FOUR_GROUPS = ["--grid", "training.batch_size=5,10", "--grid", "data.noise=0,0.1", "--seeds", "200"]
+
+PHASE_CHILD = """
+import json, sys
+sys.path.insert(0, {here!r})
+import inprocess, tutorial
+from circles_hinge.experiment import load_tensorflow
+load_tensorflow()
+stock, project = [], []
+for _ in range({repeats}):
+    stock.append(tutorial.stock_fit_seconds())
+    project.append(inprocess.project_fit(inprocess.project_setup())["seconds"])
+print(json.dumps({{"stock": stock, "project": project}}))
+"""
+
+API_CHILD = """
+import json, tempfile, time
+import circles_hinge as ch
+out = tempfile.mkdtemp()
+times = []
+for seed in (42, 43):
+    start = time.perf_counter()
+    ch.train(seed=seed, runs_dir=out, overrides={"training.restarts": 0}, quiet=True)
+    times.append(time.perf_counter() - start)
+print(json.dumps(times))
+"""
+
+
+def timed(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak memory (MiB, GNU time's maximum RSS) of one command in a fresh process."""
+    with tempfile.NamedTemporaryFile("r") as rss:
+        start = time.perf_counter()
+        done = subprocess.run(
+            ["/usr/bin/time", "-o", rss.name, "-f", "%M", *cmd], capture_output=True, text=True, check=False
+        )
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+        return seconds, int(rss.read().split()[-1]) // 1024
+
+
+def child(code: str) -> object:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def collect(repeats: int, quick: bool) -> dict:
+    seeds = "100" if quick else "1000"
+    out: dict = {"repeats": repeats, "quick": quick}
+    with tempfile.TemporaryDirectory() as runs:
+        cli = [str(BIN / "circles-hinge")]
+        big = [*cli, "sweep", "--grid", NOISE, "--seeds", seeds, "--losses", "hinge,squared_hinge"]
+        out["ten_k"] = []
+        for i in range(min(repeats, 2)):
+            seconds, mib = timed([*big, "--runs-dir", runs, "--name", f"big{i}", "--quiet"])
+            report = json.loads((Path(runs) / f"big{i}" / "sweep.json").read_text())
+            trainings = sum(r["seeds"] for r in report["results"])
+            out["ten_k"].append(
+                {"seconds": seconds, "mib": mib, "trainings": trainings, "workers": report["workers"]}
+            )
+            print(f"  {trainings:,} trainings: {seconds:.1f} s, {mib:,} MiB", file=sys.stderr)
+        grid = [*cli, "sweep", *FOUR_GROUPS, "--losses", "hinge,squared_hinge", "--runs-dir", runs, "--quiet"]
+        out["workers_1"], out["workers_2"] = [], []
+        for i in range(repeats):
+            out["workers_1"].append(timed([*grid, "--workers", "1", "--name", f"w1-{i}"])[0])
+            out["workers_2"].append(timed([*grid, "--workers", "2", "--name", f"w2-{i}"])[0])
+            print(
+                f"  workers 1: {out['workers_1'][-1]:.1f} s, 2: {out['workers_2'][-1]:.1f} s", file=sys.stderr
+            )
+        same = all(
+            (Path(runs) / "w1-0" / f).read_bytes() == (Path(runs) / "w2-0" / f).read_bytes()
+            for f in ("sweep.csv", "seeds.csv")
+        )
+        out["workers_same_bytes"] = same
+    out["phase"] = child(PHASE_CHILD.format(here=str(HERE), repeats=repeats))
+    print(f"  training phase: {out['phase']}", file=sys.stderr)
+    out["api"] = [child(API_CHILD) for _ in range(repeats)]
+    print(f"  ch.train first/second: {out['api']}", file=sys.stderr)
+    out["help"], out["typer"] = [], []
+    for _ in range(max(5, repeats)):
+        out["typer"].append(timed([sys.executable, "-c", "import typer"])[0])
+        out["help"].append(timed([str(BIN / "circles-hinge"), "train", "--help"])[0])
+    return out
+
+
+def render(data: dict) -> str:
+    med = statistics.median
+    ten_k = med(r["seconds"] for r in data["ten_k"])
+    trainings = data["ten_k"][0]["trainings"]
+    w1, w2 = med(data["workers_1"]), med(data["workers_2"])
+    stock, proj = med(data["phase"]["stock"]), med(data["phase"]["project"])
+    first, second = med(a for a, _ in data["api"]), med(b for _, b in data["api"])
+    typer_s, help_s = med(data["typer"]), med(data["help"])
+
+    def row(what, ref, ours, ratio, target, met):
+        return f"| {what} | {ref} | {ours} | {ratio} | {target} | {'yes' if met else '**no**'} |"
+
+    rows = [
+        row(
+            f"{trainings:,} trainings: 2 losses x 5 noise levels x {trainings // 10:,} seeds, every file "
+            f"(`--workers {data['ten_k'][0]['workers']}`; peak {max(r['mib'] for r in data['ten_k']):,} MiB)",
+            "-",
+            f"{ten_k:.1f}",
+            "-",
+            "<= 180 s",
+            ten_k <= 180,
+        ),
+        row(
+            "`sweep --workers 2` on a grid of 4 groups (vs `--workers 1`)"
+            + ("; identical sweep.csv and seeds.csv" if data["workers_same_bytes"] else "; **files differ**"),
+            f"{w1:.2f}",
+            f"{w2:.2f}",
+            f"{w2 / w1:.2f}x",
+            "<= 0.6x",
+            w2 / w1 <= 0.6 and data["workers_same_bytes"],
+        ),
+        row(
+            "training phase, tutorial config (vs stock `model.fit`, same process)",
+            f"{stock:.2f}",
+            f"{proj:.2f}",
+            f"{proj / stock:.3f}x ({stock / proj:.1f}x faster)",
+            "<= 0.05x (20x faster)",
+            proj / stock <= 0.05,
+        ),
+        row(
+            "second `circles_hinge.train` in one process (vs the first)",
+            f"{first:.2f}",
+            f"{second:.2f}",
+            f"{second / first:.2f}x",
+            "<= 0.4x",
+            second / first <= 0.4,
+        ),
+        row(
+            '`circles-hinge train --help` (vs `python -c "import typer"`)',
+            f"{typer_s:.2f}",
+            f"{help_s:.2f}",
+            f"{help_s / typer_s:.2f}x",
+            "<= 1.5x",
+            help_s / typer_s <= 1.5,
+        ),
+    ]
+    when = time.strftime("%Y-%m-%d %H:%M")
+    lines = [
+        START,
+        "## Studies at scale and for scripts",
+        "",
+        f"Written by `benchmarks/studies.py` on {when} ({data['repeats']} repeat(s); "
+        f"{'QUICK: fewer seeds, not for quoting; ' if data['quick'] else ''}raw data: `studies.json`).",
+        "",
+        "| what | reference (median s) | project (median s) | ratio | target | met? |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+        "Every run: "
+        + "; ".join(
+            f"{k}: {[round(x, 2) if isinstance(x, float) else x for x in v]}"
+            for k, v in (
+                ("10,000 trainings s", [r["seconds"] for r in data["ten_k"]]),
+                ("workers 1", data["workers_1"]),
+                ("workers 2", data["workers_2"]),
+                ("stock fit", data["phase"]["stock"]),
+                ("ReplicaTrainer", data["phase"]["project"]),
+                ("ch.train first, second", data["api"]),
+                ("import typer", data["typer"]),
+                ("train --help", data["help"]),
+            )
+        ),
+        "",
+        "Where the unmet targets stand:",
+        "",
+        "- Training phase: a fresh `ReplicaTrainer` spends about 0.4 s tracing its epoch function (the first "
+        "epoch), then about 21 ms an epoch of 120 batches (175 us a batch: one `tf.while_loop` step of about "
+        "100 small ops, each a few microseconds of TensorFlow dispatch). 20x would leave 0.34 s in all, less "
+        "than the trace alone. XLA (`jit_compile`) fuses the ops but changes the float32 rounding, so it "
+        "would break the fidelity tests against stock Keras; the speed-up that matters is per training in a "
+        "study, where K replicas share each op (scaling table above: 0.27 ms a replica-epoch at K = 1,000, "
+        "against about 225 ms an epoch for stock `model.fit`).",
+        "- `train --help`: Typer 0.29 coerces the value of its own `--help` and completion flags through "
+        "`typer._adapters`, which imports pydantic (about 0.13 s of the 0.25 s; "
+        "`python -X importtime -m circles_hinge train --help`). `--help` at the top level does not. "
+        "Closing the gap would take patching Typer's private parameter class, which we do not do.",
+        END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for results.md and studies.json")
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    data = collect(args.repeats, args.quick)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "studies.json").write_text(json.dumps(data, indent=1) + "\n")
+    section = render(data)
+    results = args.out / "results.md"
+    text = results.read_text() if results.exists() else "# Benchmark results\n\n"
+    if START in text and END in text:
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) + 1 :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    results.write_text(text)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()
