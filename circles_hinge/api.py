@@ -176,7 +176,9 @@ def sweep(
     from circles_hinge.sweeps import check_grid, check_sweep, run_grid
 
     cfg = resolve(config, overrides)
-    if (grid is None) == (param is None):
+    if grid is not None and param is not None:
+        raise ConfigError("give either grid= or param= with values=, not both")
+    if grid is None and param is None:
         raise ConfigError("sweep needs either grid= or param= with values=")
     if grid is None:
         check_sweep(cfg, param, list(values or []), list(losses), seeds, name)  # its one-key messages

@@ -38,6 +38,8 @@ def test_precedence_is_the_clis_defaults_file_overrides_then_named(tmp_path):
         (lambda d: ch.train(loss="hinj", runs_dir=d), "training.loss"),
         (lambda d: ch.compare(losses=["hinge", "nope"], runs_dir=d), "nope"),
         (lambda d: ch.sweep("data.noise", [0.1, 0.1], runs_dir=d), "0.1 more than once"),
+        (lambda d: ch.sweep(grid={"data.noise": [0], "seed": [1]}, runs_dir=d), "seed cannot be swept"),
+        (lambda d: ch.sweep("data.noise", [0], grid={"data.factor": [0.5]}, runs_dir=d), "not both"),
     ],
 )
 def test_bad_input_raises_one_line_and_writes_nothing(tmp_path, call, message):
@@ -56,6 +58,20 @@ def test_compare_and_sweep_return_their_reports(tmp_path):
     swept = ch.sweep("data.noise", [0.0, 0.1], losses=["hinge"], seeds=2, config=TINY, runs_dir=tmp_path)
     assert swept.kind == "sweep" and (swept.path / "sweep.csv").exists()
     assert "machine" in swept.report and "machine" in study.report
+    grid = ch.sweep(
+        grid={"data.noise": [0.0, 0.1], "data.factor": [0.3, 0.5]},
+        losses=["hinge"],
+        seeds=2,
+        config=TINY,
+        runs_dir=tmp_path,
+    )
+    assert [(r["data.noise"], r["data.factor"]) for r in grid.results] == [
+        (0.0, 0.3),
+        (0.0, 0.5),
+        (0.1, 0.3),
+        (0.1, 0.5),
+    ]
+    assert grid.report["keys"] == ["data.noise", "data.factor"] and (grid.path / "sweep.md").exists()
 
 
 def test_a_second_train_in_one_process_reuses_tensorflow(tmp_path):

@@ -591,3 +591,27 @@ def test_shell_completion_offers_losses_config_keys_and_folders(tmp_path):
     assert _complete("circles-hinge merge outputs/sw", cwd=tmp_path) == ["outputs/sweep-a"]
     assert _complete("circles-hinge report ", cwd=tmp_path) == ["outputs", "outputs/run-b", "outputs/sweep-a"]
     assert "merge" in _complete("circles-hinge m")
+
+
+def test_sweep_grid_prints_one_json_document_and_refuses_bad_grids_in_one_line(tmp_path):
+    args = ["sweep", "--config", str(TINY), "--runs-dir", str(tmp_path), "--seeds", "2", "--losses", "hinge"]
+    result = runner.invoke(
+        app,
+        [*args, "--grid", "data.noise=0,0.1", "--grid", "data.factor=0.4,0.6", "--workers", "1", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "complete" and len(doc["report"]["results"]) == 4
+    assert "data.noise=0.1, data.factor=0.6, hinge: success" in result.stderr
+    for extra, needle in [
+        (["--grid", "data.noise"], "--grid 'data.noise' must be KEY=V1,V2"),
+        (["--grid", "data.noise=0", "--param", "data.factor"], "not both"),
+        (["--grid", "data.noise=0,1", "--shard", "3/2"], "I must be between 1 and N"),
+        (["--grid", "data.noise=0,1", "--shard", "x"], "--shard must be I/N"),
+        (["--grid", "data.noise=0", "--workers", "0"], "--workers must be an integer >= 1"),
+        (["--grid", "data.noise=0", "--grid", "data.factor=0.5,1.5"], "data.factor must be"),
+    ]:
+        bad = runner.invoke(app, [*args, "--name", "never", *extra])
+        assert bad.exit_code == 2 and needle in bad.stderr, (extra, bad.output)
+        assert len(bad.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "never").exists()
