@@ -587,13 +587,16 @@
     const has = (seed) => !!(DATA.seeds && DATA.seeds.runs[String(seed)]);
     let shown = null;
     function describe(seed, command) {
-      let text = "seed " + seed;
+      let text = "Seed " + seed;
       if (has(seed)) {
         const run = DATA.seeds.runs[String(seed)];
-        text += ": test accuracy " + DATA.seeds.losses.map((L, i) => L.title + " " + pct(run.accuracy[i])).join(", ") +
-          " (replayed below). Alone: ";
-      } else text += ": ";
-      tip.textContent = text + command;
+        text += ", test accuracy: " + DATA.seeds.losses.map((L, i) =>
+          L.title + " " + pct(run.accuracy[i]) + (run.success[i] ? "" : " (failed)")).join(", ") + "; replayed below. ";
+      } else text += ". ";
+      const code = document.createElement("code");
+      code.textContent = command;
+      tip.textContent = "";
+      tip.append(text + "To train it alone: ", code);
     }
     function open(seed, epoch, fromHash) {
       seed = String(seed);

@@ -200,7 +200,9 @@ def _seed_replay_section(report: dict[str, Any]) -> str:
         "every loss is replayed here, one slider for all, from the weights the study recorded after "
         "every epoch (<code>--replays</code>). They are the weights <code>circles-hinge train --seed S "
         "--set training.restarts=0</code> records, bit for bit. The address ends in "
-        "<code>#seed=S&amp;epoch=N</code>, so a link opens that seed at that epoch.</p>" + controls()
+        "<code>#seed=S&amp;epoch=N</code>, so a link opens that seed at that epoch. Every seed adds its "
+        "own points and weights to this page, which stays under 2 MB, so <code>--replays</code> takes "
+        f"at most {_limit(report) or 'a limited number of'} seeds of this config.</p>" + controls()
     )
 
 
@@ -270,8 +272,8 @@ def _strip(path: Path, report: dict[str, Any], replays: bool = False) -> str:
     else:
         click = (
             "click a seed for the command that trains it alone, which gives the same history. This study "
-            f"kept no weights per epoch; <code>compare --seeds N --replays</code> keeps them{_limit(report)} "
-            "and replays any seed in this page."
+            "kept no weights per epoch; <code>compare --seeds N --replays</code> keeps them (for at most "
+            f"{_limit(report) or 'a limited number of'} seeds of this config) and replays any seed here."
         )
     parts = [
         "<h2>Every seed</h2><p>One square per seed: green succeeded, red failed, darker red lower test "
@@ -305,15 +307,15 @@ def _strip(path: Path, report: dict[str, Any], replays: bool = False) -> str:
     return "".join(parts)
 
 
-def _limit(report: dict[str, Any]) -> str:
-    """', for up to N seeds of this config', or nothing when the recorded config cannot say."""
+def _limit(report: dict[str, Any]) -> int | None:
+    """replay_seed_limit for the study's recorded config and losses; None when they cannot say."""
     from circles_hinge.config import validate
 
     try:
         limit = replay_seed_limit(validate(report["config"]), [r["loss"] for r in report["results"]])
     except (ConfigError, KeyError, TypeError, ValueError):
-        return ""
-    return f", for up to {limit} seeds of this config,"
+        return None
+    return limit
 
 
 def write_sweep_report(path: Path, report: dict[str, Any]) -> Path:
