@@ -141,15 +141,17 @@ def compare(
     name: str | None = None,
     seed: int | None = None,
     epochs: int | None = None,
+    replays: bool = False,
 ) -> Study:
-    """`circles-hinge compare`: the losses side by side (seeds=None) or as a seed study (seeds=N)."""
+    """`circles-hinge compare`: the losses side by side (seeds=None) or as a seed study (seeds=N);
+    `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`)."""
     from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.runs import prepare_runs_dir
 
     cfg = resolve(config, overrides, seed=seed, epochs=epochs)
-    check_comparison(cfg, list(losses), seeds, name)
+    check_comparison(cfg, list(losses), seeds, name, replays)
     prepare_runs_dir(Path(runs_dir))
-    result = run_comparison(cfg, list(losses), Path(runs_dir), seeds=seeds, name=name)
+    result = run_comparison(cfg, list(losses), Path(runs_dir), seeds=seeds, name=name, replays=replays)
     study = Study(result.path, result.report, "compare")
     if seeds is None:
         study.runs = {r["loss"]: load_run(result.path / r["run"]) for r in result.report["results"]}

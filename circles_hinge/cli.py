@@ -539,6 +539,16 @@ def compare(
     animate: Annotated[
         bool, typer.Option("--animate", help="Also write training.gif in each loss's run folder.")
     ] = False,
+    replays: Annotated[
+        bool,
+        typer.Option(
+            "--replays",
+            help="With --seeds: keep every seed's weights at every epoch, so report.html replays any seed "
+            "you click. Each seed adds its own points and weights to the page, which stays under 2 MB: "
+            "at most 55 seeds with the default config and two losses (21.5 kB a seed); fewer with more "
+            "samples, epochs or losses.",
+        ),
+    ] = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -561,13 +571,21 @@ def compare(
             "warning: --animate applies to a side-by-side comparison; a seed study writes no run folders",
             err=True,
         )
+    if replays and seeds is None:
+        typer.echo(
+            "warning: --replays applies to a seed study (--seeds N); a side-by-side comparison always "
+            "replays every loss",
+            err=True,
+        )
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
         from circles_hinge.budget import check_run_fits, check_study_fits, long_notice
         from circles_hinge.comparison import check_comparison, run_comparison
         from circles_hinge.runs import prepare_runs_dir
         from circles_hinge.study import no_restarts
 
-        check_comparison(cfg, loss_list, seeds, name)  # every check before a folder or a progress bar
+        check_comparison(
+            cfg, loss_list, seeds, name, replays
+        )  # every check before a folder or a progress bar
         name = _check_name(name, runs_path)
         if seeds is None:
             need = check_run_fits(no_restarts(cfg))
@@ -581,7 +599,14 @@ def compare(
             len(loss_list) * cfg.training.epochs, enabled=not quiet, label="comparing"
         ) as bar:
             result = run_comparison(
-                cfg, loss_list, runs_path, seeds=seeds, name=name, on_progress=bar.update, animate=animate
+                cfg,
+                loss_list,
+                runs_path,
+                seeds=seeds,
+                name=name,
+                on_progress=bar.update,
+                animate=animate,
+                replays=replays,
             )
     for r in result.report["results"]:
         _say(_comparison_line(r), as_json)

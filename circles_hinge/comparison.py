@@ -27,6 +27,7 @@ from circles_hinge.losses import LossSpec, get_loss
 from circles_hinge.machine import machine, versions
 from circles_hinge.report import comparison_markdown
 from circles_hinge.report_html import write_comparison_report
+from circles_hinge.report_html.studies import check_replays, seed_replays
 from circles_hinge.runs import check_name, create_run_dir, write_atomic, write_csv, write_json
 from circles_hinge.stats import SUCCESS_ACCURACY
 from circles_hinge.study import (
@@ -73,10 +74,14 @@ class LossView:
     history_band: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
-def check_comparison(config: Config, losses: Sequence[str], seeds: int | None, name: str | None = None):
+def check_comparison(
+    config: Config, losses: Sequence[str], seeds: int | None, name: str | None = None, replays: bool = False
+):
     """Validate a comparison before anything runs: ConfigError with one line, or (configs, seeds)."""
     configs = configs_for(config, losses)
     seed_list = check_seeds(config, seeds) if seeds is not None else [config.seed]
+    if replays and seeds is not None:
+        check_replays(config, losses, seeds)
     if name is not None:
         check_name(name)
     return configs, seed_list
@@ -90,15 +95,17 @@ def run_comparison(
     name: str | None = None,
     on_progress: Progress | None = None,
     animate: bool = False,
+    replays: bool = False,
 ) -> ComparisonResult:
     """Train each loss on the same data, split and initial weights, and write one comparison folder.
 
     seeds=None: one complete run folder per loss (as `train` writes it), named after the loss.
     seeds=N: a seed study, seeds config.seed .. config.seed+N-1, all seeds of a loss trained at once;
-    per-seed numbers go to seeds.csv. Either way: comparison.png, comparison.json, comparison.md.
+    per-seed numbers go to seeds.csv; `replays` keeps every seed's weights per epoch for report.html.
+    Either way: comparison.png, comparison.json, comparison.md, report.html.
     """
     config = no_restarts(config)
-    configs, seed_list = check_comparison(config, losses, seeds, name)
+    configs, seed_list = check_comparison(config, losses, seeds, name, replays)
     stem = name or "compare-" + "-vs-".join(losses) + (f"-{seeds}seeds" if seeds is not None else "")
     path = create_run_dir(runs_dir, stem, exact=name is not None)
     start = time.perf_counter()
@@ -108,7 +115,7 @@ def run_comparison(
         if seeds is None:
             results, views, extra = _side_by_side(configs, path, counter, animate)
         else:
-            results, views, extra = _seed_study(configs, seed_list, path, counter)
+            results, views, extra = _seed_study(configs, seed_list, path, counter, replays)
         counter("drawing comparison.png")
         _draw_comparison(path / "comparison.png", config, views, extra)
         report = {
@@ -126,7 +133,7 @@ def run_comparison(
         }
         write_json(path / "comparison.json", report)
         write_atomic(path / "comparison.md", comparison_markdown(report))
-        write_comparison_report(path, report)  # report.html: the runs' replays under one slider
+        write_comparison_report(path, report, extra.get("seeds"))  # report.html: replays under one slider
         status.write("complete")  # last: only now is every file in place
     return ComparisonResult(path, report)
 
@@ -199,7 +206,9 @@ def _read_history(path: Path) -> dict[str, np.ndarray]:
     }
 
 
-def _seed_study(configs: dict[str, Config], seed_list: list[int], path: Path, counter: ProgressCounter):
+def _seed_study(
+    configs: dict[str, Config], seed_list: list[int], path: Path, counter: ProgressCounter, replays: bool
+):
     from circles_hinge.experiment import load_tensorflow, seed_everything
     from circles_hinge.model import build_model, keras_outputs
 
@@ -207,7 +216,7 @@ def _seed_study(configs: dict[str, Config], seed_list: list[int], path: Path, co
     load_tensorflow()
     first = next(iter(configs.values()))
     seed_everything(first.seed)
-    studies, splits = train_studies(configs, seed_list, counter)
+    studies, splits = train_studies(configs, seed_list, counter, replays=replays)
     write_csv(path / "seeds.csv", [row for study in studies for row in study.rows])
 
     split = splits[0]  # the panels show replica 0: the config's own seed
@@ -238,6 +247,7 @@ def _seed_study(configs: dict[str, Config], seed_list: list[int], path: Path, co
         "strip": [(s.loss, np.array([r["test_accuracy"] for r in s.rows]), s.summary) for s in studies],
         "hidden": _hidden_panels(studies, splits),
         "files": {"picture": "comparison.png", "per_seed": "seeds.csv"},
+        "seeds": seed_replays(configs, studies, splits) if replays else None,
     }
     return [s.summary for s in studies], views, extra
 

@@ -152,6 +152,7 @@ class Study:
     history: dict[str, np.ndarray]  # metric -> (K, epochs)
     hidden: np.ndarray  # last hidden layer on each replica's training data, (K, n_train, units)
     radii: dict[float, np.ndarray] | None  # level -> (K, n_angles)
+    frames: list[list[tuple[int, np.ndarray]]] | None = None  # with replays: per seed, (epoch, weights)
 
 
 BOUNDARY_BLOCK = 64  # replicas whose boundary grid is evaluated at once (a multiple of LANES)
@@ -194,18 +195,31 @@ def _run_study(
     tick: Callable[[], None],
     inside: Callable[[int, int, int, float], None] | None = None,
     factors: Sequence[float] | None = None,
+    replays: bool = False,
 ) -> Study:
     """K = len(seed_list) replicas of one loss, replica k on splits[k] (a grid sweep's replicas have
     different data: `factors` then gives each one's data.factor, for its boundary figures)."""
     from circles_hinge.experiment import epochs_to_perfect
     from circles_hinge.model import initial_weights
+    from circles_hinge.report_html import WeightRecorder
     from circles_hinge.trainer import ReplicaTrainer
 
     n_classes = splits[0].n_classes
     inits = [initial_weights(config, spec, n_classes, s) for s in seed_list]
     trainer = ReplicaTrainer(config, spec, splits, inits)
+    # every seed's weights per epoch, as `train` records them for report.html; the caller has checked
+    # that they fit the page (check_replays), which also bounds them in memory to a few MB
+    recorder = WeightRecorder(config.training.epochs) if replays else None
+    if recorder is not None:
+        recorder.start(trainer)
+
+    def each_epoch(epoch: int, logs) -> None:
+        if recorder is not None:
+            recorder.capture(trainer, epoch)
+        tick()
+
     start = time.perf_counter()
-    result = trainer.fit(seed_list, on_epoch=lambda epoch, logs: tick(), study=True, on_batches=inside)
+    result = trainer.fit(seed_list, on_epoch=each_epoch, study=True, on_batches=inside)
     X_test = np.stack([s.X_test for s in splits])
     Y_test = np.stack([encode_labels(spec, s.y_test, n_classes) for s in splits])
     test_loss, outputs = trainer.evaluate(X_test, Y_test)
@@ -244,7 +258,8 @@ def _run_study(
         )
     constants = {key: figures[key] for key in BOUNDARY_CONSTANTS}  # the same for every seed
     summary = summarise_seeds(spec.name, rows, seconds, constants)
-    return Study(spec.name, spec, rows, summary, result.weights, history, hidden, radii)
+    frames = [recorder.frames(trainer, k) for k in range(len(seed_list))] if recorder is not None else None
+    return Study(spec.name, spec, rows, summary, result.weights, history, hidden, radii, frames)
 
 
 def summarise_seeds(
@@ -282,9 +297,14 @@ def summarise_seeds(
 
 
 def train_studies(
-    configs: dict[str, Config], seed_list: list[int], progress: Callable[[str, int], None], label: str = ""
+    configs: dict[str, Config],
+    seed_list: list[int],
+    progress: Callable[[str, int], None],
+    label: str = "",
+    replays: bool = False,
 ) -> tuple[list[Study], list]:
-    """One ReplicaTrainer per loss, K = len(seed_list), all on the same data and initial weights."""
+    """One ReplicaTrainer per loss, K = len(seed_list), all on the same data and initial weights;
+    `replays` records every seed's weights per epoch (Study.frames)."""
     from circles_hinge.data import load_split
 
     first = next(iter(configs.values()))
@@ -296,7 +316,15 @@ def train_studies(
             progress(stage, 0)
             inside = _inside_epochs(stage, cfg.training.epochs, progress)
             studies.append(
-                _run_study(cfg, get_loss(loss), seed_list, splits, lambda s=stage: progress(s, 1), inside)
+                _run_study(
+                    cfg,
+                    get_loss(loss),
+                    seed_list,
+                    splits,
+                    lambda s=stage: progress(s, 1),
+                    inside,
+                    replays=replays,
+                )
             )
     return studies, splits
 

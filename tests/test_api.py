@@ -37,6 +37,7 @@ def test_precedence_is_the_clis_defaults_file_overrides_then_named(tmp_path):
         (lambda d: ch.train(overrides={"data.factor": 1.5}, runs_dir=d), "data.factor"),
         (lambda d: ch.train(loss="hinj", runs_dir=d), "training.loss"),
         (lambda d: ch.compare(losses=["hinge", "nope"], runs_dir=d), "nope"),
+        (lambda d: ch.compare(seeds=1000, replays=True, runs_dir=d), "--replays allows at most 55 seeds"),
         (lambda d: ch.sweep("data.noise", [0.1, 0.1], runs_dir=d), "0.1 more than once"),
         (lambda d: ch.sweep(grid={"data.noise": [0], "seed": [1]}, runs_dir=d), "seed cannot be swept"),
         (lambda d: ch.sweep("data.noise", [0], grid={"data.factor": [0.5]}, runs_dir=d), "not both"),

@@ -101,6 +101,34 @@ def test_bad_config_exits_before_tensorflow_loads(tmp_path):
     assert out.stdout.split() == ["2", "False"], out.stderr
 
 
+def test_replays_beyond_the_limit_exit_2_before_tensorflow_loads(tmp_path):
+    code = (
+        "import sys; from typer.testing import CliRunner; from circles_hinge.cli import app\n"
+        f"args = ['compare', '--runs-dir', {str(tmp_path / 'runs')!r}, '--seeds', '56', '--replays']\n"
+        "r = CliRunner().invoke(app, args)\n"
+        "print(r.exit_code, 'tensorflow' in sys.modules); print(r.stderr, end='')"
+    )
+    out = _python(code)
+    status, message = out.stdout.split("\n", 1)
+    assert status.split() == ["2", "False"], out.stderr
+    assert message.startswith("error: --replays allows at most 55 seeds with this config and 2 losses")
+    assert message.count("\n") == 1 and "got --seeds 56" in message
+    assert not (tmp_path / "runs").exists()
+
+
+def test_compare_help_states_the_replay_limit_the_code_enforces():
+    from circles_hinge.config import load_config
+    from circles_hinge.report_html.studies import replay_seed_limit, seed_replay_bytes
+
+    default, losses = load_config(ROOT / "configs" / "default.yaml"), ["hinge", "squared_hinge"]
+    result = runner.invoke(app, ["compare", "--help"])
+    text = " ".join(result.output.replace("│", " ").split())
+    limit, size = replay_seed_limit(default, losses), seed_replay_bytes(default, losses)
+    assert (
+        f"at most {limit} seeds with the default config and two losses ({size / 1000:.1f} kB a seed)" in text
+    )
+
+
 def test_real_process_bad_config_prints_one_line(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(

@@ -3,6 +3,7 @@ forward pass against Keras for every loss and activation, #epoch=N, the slider r
 no network requests, and an index that lists every folder. Browser tests are skipped only when
 Chromium is missing and CI is not set (.ci/run installs it)."""
 
+import base64
 import html
 import json
 import os
@@ -407,3 +408,155 @@ done({all, one, tip: document.getElementById("sweep-tip").textContent});
     r = browse(sweep_folder / REPORT_FILE, harness=harness)["result"]
     assert r["all"] == 4 and r["one"] == 2  # 2 values x 2 losses; one loss hidden
     assert "data.noise = 0" in r["tip"] and "success" in r["tip"]
+
+
+# --- a seed study with --replays: every seed's replay, the one a single run of that seed records ------
+
+
+@pytest.fixture(scope="module")
+def replay_study(tmp_path_factory):
+    """A 3-seed study (seeds 42..44) recorded with replays, and single runs of seed 43 for each loss."""
+    from circles_hinge.comparison import run_comparison
+    from circles_hinge.experiment import run_experiment
+
+    runs = tmp_path_factory.mktemp("report-replays")
+    config = load_config(TINY, [f"training.epochs={EPOCHS}"])
+    study = run_comparison(config, ["hinge", "squared_hinge"], runs, seeds=3, name="study", replays=True)
+    single = {
+        loss: run_experiment(
+            load_config(TINY, [f"training.epochs={EPOCHS}", "seed=43", f"training.loss={loss}"]), runs
+        )
+        for loss in ("hinge", "squared_hinge")
+    }
+    return study.path, {loss: run.path for loss, run in single.items()}
+
+
+def test_a_study_replays_a_seed_with_the_weights_a_single_run_of_it_records(replay_study):
+    from circles_hinge.report_html.studies import seed_replay_frames
+
+    path, single = replay_study
+    seeds = read_data(path / REPORT_FILE)["seeds"]
+    assert sorted(seeds["runs"]) == ["42", "43", "44"]
+    for loss, run in single.items():
+        alone = read_data(run / REPORT_FILE)["replays"][0]
+        assert alone["loss"] == loss
+        frames = seed_replay_frames(seeds, 43, loss)
+        assert [e for e, _ in frames] == [f["epoch"] for f in alone["frames"]] == list(range(EPOCHS + 1))
+        for (epoch, theta), frame in zip(frames, alone["frames"]):
+            # exact: the run's 9-digit decimals read back as float32 are its float32 weights
+            assert np.array_equal(theta, np.array(frame["theta"], dtype=np.float32)), (loss, epoch)
+        assert not np.array_equal(frames[0][1], frames[-1][1])  # training moved them
+    # and the points are that seed's own split
+    x_train = np.frombuffer(base64.b64decode(seeds["runs"]["43"]["x"][0]), dtype="<f4")
+    assert np.array_equal(x_train, np.array(alone["points"]["train"]["x"], dtype=np.float32))
+    assert [int(c) for c in seeds["runs"]["43"]["y"][1]] == alone["points"]["test"]["y"]
+
+
+def test_each_seeds_replay_costs_the_page_what_the_limit_assumes(replay_study):
+    from circles_hinge.report_html.studies import seed_replay_bytes
+
+    path, _ = replay_study
+    config = load_config(TINY, [f"training.epochs={EPOCHS}"])
+    estimate = seed_replay_bytes(config, ["hinge", "squared_hinge"])
+    for seed, run in read_data(path / REPORT_FILE)["seeds"]["runs"].items():
+        size = len(json.dumps(run, separators=(",", ":")))
+        assert 0.9 * estimate <= size <= estimate, (seed, size, estimate)
+
+
+def test_replays_at_the_limit_keep_the_page_under_2_mb_and_one_more_seed_is_refused(tmp_path):
+    from circles_hinge.comparison import check_comparison, run_comparison
+    from circles_hinge.errors import ConfigError
+    from circles_hinge.report_html.studies import PAGE_BYTES, replay_seed_limit
+
+    # 30,000 points a seed: a few seeds fill the page, so the limit is reached in seconds
+    sets = ["data.n_samples=30000", "training.batch_size=2000", "training.epochs=2"]
+    config = load_config(TINY, sets)
+    losses = ["hinge", "squared_hinge"]
+    limit = replay_seed_limit(config, losses)
+    assert 2 <= limit <= 5
+    with pytest.raises(
+        ConfigError, match=rf"--replays allows at most {limit} seeds .* got --seeds {limit + 1};"
+    ):
+        check_comparison(config, losses, limit + 1, replays=True)
+    result = run_comparison(config, losses, tmp_path, seeds=limit, replays=True)
+    page = result.path / REPORT_FILE
+    assert len(read_data(page)["seeds"]["runs"]) == limit
+    assert 0.7 * PAGE_BYTES < page.stat().st_size < PAGE_BYTES  # near the bound, and under it
+
+
+def test_rebuilding_a_study_report_keeps_its_replays(replay_study, tmp_path):
+    path, _ = replay_study
+    copy = tmp_path / "study"
+    shutil.copytree(path, copy)
+    before = read_data(copy / REPORT_FILE)["seeds"]
+    assert rebuild(copy) == copy / REPORT_FILE
+    assert read_data(copy / REPORT_FILE)["seeds"] == before
+
+
+SEED_CLICK = """
+const slider = document.getElementById("epoch");
+const titles = () => Array.from(document.querySelectorAll("section.replay h3")).map((e) => e.textContent);
+const opened = {hash: location.hash, titles: titles()};
+slider.value = "2"; slider.dispatchEvent(new Event("input"));
+document.querySelector('.strip [data-seed="43"]').dispatchEvent(new Event("click"));
+const P = %s;
+setTimeout(() => done({
+  opened, hash: location.hash, label: document.getElementById("epoch-label").textContent,
+  titles: titles(),
+  chosen: Array.from(document.querySelectorAll(".strip .chosen")).map((e) => e.dataset.seed),
+  tip: document.getElementById("seed-tip").textContent,
+  outputs: [0, %d].map((epoch) => [0, 1].map((r) => window.circlesReport.outputs(r, epoch, P))),
+  loaded: performance.getEntriesByType("resource").map((e) => e.name),
+}), 300);
+"""
+
+
+@needs_browser
+def test_clicking_a_seed_replays_it_as_keras_computes_it_with_no_network_request(replay_study):
+    from circles_hinge.data import load_split
+    from circles_hinge.experiment import load_tensorflow
+    from circles_hinge.model import build_model, initial_weights, keras_outputs
+
+    load_tensorflow()
+    import keras
+
+    path, single = replay_study
+    config = load_config(single["hinge"] / "config.yaml")
+    split = load_split(config.data, 43, config.training.validation_split)
+    grid = np.stack(np.meshgrid(np.linspace(-1.3, 1.3, 5), np.linspace(-1.3, 1.3, 5)), -1).reshape(-1, 2)
+    X = np.concatenate([grid, split.X_test[:10]]).astype(np.float32)
+    expected = []  # per epoch (0 and the last), per loss: Keras' outputs of seed 43 trained alone
+    for epoch in (0, EPOCHS):
+        row = []
+        for loss in ("hinge", "squared_hinge"):
+            spec = get_loss(loss)
+            if epoch == 0:
+                model = build_model(config, spec, split.n_classes, initial_weights(config, spec, 2, 43))
+            else:
+                model = keras.models.load_model(single[loss] / "model.keras", compile=False)
+            row.append(keras_outputs(model)(X))
+        expected.append(row)
+    harness = SEED_CLICK % (json.dumps(X.astype(np.float64).tolist()), EPOCHS)
+    r = browse(path / REPORT_FILE, harness=harness, strip_csp=True)["result"]
+    assert r["opened"]["hash"] == f"#seed=42&epoch={EPOCHS}"  # the first seed, at the last epoch
+    assert all("seed 42" in t for t in r["opened"]["titles"])
+    assert r["hash"] == "#seed=43&epoch=2" and r["label"] == "epoch 2"  # another seed, the same epoch
+    assert [t.split(":")[0] for t in r["titles"]] == ["Hinge loss, seed 43", "Squared hinge loss, seed 43"]
+    assert r["chosen"] == ["43", "43"] and "--seed 43 --set training.restarts=0" in r["tip"]
+    for want_epoch, have_epoch in zip(expected, r["outputs"]):
+        for want, have in zip(want_epoch, have_epoch):
+            assert np.abs(np.array(have) - want).max() <= 1e-5
+    assert all(url.startswith(("file:", "data:")) for url in r["loaded"]), r["loaded"]
+
+
+@needs_browser
+def test_the_fragment_opens_a_seed_at_an_epoch(replay_study):
+    path, _ = replay_study
+    harness = """done({label: document.getElementById("epoch-label").textContent, hash: location.hash,
+      titles: Array.from(document.querySelectorAll("section.replay h3")).map((e) => e.textContent),
+      chosen: Array.from(document.querySelectorAll(".strip .chosen")).map((e) => e.dataset.seed)});"""
+    r = browse(path / REPORT_FILE, "#seed=44&epoch=1", harness=harness)["result"]
+    assert r["label"] == "epoch 1" and r["hash"] == "#seed=44&epoch=1" and r["chosen"] == ["44", "44"]
+    assert len(r["titles"]) == 2 and all("seed 44" in t for t in r["titles"])
+    r = browse(path / REPORT_FILE, "#seed=7&epoch=1", harness=harness)["result"]  # not in this study
+    assert r["chosen"] == ["42", "42"] and all("seed 42" in t for t in r["titles"])

@@ -476,18 +476,15 @@
   };
 
   // --- the replay page: one slider for every replay -------------------------------------------------
+  // `load(specs, prefix)` replaces the replays the slider drives (a seed study loads one seed's at a
+  // time); the address is #<prefix>epoch=N, the prefix naming anything else shown ("seed=43&").
   function initReplays() {
     const host = document.getElementById("replays");
-    if (!host || !DATA.replays || !DATA.replays.length) return null;
-    const replays = DATA.replays.map((spec) => new Replay(spec, host));
-    const maxEpoch = Math.max(...DATA.replays.map((r) => Math.max(r.history.loss.length, r.frames[r.frames.length - 1].epoch)));
+    if (!host) return null;
     const slider = document.getElementById("epoch");
     const label = document.getElementById("epoch-label");
     const play = document.getElementById("play");
-    slider.max = String(maxEpoch);
-    const minEpoch = Math.min(...DATA.replays.map((r) => r.frames[0].epoch));
-    slider.min = String(minEpoch);
-    let current = null, timer = null;
+    let replays = [], minEpoch = 0, maxEpoch = 0, prefix = "", current = null, timer = null;
 
     function setEpoch(n, fromHash) {
       n = Math.max(minEpoch, Math.min(maxEpoch, Math.round(Number(n))));
@@ -497,32 +494,150 @@
       label.textContent = "epoch " + n;
       document.getElementById("epoch-of").textContent = " of " + maxEpoch + (n === 0 ? " (initial weights)" : "");
       replays.forEach((r) => r.update(n, maxEpoch));
-      if (!fromHash && location.hash !== "#epoch=" + n) {
-        try { history.replaceState(null, "", "#epoch=" + n); } catch (e) { location.hash = "epoch=" + n; }
+      const hash = "#" + prefix + "epoch=" + n;
+      if (!fromHash && location.hash !== hash) {
+        try { history.replaceState(null, "", hash); } catch (e) { location.hash = hash.slice(1); }
       }
       return n;
     }
-    function fromHash() {
-      const m = /epoch=(-?\d+)/.exec(location.hash);
-      return m ? Number(m[1]) : null;
+    function load(specs, hashPrefix) {
+      stop();
+      host.textContent = "";
+      prefix = hashPrefix || "";
+      replays = specs.map((spec) => new Replay(spec, host));
+      maxEpoch = Math.max(...specs.map((r) => Math.max(r.history.loss.length, r.frames[r.frames.length - 1].epoch)));
+      minEpoch = Math.min(...specs.map((r) => r.frames[0].epoch));
+      slider.max = String(maxEpoch);
+      slider.min = String(minEpoch);
+      slider.disabled = play.disabled = maxEpoch === minEpoch;
     }
     function stop() {
       if (timer) clearInterval(timer);
       timer = null;
       play.textContent = "▶ play";
     }
+    const player = {
+      load, setEpoch, stop, fromHash: epochInHash, onHash: null,
+      current: () => current, maxEpoch: () => maxEpoch, get replays() { return replays; },
+    };
     slider.addEventListener("input", () => { stop(); setEpoch(slider.value); });
-    window.addEventListener("hashchange", () => { const n = fromHash(); if (n !== null && n !== current) setEpoch(n, true); });
+    window.addEventListener("hashchange", () => {
+      if (player.onHash && player.onHash()) return; // it showed something else (another seed)
+      const n = epochInHash();
+      if (n !== null && n !== current) setEpoch(n, true);
+    });
     play.addEventListener("click", () => {
       if (timer) return stop();
       if (current >= maxEpoch) setEpoch(minEpoch);
       play.textContent = "❚❚ pause";
       timer = setInterval(() => { if (current >= maxEpoch) stop(); else setEpoch(current + 1); }, Math.max(80, 6000 / Math.max(1, maxEpoch)));
     });
-    const start = fromHash();
-    setEpoch(start === null ? maxEpoch : start, start !== null);
-    if (maxEpoch === minEpoch) { slider.disabled = true; play.disabled = true; }
-    return { replays, setEpoch, current: () => current };
+    if (DATA.replays && DATA.replays.length) {
+      load(DATA.replays);
+      const start = epochInHash();
+      setEpoch(start === null ? maxEpoch : start, start !== null);
+    }
+    return player;
+  }
+  function epochInHash() {
+    const m = /epoch=(-?\d+)/.exec(location.hash);
+    return m ? Number(m[1]) : null;
+  }
+
+  // --- a seed study: every seed's replay, built when it is asked for from the page's compact data ----
+  // DATA.seeds holds float32 arrays in base64 (see studies.seed_replays); a seed's replays are the
+  // same objects a run's report.html carries, so they draw and compute exactly as a run's do.
+  function float32s(b64) {
+    const bytes = atob(b64);
+    const view = new DataView(new ArrayBuffer(bytes.length));
+    for (let i = 0; i < bytes.length; i++) view.setUint8(i, bytes.charCodeAt(i));
+    const out = new Array(bytes.length / 4);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+    return out;
+  }
+  const digits = (text) => Array.from(text, (c) => c.charCodeAt(0) - 48);
+
+  function seedReplays(seed) {
+    const S = DATA.seeds, run = S.runs[String(seed)];
+    const points = {
+      train: { x: float32s(run.x[0]), y: digits(run.y[0]) },
+      test: { x: float32s(run.x[1]), y: digits(run.y[1]) },
+    };
+    return S.losses.map((L, i) => {
+      const theta = float32s(run.theta[i]);
+      const n = theta.length / L.epochs.length;
+      const h = float32s(run.history[i]);
+      const E = h.length / 4;
+      return {
+        title: L.title + " loss, seed " + seed + ": test accuracy " + pct(run.accuracy[i]) +
+          (run.success[i] ? "" : " (failed)"),
+        note: L.note, loss: L.loss, model: L.model,
+        frames: L.epochs.map((epoch, j) => ({ epoch, theta: theta.slice(j * n, (j + 1) * n) })),
+        history: { loss: h.slice(0, E), accuracy: h.slice(E, 2 * E), val_loss: h.slice(2 * E, 3 * E), val_accuracy: h.slice(3 * E) },
+        points, classes: L.classes, extent: run.extent, value_name: L.value_name,
+      };
+    });
+  }
+
+  // The strip: clicking a seed (or Enter on it) opens its replay when the page has one, and always
+  // shows the command that trains it alone; #seed=S&epoch=N opens seed S at epoch N.
+  function initSeeds(player) {
+    const tip = document.getElementById("seed-tip");
+    const squares = Array.from(document.querySelectorAll(".strip [data-seed]"));
+    const has = (seed) => !!(DATA.seeds && DATA.seeds.runs[String(seed)]);
+    let shown = null;
+    function describe(seed, command) {
+      let text = "Seed " + seed;
+      if (has(seed)) {
+        const run = DATA.seeds.runs[String(seed)];
+        text += ", test accuracy: " + DATA.seeds.losses.map((L, i) =>
+          L.title + " " + pct(run.accuracy[i]) + (run.success[i] ? "" : " (failed)")).join(", ") + "; replayed below. ";
+      } else text += ". ";
+      const code = document.createElement("code");
+      code.textContent = command;
+      tip.textContent = "";
+      tip.append(text + "To train it alone: ", code);
+    }
+    function open(seed, epoch, fromHash) {
+      seed = String(seed);
+      if (shown !== seed) {
+        player.load(seedReplays(seed), "seed=" + seed + "&");
+        shown = seed;
+        squares.forEach((el) => el.classList.toggle("chosen", el.dataset.seed === seed));
+        const first = squares.find((el) => el.dataset.seed === seed);
+        if (first) describe(seed, first.dataset.command);
+      }
+      player.setEpoch(epoch === null || epoch === undefined ? player.maxEpoch() : epoch, fromHash);
+    }
+    squares.forEach((el) => {
+      const choose = () => {
+        if (player && has(el.dataset.seed)) {
+          open(el.dataset.seed, player.current(), false); // the same epoch, another seed
+          const heading = document.getElementById("seed-replay");
+          if (heading.getBoundingClientRect().top > 0.7 * window.innerHeight) heading.scrollIntoView({ behavior: "smooth" });
+        }
+        describe(el.dataset.seed, el.dataset.command);
+      };
+      el.addEventListener("click", choose);
+      el.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); choose(); } });
+    });
+    if (!player || !DATA.seeds) return null;
+    const inHash = () => { const m = /seed=(\d+)/.exec(location.hash); return m ? m[1] : null; };
+    player.onHash = () => {
+      const seed = inHash();
+      if (seed === null || seed === shown || !has(seed)) return false;
+      open(seed, player.fromHash(), true);
+      return true;
+    };
+    const asked = inHash();
+    const first = Object.keys(DATA.seeds.runs)[0];
+    if (asked !== null && !has(asked)) {
+      open(first, null, false);
+      tip.textContent = "This page holds no replay of seed " + asked + "; showing seed " + first + ".";
+    } else {
+      open(asked === null ? first : asked, asked === null ? null : player.fromHash(), asked !== null);
+    }
+    return { open, shown: () => shown };
   }
 
   // --- the sweep's chart: success rate (or mean test accuracy) against the value, one line per loss ----
@@ -648,15 +763,9 @@
     filter();
   }
 
-  // --- a seed study's strip: clicking a seed shows the command that trains it alone -------------------
-  document.querySelectorAll("[data-command]").forEach((el) =>
-    el.addEventListener("click", () => {
-      document.getElementById("seed-tip").textContent = el.dataset.command;
-    })
-  );
-
   const api = { unpack, forward, predicted, decision, activations: ACTIVATIONS, data: DATA };
   api.replay = initReplays();
+  api.seeds = initSeeds(api.replay);
   initSweep();
   initIndex();
   // For scripts and tests: the outputs of replay r's network at `epoch` for points [[x1, x2], ...]

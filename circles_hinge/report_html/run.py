@@ -44,6 +44,14 @@ class NoReport(CirclesHingeError):
     """A folder that has nothing to report yet (it did not finish) or is not ours."""
 
 
+def kept_epochs(epochs: int, n_params: int) -> list[int]:
+    """The epochs whose weights a replay keeps: 0 (the initial weights), then every epoch, or evenly
+    spaced ones (always the last) when MAX_NUMBERS or MAX_FRAMES would be passed."""
+    limit = max(1, min(MAX_FRAMES, MAX_NUMBERS // max(1, n_params)) - 1)
+    kept = np.linspace(1, epochs, min(epochs, limit)).round().astype(int)
+    return [0, *sorted(set(kept.tolist()) | {epochs})]
+
+
 class WeightRecorder:
     """Every replica's flat weights (`trainer.theta`) before training (`start`) and after each kept
     epoch (`capture`); `frames(trainer, replica)` hands the kept initialisation's to the report.
@@ -57,9 +65,7 @@ class WeightRecorder:
     def start(self, trainer) -> None:
         theta = trainer.theta.numpy()
         if self.keep is None:
-            limit = max(1, min(MAX_FRAMES, MAX_NUMBERS // max(1, theta.shape[1])) - 1)
-            kept = np.linspace(1, self.epochs, min(self.epochs, limit)).round().astype(int)
-            self.keep = set(kept.tolist()) | {self.epochs}
+            self.keep = set(kept_epochs(self.epochs, theta.shape[1])[1:])
         self.thetas[id(trainer)] = [(0, theta.copy())]
 
     def capture(self, trainer, epoch: int) -> None:
@@ -83,6 +89,18 @@ def _extent(X: np.ndarray, pad: float = 0.25) -> list[float]:
     return [float(cx - half), float(cx + half), float(cy - half), float(cy + half)]
 
 
+def model_data(config: Config, spec: LossSpec, n_classes: int) -> dict[str, Any]:
+    """The network as the page's forward pass needs it: layer widths, activations, the class rule."""
+    from circles_hinge.model import layer_shapes, output_activation
+
+    return {
+        "units": [u for _, u in layer_shapes(config, spec, n_classes)],
+        "hidden": config.model.hidden_activation,
+        "output": output_activation(config, spec),
+        "prediction": spec.prediction,
+    }
+
+
 def replay_data(
     config: Config,
     spec: LossSpec,
@@ -94,10 +112,8 @@ def replay_data(
 ) -> dict[str, Any]:
     """What the page's forward pass needs: layer widths, activations, the class rule, weights per epoch,
     the points, and the history for the loss curve."""
-    from circles_hinge.model import layer_shapes, output_activation
     from circles_hinge.plots import class_names, value_name
 
-    units = [u for _, u in layer_shapes(config, spec, split.n_classes)]
     points = {
         part: {"x": _floats(X), "y": y.tolist()}  # exact: a point on the margin stays on its side
         for part, X, y in (("train", split.X_train, split.y_train), ("test", split.X_test, split.y_test))
@@ -106,12 +122,7 @@ def replay_data(
         "title": title,
         "note": note,
         "loss": spec.name,
-        "model": {
-            "units": units,
-            "hidden": config.model.hidden_activation,
-            "output": output_activation(config, spec),
-            "prediction": spec.prediction,
-        },
+        "model": model_data(config, spec, split.n_classes),
         "frames": [{"epoch": int(e), "theta": _floats(theta)} for e, theta in frames],
         # 6 digits are all the page shows: about 12 characters an epoch and metric
         "history": {m: _floats(history[m], 6) for m in ("loss", "accuracy", "val_loss", "val_accuracy")},

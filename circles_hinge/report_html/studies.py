@@ -1,13 +1,19 @@
 """report.html of a comparison folder (one replay per loss under one slider, taken from the runs'
-own report.html), of a seed study (the success table and a per-seed strip) and of a sweep (an
-interactive success-rate chart), all from the files the folder already holds."""
+own report.html), of a seed study (the success table, a per-seed strip, and with --replays each seed's
+replay) and of a sweep (an interactive success-rate chart), all from the files the folder holds."""
 
 from __future__ import annotations
 
+import base64
 import csv
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from circles_hinge.config import Config
+from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
 from circles_hinge.report_html.page import (
     REPORT_FILE,
@@ -21,18 +27,134 @@ from circles_hinge.report_html.page import (
     table,
     where_it_ran,
 )
-from circles_hinge.report_html.run import controls
+from circles_hinge.report_html.run import controls, kept_epochs, model_data, thinning_note
 from circles_hinge.runs import write_atomic
 
+if TYPE_CHECKING:
+    from circles_hinge.data import Split
+    from circles_hinge.study import Study
+
 STRIP_MAX_SEEDS = 2000  # squares per loss in the per-seed strip; a larger study shows its first ones
+# A seed study's report.html with replays (compare --seeds N --replays) stays under PAGE_BYTES. The rest
+# of the page, measured with the default config: 0.46 MB with one loss, 0.59 MB with two and 1.12 MB
+# with five (comparison.png, in base64, grows with the losses); PAGE_BASE_BYTES + PAGE_LOSS_BYTES per
+# loss bounds it, and PAGE_MARGIN is left over.
+PAGE_BYTES = 2_000_000
+PAGE_BASE_BYTES, PAGE_LOSS_BYTES, PAGE_MARGIN = 350_000, 180_000, 100_000
+# JSON around one seed's replay (keys, its extent, its test accuracies) and around each loss's part
+SEED_OVERHEAD, LOSS_OVERHEAD = 200, 40
+
+
+def _b64_length(n_bytes: int) -> int:
+    return 4 * -(-n_bytes // 3)
+
+
+def seed_replay_bytes(config: Config, losses: Sequence[str]) -> int:
+    """What one seed's replay adds to a seed study's report.html: its own points (every seed has its
+    own data and split: x and y as float32, base64, 8 bytes a point before encoding, and one digit a
+    class label), and for each loss the weights of every kept epoch and the four history series, also
+    float32 in base64. The default config (1,000 points, 31 x 25 weights, 30 epochs) with two losses:
+    10,668 + 1,000 + 2 x (4,136 + 640) + 200 + 2 x 40 = 21,500 bytes."""
+    from circles_hinge.data import BLOB_CENTERS
+    from circles_hinge.model import layer_shapes
+
+    n_classes = len(BLOB_CENTERS) if config.data.dataset == "blobs" else 2
+    n_points = config.data.n_samples
+    size = _b64_length(8 * n_points) + n_points + SEED_OVERHEAD
+    for loss in losses:
+        n_params = sum(i * o + o for i, o in layer_shapes(config, get_loss(loss), n_classes))
+        frames = len(kept_epochs(config.training.epochs, n_params))
+        size += _b64_length(4 * n_params * frames) + _b64_length(16 * config.training.epochs) + LOSS_OVERHEAD
+    return size
+
+
+def replay_seed_limit(config: Config, losses: Sequence[str]) -> int:
+    """The most seeds whose replays fit in the page: 55 for the default config and two losses
+    ((2,000,000 - 100,000 - 350,000 - 2 x 180,000) // 21,500), 82 for one loss, 17 for all five."""
+    room = PAGE_BYTES - PAGE_MARGIN - PAGE_BASE_BYTES - PAGE_LOSS_BYTES * len(losses)
+    return max(0, room) // seed_replay_bytes(config, losses)
+
+
+def check_replays(config: Config, losses: Sequence[str], seeds: int) -> None:
+    """--replays keeps every seed's weights per epoch for the page, so the study must fit its budget."""
+    limit = replay_seed_limit(config, losses)
+    if seeds > limit:
+        per_seed = seed_replay_bytes(config, losses)
+        raise ConfigError(
+            f"--replays allows at most {limit} seeds with this config and {len(losses)} "
+            f"loss{'es' if len(losses) > 1 else ''} (each seed's replay adds {per_seed / 1000:,.1f} kB to "
+            f"report.html, which stays under {PAGE_BYTES / 1e6:g} MB) — got --seeds {seeds}; "
+            f"use --seeds {limit} or fewer, or leave out --replays"
+        )
+
+
+def _floats32(values: np.ndarray) -> str:
+    """float32 values, little-endian, in base64: exact and about 5.3 characters a number."""
+    return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
+
+
+def _digits(y: np.ndarray) -> str:
+    return (np.asarray(y, dtype=np.uint8) + ord("0")).tobytes().decode("ascii")
+
+
+def seed_replays(configs: dict[str, Config], studies: list[Study], splits: list[Split]) -> dict[str, Any]:
+    """Every seed's replay of each loss, for the page to build on a click: per loss what its network
+    is, per seed its points (shared by the losses) and each loss's weights per kept epoch and history.
+    The page turns them into the same replays a run's report.html shows."""
+    from circles_hinge.plots import class_names, value_name
+    from circles_hinge.report_html.run import _extent
+
+    first = next(iter(configs.values()))
+    n_classes = splits[0].n_classes
+    losses = []
+    for study in studies:
+        frames = study.frames[0]
+        losses.append(
+            {
+                "loss": study.loss,
+                "title": study.spec.title,
+                "model": model_data(configs[study.loss], study.spec, n_classes),
+                "epochs": [int(e) for e, _ in frames],
+                "note": thinning_note(frames, configs[study.loss].training.epochs),
+                "classes": class_names(first.data.dataset, n_classes),
+                "value_name": value_name(study.spec),
+            }
+        )
+    runs = {}
+    for k, split in enumerate(splits):
+        seed = studies[0].rows[k]["seed"]
+        runs[str(seed)] = {
+            "x": [_floats32(split.X_train), _floats32(split.X_test)],
+            "y": [_digits(split.y_train), _digits(split.y_test)],
+            "extent": _extent(np.concatenate([split.X_train, split.X_test])),
+            "accuracy": [study.rows[k]["test_accuracy"] for study in studies],
+            "success": [study.rows[k]["success"] for study in studies],
+            "theta": [_floats32(np.stack([theta for _, theta in study.frames[k]])) for study in studies],
+            "history": [
+                _floats32(
+                    np.stack([study.history[m][k] for m in ("loss", "accuracy", "val_loss", "val_accuracy")])
+                )
+                for study in studies
+            ],
+        }
+    return {"losses": losses, "runs": runs}
+
+
+def seed_replay_frames(seeds: dict[str, Any], seed: int, loss: str) -> list[tuple[int, np.ndarray]]:
+    """A seed's recorded (epoch, weights) of one loss, read back from a page's data (for tests)."""
+    i = next(i for i, entry in enumerate(seeds["losses"]) if entry["loss"] == loss)
+    epochs = seeds["losses"][i]["epochs"]
+    theta = np.frombuffer(base64.b64decode(seeds["runs"][str(seed)]["theta"][i]), dtype="<f4")
+    return list(zip(epochs, theta.reshape(len(epochs), -1)))
 
 
 def _display(loss: str) -> str:
     return get_loss(loss).display if loss in LOSSES else loss
 
 
-def write_comparison_report(path: Path, report: dict[str, Any]) -> Path:
-    """A side-by-side comparison's replays, or a seed study's table and strip."""
+def write_comparison_report(path: Path, report: dict[str, Any], seeds: dict[str, Any] | None = None) -> Path:
+    """A side-by-side comparison's replays, or a seed study's table and strip, and with `seeds`
+    (`seed_replays`) each seed's replay; rewriting a study's page keeps the replays it holds."""
     losses = [r["loss"] for r in report.get("results", [])]
     names = " vs ".join(_display(loss) for loss in losses)
     study = report.get("success_accuracy") is not None
@@ -40,11 +162,16 @@ def write_comparison_report(path: Path, report: dict[str, Any]) -> Path:
     body = f"<h1>{esc(title)}</h1><p class=lead>Folder <code>{esc(path.name)}</code> · "
     data: dict[str, Any] = {"kind": "compare", "replays": []}
     if study:
+        if seeds is None:
+            seeds = (read_data(path / REPORT_FILE) or {}).get("seeds")
         body += (
             f"seeds {esc(report.get('seeds_label'))} ({report.get('n_seeds')} per loss), one initialisation "
             f"each; a seed succeeds at {pct(report['success_accuracy'])} test accuracy or more.</p>"
         )
-        body += _study_table(report["results"]) + _strip(path, report)
+        body += _study_table(report["results"]) + _strip(path, report, seeds is not None)
+        if seeds is not None:
+            data["seeds"] = seeds
+            body += _seed_replay_section(report)
     else:
         body += "same data, split and initial weights for every loss; one slider drives every replay.</p>"
         body += _side_by_side_table(report["results"])
@@ -65,6 +192,18 @@ def write_comparison_report(path: Path, report: dict[str, Any]) -> Path:
     body += "<h2>Where it ran</h2>" + where_it_ran(report.get("machine"), report.get("versions"))
     write_atomic(path / REPORT_FILE, render(title, body, data))
     return path / REPORT_FILE
+
+
+def _seed_replay_section(report: dict[str, Any]) -> str:
+    return (
+        '<h2 id="seed-replay">One seed, replayed</h2><p>Click a seed in the strip: its training under '
+        "every loss is replayed here, one slider for all, from the weights the study recorded after "
+        "every epoch (<code>--replays</code>). They are the weights <code>circles-hinge train --seed S "
+        "--set training.restarts=0</code> records, bit for bit. The address ends in "
+        "<code>#seed=S&amp;epoch=N</code>, so a link opens that seed at that epoch. Every seed adds its "
+        "own points and weights to this page, which stays under 2 MB, so <code>--replays</code> takes "
+        f"at most {_limit(report) or 'a limited number of'} seeds of this config.</p>" + controls()
+    )
 
 
 def _run_replay(run: Path) -> dict[str, Any] | None:
@@ -118,21 +257,27 @@ def _study_table(results: list[dict[str, Any]]) -> str:
     return "<h2>Success per loss</h2>" + table(header, rows, numeric={4, 5, 6})
 
 
-def _strip(path: Path, report: dict[str, Any]) -> str:
+def _strip(path: Path, report: dict[str, Any], replays: bool = False) -> str:
     """One square per seed and loss, coloured by its test accuracy; hovering names the seed, clicking
-    shows the command that trains it alone (seed s trains the same alone as inside a study)."""
+    opens its replay (with --replays) and shows the command that trains it alone (seed s trains the
+    same alone as inside a study)."""
     try:
         with (path / "seeds.csv").open(newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except OSError:
         return ""
     threshold = float(report["success_accuracy"])
+    if replays:
+        click = "click a seed to replay it below, and for the command that trains it alone."
+    else:
+        click = (
+            "click a seed for the command that trains it alone, which gives the same history. This study "
+            "kept no weights per epoch; <code>compare --seeds N --replays</code> keeps them (for at most "
+            f"{_limit(report) or 'a limited number of'} seeds of this config) and replays any seed here."
+        )
     parts = [
         "<h2>Every seed</h2><p>One square per seed: green succeeded, red failed, darker red lower test "
-        "accuracy. Hover for the numbers; click a seed for the command that replays it alone (seed studies "
-        "keep no weights per epoch: 1,000 seeds × 30 epochs × 25 weights would be 750,000 numbers, over "
-        "this page's budget, so a seed's replay comes from training it once more, which gives the same "
-        "history).</p><p id=seed-tip class=note>Click a seed.</p>"
+        f"accuracy. Hover for the numbers; {click}</p><p id=seed-tip class=note>Click a seed.</p>"
     ]
     for loss in dict.fromkeys(r["loss"] for r in rows):
         mine = [r for r in rows if r["loss"] == loss][:STRIP_MAX_SEEDS]
@@ -147,19 +292,30 @@ def _strip(path: Path, report: dict[str, Any]) -> str:
                 "--set training.restarts=0"
             )
             squares.append(
-                f'<rect x="{i * size:.1f}" y="0" width="{size * 0.9:.1f}" height="14" fill="{colour}" '
-                f'data-command="{esc(command)}"><title>seed {esc(r["seed"])}: test accuracy '
-                f"{pct(accuracy)}{'' if ok else ' (failed)'}</title></rect>"
+                f'<rect x="{i * size:.1f}" y="2" width="{size * 0.9:.1f}" height="14" fill="{colour}" '
+                f'data-seed="{esc(r["seed"])}" data-command="{esc(command)}" tabindex="0"><title>seed '
+                f"{esc(r['seed'])}: test accuracy {pct(accuracy)}{'' if ok else ' (failed)'}</title></rect>"
             )
         width = len(mine) * size
         more = f" (first {STRIP_MAX_SEEDS} seeds)" if len(mine) == STRIP_MAX_SEEDS else ""
         parts.append(
             f"<h3>{esc(_display(loss))}{more}</h3>"
-            f'<svg class="strip" width="{width:.0f}" height="16" viewBox="0 0 {width:.1f} 16">'
+            f'<svg class="strip" width="{width + 2:.0f}" height="18" viewBox="-1 0 {width + 2:.1f} 18">'
             + "".join(squares)
             + "</svg>"
         )
     return "".join(parts)
+
+
+def _limit(report: dict[str, Any]) -> int | None:
+    """replay_seed_limit for the study's recorded config and losses; None when they cannot say."""
+    from circles_hinge.config import validate
+
+    try:
+        limit = replay_seed_limit(validate(report["config"]), [r["loss"] for r in report["results"]])
+    except (ConfigError, KeyError, TypeError, ValueError):
+        return None
+    return limit
 
 
 def write_sweep_report(path: Path, report: dict[str, Any]) -> Path:
