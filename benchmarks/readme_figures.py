@@ -103,6 +103,21 @@ RUNS = [
         ],
         {"sweep.png": "sweep_noise.png"},
     ),
+    (
+        "grid_noise_factor",
+        [
+            "sweep",
+            "--grid",
+            "data.noise=0,0.05,0.1,0.15",
+            "--grid",
+            "data.factor=0.1,0.3,0.5,0.7",
+            "--seeds",
+            "100",
+            "--losses",
+            "hinge,squared_hinge,binary_crossentropy",
+        ],
+        {"sweep.png": "sweep_grid_noise_factor.png"},
+    ),
 ]
 
 
@@ -153,7 +168,7 @@ def summarise(key: str, folder: Path, took: str) -> list[str]:
         report = json.loads(report_path.read_text())
         lines.append(f"- {name}: {took} in all; code: {code_state(report.get('machine'))}")
         for r in report.get("results", []):
-            where = {k: r[k] for k in r if k in ("value",)}
+            where = {k: r[k] for k in report.get("keys", [])}
             head = f"  - {r['loss']}{' ' + str(where) if where else ''}: "
             if "success_rate" in r:
                 lo, hi = r["success_ci95"]
