@@ -330,7 +330,11 @@ def write_sweep_report(path: Path, report: dict[str, Any]) -> Path:
     title = f"Sweep of {' x '.join(keys)}: " + ", ".join(_display(loss) for loss in losses)
     keep = ("loss", "success_rate", "success_ci95", "successes", "seeds", "test_accuracy", "failed_seeds")
     results = [
-        {"value": r.get(param), "at": {k: str(r.get(k)) for k in keys[1:]}, **{k: r.get(k) for k in keep}}
+        {
+            "value": r.get(param, r.get("value")),  # "value": a folder made before grids
+            "at": {k: str(r.get(k)) for k in keys[1:]},
+            **{k: r.get(k) for k in keep},
+        }
         for r in report.get("results", [])
     ]
     sweep = {
@@ -344,7 +348,7 @@ def write_sweep_report(path: Path, report: dict[str, Any]) -> Path:
     }
     rows = [
         [
-            *(r.get(k) for k in keys),
+            *(r.get(k, r.get("value")) for k in keys),
             _display(r["loss"]),
             f"{r['successes']}/{r['seeds']} = {pct(r['success_rate'])}",
             f"{pct(r['success_ci95'][0])} – {pct(r['success_ci95'][1])}",
