@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
 
-    from circles_hinge.experiment import load_tensorflow
+    from circles_hinge.runtime import load_tensorflow
 
     load_tensorflow()  # as the project runs it: quiet, one thread (both sides share this process)
     import tutorial
@@ -131,7 +131,7 @@ def main() -> None:
     out["reference_predict"] = reference_predict_seconds()
 
     # run_experiment enables TensorFlow's op determinism; it cannot be turned off again, so last.
-    from circles_hinge.experiment import seed_everything
+    from circles_hinge.runtime import seed_everything
 
     seed_everything(42)
     setup = project_setup()

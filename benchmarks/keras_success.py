@@ -72,9 +72,9 @@ def stock_runs(loss: str, seeds: list[int]) -> list[float]:
 
 def our_runs(loss: str, seeds: list[int]) -> list[float]:
     """Our seed study of the same seeds (the default config; compare --seeds trains exactly this)."""
-    from circles_hinge.config import load_config
-    from circles_hinge.experiment import load_tensorflow
-    from circles_hinge.study import no_restarts, train_studies
+    from circles_hinge.config import load_config, no_restarts
+    from circles_hinge.runtime import load_tensorflow
+    from circles_hinge.study import train_studies
 
     load_tensorflow()
     config = no_restarts(load_config(None, [f"training.loss={loss}", f"seed={seeds[0]}"]))

@@ -43,7 +43,7 @@ WRAPPED = [
     ("circles_hinge.trainer", "ReplicaTrainer.fit", "train (all epochs)"),
     ("circles_hinge.model", "build_model", "build Keras model"),
     ("circles_hinge.experiment", "evaluate_replica", "evaluate on test set"),
-    ("circles_hinge.experiment", "_save_model", "save model.keras"),
+    ("circles_hinge.experiment", "save_model", "save model.keras"),
     ("circles_hinge.experiment", "write_csv", "write history.csv"),
     ("circles_hinge.experiment", "_write_plots", "all plots"),
     ("circles_hinge.plots", "plot_data", "data.png"),

@@ -67,8 +67,9 @@ def one_seed(loss: str, dataset: str, seed: int) -> dict:
 
 
 def measure(loss: str, dataset: str, seeds: list[int]) -> dict:
-    from circles_hinge.experiment import load_tensorflow
-    from circles_hinge.stats import SUCCESS_ACCURACY, wilson_interval
+    from circles_hinge.results import SUCCESS_ACCURACY
+    from circles_hinge.runtime import load_tensorflow
+    from circles_hinge.stats import wilson_interval
 
     load_tensorflow()
     runs = [one_seed(loss, dataset, seed) for seed in seeds]

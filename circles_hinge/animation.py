@@ -9,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from circles_hinge.losses import LossSpec, decision_values, predict_classes
+from circles_hinge.losses import LossSpec, decision_values, encode_labels, keras_loss, predict_classes
+from circles_hinge.model import build_model, keras_outputs
 from circles_hinge.plots import class_names, colorbar_label, make_grid, pyplot, scatter_classes
+from circles_hinge.runs import write_atomic
 
 WIDTH_INCHES, DPI = 8.0, 100  # 800 px wide: a slide's width without scaling up
 FRAME_MS, FIRST_MS, LAST_MS = 250, 1200, 3000  # the start and the result are held, to be read
@@ -25,8 +27,6 @@ def save_training_gif(
     `fps` sets the pace of the middle frames (default 4 per second); the first and last are held."""
     from matplotlib.ticker import MaxNLocator
     from PIL import Image
-
-    from circles_hinge.runs import write_atomic
 
     plt = pyplot()
     values = [decision_values(spec, out).reshape(xx.shape) for _, _, out in frames]
@@ -159,8 +159,6 @@ class FrameRecorder:
     def start(self, trainer) -> None:
         """Epoch 0: every replica's initial weights, with their loss and accuracy on the fit and
         validation parts (what an epoch's metrics report, before any step)."""
-        from circles_hinge.losses import encode_labels, keras_loss
-
         loss_fn, k = keras_loss(self.spec), trainer.k
         logs = {}
         for prefix, X, y in (
@@ -186,8 +184,6 @@ class FrameRecorder:
             self.frames.setdefault(id(trainer), []).append(frame)
 
     def save(self, path: Path, trainer, replica: int) -> None:
-        from circles_hinge.model import build_model, keras_outputs
-
         frames, model = [], None
         for epoch, logs, theta in self.frames.get(id(trainer), []):
             weights = trainer.weights(replica, theta)

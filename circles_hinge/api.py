@@ -19,10 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
+from circles_hinge.comparison import check_comparison, run_comparison
 from circles_hinge.config import Config, load_config, validate
 from circles_hinge.errors import ConfigError
+from circles_hinge.experiment import RunResult, run_experiment
+from circles_hinge.runs import check_name, check_name_free, prepare_runs_dir
+from circles_hinge.sweeps import check_grid, check_sweep, run_grid
 
 ConfigLike = Config | Mapping[str, Any] | str | Path | None
 
@@ -51,6 +56,13 @@ class Run:
             ("folder", self.path),
         ]
         return _card(f"circles-hinge run {self.path.name}", rows, self.path / "decision_regions.png")
+
+    @classmethod
+    def of(cls, result: RunResult) -> Run:
+        """The Run of what `run_experiment` just trained, as `load_run` would read it from its folder."""
+        epochs = list(range(1, len(result.history["loss"]) + 1))
+        history = {"epoch": epochs, **{m: np.asarray(v).tolist() for m, v in result.history.items()}}
+        return cls(result.path, result.metrics, history, result.config)
 
 
 @dataclass
@@ -98,9 +110,8 @@ def resolve(
     sets = [f"{key}={json.dumps(value)}" for key, value in (overrides or {}).items()]
     if isinstance(config, Config):
         config = config.to_dict()
-    if isinstance(config, Mapping):
-        base = validate(dict(config), "config")
-        return load_config(None, [*_as_sets(base.to_dict()), *sets], loss=loss, seed=seed, epochs=epochs)
+    if isinstance(config, Mapping):  # validated once, with the overrides and named arguments over it
+        return load_config(None, sets, loss=loss, seed=seed, epochs=epochs, base=dict(config))
     path = Path(config) if config is not None else None
     return load_config(path, sets, loss=loss, seed=seed, epochs=epochs)
 
@@ -118,9 +129,6 @@ def train(
 ) -> Run:
     """Train one model as `circles-hinge train` does and return its run. Bad input raises ConfigError
     (its message is the CLI's one line); nothing is written then."""
-    from circles_hinge.experiment import run_experiment
-    from circles_hinge.runs import check_name, check_name_free, prepare_runs_dir
-
     cfg = resolve(config, overrides, loss=loss, seed=seed, epochs=epochs)
     runs_path = Path(runs_dir)
     if name is not None:
@@ -129,7 +137,7 @@ def train(
     prepare_runs_dir(runs_path)
     on_epoch = None if quiet else _print_epoch(cfg.training.epochs)
     result = run_experiment(cfg, runs_path, name=name, on_epoch=on_epoch, animate=animate)
-    return load_run(result.path)
+    return Run.of(result)
 
 
 def compare(
@@ -145,17 +153,12 @@ def compare(
 ) -> Study:
     """`circles-hinge compare`: the losses side by side (seeds=None) or as a seed study (seeds=N);
     `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`)."""
-    from circles_hinge.comparison import check_comparison, run_comparison
-    from circles_hinge.runs import prepare_runs_dir
-
     cfg = resolve(config, overrides, seed=seed, epochs=epochs)
-    check_comparison(cfg, list(losses), seeds, name, replays)
+    request = check_comparison(cfg, list(losses), seeds, name, replays)
     prepare_runs_dir(Path(runs_dir))
-    result = run_comparison(cfg, list(losses), Path(runs_dir), seeds=seeds, name=name, replays=replays)
-    study = Study(result.path, result.report, "compare")
-    if seeds is None:
-        study.runs = {r["loss"]: load_run(result.path / r["run"]) for r in result.report["results"]}
-    return study
+    result = run_comparison(request, Path(runs_dir))
+    runs = {loss: Run.of(run) for loss, run in result.runs.items()}  # side by side: a run per loss
+    return Study(result.path, result.report, "compare", runs)
 
 
 def sweep(
@@ -174,18 +177,15 @@ def sweep(
     """`circles-hinge sweep`: a seed study of each loss at every value of one config key
     (`param`, `values`), or at every cell of a grid (`grid={"data.noise": [0, 0.1], "data.factor":
     [0.3, 0.5]}`, the cross product)."""
-    from circles_hinge.runs import prepare_runs_dir
-    from circles_hinge.sweeps import check_grid, check_sweep, run_grid
-
     cfg = resolve(config, overrides)
     if grid is not None and param is not None:
         raise ConfigError("give either grid= or param= with values=, not both")
     if grid is None and param is None:
         raise ConfigError("sweep needs either grid= or param= with values=")
-    if grid is None:
-        check_sweep(cfg, param, list(values or []), list(losses), seeds, name)  # its one-key messages
-    axes = list(grid.items()) if grid is not None else [(param, list(values or []))]
-    checked = check_grid(cfg, axes, list(losses), seeds, name, shard, "--grid" if grid else "--param")
+    if grid is None:  # the one-key form, with its own messages
+        checked = check_sweep(cfg, param, list(values or []), list(losses), seeds, name, shard)
+    else:
+        checked = check_grid(cfg, list(grid.items()), list(losses), seeds, name, shard, "--grid")
     prepare_runs_dir(Path(runs_dir))
     result = run_grid(checked, Path(runs_dir), name=name, workers=workers)
     return Study(result.path, result.report, "sweep")
@@ -209,16 +209,6 @@ def load_run(path: str | Path) -> Run:
                 for key, value in row.items():
                     history.setdefault(key, []).append(int(value) if key == "epoch" else float(value))
     return Run(path, metrics, history, config, status)
-
-
-def _as_sets(raw: dict[str, Any], prefix: str = "") -> list[str]:
-    out = []
-    for key, value in raw.items():
-        if isinstance(value, dict):
-            out += _as_sets(value, f"{prefix}{key}.")
-        else:
-            out.append(f"{prefix}{key}={json.dumps(value)}")
-    return out
 
 
 def _print_epoch(total: int):

@@ -10,6 +10,7 @@ import numpy as np
 
 from circles_hinge.config import Config
 from circles_hinge.losses import LossSpec, decision_values
+from circles_hinge.model import output_activation
 
 OUTER_RADIUS = 1.0  # make_circles puts the outer circle at radius 1 and the inner one at `factor`
 # tanh reaches ±1 only in the limit, and squared hinge (whose gradient 2(1 - y·f) fades near 1) leaves
@@ -156,8 +157,6 @@ def boundary_constants(factor: float, band_level: float) -> dict[str, float]:
 
 
 def band_level(config: Config, spec: LossSpec) -> float:
-    from circles_hinge.model import output_activation
-
     return TANH_BAND_LEVEL if output_activation(config, spec) == "tanh" else 1.0
 
 

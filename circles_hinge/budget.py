@@ -29,6 +29,7 @@ from pathlib import Path
 from circles_hinge.config import Config
 from circles_hinge.errors import ConfigError
 from circles_hinge.trainer import LANES  # replicas are padded to a multiple of this
+from circles_hinge.words import duration
 
 MIB = 2**20
 BASE_BYTES = 870 * MIB
@@ -156,14 +157,6 @@ def check_study_fits(config: Config, seeds: int, losses: int, available: int | N
         f"this request needs about {gib(need.bytes)} of memory ({need.what}) and {gib(available)} is "
         f"available; {hint}"
     )
-
-
-def duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def long_notice(estimate: Estimate, epochs: int) -> str | None:

@@ -16,8 +16,6 @@ from typing import Annotated
 
 import typer
 
-from circles_hinge.words import plural
-
 # TensorFlow's C++ INFO and WARNING lines are noise for a user; set before anything can load it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -122,9 +120,9 @@ def _print_json(path: Path, key: str, value: dict) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from circles_hinge import __version__
 
-        typer.echo(f"circles-hinge {version('circles-hinge')}")
+        typer.echo(f"circles-hinge {__version__}")
         raise typer.Exit()
 
 
@@ -232,22 +230,15 @@ def _seeds(text: str | None) -> int | None:
 
 @contextmanager
 def _errors_to_exit_codes():
-    """Every expected failure becomes one line on stderr and an exit code; no traceback."""
-    from circles_hinge.errors import CirclesHingeError, Interrupted, RunFailed
+    """Every expected failure becomes one line on stderr (the error's own `report()`) and its exit
+    code; no traceback."""
+    from circles_hinge.errors import CirclesHingeError
 
     try:
         yield
-    except Interrupted as exc:
-        when = f" {exc.detail}" if exc.detail else ""
-        typer.echo(
-            f"interrupted: the run was stopped{when}; its folder (marked interrupted) is {exc.path}", err=True
-        )
-        raise typer.Exit(exc.exit_code) from None
-    except RunFailed as exc:  # its message already says where the folder and traceback are
-        raise _fail(str(exc), exc.exit_code) from None
     except CirclesHingeError as exc:
-        suffix = f" (run folder {exc.path}, marked failed)" if exc.path else ""
-        raise _fail(f"{exc}{suffix}", exc.exit_code) from None
+        typer.echo(exc.report(), err=True)
+        raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
@@ -405,6 +396,7 @@ def train(
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
         from circles_hinge.budget import check_run_fits, long_notice
         from circles_hinge.experiment import run_experiment
+        from circles_hinge.results import restart_line, run_line
         from circles_hinge.runs import prepare_runs_dir
 
         _say_long(long_notice(check_run_fits(cfg), cfg.training.epochs))  # or refuse, before any folder
@@ -415,16 +407,9 @@ def train(
             )
             bar.stage("done")
     m = result.metrics
-    _say(
-        f"{m['loss']}, seed {m['seed']}: test accuracy {m['test_accuracy']:.1%}, "
-        f"test loss {m['test_loss']:.4g}, "
-        f"final loss {m['final_loss']:.3g} (validation {_fmt(m['final_val_loss'])}), "
-        f"trained {plural(m['epochs'], 'epoch')} in {m['train_seconds']:.2f} s "
-        f"({time.perf_counter() - started:.1f} s in all)",
-        as_json,
-    )
+    _say(run_line(m, time.perf_counter() - started), as_json)
     if m["initialisations_tried"] > 1:
-        _say(_restart_line(m), as_json)
+        _say(restart_line(m), as_json)
     if as_json:
         _print_json(result.path, "metrics", m)
     else:
@@ -434,28 +419,6 @@ def train(
 def _say_long(notice: str | None) -> None:
     if notice is not None:
         typer.echo(notice, err=True)
-
-
-def _restart_line(m: dict) -> str:
-    """What the restarts did, e.g. after the first initialisation collapsed."""
-    accuracies, kept, on = (
-        m["initialisation_accuracies"],
-        m["initialisation"],
-        m["initialisation_accuracy_on"],
-    )
-    first = f"the first initialisation reached {accuracies[0]:.1%} {on} accuracy (below 99%), so "
-    n_more = len(accuracies) - 1
-    tried = f"{n_more} more {'was' if n_more == 1 else 'were'} trained"
-    below = sum(a < 0.99 for a in accuracies)
-    diverged = sum(a < 0 for a in accuracies)
-    counts = f"{below} of {len(accuracies)} ended below 99%" + (f", {diverged} diverged" if diverged else "")
-    if kept == 0:
-        none = "it did not do better" if n_more == 1 else "none did better"
-        return f"{first}{tried}; {none}, the first was kept ({counts})"
-    return (
-        f"{first}{tried}; kept initialisation {kept} with {accuracies[kept]:.1%} "
-        f"({counts}; training.restarts=0 turns this off)"
-    )
 
 
 LossesOpt = Annotated[
@@ -510,13 +473,13 @@ def _ignored_by_studies(given: dict, losses: list[str]) -> dict[str, str]:
 def _loss_list(text: str) -> list[str]:
     """--losses as a list of registered names. The first stands in for training.loss while the config
     loads, so --set data.dataset=blobs with k-class losses is not judged against the default hinge."""
-    from circles_hinge.losses import LOSSES
+    from circles_hinge.config import check_loss_names
+    from circles_hinge.errors import ConfigError
 
-    names = _split_list(text, "--losses")
-    for name in names:
-        if name not in LOSSES:
-            raise _fail(f"--losses: {name!r} is not a known loss; allowed: {', '.join(LOSSES)}", 2)
-    return names
+    try:
+        return check_loss_names(_split_list(text, "--losses"))
+    except ConfigError as exc:
+        raise _fail(str(exc), exc.exit_code) from None
 
 
 def _split_list(text: str, option: str) -> list[str]:
@@ -580,15 +543,14 @@ def compare(
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
         from circles_hinge.budget import check_run_fits, check_study_fits, long_notice
         from circles_hinge.comparison import check_comparison, run_comparison
-        from circles_hinge.runs import prepare_runs_dir
-        from circles_hinge.study import no_restarts
+        from circles_hinge.results import comparison_line
+        from circles_hinge.runs import check_name_free, prepare_runs_dir
 
-        check_comparison(
-            cfg, loss_list, seeds, name, replays
-        )  # every check before a folder or a progress bar
-        name = _check_name(name, runs_path)
+        request = check_comparison(cfg, loss_list, seeds, name, replays)  # every check, before a folder
+        if request.name is not None:
+            check_name_free(runs_path, request.name)
         if seeds is None:
-            need = check_run_fits(no_restarts(cfg))
+            need = check_run_fits(request.config)
             need.seconds *= len(loss_list)
         else:
             need = check_study_fits(cfg, seeds, len(loss_list))
@@ -598,37 +560,14 @@ def compare(
         with _StudyProgress(
             len(loss_list) * cfg.training.epochs, enabled=not quiet, label="comparing"
         ) as bar:
-            result = run_comparison(
-                cfg,
-                loss_list,
-                runs_path,
-                seeds=seeds,
-                name=name,
-                on_progress=bar.update,
-                animate=animate,
-                replays=replays,
-            )
+            result = run_comparison(request, runs_path, on_progress=bar.update, animate=animate)
     for r in result.report["results"]:
-        _say(_comparison_line(r), as_json)
+        _say(comparison_line(r), as_json)
     _say(f"{time.perf_counter() - started:.1f} s in all", as_json)
     if as_json:
         _print_json(result.path, "report", result.report)
     else:
         typer.echo(str(result.path))
-
-
-def _comparison_line(r: dict) -> str:
-    """One loss of a comparison: its test accuracy, and for a seed study its success rate."""
-    line = f"{r['loss']}: test accuracy {r['test_accuracy']:.1%}"
-    if "success_rate" in r:
-        lo, hi = r["success_ci95"]
-        line += f" (mean over seeds), success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}]"
-        if r.get("failed_seeds"):
-            word = "seed" if len(r["failed_seeds"]) == 1 else "seeds"
-            line += f", failed {word} {','.join(map(str, r['failed_seeds']))}"
-    if r.get("boundary_radius_mean") is not None:
-        line += f", boundary radius {r['boundary_radius_mean']:.3f}"
-    return line
 
 
 @app.command()
@@ -812,16 +751,11 @@ def _resume_sweep(folder: Path, quiet: bool, started: float, as_json: bool, work
 
 
 def _sweep_summary(result, started: float, as_json: bool = False) -> None:
-    keys = result.report["keys"]
+    from circles_hinge.results import sweep_line
+
     results = result.report["results"]
     for r in results[:40]:
-        lo, hi = r["success_ci95"]
-        cell = ", ".join(f"{key}={r[key]}" for key in keys)
-        _say(
-            f"{cell}, {r['loss']}: success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}], "
-            f"mean test accuracy {r['test_accuracy']:.1%}",
-            as_json,
-        )
+        _say(sweep_line(result.report["keys"], r), as_json)
     if len(results) > 40:
         _say(f"... and {len(results) - 40} more rows in sweep.csv", as_json)
     _say(f"{time.perf_counter() - started:.1f} s in all", as_json)
@@ -927,10 +861,6 @@ def plot_losses(
     except OSError as exc:
         raise _fail(f"--out {out} cannot be written: {exc.strerror or exc}", 1) from None
     typer.echo(str(out))
-
-
-def _fmt(value) -> str:
-    return "n/a" if value is None else f"{value:.3g}"
 
 
 @app.command("config")

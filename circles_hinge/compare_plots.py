@@ -4,12 +4,15 @@ boundaries overlaid and by angle, the loss curves; for a seed study also the pan
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from circles_hinge.boundary import midway_radius
-from circles_hinge.losses import predict_classes
+from circles_hinge.losses import LossSpec, predict_classes
 from circles_hinge.plots import (
     MARKERS,
     draw_decision_regions,
@@ -25,13 +28,43 @@ from circles_hinge.plots import (
     save_figure,
     text_panel,
 )
-from circles_hinge.stats import SUCCESS_ACCURACY
+from circles_hinge.results import SUCCESS_ACCURACY
 from circles_hinge.study_plots import draw_accuracy_strip, failure_text
 from circles_hinge.words import plural
 
-# A "view" is one trained model (compare.LossView) with .loss, .spec, .outputs, .decision (signed values,
-# + for class 1), .history, .history_band, .test_accuracy, .caption, .radii ({level: radius per angle}
-# or None) and .band_level.
+
+@dataclass
+class LossView:
+    """One trained model as the comparison figure draws it."""
+
+    loss: str
+    spec: LossSpec
+    outputs: Callable[[np.ndarray], np.ndarray]  # points (n, 2) -> outputs (n, units)
+    decision: Callable[[np.ndarray], np.ndarray | None]  # signed values, + for class 1; None: k classes
+    history: dict[str, np.ndarray]  # metric -> per epoch (a seed study: the median over seeds)
+    test_accuracy: float
+    caption: str = ""  # "seed 42", "seed 42, failed"
+    radii: dict[float, np.ndarray] | None = None  # level -> boundary radius per angle; None: not circles
+    band_level: float = 1.0
+    history_band: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # 25th, 75th
+
+
+class StripRow(NamedTuple):
+    """One loss of a seed study in the accuracy strip: every seed's test accuracy and the summary."""
+
+    loss: str
+    accuracies: np.ndarray
+    summary: dict[str, Any]
+
+
+class HiddenPanel(NamedTuple):
+    """One last-hidden-layer panel of a seed study: its heading, why this run, what to draw."""
+
+    heading: str
+    why: str
+    activations: np.ndarray
+    y_train: np.ndarray
+    spec: LossSpec
 
 
 def _reference_circles(ax, factor: float, with_labels: bool = True) -> list:
@@ -51,7 +84,7 @@ def _reference_circles(ax, factor: float, with_labels: bool = True) -> list:
     ]
 
 
-def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None) -> None:
+def draw_boundary_overlay(ax, X, y, views: list[LossView], n_classes: int, factor: float | None) -> None:
     """Every view's decision boundary on one plot of the test data (grey), so their positions compare."""
     from matplotlib.lines import Line2D
 
@@ -104,7 +137,7 @@ def draw_boundary_overlay(ax, X, y, views, n_classes: int, factor: float | None)
     )
 
 
-def draw_boundary_by_angle(ax, views, factor: float) -> None:
+def draw_boundary_by_angle(ax, views: list[LossView], factor: float) -> None:
     """Boundary radius along each ray from the origin, with the band where |output| < level shaded.
     One legend entry per loss (its line over its band), so three losses still fit above r = 1."""
     from matplotlib.legend_handler import HandlerTuple
@@ -155,7 +188,7 @@ def draw_boundary_by_angle(ax, views, factor: float) -> None:
     )
 
 
-def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
+def draw_loss_comparison(ax, views: list[LossView], n_seeds: int | None = None) -> None:
     """Every loss's training (solid) and validation (dashed) curve on one log axis; epochs where a
     loss is exactly 0 (which a log axis cannot show) are ticked on the bottom edge."""
     lowest, highest, zeros = np.inf, 0.0, False  # the positive range drawn (curves and bands); any 0?
@@ -192,7 +225,7 @@ def draw_loss_comparison(ax, views, n_seeds: int | None = None) -> None:
         ax.legend(loc="best", fontsize=7.5, framealpha=0.92)
 
 
-def _summary_text(ax, views) -> None:
+def _summary_text(ax, views: list[LossView]) -> None:
     lines = []
     for view in views:
         lines.append(f"{nice_name(view.loss)} ({view.caption})")
@@ -210,26 +243,27 @@ def _summary_text(ax, views) -> None:
     ax.set_title("In numbers", loc="left")
 
 
-def plot_comparison(path: Path, views, X, y, n_classes: int, factor: float | None, **options) -> None:
+def plot_comparison(
+    path: Path, views: list[LossView], X, y, n_classes: int, factor: float | None, **options
+) -> None:
     save_figure(comparison_figure(views, X, y, n_classes, factor, **options), path, dpi=95, tight=True)
 
 
 def comparison_figure(
-    views,
+    views: list[LossView],
     X,
     y,
     n_classes: int,
     factor: float | None,
     n_seeds: int | None = None,
-    strip=None,
-    hidden=None,
+    strip: list[StripRow] | None = None,
+    hidden: list[HiddenPanel] | None = None,
     success_accuracy: float = SUCCESS_ACCURACY,
     dataset: str | None = None,
 ):
     """The comparison picture: decision regions and margin views side by side, the boundaries overlaid,
     boundary radius by angle, the loss curves; for a seed study also test accuracy per seed and the
-    hidden layer of the worst failure beside a typical success. `hidden` holds (heading, why,
-    activations, y_train, spec) per panel."""
+    hidden layer of the worst failure beside a typical success."""
     plt = pyplot()
     cols = len(views) + 1
     heights = [1, 1, 0.85] + ([0.8] if hidden else [])
@@ -288,10 +322,10 @@ def comparison_figure(
         draw_accuracy_strip(fig.add_subplot(row[1]), strip, success_accuracy)
     if hidden:
         row = outer[3].subgridspec(1, 3, wspace=0.35)
-        for j, (heading, why, activations, y_train, spec) in enumerate(hidden):
+        for j, panel in enumerate(hidden):
             ax = fig.add_subplot(row[j])
-            notes = draw_hidden_layer(ax, activations, y_train, spec, n_classes, dataset)
-            ax.set_title("\n".join([f"Last hidden layer: {heading}", why, *notes]), fontsize=9)
+            notes = draw_hidden_layer(ax, panel.activations, panel.y_train, panel.spec, n_classes, dataset)
+            ax.set_title("\n".join([f"Last hidden layer: {panel.heading}", panel.why, *notes]), fontsize=9)
             ax.legend(loc="best", fontsize=7, framealpha=0.9)
         failure_text(fig.add_subplot(row[2]), strip or [])
     return fig  # a big figure: saved at 95 dpi, readable and under ~400 KB

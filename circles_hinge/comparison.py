@@ -5,15 +5,14 @@ boundary figures in boundary.py, comparison.md in report.py, comparison.png in c
 
 from __future__ import annotations
 
-import csv
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from circles_hinge import compare_plots
 from circles_hinge.boundary import (
     band_level,
     boundary_radii,
@@ -22,133 +21,124 @@ from circles_hinge.boundary import (
     has_boundary,
     signed_decision,
 )
-from circles_hinge.config import Config, dump_yaml
-from circles_hinge.losses import LossSpec, get_loss
+from circles_hinge.compare_plots import HiddenPanel, LossView, StripRow
+from circles_hinge.config import Config, check_seeds, configs_for, dump_yaml, no_restarts
+from circles_hinge.data import Split
+from circles_hinge.experiment import RunResult, run_experiment
+from circles_hinge.losses import get_loss
 from circles_hinge.machine import machine, versions
+from circles_hinge.model import build_model, keras_outputs
 from circles_hinge.report import comparison_markdown
 from circles_hinge.report_html import write_comparison_report
 from circles_hinge.report_html.studies import check_replays, seed_replays
-from circles_hinge.runs import check_name, create_run_dir, write_atomic, write_csv, write_json
-from circles_hinge.stats import SUCCESS_ACCURACY
-from circles_hinge.study import (
-    Progress,
-    ProgressCounter,
-    Study,
-    check_seeds,
-    configs_for,
-    folder_status,
-    no_restarts,
-    seeds_label,
-    train_studies,
-)
+from circles_hinge.results import RUN_KEYS, SUCCESS_ACCURACY
+from circles_hinge.runs import check_name, create_run_dir, run_folder, write_atomic, write_csv, write_json
+from circles_hinge.runtime import load_tensorflow, seed_everything
+from circles_hinge.study import Progress, ProgressCounter, Study, seeds_label, train_studies
 
-RUN_KEYS = (
-    "test_accuracy",
-    "test_loss",
-    "final_loss",
-    "final_val_loss",
-    "epochs_to_perfect_val",
-    "train_seconds",
-)
+
+@dataclass
+class ComparisonRequest:
+    """A checked comparison (`check_comparison`): the config without restarts, one config per loss,
+    the seeds (None: side by side, one run folder per loss) and the folder name, if one was given."""
+
+    config: Config
+    losses: list[str]
+    configs: dict[str, Config]
+    seeds: int | None
+    seed_list: list[int]
+    name: str | None = None
+    replays: bool = False  # a seed study keeps every seed's weights per epoch for report.html
 
 
 @dataclass
 class ComparisonResult:
     path: Path
-    report: dict[str, Any]
+    report: dict[str, Any]  # comparison.json
+    runs: dict[str, RunResult] = field(default_factory=dict)  # side by side: each loss's run
 
 
 @dataclass
-class LossView:
-    """One trained model as the comparison figure needs it."""
+class _Panels:
+    """What comparison.png shows besides the views: the test data, and for a seed study every seed's
+    accuracy and the hidden layers of the worst failure and a typical success."""
 
-    loss: str
-    spec: LossSpec
-    outputs: Callable[[np.ndarray], np.ndarray]
-    decision: Callable[[np.ndarray], np.ndarray]
-    history: dict[str, np.ndarray]
-    test_accuracy: float
-    caption: str = ""
-    radii: dict[float, np.ndarray] | None = None
-    band_level: float = 1.0
-    history_band: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    split: Split
+    files: dict[str, Any]
+    n_seeds: int | None = None
+    strip: list[StripRow] | None = None
+    hidden: list[HiddenPanel] | None = None
+    seeds: dict[str, Any] | None = None  # with replays: every seed's weights per epoch, for report.html
 
 
 def check_comparison(
-    config: Config, losses: Sequence[str], seeds: int | None, name: str | None = None, replays: bool = False
-):
-    """Validate a comparison before anything runs: ConfigError with one line, or (configs, seeds)."""
+    config: Config, losses: list[str], seeds: int | None, name: str | None = None, replays: bool = False
+) -> ComparisonRequest:
+    """Validate a comparison before anything runs: ConfigError with one line, or the request that
+    `run_comparison` trusts."""
+    config = no_restarts(config)
     configs = configs_for(config, losses)
     seed_list = check_seeds(config, seeds) if seeds is not None else [config.seed]
     if replays and seeds is not None:
         check_replays(config, losses, seeds)
-    if name is not None:
-        check_name(name)
-    return configs, seed_list
+    name = None if name is None else check_name(name)
+    return ComparisonRequest(config, list(losses), configs, seeds, seed_list, name, replays)
 
 
 def run_comparison(
-    config: Config,
-    losses: list[str],
+    request: ComparisonRequest,
     runs_dir: Path,
-    seeds: int | None = None,
-    name: str | None = None,
     on_progress: Progress | None = None,
     animate: bool = False,
-    replays: bool = False,
 ) -> ComparisonResult:
     """Train each loss on the same data, split and initial weights, and write one comparison folder.
 
     seeds=None: one complete run folder per loss (as `train` writes it), named after the loss.
     seeds=N: a seed study, seeds config.seed .. config.seed+N-1, all seeds of a loss trained at once;
-    per-seed numbers go to seeds.csv; `replays` keeps every seed's weights per epoch for report.html.
-    Either way: comparison.png, comparison.json, comparison.md, report.html.
+    per-seed numbers go to seeds.csv; `request.replays` keeps every seed's weights per epoch for
+    report.html. Either way: comparison.png, comparison.json, comparison.md, report.html.
     """
-    config = no_restarts(config)
-    configs, seed_list = check_comparison(config, losses, seeds, name, replays)
+    config, losses, seeds, name = request.config, request.losses, request.seeds, request.name
     stem = name or "compare-" + "-vs-".join(losses) + (f"-{seeds}seeds" if seeds is not None else "")
     path = create_run_dir(runs_dir, stem, exact=name is not None)
     start = time.perf_counter()
     counter = ProgressCounter(len(losses) * config.training.epochs, on_progress)
-    with folder_status(path, "compare") as status:
+    with run_folder(path, "compare") as folder:
         write_atomic(path / "config.yaml", dump_yaml(config))
+        runs: dict[str, RunResult] = {}
         if seeds is None:
-            results, views, extra = _side_by_side(configs, path, counter, animate)
+            results, views, panels, runs = _side_by_side(request.configs, path, counter, animate)
         else:
-            results, views, extra = _seed_study(configs, seed_list, path, counter, replays)
+            results, views, panels = _seed_study(
+                request.configs, request.seed_list, path, counter, request.replays
+            )
         counter("drawing comparison.png")
-        _draw_comparison(path / "comparison.png", config, views, extra)
+        _draw_comparison(path / "comparison.png", config, views, panels)
         report = {
             "kind": "compare",
             "losses": list(losses),
-            "seeds_label": seeds_label(seed_list),
-            "n_seeds": len(seed_list),
+            "seeds_label": seeds_label(request.seed_list),
+            "n_seeds": len(request.seed_list),
             "success_accuracy": SUCCESS_ACCURACY if seeds is not None else None,
             "results": results,
             "seconds": round(time.perf_counter() - start, 3),
-            "files": extra["files"],
+            "files": panels.files,
             "config": config.to_dict(),
             "versions": versions(),
             "machine": machine(),
         }
         write_json(path / "comparison.json", report)
         write_atomic(path / "comparison.md", comparison_markdown(report))
-        write_comparison_report(path, report, extra.get("seeds"))  # report.html: replays under one slider
-        status.write("complete")  # last: only now is every file in place
-    return ComparisonResult(path, report)
+        write_comparison_report(path, report, panels.seeds)  # report.html: replays under one slider
+        folder.complete()
+    return ComparisonResult(path, report, runs)
 
 
 def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCounter, animate: bool = False):
-    from circles_hinge.data import load_split
-    from circles_hinge.experiment import load_tensorflow, run_experiment
-    from circles_hinge.model import keras_outputs
-
+    """One run folder per loss; the figure draws from the models just trained (nothing is read back)."""
     counter("loading TensorFlow")
-    load_tensorflow()  # before `import keras`, so TensorFlow starts quietly
-    import keras
-
-    results, views = [], []
-    split = None
+    load_tensorflow()
+    results, views, runs = [], [], {}
     for loss, cfg in configs.items():
         spec = get_loss(loss)
         run = run_experiment(
@@ -159,14 +149,11 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
             on_stage=lambda text, s=loss: counter(f"{s}: {text}"),
             animate=animate,  # each run folder gets its training.gif
         )
-        m = run.metrics
-        if split is None:
-            split = load_split(cfg.data, cfg.seed, cfg.training.validation_split)
-        model = keras.models.load_model(run.path / "model.keras", compile=False)
-        outputs = keras_outputs(model)
+        runs[loss] = run
+        outputs = run.outputs
         level = band_level(cfg, spec)
         radii, figures = None, empty_boundary()
-        if has_boundary(cfg, spec, split.n_classes):
+        if has_boundary(cfg, spec, run.split.n_classes):
             radii = boundary_radii(
                 lambda X, o=outputs, s=spec: signed_decision(s, o(X)), levels=(0.0, -level, level)
             )
@@ -175,7 +162,7 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
             {
                 "loss": loss,
                 "seed": cfg.seed,
-                **{key: m[key] for key in RUN_KEYS},
+                **{key: run.metrics[key] for key in RUN_KEYS},
                 "run": run.path.name,
                 **figures,
             }
@@ -186,32 +173,21 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
                 spec,
                 outputs,
                 lambda X, o=outputs, s=spec: signed_decision(s, o(X)),
-                _read_history(run.path / "history.csv"),
-                m["test_accuracy"],
+                run.history,
+                run.metrics["test_accuracy"],
                 f"seed {cfg.seed}",
                 radii,
                 level,
             )
         )
-    runs = {r["loss"]: r["run"] for r in results}
-    extra = {"split": split, "files": {"picture": "comparison.png", "runs": runs}}
-    return results, views, extra
-
-
-def _read_history(path: Path) -> dict[str, np.ndarray]:
-    with path.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    return {
-        m: np.array([float(r[m]) for r in rows]) for m in ("loss", "accuracy", "val_loss", "val_accuracy")
-    }
+    files = {"picture": "comparison.png", "runs": {r["loss"]: r["run"] for r in results}}
+    split = runs[next(iter(configs))].split  # every loss has the same data and split
+    return results, views, _Panels(split, files), runs
 
 
 def _seed_study(
     configs: dict[str, Config], seed_list: list[int], path: Path, counter: ProgressCounter, replays: bool
 ):
-    from circles_hinge.experiment import load_tensorflow, seed_everything
-    from circles_hinge.model import build_model, keras_outputs
-
     counter("loading TensorFlow")
     load_tensorflow()
     first = next(iter(configs.values()))
@@ -241,15 +217,15 @@ def _seed_study(
                 {m: (q[0], q[2]) for m, q in quartiles.items()},
             )
         )
-    extra = {
-        "split": split,
-        "n_seeds": len(seed_list),
-        "strip": [(s.loss, np.array([r["test_accuracy"] for r in s.rows]), s.summary) for s in studies],
-        "hidden": _hidden_panels(studies, splits),
-        "files": {"picture": "comparison.png", "per_seed": "seeds.csv"},
-        "seeds": seed_replays(configs, studies, splits) if replays else None,
-    }
-    return [s.summary for s in studies], views, extra
+    panels = _Panels(
+        split,
+        {"picture": "comparison.png", "per_seed": "seeds.csv"},
+        len(seed_list),
+        [StripRow(s.loss, np.array([r["test_accuracy"] for r in s.rows]), s.summary) for s in studies],
+        _hidden_panels(studies, splits),
+        seed_replays(configs, studies, splits) if replays else None,
+    )
+    return [s.summary for s in studies], views, panels
 
 
 def _quartiles(history: np.ndarray) -> np.ndarray:
@@ -259,7 +235,7 @@ def _quartiles(history: np.ndarray) -> np.ndarray:
     return np.nanpercentile(history, [25, 50, 75], axis=0)
 
 
-def _hidden_panels(studies: list[Study], splits) -> list[tuple] | None:
+def _hidden_panels(studies: list[Study], splits) -> list[HiddenPanel] | None:
     """The last hidden layer of the worst failure beside a typical success, each with why it was chosen.
 
     Worst failure: the lowest test accuracy over every loss and seed (then the highest test loss), among
@@ -284,7 +260,7 @@ def _hidden_panels(studies: list[Study], splits) -> list[tuple] | None:
     row = study.rows[k]
     n_failed = sum(not s.rows[j]["success"] for s, j in runs)
     panels = [
-        (
+        HiddenPanel(
             f"{study.spec.display}, seed {row['seed']} (the worst failure)",
             f"lowest test accuracy of the {n_failed} failed runs: {row['test_accuracy']:.1%}"
             if n_failed > 1
@@ -303,7 +279,7 @@ def _hidden_panels(studies: list[Study], splits) -> list[tuple] | None:
         good = typical.rows[j]
         whose = "its" if typical is study else "all"
         panels.append(
-            (
+            HiddenPanel(
                 f"{typical.spec.display}, seed {good['seed']} (a typical success)",
                 f"median test loss of {whose} {len(successes)} successes: {good['test_loss']:.2g}, "
                 f"test accuracy {good['test_accuracy']:.1%}",
@@ -315,10 +291,8 @@ def _hidden_panels(studies: list[Study], splits) -> list[tuple] | None:
     return panels
 
 
-def _draw_comparison(path: Path, config: Config, views: list[LossView], extra: dict) -> None:
-    from circles_hinge import compare_plots
-
-    split = extra["split"]
+def _draw_comparison(path: Path, config: Config, views: list[LossView], panels: _Panels) -> None:
+    split = panels.split
     factor = config.data.factor if config.data.dataset == "circles" else None
     compare_plots.plot_comparison(
         path,
@@ -327,9 +301,9 @@ def _draw_comparison(path: Path, config: Config, views: list[LossView], extra: d
         split.y_test,
         split.n_classes,
         factor,
-        n_seeds=extra.get("n_seeds"),
-        strip=extra.get("strip"),
-        hidden=extra.get("hidden"),
+        n_seeds=panels.n_seeds,
+        strip=panels.strip,
+        hidden=panels.hidden,
         success_accuracy=SUCCESS_ACCURACY,
         dataset=config.data.dataset,
     )

@@ -1,5 +1,6 @@
 """The config schema (every default and its allowed range), YAML loading with the safe loader,
-`--set dotted.key=value` overrides, and validation into one-line `ConfigError`s.
+`--set dotted.key=value` overrides, validation into one-line `ConfigError`s, and the checks of a
+request's losses and seeds (`configs_for`, `check_seeds`) that compare and sweep make at the door.
 
 Validation happens here, before TensorFlow loads or a run folder is made.
 """
@@ -10,6 +11,7 @@ import math
 import re
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -25,6 +27,8 @@ Initializer = Literal[
     "he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "lecun_uniform", "lecun_normal"
 ]
 Dataset = Literal["circles", "moons", "blobs"]
+SEED_LIMIT = 2**32  # seeds are 0 .. SEED_LIMIT - 1 (NumPy's and Keras' generators take 32 bits)
+MAX_SEEDS = 100_000  # seeds in one study: a hard bound; memory is checked per request (budget.py)
 
 
 class _Section(BaseModel):
@@ -73,7 +77,7 @@ class TrainingConfig(_Section):
 
 
 class Config(_Section):
-    seed: int = Field(42, ge=0, lt=2**32)  # one seed: data, initial weights and shuffling
+    seed: int = Field(42, ge=0, lt=SEED_LIMIT)  # one seed: data, initial weights and shuffling
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
@@ -214,7 +218,7 @@ def _range(annotation: Any, metadata: list, plural: bool = False) -> str:
         kind = "integers" if plural else "an integer"
     else:
         kind = "finite numbers" if plural else "a finite number"
-    hi = ("]", 2**32 - 1) if hi == (")", 2**32) else hi  # say "[0, 4294967295]" for the seed
+    hi = ("]", SEED_LIMIT - 1) if hi == (")", SEED_LIMIT) else hi  # say "[0, 4294967295]" for the seed
     if lo and hi:
         return f"{kind} in {lo[0]}{lo[1]}, {hi[1]}{hi[0]}"
     if lo:
@@ -418,14 +422,18 @@ def resolve_config(
     loss: str | None = None,
     seed: int | None = None,
     epochs: int | None = None,
+    base: dict[str, Any] | None = None,
 ) -> tuple[Config, dict[str, tuple[Any, str]]]:
-    """The Config (defaults, then the YAML file, then `--set` overrides, then the named options), and
-    what the file and --set asked for: {dotted key: (value, where)}, so a command can warn about a
-    setting it ignores. A file's value equal to the default is left out: a file that spells out
-    every default (configs/default.yaml) asks for nothing."""
+    """The Config (defaults, then `base` (the API's dict) or the YAML file, then `--set` overrides,
+    then the named options), and what the file and --set asked for: {dotted key: (value, where)}, so a
+    command can warn about a setting it ignores. A file's value equal to the default is left out: a
+    file that spells out every default (configs/default.yaml) asks for nothing."""
     raw: dict[str, Any] = {}
     origins: dict[str, str] = {}
     source = ""
+    if base is not None:
+        raw = _merge(raw, base, "config", origins)
+        source = "config"
     if path is not None:
         raw = _merge(raw, read_yaml(Path(path)), str(path), origins)
         source = str(path)
@@ -459,9 +467,10 @@ def load_config(
     loss: str | None = None,
     seed: int | None = None,
     epochs: int | None = None,
+    base: dict[str, Any] | None = None,
 ) -> Config:
-    """Defaults, then the YAML file, then `--set` overrides, then the named options (highest)."""
-    return resolve_config(path, overrides, loss=loss, seed=seed, epochs=epochs)[0]
+    """Defaults, then `base` or the YAML file, then `--set` overrides, then the named options (highest)."""
+    return resolve_config(path, overrides, loss=loss, seed=seed, epochs=epochs, base=base)[0]
 
 
 # What each data set does not use: a setting here is ignored for that data set, and the CLI says so.
@@ -486,3 +495,52 @@ def dump_yaml(config: Config) -> str:
 def config_keys() -> list[str]:
     """Every settable key, dotted as --set takes it: seed, data.n_samples, ..., training.restarts."""
     return list(_leaves(Config().to_dict()))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The losses and seeds of a compare or sweep request, checked once, before anything runs
+
+
+def no_restarts(config: Config) -> Config:
+    """training.restarts is for `train`: in compare and sweep every loss starts from the same weights
+    and a collapse shows, so the config recorded and used says 0 whatever was asked."""
+    return config.model_copy(update={"training": config.training.model_copy(update={"restarts": 0})})
+
+
+def check_loss_names(losses: Sequence[str], source: str = "--losses") -> list[str]:
+    """The losses of a request: at least one, each registered, none twice; else ConfigError."""
+    if not losses:
+        raise ConfigError(f"{source} is empty; name at least one loss, e.g. hinge,squared_hinge")
+    for loss in losses:
+        if loss not in LOSSES:
+            raise ConfigError(f"{source}: {loss!r} is not a known loss; choose from {', '.join(LOSSES)}")
+    twice = sorted({loss for loss in losses if list(losses).count(loss) > 1})
+    if twice:
+        raise ConfigError(f"{source} names {', '.join(twice)} more than once; name each loss once")
+    return list(losses)
+
+
+def configs_for(config: Config, losses: Sequence[str], source: str = "--losses") -> dict[str, Config]:
+    """One validated config per loss (without restarts); ConfigError for an unknown, repeated or
+    unsuitable loss (a two-class loss on blobs) or none at all."""
+    check_loss_names(losses, source)
+    raw = no_restarts(config).to_dict()
+    out = {}
+    for loss in losses:
+        raw["training"]["loss"] = loss
+        out[loss] = validate(raw, f"{source} {loss}")
+    return out
+
+
+def check_seeds(config: Config, seeds: int) -> list[int]:
+    """Seeds config.seed .. config.seed + seeds - 1, or ConfigError when that is not a valid study."""
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ConfigError(f"--seeds must be an integer >= 1 — got {seeds!r}")
+    if config.seed + seeds - 1 >= SEED_LIMIT:
+        raise ConfigError(
+            f"--seeds {seeds} from seed {config.seed} goes past the largest seed {SEED_LIMIT - 1}; "
+            "use a smaller seed"
+        )
+    if seeds > MAX_SEEDS:
+        raise ConfigError(f"--seeds must be at most {MAX_SEEDS:,} — got {seeds:,}")
+    return list(range(config.seed, config.seed + seeds))

@@ -1,5 +1,6 @@
-"""The project's exception types, each with its exit code (and, where it has one, its folder).
-Domain code raises these; cli.py maps `exit_code` to the process's exit status, in one place."""
+"""The project's exception types, each with its exit code, the line the CLI prints for it and, where it
+has one, its folder. Domain code raises these; cli.py prints `report()` and exits with `exit_code`, in
+one place."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ class CirclesHingeError(Exception):
 
     exit_code = 1
     path: Path | None = None
+
+    def report(self) -> str:
+        """The one line the CLI prints on stderr for this failure."""
+        suffix = f" (run folder {self.path}, marked failed)" if self.path else ""
+        return f"error: {self}{suffix}"
 
 
 class ConfigError(CirclesHingeError):
@@ -51,6 +57,10 @@ class Interrupted(CirclesHingeError):
     def exit_code(self) -> int:  # the shell's convention: 128 + the signal's number
         return 143 if self.signal_name == "SIGTERM" else 130
 
+    def report(self) -> str:
+        when = f" {self.detail}" if self.detail else ""
+        return f"interrupted: the run was stopped{when}; its folder (marked interrupted) is {self.path}"
+
 
 class RunFailed(CirclesHingeError):
     """An unexpected error, said as what was true: where the traceback is if it could be saved, and
@@ -68,3 +78,6 @@ class RunFailed(CirclesHingeError):
         if status_error is not None:
             where += f"; status.json could not be marked failed either ({status_error})"
         super().__init__(f"{message} ({where})")
+
+    def report(self) -> str:
+        return f"error: {self}"  # the message already says where the folder and the traceback are

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from circles_hinge import reference
 from circles_hinge.plots import pyplot, save_figure
 
 
@@ -16,8 +17,6 @@ def plot_loss_functions(path: Path) -> None:
 
 
 def loss_functions_figure():
-    from circles_hinge import reference
-
     plt = pyplot()
     f = np.linspace(-2, 2, 801)[:, None]
     y = np.ones_like(f)

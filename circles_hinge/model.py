@@ -1,4 +1,5 @@
-"""Builds the tutorial's Sequential network from the config and the loss's needs. No file I/O.
+"""Builds the tutorial's Sequential network from the config and the loss's needs, and the helpers on a
+built Keras model: its outputs, hidden activations, evaluation, and saving it to model.keras.
 
 Initial weights come from `initial_weights`: for seed s, exactly the weights stock Keras starts the
 tutorial's model from after `keras.utils.set_random_seed(s)`, in a single run and in every replica.
@@ -6,12 +7,14 @@ tutorial's model from after `keras.utils.set_random_seed(s)`, in a single run an
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from circles_hinge.config import Config
-from circles_hinge.losses import LossSpec
+from circles_hinge.losses import LossSpec, encode_labels, keras_loss, predict_classes
 
 N_FEATURES = 2
 # The tutorial sets he_uniform on the hidden layers only; its tanh output layer keeps Keras' default.
@@ -86,7 +89,7 @@ def count_parameters(config: Config, spec: LossSpec, n_classes: int) -> int:
     return sum(i * o + o for i, o in layer_shapes(config, spec, n_classes))
 
 
-# --- helpers on a built Keras model (no file I/O) -------------------------------------------------
+# --- helpers on a built Keras model ----------------------------------------------------------------
 def keras_outputs(model) -> Callable[[np.ndarray], np.ndarray]:
     """Predict any number of points in one call: mlxtend's grid is ~300k points."""
 
@@ -102,3 +105,28 @@ def hidden_activations(model, X: np.ndarray) -> np.ndarray:
     for layer in model.layers[:-1]:
         h = layer(h)
     return np.asarray(h)
+
+
+def evaluate_model(
+    model, spec: LossSpec, X: np.ndarray, y: np.ndarray, n_classes: int
+) -> tuple[float, float]:
+    """(loss, accuracy) of a Keras model: the loss's batch mean, and predicted class == true class."""
+    out = keras_outputs(model)(X)
+    loss = float(np.mean(np.asarray(keras_loss(spec)(encode_labels(spec, y, n_classes), out))))
+    accuracy = float(np.mean(predict_classes(spec, out) == y))
+    return loss, accuracy
+
+
+def save_model(model, spec: LossSpec, path: Path) -> None:
+    """Compile with the run's loss (so it is saved with the model) and write via a temporary name."""
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(), loss=keras_loss(spec))
+    model.optimizer.build(model.trainable_variables)  # so load_model restores it without a warning
+    tmp = path.with_name(f".tmp-{path.name}")
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from circles_hinge.data import BLOB_CENTERS
 from circles_hinge.losses import LossSpec, decision_values, get_loss, point_margins, predict_classes
+from circles_hinge.runs import write_atomic
 from circles_hinge.words import plural
 
 Outputs = Callable[[np.ndarray], np.ndarray]
@@ -55,8 +57,6 @@ def class_names(dataset: str | None, n_classes: int) -> list[str]:
     if dataset in CLASS_NAMES and n_classes == 2:
         return list(CLASS_NAMES[dataset])
     if dataset == "blobs":
-        from circles_hinge.data import BLOB_CENTERS
-
         if n_classes <= len(BLOB_CENTERS):
             return [f"blob at ({x:g}, {y:g})" for x, y in BLOB_CENTERS[:n_classes]]
     return [f"class {c}" for c in range(n_classes)]
@@ -69,8 +69,6 @@ def save_figure(fig, path: Path, dpi: int = DPI, tight: bool = False) -> None:
     """Write `fig` atomically in the format its suffix names (PNG when it names none) and close it.
     tight=True trims the margins (one more draw; only for figures not laid out when made)."""
     import io
-
-    from circles_hinge.runs import write_atomic
 
     buf = io.BytesIO()
     fmt = path.suffix.lstrip(".").lower() or "png"

@@ -1,4 +1,5 @@
-"""The run folder: create it (never overwrite), write files atomically, keep `status.json`, read back, list.
+"""The run folder: create it (never overwrite), write files atomically, its lifecycle (`run_folder`, the
+one every pipeline uses: claim, running, then complete, interrupted or failed), read back, list.
 
 A folder says `complete` only after every other file is in place; until then it says `running`, and a
 stopped or crashed run says `interrupted` or `failed`. Files are written to a temporary name and
@@ -9,20 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
+import signal
 import socket
 import sys
 import tempfile
 import time
+import traceback
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.errors import ConfigError, RunDirError
+from circles_hinge.errors import ConfigError, Interrupted, RunDirError, RunFailed, TrainingDiverged
 
 STATUS_FILE = "status.json"
 REPORT_FILES = {"compare": "comparison.json", "sweep": "sweep.json"}
@@ -245,6 +250,12 @@ class CsvLog:
                     os.truncate(self.path, self.whole)
             self.fh = None
 
+    def __enter__(self) -> CsvLog:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def read_json(path: Path) -> dict[str, Any] | None:
     """The JSON object in `path`, or None if it is missing, unreadable or not an object."""
@@ -333,6 +344,128 @@ class Status:
         write_json(self.path / STATUS_FILE, record)
 
 
+# ---------------------------------------------------------------------------------------------------
+# The lifecycle of a folder, the same for a run, a comparison and a sweep
+
+
+def failure_message(exc: BaseException) -> str:
+    """One line for an unexpected error; a full or read-only disk names the file it could not write."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
+        what = Path(exc.filename).name if exc.filename else "a file"
+        if getattr(exc, "appending", False):
+            verb = "add to"
+        else:  # status.json rewritten while running is there, as it was: say so
+            verb = "update" if exc.filename and Path(exc.filename).exists() else "write"
+        return f"could not {verb} {what}: {exc.strerror}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+@dataclass
+class RunFolder:
+    """A folder while a pipeline writes it: its status.json, the stage it is at (`where`: kept in every
+    status.json from here on, also the one that says how it ended) and, for a run, what to keep of
+    its partial results if it stops (`on_stop`)."""
+
+    path: Path
+    status: Status
+    where: dict[str, Any] = field(default_factory=dict)
+    on_stop: Callable[[], None] | None = None
+
+    def running(self, **progress: Any) -> None:
+        """status.json says running, with `progress` (e.g. epoch=12) and the stage."""
+        self.status.write("running", **progress, **self.where)
+
+    def complete(self) -> None:
+        self.status.write("complete")  # last: only now is every file in place
+
+    def during(self) -> str:
+        if self.where.get("stage") != "restarts":
+            return ""
+        return (
+            f" during the restarts; the first initialisation had finished at "
+            f"{self.where['first_accuracy']:.1%} accuracy; history.csv holds its epochs"
+        )
+
+    def written(self) -> str:
+        """'; while writing the run folder: history.csv, model.keras written; metrics.json, ... not'."""
+        if self.where.get("stage") != "writing":
+            return ""
+        files = [f for f in RUN_FILES if f != "config.yaml"]
+        done = [f for f in files if (self.path / f).exists()]
+        missing = [f for f in files if f not in done]
+        return (
+            f"; while writing the run folder: {', '.join(done) or 'nothing'} written, "
+            f"{', '.join(missing) or 'nothing'} not"
+        )
+
+    def record(self, outcome: str, error: str, log: str | None = None) -> tuple[str | None, str | None]:
+        """`_write_record` with Ctrl-C and SIGTERM held off: a second Ctrl-C while the outcome is
+        written would leave status.json saying running. They are ignored for the few milliseconds it
+        takes."""
+        held = []
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                held.append((sig, signal.signal(sig, signal.SIG_IGN)))
+        except ValueError:  # not the main thread: signals go to the main thread anyway
+            pass
+        try:
+            return self._write_record(outcome, error, log)
+        finally:
+            for sig, handler in held:
+                signal.signal(sig, handler)
+
+    def _write_record(self, outcome: str, error: str, log: str | None) -> tuple[str | None, str | None]:
+        """Leave what we can (traceback, status, partial results) without raising: the disk may be
+        full, so the folder's reserve is given back first. Returns why train.log and status.json could
+        not be written (None: written)."""
+        release_reserve(self.path)
+        errors: list[str | None] = []
+        for write in (
+            (lambda: write_atomic(self.path / "train.log", log)) if log else None,
+            lambda: self.status.write(outcome, error=error, **self.where),
+        ):
+            try:
+                if write is not None:
+                    write()
+                errors.append(None)
+            except OSError as exc:
+                errors.append(exc.strerror or str(exc))
+            except Exception as exc:  # noqa: BLE001 - reporting the original error matters more
+                errors.append(str(exc))
+        if self.on_stop is not None and self.where.get("stage") != "writing":
+            try:
+                self.on_stop()
+            except Exception:  # noqa: BLE001 - what was written as it happened stays
+                pass
+        return errors[0], errors[1]
+
+
+@contextlib.contextmanager
+def run_folder(path: Path, kind: str, started: str = "") -> Iterator[RunFolder]:
+    """The lifecycle of a folder `create_run_dir` made: status.json says running, then complete (the
+    caller's `folder.complete()`, last), or interrupted or failed, recorded with every write guarded
+    against a full disk. Raises Interrupted or RunFailed (or the project's own error) with the folder.
+    `started`: when a resumed folder first started."""
+    folder = RunFolder(path, Status(path, kind, started))
+    try:
+        folder.running()
+        yield folder
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signal_name = getattr(exc, "signal_name", "SIGINT")  # SIGTERM's KeyboardInterrupt says so (cli.py)
+        detail = folder.written()
+        folder.record("interrupted", f"stopped by {signal_name}{folder.during()}{detail}")
+        raise Interrupted(path, signal_name, detail.removeprefix("; ")) from None
+    except (TrainingDiverged, RunFailed, ConfigError) as exc:
+        folder.record("failed", str(exc))
+        if exc.path is None:
+            exc.path = path  # the folder the failure left (CirclesHingeError.path)
+        raise
+    except Exception as exc:
+        message = failure_message(exc)
+        log_error, status_error = folder.record("failed", message, traceback.format_exc())
+        raise RunFailed(path, message, log_error, status_error) from exc
+
+
 def command_line() -> list[str]:
     """The command as typed: `python -m circles_hinge train ...` (sys.orig_argv) when run as a module,
     where sys.argv[0] would be the path of __main__.py; else sys.argv (the console script)."""
@@ -363,7 +496,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _number(value: Any, spec: str, prefix: str = "") -> str:
+def _formatted(value: Any, spec: str, prefix: str = "") -> str:
     return f"{prefix}{value:{spec}}" if _is_number(value) else ""
 
 
@@ -388,8 +521,8 @@ def _run_row(summary: RunSummary, path: Path) -> None:
         return
     summary.losses = str(metrics.get("loss", ""))
     summary.seeds = str(metrics.get("seed", ""))
-    summary.test_accuracy = [_number(metrics.get("test_accuracy"), ".1%")]
-    summary.test_loss = [_number(metrics.get("test_loss"), ".3g")]
+    summary.test_accuracy = [_formatted(metrics.get("test_accuracy"), ".1%")]
+    summary.test_loss = [_formatted(metrics.get("test_loss"), ".3g")]
     seconds = metrics.get("train_seconds")
     summary.seconds = seconds if _is_number(seconds) else None
 
@@ -418,8 +551,8 @@ def _study_row(summary: RunSummary, path: Path, status: dict[str, Any]) -> None:
             summary.test_loss.append("")
             continue
         prefix = ("mean ", "median ") if study else ("", "")
-        summary.test_accuracy.append(_number(mine[0].get("test_accuracy"), ".1%", prefix[0]))
-        summary.test_loss.append(_number(mine[0].get("test_loss"), ".3g", prefix[1]))
+        summary.test_accuracy.append(_formatted(mine[0].get("test_accuracy"), ".1%", prefix[0]))
+        summary.test_loss.append(_formatted(mine[0].get("test_loss"), ".3g", prefix[1]))
 
 
 def _kind_from_files(path: Path) -> str | None:

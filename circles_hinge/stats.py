@@ -1,5 +1,5 @@
-"""Pure statistics of a seed study: the success threshold, the Wilson interval for a success rate, and
-medians with interquartile ranges that skip missing values. NumPy only."""
+"""Pure statistics of a seed study: the Wilson interval for a success rate, and medians with
+interquartile ranges that skip missing values. NumPy only. (The success threshold is in results.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-SUCCESS_ACCURACY = 0.99  # a seed "succeeds" when its test accuracy reaches this
 Z95 = 1.959963984540054  # the normal quantile for a two-sided 95% interval
 
 

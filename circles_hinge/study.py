@@ -1,16 +1,14 @@
-"""A seed study: the losses and seeds of a compare or sweep request checked, K seeds of each loss trained
-at once on the same data and initial weights, per-seed rows and their summary, and the status and progress
-of the folder a comparison or sweep writes. Shared by comparison.py and sweeps.py.
+"""A seed study: K seeds of each loss trained at once on the same data and initial weights, per-seed rows
+and their summary, and the progress of a comparison or sweep. Shared by comparison.py and sweeps.py.
+(The request's losses and seeds are checked in config.py; the folder's lifecycle is runs.run_folder.)
 """
 
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,104 +24,20 @@ from circles_hinge.boundary import (
     has_boundary,
     signed_decision,
 )
-from circles_hinge.config import Config, validate
-from circles_hinge.errors import ConfigError, TrainingDiverged
-from circles_hinge.losses import LOSSES, LossSpec, encode_labels, get_loss, predict_classes
-from circles_hinge.runs import Status, release_reserve, write_atomic
-from circles_hinge.stats import SUCCESS_ACCURACY, median_iqr, wilson_interval
+from circles_hinge.config import Config
+from circles_hinge.data import load_split
+from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
+from circles_hinge.model import initial_weights
+from circles_hinge.report_html.run import WeightRecorder
+from circles_hinge.results import SUCCESS_ACCURACY, batch_progress, epochs_to_perfect, finite_or_none
+from circles_hinge.stats import median_iqr, wilson_interval
+from circles_hinge.trainer import ReplicaTrainer
 
 Progress = Callable[[str, int, int], None]  # (what is happening, epochs done, epochs in total)
 
 
-def _number(value: Any) -> float | None:
-    """A finite float for JSON, or None (JSON has no NaN)."""
-    return float(value) if value is not None and np.isfinite(value) else None
-
-
-# ---------------------------------------------------------------------------------------------------
-# Checking the request before anything is made
-
-
-def configs_for(config: Config, losses: Sequence[str], source: str = "--losses") -> dict[str, Config]:
-    if not losses:
-        raise ConfigError(f"{source} is empty; name at least one loss, e.g. hinge,squared_hinge")
-    for loss in losses:
-        if loss not in LOSSES:
-            raise ConfigError(f"{source}: {loss!r} is not a known loss; choose from {', '.join(LOSSES)}")
-    twice = sorted({loss for loss in losses if list(losses).count(loss) > 1})
-    if twice:
-        raise ConfigError(f"{source} names {', '.join(twice)} more than once; name each loss once")
-    raw = no_restarts(config).to_dict()
-    out = {}
-    for loss in losses:
-        raw["training"]["loss"] = loss
-        out[loss] = validate(raw, f"{source} {loss}")
-    return out
-
-
-def no_restarts(config: Config) -> Config:
-    """training.restarts is for `train`: here every loss starts from the same weights and a collapse
-    shows, so the config recorded and used says 0 whatever was asked."""
-    return config.model_copy(update={"training": config.training.model_copy(update={"restarts": 0})})
-
-
-MAX_SEEDS = 100_000  # a hard bound; memory is checked per request (budget.py)
-
-
-def check_seeds(config: Config, seeds: int) -> list[int]:
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise ConfigError(f"--seeds must be an integer >= 1 — got {seeds!r}")
-    if config.seed + seeds - 1 >= 2**32:
-        raise ConfigError(
-            f"--seeds {seeds} from seed {config.seed} goes past the largest seed 4294967295; "
-            "use a smaller seed"
-        )
-    if seeds > MAX_SEEDS:
-        raise ConfigError(f"--seeds must be at most {MAX_SEEDS:,} — got {seeds:,}")
-    return list(range(config.seed, config.seed + seeds))
-
-
 def seeds_label(seed_list: Sequence[int]) -> str:
     return str(seed_list[0]) if len(seed_list) == 1 else f"{seed_list[0]}..{seed_list[-1]}"
-
-
-# ---------------------------------------------------------------------------------------------------
-# The folder of a comparison or sweep while it is written: its status and progress
-
-
-@contextmanager
-def folder_status(path: Path, kind: str, started: str = "") -> Iterator[Status]:
-    """status.json says running, then complete (written by the caller last), interrupted or failed."""
-    from circles_hinge.errors import Interrupted, RunFailed
-    from circles_hinge.experiment import failure_message
-
-    status = Status(path, kind, started)  # `started`: when a resumed folder first started
-    try:
-        status.write("running")
-        yield status
-    except (KeyboardInterrupt, Interrupted) as exc:
-        signal_name = getattr(exc, "signal_name", "SIGINT")
-        _try(lambda: status.write("interrupted", error=f"stopped by {signal_name}"))
-        raise Interrupted(path, signal_name) from None
-    except (TrainingDiverged, RunFailed, ConfigError) as exc:
-        message = str(exc)
-        _try(lambda: status.write("failed", error=message))
-        raise
-    except Exception as exc:
-        release_reserve(path)  # on a full disk, its space is what lets train.log and status.json fit
-        message = failure_message(exc)
-        log_error = _try(lambda: write_atomic(path / "train.log", traceback.format_exc()))
-        status_error = _try(lambda: status.write("failed", error=message))
-        raise RunFailed(path, message, log_error, status_error) from exc
-
-
-def _try(write: Callable[[], None]) -> str | None:
-    """Run one write of a failure record; why it failed (a full disk, say), or None."""
-    try:
-        write()
-    except OSError as exc:
-        return exc.strerror or str(exc)
-    return None
 
 
 class ProgressCounter:
@@ -199,11 +113,6 @@ def _run_study(
 ) -> Study:
     """K = len(seed_list) replicas of one loss, replica k on splits[k] (a grid sweep's replicas have
     different data: `factors` then gives each one's data.factor, for its boundary figures)."""
-    from circles_hinge.experiment import epochs_to_perfect
-    from circles_hinge.model import initial_weights
-    from circles_hinge.report_html import WeightRecorder
-    from circles_hinge.trainer import ReplicaTrainer
-
     n_classes = splits[0].n_classes
     inits = [initial_weights(config, spec, n_classes, s) for s in seed_list]
     trainer = ReplicaTrainer(config, spec, splits, inits)
@@ -249,9 +158,9 @@ def _run_study(
                 "seed": seed,
                 "success": accuracy[k] >= SUCCESS_ACCURACY,
                 "test_accuracy": accuracy[k],
-                "test_loss": _number(test_loss[k]),
-                "final_loss": _number(history["loss"][k, -1]),
-                "final_val_loss": _number(history["val_loss"][k, -1]),
+                "test_loss": finite_or_none(test_loss[k]),
+                "final_loss": finite_or_none(history["loss"][k, -1]),
+                "final_val_loss": finite_or_none(history["val_loss"][k, -1]),
                 "epochs_to_perfect_val": epochs_to_perfect(history["val_accuracy"][k]),
                 **{key: figures[key] for key in BOUNDARY_KEYS},
             }
@@ -305,8 +214,6 @@ def train_studies(
 ) -> tuple[list[Study], list]:
     """One ReplicaTrainer per loss, K = len(seed_list), all on the same data and initial weights;
     `replays` records every seed's weights per epoch (Study.frames)."""
-    from circles_hinge.data import load_split
-
     first = next(iter(configs.values()))
     splits = [load_split(first.data, s, first.training.validation_split) for s in seed_list]
     studies = []
@@ -337,8 +244,6 @@ def train_cells(
     with its own data; the per-seed rows of each cell, in order. Replica k's arithmetic does not
     depend on the batch, so each row is what a study of that cell alone gives. Per cell: (rows, the
     boundary constants of its data, or None where there is no boundary to measure)."""
-    from circles_hinge.data import load_split
-
     first = configs[0]
     splits = [load_split(c.data, s, c.training.validation_split) for c in configs for s in seed_list]
     factors = [c.data.factor for c in configs for _ in seed_list]
@@ -374,8 +279,6 @@ def train_cells(
 def _inside_epochs(stage: str, epochs: int, progress: Callable[[str, int], None]):
     """Progress inside long epochs as a stage text ('hinge, 50 seeds: epoch 2/30: 1,200/9,000
     batches, ...'), at most once a second."""
-    from circles_hinge.experiment import batch_progress
-
     last = [0.0]
 
     def inside(epoch: int, done: int, total: int, seconds: float) -> None:

@@ -25,11 +25,22 @@ from typing import Any
 
 import yaml
 
-from circles_hinge.config import Config, dump_yaml, load_config, safe_load, validate
+from circles_hinge import study_plots
+from circles_hinge.config import (
+    Config,
+    check_seeds,
+    configs_for,
+    dump_yaml,
+    load_config,
+    no_restarts,
+    safe_load,
+    validate,
+)
 from circles_hinge.errors import ConfigError
 from circles_hinge.machine import machine, versions
 from circles_hinge.report import sweep_markdown
 from circles_hinge.report_html import write_sweep_report
+from circles_hinge.results import SUCCESS_ACCURACY
 from circles_hinge.runs import (
     STATUS_FILE,
     check_name,
@@ -37,18 +48,15 @@ from circles_hinge.runs import (
     liveness,
     make_reserve,
     read_json,
+    run_folder,
     write_atomic,
     write_csv,
     write_json,
 )
-from circles_hinge.stats import SUCCESS_ACCURACY
+from circles_hinge.runtime import load_tensorflow, seed_everything
 from circles_hinge.study import (
     Progress,
     ProgressCounter,
-    check_seeds,
-    configs_for,
-    folder_status,
-    no_restarts,
     seeds_label,
     summarise_seeds,
     train_cells,
@@ -276,11 +284,12 @@ def check_sweep(
     losses: Sequence[str],
     seeds: int,
     name: str | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> Grid:
     """The one-key form (`--param KEY --values LIST`) of check_grid."""
     if not values:
         raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")
-    return check_grid(config, [(param, values)], losses, seeds, name, option="--param")
+    return check_grid(config, [(param, values)], losses, seeds, name, shard, option="--param")
 
 
 def sweep_epochs(grid: Grid) -> int:
@@ -385,7 +394,7 @@ def _sweep(
     finished_before = sweep_epochs(grid) - sum(grid.epochs(b[:1]) for b in batches)
     if finished_before:
         counter("finished before", finished_before)
-    with folder_status(path, "sweep", started) as status:
+    with run_folder(path, "sweep", started) as folder:
         if not (path / "config.yaml").exists():
             write_atomic(path / "config.yaml", dump_yaml(grid.config))
         write_json(path / RESUME_FILE, record)
@@ -398,9 +407,7 @@ def _sweep(
             record["seconds"] = round(time.perf_counter() - start, 3)
             write_json(path / RESUME_FILE, record)
             _write_tables(path, record["done"])
-            status.write(
-                "running", stage="training", done=f"{len(done)} of {len(grid.shard_units())} studies"
-            )
+            folder.running(stage="training", done=f"{len(done)} of {len(grid.shard_units())} studies")
 
         counter("loading TensorFlow")
         if workers == 1:
@@ -408,12 +415,12 @@ def _sweep(
         else:
             counter(f"starting {workers} worker processes")
             _train_in_workers(grid, batches, keep, counter, workers)
-        status.write("running", stage="writing")
+        folder.running(stage="writing")
         counter("drawing sweep.png")
         report = _report(grid, record["done"], time.perf_counter() - start, workers)
         _write_outputs(path, report)
         (path / RESUME_FILE).unlink(missing_ok=True)
-        status.write("complete")  # last: only now is every file in place
+        folder.complete()
     return SweepResult(path, report)
 
 
@@ -443,8 +450,6 @@ def _train_batch(grid: Grid, batch: list[Unit], progress: Callable[[str, int], N
 
 
 def _train_here(grid: Grid, batches: list[list[Unit]], keep, counter: ProgressCounter) -> None:
-    from circles_hinge.experiment import load_tensorflow, seed_everything
-
     load_tensorflow()
     seed_everything(grid.config.seed)
     for batch in batches:
@@ -453,8 +458,6 @@ def _train_here(grid: Grid, batches: list[list[Unit]], keep, counter: ProgressCo
 
 def _worker(grid: Grid, batch: list[Unit], queue) -> list[dict[str, Any]]:
     """A worker process's job: one batch, its progress sent to the parent through `queue`."""
-    from circles_hinge.experiment import load_tensorflow, seed_everything
-
     load_tensorflow()  # one thread, as in the parent
     seed_everything(grid.config.seed)
     return _train_batch(grid, batch, lambda stage, step=0: queue.put((stage, step)))
@@ -543,8 +546,6 @@ def _report(grid: Grid, done: list[dict[str, Any]], seconds: float, workers: int
 
 
 def _write_outputs(path: Path, report: dict[str, Any]) -> None:
-    from circles_hinge import study_plots
-
     study_plots.plot_grid(path / "sweep.png", report)
     write_atomic(path / "sweep.md", sweep_markdown(report))
     write_json(path / "sweep.json", report)
@@ -635,11 +636,11 @@ def merge_shards(folders: Sequence[Path], runs_dir: Path, name: str | None = Non
     grid, done = check_merge(folders)
     seconds = sum((read_json(f / "sweep.json") or {}).get("seconds", 0.0) for f in folders)
     path = create_run_dir(runs_dir, name or default_name(grid), exact=name is not None)
-    with folder_status(path, "sweep") as status:
+    with run_folder(path, "sweep") as folder:
         write_atomic(path / "config.yaml", dump_yaml(grid.config))
         _write_tables(path, done)
         report = _report(grid, done, seconds, workers=None)
         report["merged_from"] = [str(f) for f in folders]
         _write_outputs(path, report)
-        status.write("complete")
+        folder.complete()
     return SweepResult(path, report)

@@ -23,10 +23,10 @@ import numpy as np
 from circles_hinge.config import Config
 from circles_hinge.data import Split
 from circles_hinge.errors import TrainingDiverged
-from circles_hinge.losses import LossSpec, encode_labels, keras_loss
+from circles_hinge.losses import LossSpec, encode_labels, keras_loss, predict_classes
 from circles_hinge.model import output_activation
+from circles_hinge.results import METRICS, SUCCESS_ACCURACY
 
-METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 # An epoch runs in calls of about this long, so a stop request waits at most about this long.
 CHUNK_SECONDS = 0.25
 # on_batches(epoch, batches done, batches in the epoch, seconds into the epoch), inside long epochs
@@ -345,6 +345,19 @@ class ReplicaTrainer:
         return TrainResult(self.history, [self.weights(k) for k in range(self.k)], seconds)
 
 
+def evaluate_replica(
+    trainer: ReplicaTrainer, replica: int, spec: LossSpec, split: Split
+) -> tuple[float, float]:
+    """(test loss, test accuracy) of one replica, computed by the trainer's own arithmetic, so seed s
+    scores the same numbers in `train` as inside a seed study (Keras' Dense may round differently)."""
+    X = np.broadcast_to(split.X_test, (trainer.k, *split.X_test.shape))
+    Y_enc = encode_labels(spec, split.y_test, split.n_classes)
+    Y = np.broadcast_to(Y_enc, (trainer.k, *Y_enc.shape))
+    losses, outputs = trainer.evaluate(X, Y)
+    accuracy = float(np.mean(predict_classes(spec, outputs[replica]) == split.y_test))
+    return float(losses[replica]), accuracy
+
+
 # --- restarts: one `train` run that does not settle for a collapsed start --------------------------
 @dataclass
 class Restarts:
@@ -367,8 +380,6 @@ def final_scores(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Each replica's (accuracy, loss) with its final weights: on validation, or on the fit part
     without one. A replica whose loss is not finite scores accuracy -1 and loss +inf, worse than any."""
-    from circles_hinge.losses import predict_classes
-
     if split.X_val.shape[0]:
         accuracy = np.array(history["val_accuracy"][:, -1], dtype=np.float64)
         loss = np.array(history["val_loss"][:, -1], dtype=np.float64)
@@ -398,7 +409,7 @@ def fit_with_restarts(
     on_trainer: Callable[[ReplicaTrainer], None] | None = None,
     on_batches: BatchCallback | None = None,
 ) -> tuple[TrainResult, Restarts]:
-    """Train initialisation 0 exactly as a single run; if it ends below 99% accuracy (stats'
+    """Train initialisation 0 exactly as a single run; if it ends below 99% accuracy (results'
     SUCCESS_ACCURACY, measured as `final_scores` does), train `config.training.restarts` more at
     once, with the same data and shuffling, and keep the best (`best_initialisation`: accuracy, then
     loss, then the earliest). The test set plays no part.
@@ -408,8 +419,6 @@ def fit_with_restarts(
     `on_epoch(trainer, epoch, logs)` follows both phases; `on_restart(first_accuracy, n)` announces
     the second; `on_batches` follows long epochs of both.
     """
-    from circles_hinge.stats import SUCCESS_ACCURACY
-
     seed = config.seed
     first = ReplicaTrainer(config, spec, [split], [make_init(0)])
     if on_trainer is not None:

@@ -1,8 +1,18 @@
-"""How the project writes counts in text ("1 seed", "3 seeds"): one home for plurals, shared by the
-CLI, the reports and the figures. Pure Python, so the CLI can import it without delay."""
+"""How the project writes counts and durations in text ("1 seed", "3 seeds", "33 s", "4 min"): one home
+for them, shared by the CLI, the reports and the figures. Pure Python, so the CLI can import it without
+delay."""
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     """`n word` with the word in the plural unless n is 1: plural(1, "epoch") == "1 epoch";
     thousands are grouped: plural(1000, "seed") == "1,000 seeds"."""
     return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
+
+
+def duration(seconds: float) -> str:
+    """A time as a person reads it: '33 s', '4 min', '1.5 h'."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -49,22 +49,23 @@ def runs_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def side_by_side(runs_dir):
-    from circles_hinge.comparison import run_comparison
+    from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.config import load_config
 
     progress = []
-    result = run_comparison(
-        load_config(TINY), ["hinge", "squared_hinge"], runs_dir, on_progress=lambda *a: progress.append(a)
-    )
+    request = check_comparison(load_config(TINY), ["hinge", "squared_hinge"], None)
+    result = run_comparison(request, runs_dir, on_progress=lambda *a: progress.append(a))
     return result, progress
 
 
 @pytest.fixture(scope="session")
 def study(runs_dir):
-    from circles_hinge.comparison import run_comparison
+    from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.config import load_config
 
-    return run_comparison(load_config(TINY), ["hinge", "squared_hinge"], runs_dir, seeds=3, name="study")
+    return run_comparison(
+        check_comparison(load_config(TINY), ["hinge", "squared_hinge"], 3, "study"), runs_dir
+    )
 
 
 def check_common_report(path, report, kind):

@@ -401,19 +401,6 @@ def test_compare_k_class_losses_on_blobs(tmp_path):
     assert bad.exit_code == 2 and "two-class loss" in bad.output
 
 
-def test_the_restart_line_counts_diverged_restarts():
-    from circles_hinge.cli import _restart_line
-
-    m = {
-        "initialisation_accuracies": [0.5, -1.0, 1.0, 0.7],
-        "initialisation": 2,
-        "initialisation_accuracy_on": "validation",
-    }
-    line = _restart_line(m)
-    assert "reached 50.0% validation accuracy" in line and "3 more were trained" in line
-    assert "kept initialisation 2 with 100.0%" in line and "3 of 4 ended below 99%, 1 diverged" in line
-
-
 def test_sweep_warns_when_values_replace_a_setting_and_refuses_a_key_the_data_set_ignores(tmp_path):
     args = ["sweep", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--seeds", "1"]
     result = runner.invoke(
@@ -446,43 +433,6 @@ def test_compare_warns_about_a_loss_that_losses_replaces(tmp_path):
         f"warning: compare ignores training.loss=binary_crossentropy (from {f}): "
         "--losses names the losses (hinge,squared_hinge)"
     )
-
-
-@pytest.mark.parametrize(
-    ("accuracies", "kept", "needle"),
-    [
-        (
-            [0.5, 0.6],
-            0,
-            "1 more was trained; it did not do better, the first was kept (2 of 2 ended below 99%)",
-        ),
-        ([0.5, 1.0], 1, "1 more was trained; kept initialisation 1 with 100.0% (1 of 2 ended below 99%"),
-        ([0.5, 0.6, 0.7], 0, "2 more were trained; none did better"),
-    ],
-)
-def test_the_restart_line_counts_in_words(accuracies, kept, needle):
-    from circles_hinge.cli import _restart_line
-
-    m = {
-        "initialisation_accuracies": accuracies,
-        "initialisation": kept,
-        "initialisation_accuracy_on": "validation",
-    }
-    assert needle in _restart_line(m)
-
-
-@pytest.mark.parametrize(("failed", "words"), [([45], "failed seed 45"), ([45, 47], "failed seeds 45,47")])
-def test_the_comparison_line_counts_failed_seeds_in_words(failed, words):
-    from circles_hinge.cli import _comparison_line
-
-    r = {
-        "loss": "hinge",
-        "test_accuracy": 0.9,
-        "success_rate": 0.5,
-        "success_ci95": [0.1, 0.9],
-        "failed_seeds": failed,
-    }
-    assert _comparison_line(r).endswith(words)
 
 
 @pytest.mark.parametrize("name,magic", [("l.svg", b"<svg"), ("l.pdf", b"%PDF"), ("l.PNG", b"\x89PNG")])

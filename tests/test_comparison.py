@@ -7,7 +7,7 @@ import pytest
 from conftest import check_common_report, read_status
 
 from circles_hinge.boundary import BOUNDARY_KEYS
-from circles_hinge.comparison import run_comparison
+from circles_hinge.comparison import check_comparison, run_comparison
 from circles_hinge.config import load_config
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import get_loss
@@ -26,8 +26,8 @@ from circles_hinge.runs import RUN_FILES, list_runs
 )
 def test_compare_rejects_a_bad_request_before_making_a_folder(tiny_config, tmp_path, losses, seeds, message):
     runs_dir = tmp_path / "runs"
-    with pytest.raises(ConfigError, match=message):
-        run_comparison(tiny_config, losses, runs_dir, seeds=seeds)
+    with pytest.raises(ConfigError, match=message):  # the check at the door, before run_comparison
+        check_comparison(tiny_config, losses, seeds)
     assert not runs_dir.exists()
 
 
@@ -89,7 +89,8 @@ def test_runs_lists_the_comparison(side_by_side, study):
 def test_a_comparison_records_the_restarts_it_used(tmp_path):
     from conftest import TINY
 
-    result = run_comparison(load_config(TINY, ["training.restarts=5"]), ["hinge"], tmp_path, seeds=1)
+    request = check_comparison(load_config(TINY, ["training.restarts=5"]), ["hinge"], 1)
+    result = run_comparison(request, tmp_path)
     assert result.report["config"]["training"]["restarts"] == 0
     assert load_config(result.path / "config.yaml").training.restarts == 0
 
@@ -110,7 +111,7 @@ def _hand_set_view(loss: str, radius: float):
     import numpy as np
 
     from circles_hinge.boundary import TANH_BAND_LEVEL, boundary_radii, signed_decision
-    from circles_hinge.comparison import LossView
+    from circles_hinge.compare_plots import LossView
     from circles_hinge.losses import get_loss
 
     spec = get_loss(loss)

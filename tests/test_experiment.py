@@ -10,8 +10,9 @@ from PIL import Image
 
 from circles_hinge.config import load_config
 from circles_hinge.data import load_split
-from circles_hinge.experiment import evaluate_model, run_experiment
+from circles_hinge.experiment import run_experiment
 from circles_hinge.losses import get_loss
+from circles_hinge.model import evaluate_model
 from circles_hinge.runs import RUN_FILES
 
 PICTURES = ["loss_curve.png", "decision_regions.png", "data.png", "margins.png", "hidden_layer.png"]

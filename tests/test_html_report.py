@@ -98,10 +98,11 @@ def run_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sweep_folder(tmp_path_factory):
-    from circles_hinge.sweeps import run_sweep
+    from circles_hinge.sweeps import check_sweep, run_sweep
 
     runs = tmp_path_factory.mktemp("report-sweep")
-    return run_sweep(load_config(TINY), "data.noise", ["0", "0.2"], ["hinge", "squared_hinge"], runs, 2).path
+    request = check_sweep(load_config(TINY), "data.noise", ["0", "0.2"], ["hinge", "squared_hinge"], 2)
+    return run_sweep(request, runs).path
 
 
 # --- the page as written ----------------------------------------------------------------------------
@@ -223,8 +224,8 @@ def _forward_cases():
 @needs_browser
 def test_the_pages_forward_pass_agrees_with_keras_for_every_loss_and_activation(tmp_path):
     from circles_hinge.data import load_split
-    from circles_hinge.experiment import load_tensorflow
     from circles_hinge.model import build_model, initial_weights, keras_outputs
+    from circles_hinge.runtime import load_tensorflow
 
     load_tensorflow()
     rng = np.random.default_rng(0)

@@ -222,8 +222,8 @@ def test_training_gif_starts_at_epoch_0_holds_the_last_frame_and_fits_a_slide(tm
     from PIL import Image
 
     from circles_hinge.animation import FIRST_MS, FRAME_MS, LAST_MS, FrameRecorder
-    from circles_hinge.experiment import load_tensorflow
     from circles_hinge.model import initial_weights
+    from circles_hinge.runtime import load_tensorflow
     from circles_hinge.trainer import ReplicaTrainer
 
     load_tensorflow()
@@ -255,8 +255,7 @@ def test_training_gif_starts_at_epoch_0_holds_the_last_frame_and_fits_a_slide(tm
 def test_the_comparison_loss_panel_spans_only_the_values_drawn():
     """A quartile band that touches 0 must not stretch the log axis to 1e15 (autoscale adds 5% of
     the decades the band's 1e-300 floor spans)."""
-    from circles_hinge.compare_plots import draw_loss_comparison
-    from circles_hinge.comparison import LossView
+    from circles_hinge.compare_plots import LossView, draw_loss_comparison
     from circles_hinge.losses import get_loss
 
     history = {"loss": np.array([0.9, 0.1, 1e-3, 0.0]), "val_loss": np.array([0.8, 0.1, 1e-3, 1e-4])}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import TINY, check_common_report, read_status
 
-from circles_hinge.comparison import run_comparison
+from circles_hinge.comparison import check_comparison, run_comparison
 from circles_hinge.config import load_config
 from circles_hinge.stats import wilson_interval
 
@@ -72,7 +72,7 @@ def test_a_stopped_study_is_marked_interrupted(tiny_config, tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(Interrupted) as info:
-        run_comparison(tiny_config, ["hinge"], tmp_path, seeds=2, on_progress=stop)
+        run_comparison(check_comparison(tiny_config, ["hinge"], 2), tmp_path, on_progress=stop)
     assert read_status(info.value.path)["status"] == "interrupted"
 
 
@@ -91,19 +91,19 @@ def test_a_diverging_seed_in_a_one_seed_study_counts_as_failed(tmp_path):
             "training.loss=multiclass_svm",
         ],
     )
-    result = run_comparison(config, ["multiclass_svm"], tmp_path, seeds=1)
+    result = run_comparison(check_comparison(config, ["multiclass_svm"], 1), tmp_path)
     [row] = result.report["results"]
     assert row["success_rate"] == 0.0 and row["failed_seeds"] == [config.seed]
 
 
 def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weights():
-    from circles_hinge.comparison import check_comparison
     from circles_hinge.sweeps import sweep_configs
 
     config = load_config(None)
     assert config.training.restarts > 0  # `train` restarts by default
-    configs, _ = check_comparison(config, ["hinge", "squared_hinge"], None)
-    assert [c.training.restarts for c in configs.values()] == [0, 0]
+    request = check_comparison(config, ["hinge", "squared_hinge"], None)
+    assert [c.training.restarts for c in request.configs.values()] == [0, 0]
+    assert request.config.training.restarts == 0
     grid = sweep_configs(config, "data.noise", ["0", "0.1"], ["hinge"])
     assert {c.training.restarts for configs in grid.values() for c in configs.values()} == {0}
 
@@ -121,9 +121,11 @@ def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weig
 def test_seed_s_is_the_same_run_alone_and_in_studies_of_3_and_50(loss, dataset, tmp_path):
     """`train --seed 45` writes the history.csv, test loss and test accuracy that seed 45 has inside a
     study of 3 seeds and of 50, wherever it stands in them: the user can re-run a study's seed alone."""
-    from circles_hinge.experiment import history_rows, run_experiment
+    from circles_hinge.config import no_restarts
+    from circles_hinge.experiment import run_experiment
+    from circles_hinge.results import history_rows
     from circles_hinge.runs import write_csv
-    from circles_hinge.study import no_restarts, train_studies
+    from circles_hinge.study import train_studies
 
     config = load_config(TINY, [f"training.loss={loss}", f"data.dataset={dataset}", "seed=45"])
     alone = run_experiment(config, tmp_path / "runs")

@@ -162,7 +162,7 @@ def test_cells_that_differ_only_in_data_share_a_batch_and_graph_changes_form_gro
 def test_a_grid_cell_trains_what_a_study_of_that_cell_alone_trains(tiny_config, tmp_path):
     """Replica k's arithmetic does not depend on the batch: a cell's rows inside a 2 x 2 grid batch are,
     to the byte, the rows of a seed study of that cell alone."""
-    from circles_hinge.comparison import run_comparison
+    from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.config import validate
     from circles_hinge.sweeps import check_grid, run_grid
 
@@ -170,7 +170,7 @@ def test_a_grid_cell_trains_what_a_study_of_that_cell_alone_trains(tiny_config, 
     whole = run_grid(grid, tmp_path, name="grid").path
     raw = tiny_config.to_dict()
     raw["data"].update(noise=0.2, factor=0.3)
-    alone = run_comparison(validate(raw), ["hinge"], tmp_path, seeds=3, name="alone").path
+    alone = run_comparison(check_comparison(validate(raw), ["hinge"], 3, "alone"), tmp_path).path
     with open(whole / "seeds.csv") as fh:
         rows = [r for r in csv.DictReader(fh) if (r["data.noise"], r["data.factor"]) == ("0.2", "0.3")]
     with open(alone / "seeds.csv") as fh:

@@ -8,6 +8,7 @@ from circles_hinge.report_html.index import write_index
 from circles_hinge.report_html.page import INDEX_FILE, REPORT_FILE, read_data
 from circles_hinge.report_html.run import NoReport, WeightRecorder, rebuild_run_report, write_run_report
 from circles_hinge.report_html.studies import write_comparison_report, write_sweep_report
+from circles_hinge.runs import list_runs, read_json
 
 __all__ = [
     "INDEX_FILE",
@@ -27,8 +28,6 @@ __all__ = [
 def rebuild(folder: Path) -> Path:
     """`circles-hinge report FOLDER`: a run's, comparison's or sweep's report.html again from its files;
     for a folder of runs, its index.html. Returns the page written."""
-    from circles_hinge.runs import list_runs, read_json
-
     folder = Path(folder)
     if not folder.is_dir():
         raise NoReport(f"{folder} is not a folder")

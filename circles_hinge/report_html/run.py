@@ -10,9 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from circles_hinge.config import Config
+from circles_hinge.config import Config, load_config
+from circles_hinge.data import load_split
 from circles_hinge.errors import CirclesHingeError
 from circles_hinge.losses import LossSpec, get_loss
+from circles_hinge.model import layer_shapes, output_activation
+from circles_hinge.plots import class_names, value_name
 from circles_hinge.report_html.page import (
     REPORT_FILE,
     config_block,
@@ -26,6 +29,7 @@ from circles_hinge.report_html.page import (
     where_it_ran,
 )
 from circles_hinge.runs import read_json, write_atomic
+from circles_hinge.runtime import load_tensorflow
 
 # Numbers of weights one replay may carry: about 10 characters each in the page, so about 1.2 MB. The
 # default network (25 weights) keeps every epoch up to MAX_FRAMES; a wide one keeps evenly spaced epochs.
@@ -91,8 +95,6 @@ def _extent(X: np.ndarray, pad: float = 0.25) -> list[float]:
 
 def model_data(config: Config, spec: LossSpec, n_classes: int) -> dict[str, Any]:
     """The network as the page's forward pass needs it: layer widths, activations, the class rule."""
-    from circles_hinge.model import layer_shapes, output_activation
-
     return {
         "units": [u for _, u in layer_shapes(config, spec, n_classes)],
         "hidden": config.model.hidden_activation,
@@ -112,8 +114,6 @@ def replay_data(
 ) -> dict[str, Any]:
     """What the page's forward pass needs: layer widths, activations, the class rule, weights per epoch,
     the points, and the history for the loss curve."""
-    from circles_hinge.plots import class_names, value_name
-
     points = {
         part: {"x": _floats(X), "y": y.tolist()}  # exact: a point on the margin stays on its side
         for part, X, y in (("train", split.X_train, split.y_train), ("test", split.X_test, split.y_test))
@@ -255,9 +255,6 @@ def read_history(path: Path) -> dict[str, list[float]]:
 def rebuild_run_report(path: Path) -> Path:
     """report.html again from config.yaml, metrics.json, history.csv and the weights: those of every
     epoch when an earlier report.html holds them, else the final model from model.keras (said on the page)."""
-    from circles_hinge.config import load_config
-    from circles_hinge.data import load_split
-
     metrics = read_json(path / "metrics.json")
     if metrics is None or not (path / "history.csv").is_file():
         status = (read_json(path / "status.json") or {}).get("status", "unknown")
@@ -286,8 +283,6 @@ def rebuild_run_report(path: Path) -> Path:
 
 
 def _final_weights(path: Path) -> list[np.ndarray]:
-    from circles_hinge.experiment import load_tensorflow
-
     if not path.is_file():
         raise NoReport(f"{path} is missing: there are no weights to replay")
     load_tensorflow()

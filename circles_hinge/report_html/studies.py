@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from circles_hinge.config import Config
+from circles_hinge.config import Config, validate
+from circles_hinge.data import BLOB_CENTERS
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
+from circles_hinge.model import layer_shapes
+from circles_hinge.plots import class_names, loss_color, value_name
 from circles_hinge.report_html.page import (
     REPORT_FILE,
     config_block,
@@ -27,7 +30,7 @@ from circles_hinge.report_html.page import (
     table,
     where_it_ran,
 )
-from circles_hinge.report_html.run import controls, kept_epochs, model_data, thinning_note
+from circles_hinge.report_html.run import _extent, controls, kept_epochs, model_data, thinning_note
 from circles_hinge.runs import write_atomic
 
 if TYPE_CHECKING:
@@ -55,9 +58,6 @@ def seed_replay_bytes(config: Config, losses: Sequence[str]) -> int:
     class label), and for each loss the weights of every kept epoch and the four history series, also
     float32 in base64. The default config (1,000 points, 31 x 25 weights, 30 epochs) with two losses:
     10,668 + 1,000 + 2 x (4,136 + 640) + 200 + 2 x 40 = 21,500 bytes."""
-    from circles_hinge.data import BLOB_CENTERS
-    from circles_hinge.model import layer_shapes
-
     n_classes = len(BLOB_CENTERS) if config.data.dataset == "blobs" else 2
     n_points = config.data.n_samples
     size = _b64_length(8 * n_points) + n_points + SEED_OVERHEAD
@@ -101,8 +101,6 @@ def seed_replays(configs: dict[str, Config], studies: list[Study], splits: list[
     """Every seed's replay of each loss, for the page to build on a click: per loss what its network
     is, per seed its points (shared by the losses) and each loss's weights per kept epoch and history.
     The page turns them into the same replays a run's report.html shows."""
-    from circles_hinge.plots import class_names, value_name
-    from circles_hinge.report_html.run import _extent
 
     first = next(iter(configs.values()))
     n_classes = splits[0].n_classes
@@ -309,7 +307,6 @@ def _strip(path: Path, report: dict[str, Any], replays: bool = False) -> str:
 
 def _limit(report: dict[str, Any]) -> int | None:
     """replay_seed_limit for the study's recorded config and losses; None when they cannot say."""
-    from circles_hinge.config import validate
 
     try:
         limit = replay_seed_limit(validate(report["config"]), [r["loss"] for r in report["results"]])
@@ -321,8 +318,6 @@ def _limit(report: dict[str, Any]) -> int | None:
 def write_sweep_report(path: Path, report: dict[str, Any]) -> Path:
     """The interactive chart: success rate against the first key's values, a line per loss; with more
     keys, a menu per further key picks the slice of the grid drawn. The table has every cell."""
-    from circles_hinge.plots import loss_color
-
     losses = list(report.get("losses", []))
     grid = report.get("grid") or [{"key": report["param"], "values": report.get("values", [])}]
     keys = [axis["key"] for axis in grid]
