@@ -28,6 +28,7 @@ from circles_hinge.errors import ConfigError
 from circles_hinge.experiment import RunResult, run_experiment
 from circles_hinge.runs import check_name, check_name_free, prepare_runs_dir
 from circles_hinge.sweeps import check_grid, check_sweep, run_grid
+from circles_hinge.words import num, pct
 
 ConfigLike = Config | Mapping[str, Any] | str | Path | None
 
@@ -48,8 +49,8 @@ class Run:
             ("loss", m.get("loss")),
             ("seed", m.get("seed")),
             ("status", self.status),
-            ("test accuracy", _pct(m.get("test_accuracy"))),
-            ("test loss", _num(m.get("test_loss"))),
+            ("test accuracy", pct(m.get("test_accuracy"))),
+            ("test loss", num(m.get("test_loss"))),
             ("epochs to 100% validation", m.get("epochs_to_perfect_val")),
             ("initialisation kept", f"{m.get('initialisation')} of {m.get('initialisations_tried')}"),
             ("training time", f"{m.get('train_seconds', 0):.2f} s"),
@@ -91,7 +92,7 @@ class Study:
                     )
                 )
             else:
-                rows.append((r["loss"], f"test accuracy {_pct(r.get('test_accuracy'))}"))
+                rows.append((r["loss"], f"test accuracy {pct(r.get('test_accuracy'))}"))
         rows.append(("folder", self.path))
         picture = self.path / ("sweep.png" if self.kind == "sweep" else "comparison.png")
         return _card(f"circles-hinge {self.kind} {self.path.name}", rows, picture)
@@ -216,14 +217,6 @@ def _print_epoch(total: int):
         print(f"epoch {epoch}/{total}: loss {logs['loss']:.4g}, val_accuracy {logs['val_accuracy']:.1%}")
 
     return show
-
-
-def _pct(value: Any) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
-def _num(value: Any) -> str:
-    return "—" if value is None else f"{value:.4g}"
 
 
 def _card(title: str, rows: list[tuple[str, Any]], picture: Path) -> str:

@@ -6,11 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from circles_hinge.losses import get_loss
-from circles_hinge.words import plural
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1%}"
+from circles_hinge.words import pct, plural
 
 
 def _num(x: float | None, digits: int = 3) -> str:
@@ -70,10 +66,10 @@ def comparison_markdown(report: dict[str, Any]) -> str:
             lo, hi = r["success_ci95"]
             failed = ", ".join(map(str, r["failed_seeds"]))  # every one: a reader may want to rerun them
             reached = f", {r['perfect_val_seeds']}/{r['seeds']} reach it"
-            rate = f"{r['successes']}/{r['seeds']} = {_pct(r['success_rate'])} ({_pct(lo)}–{_pct(hi)})"
+            rate = f"{r['successes']}/{r['seeds']} = {pct(r['success_rate'])} ({pct(lo)}–{pct(hi)})"
             lines.append(
                 f"| {_name(r['loss'])} | {rate} "
-                f"| {failed or 'none'} | {_pct(r['test_accuracy'])} ({_pct(r['test_accuracy_min'])}) "
+                f"| {failed or 'none'} | {pct(r['test_accuracy'])} ({pct(r['test_accuracy_min'])}) "
                 f"| {_spread(r['final_loss'], r['final_loss_iqr'])} "
                 f"| {_spread(r['epochs_to_perfect_val'], r['epochs_to_perfect_val_iqr'], 2)}{reached} "
                 f"| {r['train_seconds']:.1f} |"
@@ -87,7 +83,7 @@ def comparison_markdown(report: dict[str, Any]) -> str:
         for r in results:
             epochs = r["epochs_to_perfect_val"]
             lines.append(
-                f"| {_name(r['loss'])} | {_pct(r['test_accuracy'])} | {_num(r['test_loss'], 4)} "
+                f"| {_name(r['loss'])} | {pct(r['test_accuracy'])} | {_num(r['test_loss'], 4)} "
                 f"| {_num(r['final_loss'], 4)} | {_num(r['final_val_loss'], 4)} "
                 f"| {'never' if epochs is None else epochs} | {r['train_seconds']:.2f} |"
             )
@@ -174,11 +170,11 @@ def sweep_markdown(report: dict[str, Any]) -> str:
     ]
     for r in report["results"]:
         lo, hi = r["success_ci95"]
-        rate = f"{r['successes']}/{r['seeds']} = {_pct(r['success_rate'])} ({_pct(lo)}–{_pct(hi)})"
+        rate = f"{r['successes']}/{r['seeds']} = {pct(r['success_rate'])} ({pct(lo)}–{pct(hi)})"
         lines.append(
             "| "
             + " | ".join(str(r[key]) for key in keys)
-            + f" | {_name(r['loss'])} | {rate} | {_pct(r['test_accuracy'])} ({_pct(r['test_accuracy_min'])}) "
+            + f" | {_name(r['loss'])} | {rate} | {pct(r['test_accuracy'])} ({pct(r['test_accuracy_min'])}) "
             f"| {_spread(r['epochs_to_perfect_val'], r['epochs_to_perfect_val_iqr'], 2)} "
             f"| {_spread(r.get('boundary_radius_mean'), r.get('boundary_radius_mean_iqr'))} |"
         )

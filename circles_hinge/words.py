@@ -1,6 +1,9 @@
-"""How the project writes counts and durations in text ("1 seed", "3 seeds", "33 s", "4 min"): one home
-for them, shared by the CLI, the reports and the figures. Pure Python, so the CLI can import it without
-delay."""
+"""How the project writes counts, durations and numbers in text ("1 seed", "3 seeds", "4 min", "99.0%"):
+one home for them, shared by the CLI, the API, the reports and the figures. Pure Python, so the CLI can
+import it without delay."""
+
+import math
+from typing import Any
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -16,3 +19,15 @@ def duration(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def pct(value: Any) -> str:
+    """A share as a percentage with one decimal ("99.0%"); "—" for a missing or non-finite value."""
+    return f"{value:.1%}" if isinstance(value, (int, float)) and math.isfinite(value) else "—"
+
+
+def num(value: Any, digits: int = 4) -> str:
+    """A number with `digits` significant digits; "—" for a missing or non-finite value."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "—"
+    return f"{value:.{digits}g}"

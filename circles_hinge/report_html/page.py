@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from circles_hinge.runs import write_atomic
+from circles_hinge.words import num, pct  # noqa: F401 - the pages' numbers (run.py and studies.py use them from here)
 
 REPORT_FILE = "report.html"
 INDEX_FILE = "index.html"
@@ -135,13 +136,3 @@ def config_block(folder: Path) -> str:
         "<p>The fully resolved config (<code>config.yaml</code>; <code>--config</code> it to repeat the "
         f"run):</p><pre>{esc(text)}</pre>"
     )
-
-
-def pct(value: Any) -> str:
-    return f"{value:.1%}" if isinstance(value, (int, float)) and math.isfinite(value) else "—"
-
-
-def num(value: Any, digits: int = 4) -> str:
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        return "—"
-    return f"{value:.{digits}g}"

@@ -28,6 +28,7 @@ from circles_hinge.report_html.page import (
     table,
     where_it_ran,
 )
+from circles_hinge.results import METRICS
 from circles_hinge.runs import read_json, write_atomic
 from circles_hinge.runtime import load_tensorflow
 
@@ -125,7 +126,7 @@ def replay_data(
         "model": model_data(config, spec, split.n_classes),
         "frames": [{"epoch": int(e), "theta": _floats(theta)} for e, theta in frames],
         # 6 digits are all the page shows: about 12 characters an epoch and metric
-        "history": {m: _floats(history[m], 6) for m in ("loss", "accuracy", "val_loss", "val_accuracy")},
+        "history": {m: _floats(history[m], 6) for m in METRICS},
         "points": points,
         "classes": class_names(config.data.dataset, split.n_classes),
         "extent": _extent(np.concatenate([split.X_train, split.X_test])),
@@ -249,7 +250,7 @@ def write_run_report(
 def read_history(path: Path) -> dict[str, list[float]]:
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    return {m: [float(r[m]) for r in rows] for m in ("loss", "accuracy", "val_loss", "val_accuracy")}
+    return {m: [float(r[m]) for r in rows] for m in METRICS}
 
 
 def rebuild_run_report(path: Path) -> Path:
