@@ -98,11 +98,10 @@ def run_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sweep_folder(tmp_path_factory):
-    from circles_hinge.sweeps import check_sweep, run_sweep
+    from circles_hinge.sweeps import run_sweep
 
     runs = tmp_path_factory.mktemp("report-sweep")
-    request = check_sweep(load_config(TINY), "data.noise", ["0", "0.2"], ["hinge", "squared_hinge"], 2)
-    return run_sweep(request, runs).path
+    return run_sweep(load_config(TINY), "data.noise", ["0", "0.2"], ["hinge", "squared_hinge"], runs, 2).path
 
 
 # --- the page as written ----------------------------------------------------------------------------
