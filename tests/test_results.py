@@ -26,16 +26,11 @@ def test_epochs_to_perfect_and_finite_or_none():
     assert [finite_or_none(v) for v in (np.float32(0.5), np.nan, np.inf, None)] == [0.5, None, None, None]
 
 
-def test_the_sweep_line_names_the_value_and_the_interval():
-    r = {
-        "value": 0.1,
-        "loss": "hinge",
-        "success_rate": 0.5,
-        "success_ci95": [0.1, 0.9],
-        "test_accuracy": 0.75,
-    }
-    assert sweep_line("data.noise", r) == (
-        "data.noise=0.1, hinge: success 50% [95% CI 10%-90%], mean test accuracy 75.0%"
+def test_the_sweep_line_names_the_cell_and_the_interval():
+    r = {"data.noise": 0.1, "data.factor": 0.5, "loss": "hinge", "success_rate": 0.5}
+    r.update(success_ci95=[0.1, 0.9], test_accuracy=0.75)
+    assert sweep_line(["data.noise", "data.factor"], r) == (
+        "data.noise=0.1, data.factor=0.5, hinge: success 50% [95% CI 10%-90%], mean test accuracy 75.0%"
     )
 
 
