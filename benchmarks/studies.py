@@ -38,7 +38,7 @@ PHASE_CHILD = """
 import json, sys
 sys.path.insert(0, {here!r})
 import inprocess, tutorial
-from circles_hinge.experiment import load_tensorflow
+from circles_hinge.runtime import load_tensorflow
 load_tensorflow()
 stock, project = [], []
 for _ in range({repeats}):

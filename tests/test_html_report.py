@@ -416,12 +416,13 @@ done({all, one, tip: document.getElementById("sweep-tip").textContent});
 @pytest.fixture(scope="module")
 def replay_study(tmp_path_factory):
     """A 3-seed study (seeds 42..44) recorded with replays, and single runs of seed 43 for each loss."""
-    from circles_hinge.comparison import run_comparison
+    from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.experiment import run_experiment
 
     runs = tmp_path_factory.mktemp("report-replays")
     config = load_config(TINY, [f"training.epochs={EPOCHS}"])
-    study = run_comparison(config, ["hinge", "squared_hinge"], runs, seeds=3, name="study", replays=True)
+    request = check_comparison(config, ["hinge", "squared_hinge"], 3, "study", replays=True)
+    study = run_comparison(request, runs)
     single = {
         loss: run_experiment(
             load_config(TINY, [f"training.epochs={EPOCHS}", "seed=43", f"training.loss={loss}"]), runs
@@ -478,7 +479,7 @@ def test_replays_at_the_limit_keep_the_page_under_2_mb_and_one_more_seed_is_refu
         ConfigError, match=rf"--replays allows at most {limit} seeds .* got --seeds {limit + 1};"
     ):
         check_comparison(config, losses, limit + 1, replays=True)
-    result = run_comparison(config, losses, tmp_path, seeds=limit, replays=True)
+    result = run_comparison(check_comparison(config, losses, limit, replays=True), tmp_path)
     page = result.path / REPORT_FILE
     assert len(read_data(page)["seeds"]["runs"]) == limit
     assert 0.7 * PAGE_BYTES < page.stat().st_size < PAGE_BYTES  # near the bound, and under it
@@ -514,7 +515,7 @@ setTimeout(() => done({
 @needs_browser
 def test_clicking_a_seed_replays_it_as_keras_computes_it_with_no_network_request(replay_study):
     from circles_hinge.data import load_split
-    from circles_hinge.experiment import load_tensorflow
+    from circles_hinge.runtime import load_tensorflow
     from circles_hinge.model import build_model, initial_weights, keras_outputs
 
     load_tensorflow()
