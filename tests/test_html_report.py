@@ -515,8 +515,8 @@ setTimeout(() => done({
 @needs_browser
 def test_clicking_a_seed_replays_it_as_keras_computes_it_with_no_network_request(replay_study):
     from circles_hinge.data import load_split
-    from circles_hinge.runtime import load_tensorflow
     from circles_hinge.model import build_model, initial_weights, keras_outputs
+    from circles_hinge.runtime import load_tensorflow
 
     load_tensorflow()
     import keras
