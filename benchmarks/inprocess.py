@@ -26,25 +26,23 @@ def project_setup(epochs: int = 30, k: int = 1):
     """What run_experiment does before training, for K seeds (config.seed, config.seed + 1, ...)."""
     from circles_hinge.config import load_config
     from circles_hinge.data import load_split
-    from circles_hinge.losses import get_loss
     from circles_hinge.model import initial_weights
 
     config = load_config(epochs=epochs)
-    spec = get_loss(config.training.loss)
     seeds = [config.seed + i for i in range(k)]
     splits = [load_split(config.data, s, config.training.validation_split) for s in seeds]
-    inits = [initial_weights(config, spec, splits[0].n_classes, s) for s in seeds]
-    return config, spec, seeds, splits, inits
+    inits = [initial_weights(config, s) for s in seeds]
+    return config, seeds, splits, inits
 
 
 def project_fit(setup) -> dict:
     """A fresh ReplicaTrainer (so its tf.function is traced again) and its fit; data prep is not timed."""
     from circles_hinge.trainer import ReplicaTrainer
 
-    config, spec, seeds, splits, inits = setup
+    config, seeds, splits, inits = setup
     stamps: list[float] = []
     start = time.perf_counter()
-    trainer = ReplicaTrainer(config, spec, splits, inits)
+    trainer = ReplicaTrainer(config, splits, inits)
     built = time.perf_counter()
     trainer.fit(seeds, on_epoch=lambda epoch, logs: stamps.append(time.perf_counter()))
     end = time.perf_counter()

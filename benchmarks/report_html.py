@@ -39,7 +39,6 @@ def main() -> None:
     from circles_hinge.config import load_config
     from circles_hinge.data import load_split
     from circles_hinge.experiment import run_experiment
-    from circles_hinge.losses import get_loss
     from circles_hinge.model import initial_weights
     from circles_hinge.report_html import (
         REPORT_FILE,
@@ -53,7 +52,6 @@ def main() -> None:
     from circles_hinge.trainer import ReplicaTrainer
 
     config = load_config(None)
-    spec = get_loss(config.training.loss)
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp) / "runs"
         path = run_experiment(config, runs).path
@@ -65,9 +63,7 @@ def main() -> None:
             for f in read_data(path / REPORT_FILE)["replays"][0]["frames"]
         ]
 
-        trainer = ReplicaTrainer(
-            config, spec, [split], [initial_weights(config, spec, split.n_classes, config.seed)]
-        )
+        trainer = ReplicaTrainer(config, [split], [initial_weights(config, config.seed)])
 
         def record() -> None:
             recorder = WeightRecorder(config.training.epochs)
@@ -77,7 +73,7 @@ def main() -> None:
 
         recording = median_seconds(record, args.repeats)
         report = median_seconds(
-            lambda: write_run_report(path, config, spec, split, history, metrics, frames), args.repeats
+            lambda: write_run_report(path, config, split, history, metrics, frames), args.repeats
         )
         index_1 = median_seconds(lambda: write_index(runs), args.repeats)
         for i in range(99):

@@ -39,22 +39,20 @@ def one_seed(loss: str, dataset: str, seed: int) -> dict:
     config = load_config(None, [f"data.dataset={dataset}", f"training.loss={loss}", f"seed={seed}"])
     spec = get_loss(loss)
     split = load_split(config.data, seed, config.training.validation_split)
-    k = split.n_classes
     trainers: list[ReplicaTrainer] = []
     restart_at: list[float] = []
     start = time.perf_counter()
     result, restarts = fit_with_restarts(
         config,
         split,
-        spec,
-        lambda r: initial_weights(config, spec, k, seed, restart=r),
+        lambda r: initial_weights(config, seed, restart=r),
         on_trainer=trainers.append,
         on_restart=lambda *_: restart_at.append(time.perf_counter()),
     )
     end = time.perf_counter()
 
     def test_accuracy(weights) -> float:
-        out = np.asarray(build_model(config, spec, k, weights)(split.X_test))
+        out = np.asarray(build_model(config, weights)(split.X_test))
         return float(np.mean(predict_classes(spec, out) == split.y_test))
 
     return {

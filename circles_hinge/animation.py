@@ -9,7 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
-from circles_hinge.losses import LossSpec, decision_values, encode_labels, keras_loss, predict_classes
+from circles_hinge.config import Config
+from circles_hinge.data import n_classes
+from circles_hinge.losses import (
+    LossSpec,
+    decision_values,
+    encode_labels,
+    get_loss,
+    keras_loss,
+    predict_classes,
+)
 from circles_hinge.model import build_model, keras_outputs
 from circles_hinge.plots import class_names, colorbar_label, make_grid, pyplot, scatter_classes
 from circles_hinge.runs import write_atomic
@@ -19,15 +28,15 @@ FRAME_MS, FIRST_MS, LAST_MS = 250, 1200, 3000  # the start and the result are he
 PALETTE_COLORS = 96  # one palette for every frame: no flicker, and a smaller file
 
 
-def save_training_gif(
-    path: Path, frames, xx, yy, split, spec: LossSpec, dataset: str | None = None, fps: int | None = None
-) -> None:
-    """One frame per captured epoch (epoch 0: the initial weights): decision values as filled
+def save_training_gif(path: Path, frames, xx, yy, split, config: Config, fps: int | None = None) -> None:
+    """One frame per captured epoch (epoch 0: the initial weights) of a run trained as `config` says:
+    decision values as filled
     contours on a colour scale fixed for the whole run, boundary, margins, test points, metrics.
     `fps` sets the pace of the middle frames (default 4 per second); the first and last are held."""
     from matplotlib.ticker import MaxNLocator
     from PIL import Image
 
+    spec, k, dataset = get_loss(config.training.loss), n_classes(config.data), config.data.dataset
     plt = pyplot()
     values = [decision_values(spec, out).reshape(xx.shape) for _, _, out in frames]
     levels, cmap, extend = _colour_scale(spec, values)
@@ -36,7 +45,7 @@ def save_training_gif(
     side = 0.66 * WIDTH_INCHES / height  # the square plane's height as a share of the figure's
     ax = fig.add_axes((0.09, 0.075, 0.66, side))
     cax = fig.add_axes((0.79, 0.075, 0.028, side))
-    names = class_names(dataset, split.n_classes)
+    names = class_names(dataset, k)
     last_epoch = frames[-1][0]
     images = []
     for (epoch, logs, out), value in zip(frames, values):
@@ -51,9 +60,7 @@ def save_training_gif(
         if spec.multiclass:  # the boundaries: where the predicted class changes
             classes = predict_classes(spec, out).reshape(xx.shape)
             if len(np.unique(classes)) > 1:
-                ax.contour(
-                    xx, yy, classes, levels=np.arange(split.n_classes) + 0.5, colors="k", linewidths=1.8
-                )
+                ax.contour(xx, yy, classes, levels=np.arange(k) + 0.5, colors="k", linewidths=1.8)
         scatter_classes(ax, split.X_test, split.y_test, names, size=22, edge=0.5)
         ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
         ax.legend(
@@ -149,8 +156,10 @@ class FrameRecorder:
     MAX_FRAMES = 60  # epochs kept, besides epoch 0
     GRID = 201
 
-    def __init__(self, split, spec: LossSpec, epochs: int):
-        self.split, self.spec = split, spec
+    def __init__(self, config: Config, split):
+        self.config, self.split = config, split
+        self.spec, self.n_classes = get_loss(config.training.loss), n_classes(config.data)
+        epochs = config.training.epochs
         self.xx, self.yy, self.grid = make_grid(split.X_test, n=self.GRID)
         keep = np.unique(np.linspace(1, epochs, min(epochs, self.MAX_FRAMES)).round().astype(int))
         self.keep = set(keep.tolist())
@@ -169,7 +178,7 @@ class FrameRecorder:
                 logs[f"{prefix}loss"] = logs[f"{prefix}accuracy"] = np.full(k, np.nan)
                 continue
             outputs = trainer.outputs(X)[:k]
-            target = encode_labels(self.spec, y, self.split.n_classes)
+            target = encode_labels(self.spec, y, self.n_classes)
             logs[f"{prefix}loss"] = np.array(
                 [float(np.mean(np.asarray(loss_fn(target, o)))) for o in outputs]
             )
@@ -188,8 +197,8 @@ class FrameRecorder:
         for epoch, logs, theta in self.frames.get(id(trainer), []):
             weights = trainer.weights(replica, theta)
             if model is None:
-                model = build_model(trainer.config, self.spec, self.split.n_classes, weights)
+                model = build_model(self.config, weights)
             model.set_weights(weights)
             out = keras_outputs(model)(self.grid)
             frames.append((epoch, {m: float(v[replica]) for m, v in logs.items()}, out))
-        save_training_gif(path, frames, self.xx, self.yy, self.split, self.spec, trainer.config.data.dataset)
+        save_training_gif(path, frames, self.xx, self.yy, self.split, self.config)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from circles_hinge.config import Config
+from circles_hinge.data import n_classes
 from circles_hinge.losses import LossSpec, decision_values
 from circles_hinge.model import output_activation
 
@@ -156,8 +157,8 @@ def boundary_constants(factor: float, band_level: float) -> dict[str, float]:
     }
 
 
-def band_level(config: Config, spec: LossSpec) -> float:
-    return TANH_BAND_LEVEL if output_activation(config, spec) == "tanh" else 1.0
+def band_level(config: Config) -> float:
+    return TANH_BAND_LEVEL if output_activation(config) == "tanh" else 1.0
 
 
 def signed_decision(spec: LossSpec, outputs: np.ndarray) -> np.ndarray | None:
@@ -172,8 +173,9 @@ def signed_decision(spec: LossSpec, outputs: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def has_boundary(config: Config, spec: LossSpec, n_classes: int) -> bool:
-    return config.data.dataset == "circles" and (not spec.multiclass or n_classes == 2)
+def has_boundary(config: Config) -> bool:
+    """Circles, with two classes: every loss then has one signed decision value (see signed_decision)."""
+    return config.data.dataset == "circles" and n_classes(config.data) == 2
 
 
 def empty_boundary() -> dict[str, Any]:

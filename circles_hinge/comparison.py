@@ -23,7 +23,7 @@ from circles_hinge.boundary import (
 )
 from circles_hinge.compare_plots import HiddenPanel, LossView, StripRow
 from circles_hinge.config import Config, check_seeds, configs_for, dump_yaml, no_restarts
-from circles_hinge.data import Split
+from circles_hinge.data import Split, n_classes
 from circles_hinge.experiment import RunResult, run_experiment
 from circles_hinge.losses import get_loss
 from circles_hinge.machine import machine, versions
@@ -151,9 +151,9 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
         )
         runs[loss] = run
         outputs = run.outputs
-        level = band_level(cfg, spec)
+        level = band_level(cfg)
         radii, figures = None, empty_boundary()
-        if has_boundary(cfg, spec, run.split.n_classes):
+        if has_boundary(cfg):
             radii = boundary_radii(
                 lambda X, o=outputs, s=spec: signed_decision(s, o(X)), levels=(0.0, -level, level)
             )
@@ -199,7 +199,7 @@ def _seed_study(
     views = []
     for study in studies:
         cfg = configs[study.loss]
-        model = build_model(cfg, study.spec, split.n_classes, study.weights[0])
+        model = build_model(cfg, study.weights[0])
         outputs = keras_outputs(model)
         quartiles = {m: _quartiles(v) for m, v in study.history.items()}
         ok = study.rows[0]["success"]
@@ -213,7 +213,7 @@ def _seed_study(
                 study.rows[0]["test_accuracy"],
                 f"seed {seed_list[0]}{'' if ok else ', failed'}",
                 None if study.radii is None else {lv: r[0] for lv, r in study.radii.items()},
-                band_level(cfg, study.spec),
+                band_level(cfg),
                 {m: (q[0], q[2]) for m, q in quartiles.items()},
             )
         )
@@ -299,7 +299,7 @@ def _draw_comparison(path: Path, config: Config, views: list[LossView], panels: 
         views,
         split.X_test,
         split.y_test,
-        split.n_classes,
+        n_classes(config.data),
         factor,
         n_seeds=panels.n_seeds,
         strip=panels.strip,

@@ -103,6 +103,10 @@ class Config(_Section):
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    def with_loss(self, loss: str) -> Config:
+        """This config training `loss` instead (not validated again: for shapes and estimates)."""
+        return self.model_copy(update={"training": self.training.model_copy(update={"loss": loss})})
+
 
 # ---------------------------------------------------------------------------------------------------
 # Loading

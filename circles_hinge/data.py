@@ -24,7 +24,6 @@ class Split:
     y_fit: np.ndarray
     X_val: np.ndarray
     y_val: np.ndarray
-    n_classes: int
 
     @property
     def X_train(self) -> np.ndarray:
@@ -34,6 +33,15 @@ class Split:
     @property
     def y_train(self) -> np.ndarray:
         return np.concatenate([self.y_fit, self.y_val])
+
+
+def n_classes(data: DataConfig) -> int:
+    """The number of classes `make_dataset` draws: 2 for circles and moons, one per blob centre. With
+    fewer samples than centres make_blobs gives the first n_samples centres one point each, so a
+    2-sample blobs set has 2 classes (the largest class in y plus one, as before this had a home)."""
+    if data.dataset == "blobs":
+        return min(len(BLOB_CENTERS), data.n_samples)
+    return 2
 
 
 def make_dataset(data: DataConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +65,6 @@ def split_dataset(X: np.ndarray, y: np.ndarray, test_size: int, validation_split
     X_test, y_test = X[:test_size], y[:test_size]
     X_train, y_train = X[test_size:], y[test_size:]
     split_at = math.floor(len(X_train) * (1.0 - validation_split))  # Keras' own rounding
-    n_classes = int(y.max()) + 1
     return Split(
         X_test,
         y_test,
@@ -65,7 +72,6 @@ def split_dataset(X: np.ndarray, y: np.ndarray, test_size: int, validation_split
         y_train[:split_at],
         X_train[split_at:],
         y_train[split_at:],
-        n_classes,
     )
 
 

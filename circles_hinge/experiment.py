@@ -14,7 +14,7 @@ import numpy as np
 from circles_hinge import plots
 from circles_hinge.animation import FrameRecorder
 from circles_hinge.config import Config, dump_yaml
-from circles_hinge.data import Split, load_split
+from circles_hinge.data import Split, load_split, n_classes
 from circles_hinge.losses import LossSpec, get_loss
 from circles_hinge.machine import machine, versions
 from circles_hinge.model import build_model, hidden_activations, initial_weights, keras_outputs, save_model
@@ -139,7 +139,7 @@ def run_experiment(
         load_tensorflow()
         seed_everything(config.seed)
         split = load_split(config.data, config.seed, config.training.validation_split)
-        frames = FrameRecorder(split, spec, config.training.epochs) if animate else None  # training.gif
+        frames = FrameRecorder(config, split) if animate else None  # training.gif
         weights = WeightRecorder(config.training.epochs)  # every epoch's weights, for report.html
         watch = _Watch(folder, config.training.epochs, history_log, weights, frames, stage, on_epoch)
         folder.on_stop = watch.partial  # while training, the first initialisation's history is kept
@@ -150,8 +150,7 @@ def run_experiment(
         result, restarts = fit_with_restarts(
             config,
             split,
-            spec,
-            lambda r: initial_weights(config, spec, split.n_classes, config.seed, restart=r),
+            lambda r: initial_weights(config, config.seed, restart=r),
             on_epoch=watch.epoch,
             on_restart=watch.restarting,
             on_trainer=watch.trainer,
@@ -166,10 +165,10 @@ def run_experiment(
         folder.running(epoch=result.epochs_run)
         # the kept initialisation's history (the same bytes as the log when it is the first)
         write_csv(path / "history.csv", history_rows(history))
-        model = build_model(config, spec, split.n_classes, result.weights[0])
+        model = build_model(config, result.weights[0])
         trainers = watch.trainers
         kept_trainer, replica = (trainers[0], 0) if restarts.kept == 0 else (trainers[1], restarts.kept - 1)
-        test_loss, test_accuracy = evaluate_replica(kept_trainer, replica, spec, split)
+        test_loss, test_accuracy = evaluate_replica(kept_trainer, replica, split)
         save_model(model, spec, path / "model.keras")
         metrics = {
             "loss": spec.name,
@@ -194,11 +193,11 @@ def run_experiment(
             "versions": versions(),
             "machine": machine(),
         }
-        _write_plots(path, config, model, spec, split, history, test_accuracy, metrics)
+        _write_plots(path, config, model, split, history, test_accuracy, metrics)
         if frames is not None:
             frames.save(path / "training.gif", kept_trainer, replica)
         write_json(path / "metrics.json", metrics)
-        write_run_report(path, config, spec, split, history, metrics, weights.frames(kept_trainer, replica))
+        write_run_report(path, config, split, history, metrics, weights.frames(kept_trainer, replica))
         folder.complete()
     return RunResult(path, metrics, history, result.weights[0], split, config, model)
 
@@ -210,10 +209,10 @@ def _leading_replica(logs: dict[str, np.ndarray]) -> int:
 
 
 def _write_plots(
-    path: Path, config: Config, model, spec: LossSpec, split, history, test_accuracy: float, metrics: dict
+    path: Path, config: Config, model, split, history, test_accuracy: float, metrics: dict
 ) -> None:
+    spec, k = get_loss(config.training.loss), n_classes(config.data)
     outputs = keras_outputs(model)
-    k = split.n_classes
     dataset = config.data.dataset
     plots.plot_data(
         path / "data.png",

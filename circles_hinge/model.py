@@ -14,29 +14,30 @@ from pathlib import Path
 import numpy as np
 
 from circles_hinge.config import Config
-from circles_hinge.losses import LossSpec, encode_labels, keras_loss, predict_classes
+from circles_hinge.data import n_classes
+from circles_hinge.losses import LossSpec, encode_labels, get_loss, keras_loss, predict_classes
 
 N_FEATURES = 2
 # The tutorial sets he_uniform on the hidden layers only; its tanh output layer keeps Keras' default.
 OUTPUT_INITIALIZER = "glorot_uniform"
 
 
-def output_activation(config: Config, spec: LossSpec) -> str:
-    return config.model.output_activation or spec.output_activation
+def output_activation(config: Config) -> str:
+    return config.model.output_activation or get_loss(config.training.loss).output_activation
 
 
-def layer_shapes(config: Config, spec: LossSpec, n_classes: int) -> list[tuple[int, int]]:
+def layer_shapes(config: Config) -> list[tuple[int, int]]:
     """(fan_in, units) for every Dense layer, the output layer last."""
-    units = [*config.model.hidden_units, spec.output_units(n_classes)]
+    units = [*config.model.hidden_units, get_loss(config.training.loss).output_units(n_classes(config.data))]
     fan_in = [N_FEATURES, *units[:-1]]
     return list(zip(fan_in, units))
 
 
-def build_model(config: Config, spec: LossSpec, n_classes: int, weights: list[np.ndarray] | None = None):
+def build_model(config: Config, weights: list[np.ndarray] | None = None):
     """keras.Input((2,)), Dense(4, relu, he_uniform), Dense(2, relu, he_uniform), Dense(1, tanh)."""
     import keras
 
-    shapes = layer_shapes(config, spec, n_classes)
+    shapes = layer_shapes(config)
     layers: list = [keras.Input(shape=(N_FEATURES,))]
     for _, units in shapes[:-1]:
         layers.append(
@@ -48,7 +49,7 @@ def build_model(config: Config, spec: LossSpec, n_classes: int, weights: list[np
         )
     layers.append(
         keras.layers.Dense(
-            shapes[-1][1], activation=output_activation(config, spec), kernel_initializer=OUTPUT_INITIALIZER
+            shapes[-1][1], activation=output_activation(config), kernel_initializer=OUTPUT_INITIALIZER
         )
     )
     model = keras.Sequential(layers, name="circles_hinge")
@@ -57,9 +58,7 @@ def build_model(config: Config, spec: LossSpec, n_classes: int, weights: list[np
     return model
 
 
-def initial_weights(
-    config: Config, spec: LossSpec, n_classes: int, seed: int, restart: int = 0
-) -> list[np.ndarray]:
+def initial_weights(config: Config, seed: int, restart: int = 0) -> list[np.ndarray]:
     """[kernel, bias, kernel, bias, ...]: the weights the tutorial's model starts from after
     `keras.utils.set_random_seed(seed)`, without building a model.
 
@@ -73,7 +72,7 @@ def initial_weights(
 
     import keras
 
-    shapes = layer_shapes(config, spec, n_classes)
+    shapes = layer_shapes(config)
     draws = random.Random(seed)
     layer_seeds = [draws.randint(1, int(1e9)) for _ in range(len(shapes) * (restart + 1))][-len(shapes) :]
     weights: list[np.ndarray] = []
@@ -85,8 +84,8 @@ def initial_weights(
     return weights
 
 
-def count_parameters(config: Config, spec: LossSpec, n_classes: int) -> int:
-    return sum(i * o + o for i, o in layer_shapes(config, spec, n_classes))
+def count_parameters(config: Config) -> int:
+    return sum(i * o + o for i, o in layer_shapes(config))
 
 
 # --- helpers on a built Keras model ----------------------------------------------------------------
@@ -107,12 +106,12 @@ def hidden_activations(model, X: np.ndarray) -> np.ndarray:
     return np.asarray(h)
 
 
-def evaluate_model(
-    model, spec: LossSpec, X: np.ndarray, y: np.ndarray, n_classes: int
-) -> tuple[float, float]:
-    """(loss, accuracy) of a Keras model: the loss's batch mean, and predicted class == true class."""
+def evaluate_model(model, config: Config, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(loss, accuracy) of a Keras model trained as `config` says: the loss's batch mean, and
+    predicted class == true class."""
+    spec = get_loss(config.training.loss)
     out = keras_outputs(model)(X)
-    loss = float(np.mean(np.asarray(keras_loss(spec)(encode_labels(spec, y, n_classes), out))))
+    loss = float(np.mean(np.asarray(keras_loss(spec)(encode_labels(spec, y, n_classes(config.data)), out))))
     accuracy = float(np.mean(predict_classes(spec, out) == y))
     return loss, accuracy
 

@@ -26,7 +26,7 @@ from circles_hinge.boundary import (
 )
 from circles_hinge.config import Config
 from circles_hinge.data import load_split
-from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
+from circles_hinge.losses import LossSpec, encode_labels, predict_classes
 from circles_hinge.model import initial_weights
 from circles_hinge.report_html.run import WeightRecorder
 from circles_hinge.results import SUCCESS_ACCURACY, batch_progress, epochs_to_perfect, finite_or_none
@@ -103,7 +103,6 @@ def _replica_decision(trainer, spec: LossSpec, block: range) -> Callable[[np.nda
 
 def _run_study(
     config: Config,
-    spec: LossSpec,
     seed_list: list[int],
     splits,
     tick: Callable[[], None],
@@ -113,9 +112,9 @@ def _run_study(
 ) -> Study:
     """K = len(seed_list) replicas of one loss, replica k on splits[k] (a grid sweep's replicas have
     different data: `factors` then gives each one's data.factor, for its boundary figures)."""
-    n_classes = splits[0].n_classes
-    inits = [initial_weights(config, spec, n_classes, s) for s in seed_list]
-    trainer = ReplicaTrainer(config, spec, splits, inits)
+    inits = [initial_weights(config, s) for s in seed_list]
+    trainer = ReplicaTrainer(config, splits, inits)
+    spec = trainer.spec
     # every seed's weights per epoch, as `train` records them for report.html; the caller has checked
     # that they fit the page (check_replays), which also bounds them in memory to a few MB
     recorder = WeightRecorder(config.training.epochs) if replays else None
@@ -130,14 +129,14 @@ def _run_study(
     start = time.perf_counter()
     result = trainer.fit(seed_list, on_epoch=each_epoch, study=True, on_batches=inside)
     X_test = np.stack([s.X_test for s in splits])
-    Y_test = np.stack([encode_labels(spec, s.y_test, n_classes) for s in splits])
+    Y_test = np.stack([encode_labels(spec, s.y_test, trainer.n_classes) for s in splits])
     test_loss, outputs = trainer.evaluate(X_test, Y_test)
     accuracy = [float(np.mean(predict_classes(spec, outputs[k]) == s.y_test)) for k, s in enumerate(splits)]
     seconds = time.perf_counter() - start
 
     radii = None
-    level = band_level(config, spec)
-    if has_boundary(config, spec, n_classes):
+    level = band_level(config)
+    if has_boundary(config):
         radii = _replica_radii(trainer, spec, levels=(0.0, -level, level))
     hidden = trainer.outputs(np.stack([s.X_train for s in splits]), upto=len(trainer.activations) - 1)
     history = result.history
@@ -225,7 +224,6 @@ def train_studies(
             studies.append(
                 _run_study(
                     cfg,
-                    get_loss(loss),
                     seed_list,
                     splits,
                     lambda s=stage: progress(s, 1),
@@ -256,7 +254,6 @@ def train_cells(
     with _quiet_retracing():
         study = _run_study(
             first,
-            get_loss(first.training.loss),
             seed_list * len(configs),
             splits,
             lambda: progress(stage, 1),
@@ -264,13 +261,10 @@ def train_cells(
             factors=factors,
         )
     n = len(seed_list)
-    spec, n_classes = study.spec, splits[0].n_classes
     return [
         (
             study.rows[i * n : (i + 1) * n],
-            boundary_constants(c.data.factor, band_level(c, spec))
-            if has_boundary(c, spec, n_classes)
-            else None,
+            boundary_constants(c.data.factor, band_level(c)) if has_boundary(c) else None,
         )
         for i, c in enumerate(configs)
     ]

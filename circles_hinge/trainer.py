@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from circles_hinge.config import Config
-from circles_hinge.data import Split
+from circles_hinge.data import Split, n_classes
 from circles_hinge.errors import TrainingDiverged
-from circles_hinge.losses import LossSpec, encode_labels, keras_loss, predict_classes
+from circles_hinge.losses import LossSpec, encode_labels, get_loss, keras_loss, predict_classes
 from circles_hinge.model import output_activation
 from circles_hinge.results import METRICS, SUCCESS_ACCURACY
 
@@ -142,30 +142,33 @@ class ReplicaTrainer:
     seed s alone and inside studies of 3 and 50 seeds to the same bytes.
     """
 
-    def __init__(self, config: Config, spec: LossSpec, splits: list[Split], init: list[list[np.ndarray]]):
+    def __init__(self, config: Config, splits: list[Split], init: list[list[np.ndarray]]):
         import keras
         import tensorflow as tf
 
-        self.config, self.spec = config, spec
+        self.config = config
+        self.spec = spec = get_loss(config.training.loss)
+        self.n_classes = n_classes(config.data)
         self.k = len(splits)
         self.k_pad = _round_up(self.k)  # replicas actually trained; rows k.. copy replica 0
-        n_classes = splits[0].n_classes
 
         def stack(arrays):
             return tf.constant(np.stack(arrays), dtype=tf.float32)
 
         self.X_fit = stack([s.X_fit for s in splits])
-        self.Y_fit = stack([encode_labels(spec, s.y_fit, n_classes) for s in splits])
+        self.Y_fit = stack([encode_labels(spec, s.y_fit, self.n_classes) for s in splits])
         self.n_fit = int(self.X_fit.shape[1])
         self.n_val = len(splits[0].X_val)
         self.X_val = stack(_pad_points(np.stack([s.X_val for s in splits])))
-        self.Y_val = stack(_pad_points(np.stack([encode_labels(spec, s.y_val, n_classes) for s in splits])))
+        self.Y_val = stack(
+            _pad_points(np.stack([encode_labels(spec, s.y_val, self.n_classes) for s in splits]))
+        )
         self.batch_size = config.training.batch_size
         self.n_batches = -(-self.n_fit // self.batch_size)  # the last batch may be short, as in fit
 
         n_layers = len(init[0]) // 2
         self.activations = [keras.activations.get(config.model.hidden_activation)] * (n_layers - 1)
-        self.activations.append(keras.activations.get(output_activation(config, spec)))
+        self.activations.append(keras.activations.get(output_activation(config)))
         # All weights of a replica live in one flat row of `theta` (K, n_params): the optimizer then
         # updates one tensor per step instead of one per layer, which is most of a step's ops.
         self.shapes = [w.shape for w in init[0]]
@@ -345,16 +348,14 @@ class ReplicaTrainer:
         return TrainResult(self.history, [self.weights(k) for k in range(self.k)], seconds)
 
 
-def evaluate_replica(
-    trainer: ReplicaTrainer, replica: int, spec: LossSpec, split: Split
-) -> tuple[float, float]:
+def evaluate_replica(trainer: ReplicaTrainer, replica: int, split: Split) -> tuple[float, float]:
     """(test loss, test accuracy) of one replica, computed by the trainer's own arithmetic, so seed s
     scores the same numbers in `train` as inside a seed study (Keras' Dense may round differently)."""
     X = np.broadcast_to(split.X_test, (trainer.k, *split.X_test.shape))
-    Y_enc = encode_labels(spec, split.y_test, split.n_classes)
+    Y_enc = encode_labels(trainer.spec, split.y_test, trainer.n_classes)
     Y = np.broadcast_to(Y_enc, (trainer.k, *Y_enc.shape))
     losses, outputs = trainer.evaluate(X, Y)
-    accuracy = float(np.mean(predict_classes(spec, outputs[replica]) == split.y_test))
+    accuracy = float(np.mean(predict_classes(trainer.spec, outputs[replica]) == split.y_test))
     return float(losses[replica]), accuracy
 
 
@@ -402,7 +403,6 @@ def best_initialisation(accuracies: np.ndarray, losses: np.ndarray) -> int:
 def fit_with_restarts(
     config: Config,
     split: Split,
-    spec: LossSpec,
     make_init: Callable[[int], list[np.ndarray]],
     on_epoch: Callable[[ReplicaTrainer, int, dict[str, np.ndarray]], None] | None = None,
     on_restart: Callable[[float, int], None] | None = None,
@@ -420,7 +420,7 @@ def fit_with_restarts(
     the second; `on_batches` follows long epochs of both.
     """
     seed = config.seed
-    first = ReplicaTrainer(config, spec, [split], [make_init(0)])
+    first = ReplicaTrainer(config, [split], [make_init(0)])
     if on_trainer is not None:
         on_trainer(first)
     result = first.fit([seed], on_epoch=_bind(on_epoch, first), on_batches=on_batches)
@@ -431,7 +431,7 @@ def fit_with_restarts(
 
     if on_restart is not None:
         on_restart(float(accuracy[0]), n_more)
-    more = ReplicaTrainer(config, spec, [split] * n_more, [make_init(r) for r in range(1, n_more + 1)])
+    more = ReplicaTrainer(config, [split] * n_more, [make_init(r) for r in range(1, n_more + 1)])
     if on_trainer is not None:
         on_trainer(more)
     others = more.fit([seed] * n_more, on_epoch=_bind(on_epoch, more), study=True, on_batches=on_batches)

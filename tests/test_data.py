@@ -1,17 +1,37 @@
 """Data: the tutorial's split, labels and seeding."""
 
 import numpy as np
+import pytest
 from sklearn.datasets import make_circles
 
-from circles_hinge.config import Config, load_config
-from circles_hinge.data import load_split, make_dataset, split_dataset
+from circles_hinge.config import Config, DataConfig, load_config
+from circles_hinge.data import load_split, make_dataset, n_classes, split_dataset
 
 
 def test_tutorial_split_sizes():
     s = load_split(Config().data, 42, 0.2)
     assert (len(s.X_fit), len(s.X_val), len(s.X_test)) == (600, 150, 250)  # 600 + 150 + 250 = 1000
     assert s.X_fit.shape[1] == 2 and s.X_fit.dtype == np.float32
-    assert s.n_classes == 2
+    assert n_classes(Config().data) == 2
+
+
+@pytest.mark.parametrize("dataset", ["circles", "moons", "blobs"])
+@pytest.mark.parametrize("n_samples", [2, 3, 4, 5, 7, 200])
+def test_the_class_count_is_what_the_data_holds(dataset, n_samples):
+    """n_classes(data) is the largest class drawn plus one, down to the smallest data set the config
+    allows (2 samples: a blobs set that small holds the first two blobs only)."""
+    data = DataConfig(dataset=dataset, n_samples=n_samples, test_size=1)
+    for seed in (0, 1, 42):
+        _, y = make_dataset(data, seed)
+        assert n_classes(data) == int(y.max()) + 1
+    assert n_classes(data) == (min(3, n_samples) if dataset == "blobs" else 2)
+
+
+def test_the_smallest_blobs_run_the_config_allows_has_two_classes():
+    sets = ["data.dataset=blobs", "training.loss=categorical_hinge", "data.n_samples=2", "data.test_size=1"]
+    config = load_config(None, [*sets, "training.validation_split=0"])
+    X, y = make_dataset(config.data, config.seed)
+    assert n_classes(config.data) == int(y.max()) + 1 == 2
 
 
 def test_first_test_size_samples_are_the_test_set_and_validation_is_the_tail():

@@ -11,7 +11,6 @@ from PIL import Image
 from circles_hinge.config import load_config
 from circles_hinge.data import load_split
 from circles_hinge.experiment import run_experiment
-from circles_hinge.losses import get_loss
 from circles_hinge.model import evaluate_model
 from circles_hinge.runs import RUN_FILES
 
@@ -43,7 +42,7 @@ def test_metrics_json_agrees_with_the_saved_model(tiny_run):
     metrics = json.loads((result.path / "metrics.json").read_text())
     model = keras.models.load_model(result.path / "model.keras", safe_mode=True)
     split = load_split(config.data, config.seed, config.training.validation_split)
-    loss, accuracy = evaluate_model(model, get_loss("hinge"), split.X_test, split.y_test, 2)
+    loss, accuracy = evaluate_model(model, config, split.X_test, split.y_test)
     assert metrics["test_accuracy"] == pytest.approx(accuracy)
     out = np.asarray(model(split.X_test))  # independently: the sign of the output against the label
     assert metrics["test_accuracy"] == pytest.approx(np.mean((out[:, 0] >= 0) == (split.y_test == 1)))
@@ -130,7 +129,7 @@ def test_k_class_runs_write_every_file_and_reload(tmp_path, loss):
     model = keras.models.load_model(result.path / "model.keras", safe_mode=True)
     assert model.layers[-1].units == 3
     split = load_split(config.data, config.seed, config.training.validation_split)
-    test_loss, accuracy = evaluate_model(model, get_loss(loss), split.X_test, split.y_test, 3)
+    test_loss, accuracy = evaluate_model(model, config, split.X_test, split.y_test)
     assert result.metrics["test_accuracy"] == pytest.approx(accuracy)
     assert result.metrics["test_loss"] == pytest.approx(test_loss, rel=1e-6, abs=1e-7)
     if loss == "multiclass_svm":  # our own loss is saved with the model and comes back by name
@@ -177,7 +176,7 @@ def test_a_restarted_run_writes_the_kept_initialisation_everywhere(tmp_path, mon
     assert float(rows[-1]["val_accuracy"]) == pytest.approx(m["final_val_accuracy"])
     model = keras.models.load_model(result.path / "model.keras", safe_mode=True)
     split = load_split(config.data, 44, 0.2)
-    _, accuracy = evaluate_model(model, get_loss("categorical_hinge"), split.X_test, split.y_test, 3)
+    _, accuracy = evaluate_model(model, config, split.X_test, split.y_test)
     assert m["test_accuracy"] == pytest.approx(accuracy)
     assert [epoch for epoch, _, _ in gif_frames] == [0, 1, 2, 3]  # 0: the initial weights
     assert gif_frames[-1][1]["val_accuracy"] == pytest.approx(m["final_val_accuracy"])

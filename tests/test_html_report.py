@@ -231,19 +231,18 @@ def test_the_pages_forward_pass_agrees_with_keras_for_every_loss_and_activation(
     replays, expected, points = [], [], []
     for i, (loss, activation, hidden) in enumerate(_forward_cases()):
         config = _network_config(loss, activation, hidden)
-        spec = get_loss(loss)
         split = load_split(config.data, config.seed, config.training.validation_split)
-        weights = initial_weights(config, spec, split.n_classes, seed=i)
+        weights = initial_weights(config, seed=i)
         weights = [w + rng.normal(0, 0.3, w.shape).astype(np.float32) for w in weights]  # non-zero biases
         theta = np.concatenate([w.ravel() for w in weights])
         lo, hi = split.X_test.min(axis=0), split.X_test.max(axis=0)
         grid = np.stack(np.meshgrid(np.linspace(lo[0], hi[0], 6), np.linspace(lo[1], hi[1], 6)), -1)
         X = np.concatenate([grid.reshape(-1, 2), split.X_test[:14]]).astype(np.float32)
-        model = build_model(config, spec, split.n_classes, weights)
+        model = build_model(config, weights)
         expected.append(keras_outputs(model)(X))
         points.append(X.astype(np.float64).tolist())
         history = {m: [0.5] for m in ("loss", "accuracy", "val_loss", "val_accuracy")}
-        replays.append(replay_data(config, spec, split, history, [(1, theta)], f"{loss}/{activation}"))
+        replays.append(replay_data(config, split, history, [(1, theta)], f"{loss}/{activation}"))
     page = tmp_path / "forward.html"
     page.write_text(render("forward pass", controls(), {"kind": "compare", "replays": replays}))
     harness = (
@@ -530,9 +529,9 @@ def test_clicking_a_seed_replays_it_as_keras_computes_it_with_no_network_request
     for epoch in (0, EPOCHS):
         row = []
         for loss in ("hinge", "squared_hinge"):
-            spec = get_loss(loss)
             if epoch == 0:
-                model = build_model(config, spec, split.n_classes, initial_weights(config, spec, 2, 43))
+                cfg = config.with_loss(loss)  # seed 43 of each loss: the hinge run's config, its loss
+                model = build_model(cfg, initial_weights(cfg, 43))
             else:
                 model = keras.models.load_model(single[loss] / "model.keras", compile=False)
             row.append(keras_outputs(model)(X))

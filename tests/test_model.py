@@ -9,9 +9,9 @@ from circles_hinge.model import build_model, count_parameters, initial_weights
 
 
 def test_tutorial_model_has_25_trainable_parameters():
-    model = build_model(Config(), get_loss("hinge"), 2)
+    model = build_model(Config())
     assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 25
-    assert count_parameters(Config(), get_loss("hinge"), 2) == 25
+    assert count_parameters(Config()) == 25
     acts = [layer.activation.__name__ for layer in model.layers]
     assert acts == ["relu", "relu", "tanh"]
     assert [layer.units for layer in model.layers] == [4, 2, 1]
@@ -23,26 +23,25 @@ def test_tutorial_model_has_25_trainable_parameters():
 
 
 def test_hidden_layers_come_from_the_config():
-    c = load_config(None, ["model.hidden_units=[8, 3, 2]", "model.hidden_activation=tanh"])
-    model = build_model(c, get_loss("squared_hinge"), 2)
+    sets = ["model.hidden_units=[8, 3, 2]", "model.hidden_activation=tanh", "training.loss=squared_hinge"]
+    model = build_model(load_config(None, sets))
     assert [layer.units for layer in model.layers] == [8, 3, 2, 1]
     assert model.layers[0].activation.__name__ == "tanh"
 
 
 def test_output_layer_follows_the_loss():
-    assert (
-        build_model(Config(), get_loss("binary_crossentropy"), 2).layers[-1].activation.__name__ == "sigmoid"
-    )
+    config = load_config(None, ["training.loss=binary_crossentropy"])
+    assert build_model(config).layers[-1].activation.__name__ == "sigmoid"
 
 
 def test_initial_weights_are_seeded_and_follow_he_uniform():
-    a, b, c = (initial_weights(Config(), get_loss("hinge"), 2, s) for s in (1, 1, 2))
+    a, b, c = (initial_weights(Config(), s) for s in (1, 1, 2))
     for wa, wb in zip(a, b):
         np.testing.assert_array_equal(wa, wb)
     assert not np.array_equal(a[0], c[0])
     assert [w.shape for w in a] == [(2, 4), (4,), (4, 2), (2,), (2, 1), (1,)]
     assert np.all(np.abs(a[0]) <= np.sqrt(6 / 2)) and np.all(a[1] == 0)  # he_uniform limit sqrt(6/fan_in)
-    model = build_model(Config(), get_loss("hinge"), 2, a)
+    model = build_model(Config(), a)
     for w, m in zip(a, model.get_weights()):
         np.testing.assert_array_equal(w, m)
 
@@ -70,7 +69,7 @@ def test_initial_weights_are_stock_keras_after_set_random_seed(overrides, n_clas
         )
     layers.append(keras.layers.Dense(spec.output_units(n_classes), activation="tanh"))
     stock = keras.Sequential(layers).get_weights()
-    ours = initial_weights(config, spec, n_classes, seed)
+    ours = initial_weights(config, seed)
     assert len(ours) == len(stock)
     for a, b in zip(ours, stock):
         np.testing.assert_array_equal(a, b)
@@ -80,9 +79,9 @@ def test_restarts_take_the_next_initialisations_a_script_would_build():
     """Restart r is the (r+1)-th model the same seeded script would build."""
     import keras
 
-    config, spec = Config(), get_loss("hinge")
+    config = Config()
     keras.utils.set_random_seed(42)
-    models = [build_model(config, spec, 2) for _ in range(3)]
+    models = [build_model(config) for _ in range(3)]
     for r, model in enumerate(models):
-        for a, b in zip(initial_weights(config, spec, 2, 42, restart=r), model.get_weights()):
+        for a, b in zip(initial_weights(config, 42, restart=r), model.get_weights()):
             np.testing.assert_array_equal(a, b)

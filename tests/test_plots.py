@@ -228,10 +228,9 @@ def test_training_gif_starts_at_epoch_0_holds_the_last_frame_and_fits_a_slide(tm
 
     load_tensorflow()
     config = load_config(TINY, ["training.epochs=3"])
-    spec = get_loss("hinge")
     split = load_split(config.data, config.seed, 0.2)
-    recorder = FrameRecorder(split, spec, 3)
-    trainer = ReplicaTrainer(config, spec, [split], [initial_weights(config, spec, 2, config.seed)])
+    recorder = FrameRecorder(config, split)
+    trainer = ReplicaTrainer(config, [split], [initial_weights(config, config.seed)])
     recorder.start(trainer)
     trainer.fit([config.seed], on_epoch=lambda epoch, logs: recorder.capture(trainer, epoch, logs))
     path = tmp_path / "training.gif"

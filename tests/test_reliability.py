@@ -136,8 +136,9 @@ def test_animate_subsamples_long_runs():
     from circles_hinge.animation import FrameRecorder
     from circles_hinge.data import load_split
 
-    split = load_split(load_config(None, []).data, 0, 0.2)
-    recorder = FrameRecorder(split, None, 500)
+    config = load_config(None, ["training.epochs=500"])
+    split = load_split(config.data, 0, 0.2)
+    recorder = FrameRecorder(config, split)
     assert len(recorder.keep) == 60 and 1 in recorder.keep and 500 in recorder.keep
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from circles_hinge.config import load_config
-from circles_hinge.data import load_split
+from circles_hinge.data import load_split, n_classes
 from circles_hinge.errors import TrainingDiverged
 from circles_hinge.losses import encode_labels, get_loss, keras_loss
 from circles_hinge.model import build_model, initial_weights
@@ -15,20 +15,20 @@ def _setup(overrides, seeds):
     config = load_config(None, overrides)
     spec = get_loss(config.training.loss)
     splits = [load_split(config.data, s, config.training.validation_split) for s in seeds]
-    inits = [initial_weights(config, spec, splits[0].n_classes, s) for s in seeds]
+    inits = [initial_weights(config, s) for s in seeds]
     return config, spec, splits, inits
 
 
 def _stock_fit(config, spec, split, init):
     import keras
 
-    model = build_model(config, spec, split.n_classes, init)
+    model = build_model(config, init)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=config.training.learning_rate), loss=keras_loss(spec)
     )
     history = model.fit(
         split.X_train,
-        encode_labels(spec, split.y_train, split.n_classes),
+        encode_labels(spec, split.y_train, n_classes(config.data)),
         batch_size=config.training.batch_size,
         epochs=config.training.epochs,
         shuffle=False,
@@ -70,10 +70,10 @@ def test_gradients_agree_with_keras(overrides):
     import tensorflow as tf
 
     config, spec, [split], [init] = _setup(overrides, [42])
-    trainer = ReplicaTrainer(config, spec, [split], [init])
-    model = build_model(config, spec, split.n_classes, init)
+    trainer = ReplicaTrainer(config, [split], [init])
+    model = build_model(config, init)
     X = split.X_fit[:40]
-    Y = encode_labels(spec, split.y_fit[:40], split.n_classes)
+    Y = encode_labels(spec, split.y_fit[:40], n_classes(config.data))
     with tf.GradientTape() as tape:
         ours = tf.reduce_mean(keras_loss(spec)(Y[None], trainer.forward(tf.constant(X[None]))))
     (ours_grad,) = tape.gradient(ours, [trainer.theta])
@@ -120,7 +120,7 @@ def test_weights_agree_with_stock_model_fit(overrides):
     config, spec, [split], [init] = _setup(
         [*overrides, "training.epochs=1", "training.learning_rate=0.003"], [42]
     )
-    ours = ReplicaTrainer(config, spec, [split], [init]).fit([42])
+    ours = ReplicaTrainer(config, [split], [init]).fit([42])
     stock_weights, stock_history = _stock_fit(config, spec, split, init)
     # On the blobs (inputs up to 20, three hinge kinks per point) a rounding difference can tip a point
     # across a kink: its gradient term switches on or off, and Adam moves the weight by up to about
@@ -135,7 +135,7 @@ def test_weights_agree_with_stock_model_fit(overrides):
 
 def test_training_changes_the_weights_and_learns():
     config, spec, [split], [init] = _setup(["training.epochs=5"], [42])
-    result = ReplicaTrainer(config, spec, [split], [init]).fit([42])
+    result = ReplicaTrainer(config, [split], [init]).fit([42])
     assert not np.allclose(result.weights[0][0], init[0])
     assert result.history["loss"][0, -1] < result.history["loss"][0, 0]
     assert result.history["val_accuracy"][0, -1] > 0.6  # above chance (0.5): it learned something
@@ -157,10 +157,10 @@ def test_a_replica_is_the_single_run_bit_for_bit(overrides):
     overrides = [*overrides, "data.n_samples=120", "data.test_size=30", "training.epochs=3"]
     seeds = list(range(40, 90))
     config, spec, splits, inits = _setup(overrides, seeds)
-    of_50 = ReplicaTrainer(config, spec, splits, inits).fit(seeds, study=True)
-    of_3 = ReplicaTrainer(config, spec, splits[7:10], inits[7:10]).fit(seeds[7:10], study=True)
+    of_50 = ReplicaTrainer(config, splits, inits).fit(seeds, study=True)
+    of_3 = ReplicaTrainer(config, splits[7:10], inits[7:10]).fit(seeds[7:10], study=True)
     for k in (0, 8, 17, 49):  # first, middle of the 3-study, past a padding boundary, last
-        single = ReplicaTrainer(config, spec, [splits[k]], [inits[k]]).fit([seeds[k]], study=True)
+        single = ReplicaTrainer(config, [splits[k]], [inits[k]]).fit([seeds[k]], study=True)
         for m in single.history:
             assert of_50.history[m][k].tobytes() == single.history[m][0].tobytes(), (k, m)
             if 7 <= k < 10:
@@ -177,9 +177,9 @@ def test_a_chunked_epoch_is_the_whole_epoch_bit_for_bit(chunk):
     overrides = ["data.n_samples=150", "data.test_size=33", "training.epochs=3"]
     seeds = [40, 41, 42, 43, 44]
     config, spec, splits, inits = _setup(overrides, seeds)
-    whole = ReplicaTrainer(config, spec, splits, inits)
+    whole = ReplicaTrainer(config, splits, inits)
     whole.chunk = whole.n_batches
-    chunked = ReplicaTrainer(config, spec, splits, inits)
+    chunked = ReplicaTrainer(config, splits, inits)
     chunked.chunk = chunk
     calls = []
     a = whole.fit(seeds, study=True, on_batches=lambda *args: calls.append(("whole", *args)))
@@ -200,7 +200,7 @@ def test_the_measured_chunk_keeps_a_call_near_a_quarter_second():
     from circles_hinge.trainer import CHUNK_SECONDS
 
     config, spec, [split], [init] = _setup(["training.epochs=2"], [42])
-    trainer = ReplicaTrainer(config, spec, [split], [init])
+    trainer = ReplicaTrainer(config, [split], [init])
     calls = []
     trainer.fit([42], on_batches=lambda *args: calls.append(args))
     assert trainer._chunk >= trainer.n_batches  # epoch 2 ran in one call: no progress calls for it
@@ -210,23 +210,23 @@ def test_the_measured_chunk_keeps_a_call_near_a_quarter_second():
 
 def test_shuffling_is_seeded_and_matters():
     config, spec, [split], [init] = _setup(["training.epochs=2"], [42])
-    a = ReplicaTrainer(config, spec, [split], [init]).fit([42])
-    b = ReplicaTrainer(config, spec, [split], [init]).fit([42])
-    c = ReplicaTrainer(config, spec, [split], [init]).fit([43])  # same data and weights, other shuffle order
+    a = ReplicaTrainer(config, [split], [init]).fit([42])
+    b = ReplicaTrainer(config, [split], [init]).fit([42])
+    c = ReplicaTrainer(config, [split], [init]).fit([43])  # same data and weights, other shuffle order
     np.testing.assert_array_equal(a.history["loss"], b.history["loss"])
     assert not np.array_equal(a.history["loss"], c.history["loss"])
 
 
 def test_no_validation_split_gives_nan_validation_metrics():
     config, spec, [split], [init] = _setup(["training.epochs=1", "training.validation_split=0"], [42])
-    result = ReplicaTrainer(config, spec, [split], [init]).fit([42])
+    result = ReplicaTrainer(config, [split], [init]).fit([42])
     assert len(split.X_val) == 0
     assert np.isnan(result.history["val_loss"]).all() and np.isfinite(result.history["loss"]).all()
 
 
 def test_on_epoch_is_called_every_epoch_and_may_stop_training():
     config, spec, [split], [init] = _setup(["training.epochs=5"], [42])
-    trainer = ReplicaTrainer(config, spec, [split], [init])
+    trainer = ReplicaTrainer(config, [split], [init])
     seen = []
 
     def stop_at_two(epoch, logs):
@@ -250,11 +250,10 @@ def test_a_diverging_single_run_raises():
         "model.output_activation=linear",
     ]
     config = load_config(None, overrides)
-    spec = get_loss("multiclass_svm")
     split = load_split(config.data, 0, 0.2)
-    init = initial_weights(config, spec, 3, 0)
+    init = initial_weights(config, 0)
     with pytest.raises(TrainingDiverged, match="lower training.learning_rate"):
-        ReplicaTrainer(config, spec, [split], [init]).fit([0])
+        ReplicaTrainer(config, [split], [init]).fit([0])
 
 
 # --- restarts -------------------------------------------------------------------------------------
@@ -272,9 +271,8 @@ def _blobs(seed, restarts, n=200, epochs=3, extra=()):
             *extra,
         ],
     )
-    spec = get_loss(config.training.loss)
     split = load_split(config.data, seed, config.training.validation_split)
-    return config, spec, split, lambda r: initial_weights(config, spec, 3, seed, restart=r)
+    return config, split, lambda r: initial_weights(config, seed, restart=r)
 
 
 def _dead(weights):
@@ -292,8 +290,8 @@ def _collapsing(make_init, dead=(0,)):
 
 
 def test_restart_zero_is_the_tutorials_start_and_restarts_differ():
-    config, spec, _, make_init = _blobs(44, 5)
-    plain = initial_weights(config, spec, 3, 44)
+    config, _, make_init = _blobs(44, 5)
+    plain = initial_weights(config, 44)
     for a, b in zip(make_init(0), plain):
         np.testing.assert_array_equal(a, b)
     assert not np.allclose(make_init(1)[0], plain[0])
@@ -301,15 +299,15 @@ def test_restart_zero_is_the_tutorials_start_and_restarts_differ():
 
 
 def test_a_collapsed_start_is_replaced_by_the_best_restart_on_validation():
-    config, spec, split, make_init = _blobs(44, 5, epochs=10)
+    config, split, make_init = _blobs(44, 5, epochs=10)
     make_init = _collapsing(make_init)
-    result, restarts = fit_with_restarts(config, split, spec, make_init)
+    result, restarts = fit_with_restarts(config, split, make_init)
     assert restarts.tried == 6 and restarts.measured_on == "validation"
     assert restarts.accuracies[0] < 0.99  # the dead start predicts one class of three
     assert restarts.kept == best_initialisation(np.array(restarts.accuracies), np.array(restarts.losses)) > 0
     assert restarts.accuracies[restarts.kept] == max(restarts.accuracies)
     # the kept result is that restart's own training, bit for bit as a single run from its weights
-    single = ReplicaTrainer(config, spec, [split], [make_init(restarts.kept)]).fit([44])
+    single = ReplicaTrainer(config, [split], [make_init(restarts.kept)]).fit([44])
     for m in single.history:
         assert result.history[m].tobytes() == single.history[m].tobytes()
     for a, b in zip(result.weights[0], single.weights[0]):
@@ -319,21 +317,21 @@ def test_a_collapsed_start_is_replaced_by_the_best_restart_on_validation():
 def test_a_good_start_trains_once_and_equals_the_plain_single_run():
     # the first seed whose tutorial start succeeds (found, not assumed: which seeds do is data)
     for seed in range(40, 60):
-        config, spec, split, make_init = _blobs(seed, 5, n=300)
-        plain = ReplicaTrainer(config, spec, [split], [make_init(0)]).fit([seed])
+        config, split, make_init = _blobs(seed, 5, n=300)
+        plain = ReplicaTrainer(config, [split], [make_init(0)]).fit([seed])
         if plain.history["val_accuracy"][0, -1] >= 0.99:
             break
     else:
         pytest.fail("no seed in 40..59 trains the blobs to 99%: the trainer is broken")
-    result, restarts = fit_with_restarts(config, split, spec, make_init)
+    result, restarts = fit_with_restarts(config, split, make_init)
     assert (restarts.tried, restarts.kept) == (1, 0) and restarts.accuracies[0] >= 0.99
     for m in plain.history:
         assert result.history[m].tobytes() == plain.history[m].tobytes()
 
 
 def test_restarts_zero_keeps_a_collapsed_start():
-    config, spec, split, make_init = _blobs(44, 0)
-    _, restarts = fit_with_restarts(config, split, spec, _collapsing(make_init))
+    config, split, make_init = _blobs(44, 0)
+    _, restarts = fit_with_restarts(config, split, _collapsing(make_init))
     assert restarts.tried == 1 and restarts.kept == 0 and restarts.accuracies[0] < 0.99
 
 
@@ -343,14 +341,13 @@ def test_among_equal_accuracies_the_lowest_loss_wins_then_the_earliest():
     assert best_initialisation(np.array([-1.0, 0.5]), np.array([np.inf, 2.0])) == 1
     # in a real run: three dead starts tie on accuracy; the kept one has the lowest loss, and the time
     # spent on restarts counts although none beat the first on accuracy
-    config, spec, split, make_init = _blobs(42, 2)
+    config, split, make_init = _blobs(42, 2)
     import time
 
     start, first_done = time.perf_counter(), []
     result, restarts = fit_with_restarts(
         config,
         split,
-        spec,
         _collapsing(make_init, dead=(0, 1, 2)),
         on_restart=lambda *_: first_done.append(time.perf_counter()),
     )
@@ -360,16 +357,16 @@ def test_among_equal_accuracies_the_lowest_loss_wins_then_the_earliest():
 
 
 def test_without_a_validation_part_restarts_judge_on_the_training_part():
-    config, spec, split, make_init = _blobs(44, 3, extra=["training.validation_split=0"])
-    result, restarts = fit_with_restarts(config, split, spec, _collapsing(make_init))
+    config, split, make_init = _blobs(44, 3, extra=["training.validation_split=0"])
+    result, restarts = fit_with_restarts(config, split, _collapsing(make_init))
     assert restarts.measured_on == "training" and restarts.tried == 4
     assert all(0.0 <= a <= 1.0 for a in restarts.accuracies)
     assert np.isnan(result.history["val_accuracy"]).all()
 
 
 def test_a_diverged_restart_scores_below_every_real_accuracy():
-    config, spec, split, make_init = _blobs(44, 2)
-    trainer = ReplicaTrainer(config, spec, [split] * 2, [make_init(1), make_init(2)])
+    config, split, make_init = _blobs(44, 2)
+    trainer = ReplicaTrainer(config, [split] * 2, [make_init(1), make_init(2)])
     history = {
         "loss": np.array([[0.5], [np.nan]]),
         "val_accuracy": np.array([[0.3], [np.nan]]),

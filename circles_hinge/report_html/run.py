@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from circles_hinge.config import Config, load_config
-from circles_hinge.data import load_split
+from circles_hinge.data import load_split, n_classes
 from circles_hinge.errors import CirclesHingeError
-from circles_hinge.losses import LossSpec, get_loss
+from circles_hinge.losses import get_loss
 from circles_hinge.model import layer_shapes, output_activation
 from circles_hinge.plots import class_names, value_name
 from circles_hinge.report_html.page import (
@@ -94,19 +94,18 @@ def _extent(X: np.ndarray, pad: float = 0.25) -> list[float]:
     return [float(cx - half), float(cx + half), float(cy - half), float(cy + half)]
 
 
-def model_data(config: Config, spec: LossSpec, n_classes: int) -> dict[str, Any]:
+def model_data(config: Config) -> dict[str, Any]:
     """The network as the page's forward pass needs it: layer widths, activations, the class rule."""
     return {
-        "units": [u for _, u in layer_shapes(config, spec, n_classes)],
+        "units": [u for _, u in layer_shapes(config)],
         "hidden": config.model.hidden_activation,
-        "output": output_activation(config, spec),
-        "prediction": spec.prediction,
+        "output": output_activation(config),
+        "prediction": get_loss(config.training.loss).prediction,
     }
 
 
 def replay_data(
     config: Config,
-    spec: LossSpec,
     split,
     history: dict[str, Any],
     frames: list[tuple[int, np.ndarray]],
@@ -115,6 +114,7 @@ def replay_data(
 ) -> dict[str, Any]:
     """What the page's forward pass needs: layer widths, activations, the class rule, weights per epoch,
     the points, and the history for the loss curve."""
+    spec = get_loss(config.training.loss)
     points = {
         part: {"x": _floats(X), "y": y.tolist()}  # exact: a point on the margin stays on its side
         for part, X, y in (("train", split.X_train, split.y_train), ("test", split.X_test, split.y_test))
@@ -123,12 +123,12 @@ def replay_data(
         "title": title,
         "note": note,
         "loss": spec.name,
-        "model": model_data(config, spec, split.n_classes),
+        "model": model_data(config),
         "frames": [{"epoch": int(e), "theta": _floats(theta)} for e, theta in frames],
         # 6 digits are all the page shows: about 12 characters an epoch and metric
         "history": {m: _floats(history[m], 6) for m in METRICS},
         "points": points,
-        "classes": class_names(config.data.dataset, split.n_classes),
+        "classes": class_names(config.data.dataset, n_classes(config.data)),
         "extent": _extent(np.concatenate([split.X_train, split.X_test])),
         "value_name": value_name(spec),
     }
@@ -154,8 +154,8 @@ def controls() -> str:
     )
 
 
-def _summary(metrics: dict[str, Any], config: Config, spec: LossSpec) -> str:
-    data = config.data
+def _summary(metrics: dict[str, Any], config: Config) -> str:
+    spec, data = get_loss(config.training.loss), config.data
     where = f"{data.dataset}, {data.n_samples} samples, noise {data.noise:g}"
     if data.dataset == "circles":
         where += f", factor {data.factor:g}"
@@ -202,22 +202,22 @@ def _restarts(metrics: dict[str, Any]) -> str:
 def run_page(
     path: Path,
     config: Config,
-    spec: LossSpec,
     split,
     history: dict[str, Any],
     metrics: dict[str, Any],
     frames: list[tuple[int, np.ndarray]],
     note: str | None = None,
 ) -> str:
+    spec = get_loss(config.training.loss)
     title = (
         f"{spec.title} loss, seed {metrics.get('seed')}: test accuracy {pct(metrics.get('test_accuracy'))}"
     )
-    replay = replay_data(config, spec, split, history, frames, f"{spec.title} loss, seed {config.seed}", note)
+    replay = replay_data(config, split, history, frames, f"{spec.title} loss, seed {config.seed}", note)
     body = (
         f"<h1>{esc(title)}</h1><p class=lead>Run folder <code>{esc(path.name)}</code> · "
         f"written by <code>circles-hinge train</code>; <code>circles-hinge report {esc(path.name)}</code> "
         "writes this page again.</p>"
-        + _summary(metrics, config, spec)
+        + _summary(metrics, config)
         + "<h2>Training, replayed</h2><p>Drag the slider or press play: the page computes f(x) from "
         "the weights recorded after every epoch, with the same forward pass as Keras. The address "
         "ends in <code>#epoch=N</code>, so a link opens this epoch.</p>"
@@ -235,7 +235,6 @@ def run_page(
 def write_run_report(
     path: Path,
     config: Config,
-    spec: LossSpec,
     split,
     history: dict[str, Any],
     metrics: dict[str, Any],
@@ -243,7 +242,7 @@ def write_run_report(
     note: str | None = None,
 ) -> Path:
     note = note or thinning_note(frames, len(history["loss"]))
-    write_atomic(path / REPORT_FILE, run_page(path, config, spec, split, history, metrics, frames, note))
+    write_atomic(path / REPORT_FILE, run_page(path, config, split, history, metrics, frames, note))
     return path / REPORT_FILE
 
 
@@ -264,23 +263,20 @@ def rebuild_run_report(path: Path) -> Path:
             "only a finished run has a report"
         )
     config = load_config(path / "config.yaml")
-    spec = get_loss(config.training.loss)
     split = load_split(config.data, config.seed, config.training.validation_split)
     history = read_history(path / "history.csv")
     old = read_data(path / REPORT_FILE)
     if old and old.get("replays") and len(old["replays"][0].get("frames", [])) > 1:
         replay = old["replays"][0]
         frames = [(f["epoch"], np.array(f["theta"], dtype=np.float32)) for f in replay["frames"]]
-        return write_run_report(path, config, spec, split, history, metrics, frames, replay.get("note"))
+        return write_run_report(path, config, split, history, metrics, frames, replay.get("note"))
     weights = _final_weights(path / "model.keras")
     theta = np.concatenate([np.asarray(w, dtype=np.float32).ravel() for w in weights])
     note = (
         "This folder was made before report.html existed, so it holds no weights per epoch: the replay "
         "shows the final model only (from model.keras)."
     )
-    return write_run_report(
-        path, config, spec, split, history, metrics, [(len(history["loss"]), theta)], note
-    )
+    return write_run_report(path, config, split, history, metrics, [(len(history["loss"]), theta)], note)
 
 
 def _final_weights(path: Path) -> list[np.ndarray]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from circles_hinge.config import Config, validate
-from circles_hinge.data import BLOB_CENTERS
+from circles_hinge.data import n_classes
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
 from circles_hinge.model import layer_shapes
@@ -58,11 +58,10 @@ def seed_replay_bytes(config: Config, losses: Sequence[str]) -> int:
     class label), and for each loss the weights of every kept epoch and the four history series, also
     float32 in base64. The default config (1,000 points, 31 x 25 weights, 30 epochs) with two losses:
     10,668 + 1,000 + 2 x (4,136 + 640) + 200 + 2 x 40 = 21,500 bytes."""
-    n_classes = len(BLOB_CENTERS) if config.data.dataset == "blobs" else 2
     n_points = config.data.n_samples
     size = _b64_length(8 * n_points) + n_points + SEED_OVERHEAD
     for loss in losses:
-        n_params = sum(i * o + o for i, o in layer_shapes(config, get_loss(loss), n_classes))
+        n_params = sum(i * o + o for i, o in layer_shapes(config.with_loss(loss)))
         frames = len(kept_epochs(config.training.epochs, n_params))
         size += _b64_length(4 * n_params * frames) + _b64_length(16 * config.training.epochs) + LOSS_OVERHEAD
     return size
@@ -103,7 +102,6 @@ def seed_replays(configs: dict[str, Config], studies: list[Study], splits: list[
     The page turns them into the same replays a run's report.html shows."""
 
     first = next(iter(configs.values()))
-    n_classes = splits[0].n_classes
     losses = []
     for study in studies:
         frames = study.frames[0]
@@ -111,10 +109,10 @@ def seed_replays(configs: dict[str, Config], studies: list[Study], splits: list[
             {
                 "loss": study.loss,
                 "title": study.spec.title,
-                "model": model_data(configs[study.loss], study.spec, n_classes),
+                "model": model_data(configs[study.loss]),
                 "epochs": [int(e) for e, _ in frames],
                 "note": thinning_note(frames, configs[study.loss].training.epochs),
-                "classes": class_names(first.data.dataset, n_classes),
+                "classes": class_names(first.data.dataset, n_classes(first.data)),
                 "value_name": value_name(study.spec),
             }
         )
