@@ -143,14 +143,14 @@ def test_a_comparison_keeps_legends_inside_and_titles_apart(tiny_config, dataset
     from test_plots import layout_faults
 
     from circles_hinge.compare_plots import comparison_figure
-    from circles_hinge.data import load_split
+    from circles_hinge.data import load_split, n_classes
     from circles_hinge.plots import pyplot
 
     data = tiny_config.data.model_copy(update={"dataset": dataset})
     split = load_split(data, 42, 0.2)
     views = [_hand_set_view(loss, r) for loss, r in zip(losses, (0.5, 0.55, 0.6))]
     factor = 0.1 if dataset == "circles" else None
-    fig = comparison_figure(views, split.X_test, split.y_test, split.n_classes, factor, dataset=dataset)
+    fig = comparison_figure(views, split.X_test, split.y_test, n_classes(data), factor, dataset=dataset)
     try:
         assert layout_faults(fig) == []
         titles = [ax.get_title() for ax in fig.axes]

@@ -8,7 +8,7 @@ from conftest import TINY
 
 from circles_hinge import plots
 from circles_hinge.config import load_config
-from circles_hinge.data import load_split
+from circles_hinge.data import load_split, n_classes
 from circles_hinge.losses import LOSSES, get_loss
 
 
@@ -46,12 +46,15 @@ def layout_faults(fig) -> list[str]:
     return faults
 
 
-def _split(dataset: str = "circles"):
+def _config(dataset: str = "circles"):
     loss = "categorical_hinge" if dataset == "blobs" else "hinge"
-    config = load_config(
+    return load_config(
         TINY, [f"data.dataset={dataset}", "data.n_samples=200", "data.test_size=80"], loss=loss
     )
-    return load_split(config.data, 0, 0.2)
+
+
+def _split(dataset: str = "circles"):
+    return load_split(_config(dataset).data, 0, 0.2)
 
 
 def _model(spec, n_classes: int, sharpness: float = 4.5):
@@ -80,7 +83,7 @@ CASES = [(name, "blobs" if spec.multiclass else "circles") for name, spec in LOS
 def test_every_run_figure_fits_and_names_the_loss_and_classes_in_words(loss, dataset):
     spec = get_loss(loss)
     split = _split(dataset)
-    k = split.n_classes
+    k = n_classes(_config(dataset).data)
     outputs = _model(spec, k)
     names = plots.class_names(dataset, k)
     history = {"loss": np.array([0.5, 0.1]), "val_loss": np.array([0.4, 0.2])}

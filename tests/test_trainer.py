@@ -19,9 +19,10 @@ def _setup(overrides, seeds):
     return config, spec, splits, inits
 
 
-def _stock_fit(config, spec, split, init):
+def _stock_fit(config, split, init):
     import keras
 
+    spec = get_loss(config.training.loss)
     model = build_model(config, init)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=config.training.learning_rate), loss=keras_loss(spec)
@@ -121,7 +122,7 @@ def test_weights_agree_with_stock_model_fit(overrides):
         [*overrides, "training.epochs=1", "training.learning_rate=0.003"], [42]
     )
     ours = ReplicaTrainer(config, [split], [init]).fit([42])
-    stock_weights, stock_history = _stock_fit(config, spec, split, init)
+    stock_weights, stock_history = _stock_fit(config, split, init)
     # On the blobs (inputs up to 20, three hinge kinks per point) a rounding difference can tip a point
     # across a kink: its gradient term switches on or off, and Adam moves the weight by up to about
     # one learning rate. A few such events bound the drift by a small multiple of it (measured: 1e-4).
