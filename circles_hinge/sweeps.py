@@ -409,8 +409,8 @@ def _sweep(
             _write_tables(path, record["done"])
             folder.running(stage="training", done=f"{len(done)} of {len(grid.shard_units())} studies")
 
-        counter("loading TensorFlow")
         if workers == 1:
+            counter("loading TensorFlow")
             _train_here(grid, batches, keep, counter)
         else:
             counter(f"starting {workers} worker processes")
