@@ -171,11 +171,15 @@ def _run_study(
 
 
 def summarise_seeds(
-    loss: str, rows: list[dict[str, Any]], train_seconds: float, constants: dict[str, Any] | None = None
+    loss: str,
+    rows: list[dict[str, Any]],
+    train_seconds: float | None,
+    constants: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One result object from per-seed rows: success rate with its Wilson interval, the failed seeds,
     mean test accuracy, and medians (plain keys) with IQRs (`*_iqr`); boundary figures over the
-    successful seeds only, since a collapsed model has no boundary worth measuring."""
+    successful seeds only, since a collapsed model has no boundary worth measuring. No
+    `train_seconds` when it is None (a grid sweep's cells train together: none has a time of its own)."""
     n = len(rows)
     ok = [r for r in rows if r["success"]]
     lo, hi = wilson_interval(len(ok), n)
@@ -195,7 +199,8 @@ def summarise_seeds(
     for key in ("test_loss", "final_loss", "final_val_loss", "epochs_to_perfect_val"):
         summary[key], summary[f"{key}_iqr"] = median_iqr([r[key] for r in rows])
     summary["perfect_val_seeds"] = sum(r["epochs_to_perfect_val"] is not None for r in rows)
-    summary["train_seconds"] = round(train_seconds, 4)
+    if train_seconds is not None:
+        summary["train_seconds"] = round(train_seconds, 4)
     measured = [r for r in ok if r["boundary_radius_mean"] is not None]
     summary["boundary_seeds"] = len(measured)
     for key in BOUNDARY_KEYS:

@@ -435,8 +435,7 @@ def _train_batch(grid: Grid, batch: list[Unit], progress: Callable[[str, int], N
     for (c, loss), (rows, constants) in zip(
         batch, train_cells(configs, grid.seed_list, progress, label), strict=True
     ):
-        summary = summarise_seeds(loss, rows, 0.0, constants)
-        summary.pop("train_seconds")  # the batch trains together: no cell has a time of its own
+        summary = summarise_seeds(loss, rows, None, constants)  # a batch trains together: no time per cell
         cell = grid.cells[c]
         out.append(
             {
