@@ -4,6 +4,7 @@ comparison.png), and success rate against a swept value (sweep.png).
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -148,7 +149,9 @@ def grid_figure(
 
     (row_key, row_values), (col_key, col_values) = [(a["key"], a["values"]) for a in grid[:2]]
     rest = [(a["key"], a["values"]) for a in grid[2:]]
-    combos = [dict(zip([k for k, _ in rest], c, strict=True)) for c in _product([v for _, v in rest])]
+    combos = [
+        dict(zip([k for k, _ in rest], c, strict=True)) for c in itertools.product(*(v for _, v in rest))
+    ]
     panels = [(loss, combo) for combo in combos for loss in losses]
     n_cols, n_rows = len(losses), len(combos)
     cell_w, cell_h = 0.95, 0.62
@@ -199,12 +202,6 @@ def grid_figure(
         bar = fig.colorbar(image, ax=axes, shrink=0.85, label="share of seeds that succeed")
         bar.ax.yaxis.set_major_formatter(_percent_formatter())
     return fig
-
-
-def _product(value_lists):
-    import itertools
-
-    return list(itertools.product(*value_lists))
 
 
 def _cell_key(values: dict, keys: list[str], loss: str) -> str:
