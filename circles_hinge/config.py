@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
+from circles_hinge.shuffle import Shuffle
 
 LossName = Literal[tuple(LOSSES)]  # every registered loss, and nothing else
 Activation = Literal["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "leaky_relu", "linear"]
@@ -69,7 +70,9 @@ class TrainingConfig(_Section):
     batch_size: int = Field(5, ge=1)
     # Keras semantics: the LAST fraction of the training part, taken before shuffling.
     validation_split: float = Field(0.2, ge=0, lt=1, allow_inf_nan=False)
-    shuffle: bool = True  # reshuffle the training part every epoch, as model.fit does
+    # true: the permutation seeded model.fit(shuffle=True) uses, the same every epoch; every_epoch: a
+    # new one each epoch (as unseeded fit); false: the data's order (shuffle.py, SHUFFLE_MEANS)
+    shuffle: Shuffle = True
     # `train` only (compare and sweep ignore it): when the first initialisation ends below 99%
     # validation accuracy (a collapsed start), this many more are trained at once and the best on
     # validation is kept.
@@ -240,15 +243,35 @@ def _unwrap(annotation: Any) -> tuple[Any, list]:
     return annotation, []
 
 
+def _choice(value: Any) -> str:
+    return value if isinstance(value, str) else show(value)
+
+
+def _choices(options: list) -> list | None:
+    """The values a union of bool and Literals allows ([True, False, 'every_epoch']), or None."""
+    out: list = []
+    for option in options:
+        if option is bool:
+            out += [True, False]
+        elif get_origin(option) is Literal:
+            out += list(get_args(option))
+        else:
+            return None
+    return out
+
+
 def _words(annotation: Any, metadata: list, name: str) -> str:
     """What a field allows, in words: 'one of relu, tanh', 'a non-empty list of integers >= 1'."""
     origin = get_origin(annotation)
     if _is_section(annotation):
         return f"a mapping of {name} keys ({_allowed(annotation)})"
     if origin is Literal:
-        return "one of " + ", ".join(map(str, get_args(annotation)))
+        return "one of " + ", ".join(map(_choice, get_args(annotation)))
     if origin in (typing.Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
+        choices = _choices(options)
+        if choices and len(options) == len(get_args(annotation)):  # true, false or a name (shuffle)
+            return "one of " + ", ".join(map(_choice, choices))
         words = " or ".join(_words(*_unwrap(a), name) for a in options)
         return f"{words}, or null" if len(options) < len(get_args(annotation)) else words
     if origin is list:
@@ -282,8 +305,22 @@ def _key(loc: tuple) -> str:
     return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
 
 
+def _field_loc(loc: tuple) -> tuple:
+    """The location up to its field: pydantic appends a union member's tag (shuffle's 'bool')."""
+    annotation: Any = Config
+    for i, part in enumerate(loc):
+        if isinstance(part, int) and get_origin(annotation) is list:
+            annotation = _unwrap(get_args(annotation)[0])[0]
+            continue
+        field = annotation.model_fields.get(str(part)) if _is_section(annotation) else None
+        if field is None:
+            return loc[: i + 1] if _is_section(annotation) else loc[:i]
+        annotation = field.annotation
+    return loc
+
+
 def _format_error(err: dict, source: str) -> str:
-    loc = tuple(err["loc"])
+    loc = _field_loc(tuple(err["loc"]))
     where = f" ({source})" if source else ""
     if err["type"] == "extra_forbidden":
         return f"{_key(loc)} is not a known key; allowed here: {_allowed(_section_for(loc))}{where}"

@@ -40,3 +40,44 @@ def median_iqr(values: Sequence[float | None]) -> tuple[float | None, float | No
         return None, None
     q25, q50, q75 = np.percentile(v, [25, 50, 75])
     return float(q50), float(q75 - q25)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Paired outcomes: the same seeds under two treatments (two losses, or stock Keras and this trainer)
+
+
+def mcnemar_exact(only_first: int, only_second: int) -> float:
+    """McNemar's exact two-sided p: the discordant pairs as a binomial(n, 1/2) test (scipy's
+    `binomtest`). Pairs where both succeed or both fail carry no information about a difference."""
+    from scipy.stats import binomtest
+
+    n = only_first + only_second
+    return 1.0 if n == 0 else float(binomtest(only_first, n, 0.5).pvalue)
+
+
+def paired_difference_interval(
+    both: int, only_first: int, only_second: int, neither: int, z: float = Z95
+) -> tuple[float, float]:
+    """95% interval of p_first - p_second for paired successes: Newcombe's (1998) method 10, the
+    Wilson intervals of both rates combined with the pairs' correlation phi (continuity-corrected as
+    Newcombe does). Two independent intervals would ignore that the same seeds were used twice."""
+    n = both + only_first + only_second + neither
+    if n == 0:
+        return -1.0, 1.0
+    p1, p2 = (both + only_first) / n, (both + only_second) / n
+    l1, u1 = wilson_interval(both + only_first, n, z)
+    l2, u2 = wilson_interval(both + only_second, n, z)
+    margins = (both + only_first) * (only_second + neither) * (both + only_second) * (only_first + neither)
+    cross = both * neither - only_first * only_second
+    corrected = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
+    phi = corrected / math.sqrt(margins) if margins else 0.0
+    d = p1 - p2
+    lower = d - math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    upper = d + math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
+    return max(-1.0, lower), min(1.0, upper)
+
+
+def paired_counts(first: Sequence[bool], second: Sequence[bool]) -> tuple[int, int, int, int]:
+    """(both, only first, only second, neither) over pairs of successes."""
+    a, b = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
+    return int(np.sum(a & b)), int(np.sum(a & ~b)), int(np.sum(~a & b)), int(np.sum(~a & ~b))

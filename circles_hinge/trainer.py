@@ -7,7 +7,8 @@ their sum, so every replica gets exactly its own gradient, and Adam, being eleme
 independently. A single run is K = 1. Fidelity to `model.fit` is pinned by tests.
 
 Semantics kept from `model.fit`: the validation part is fixed before shuffling; the training part is
-reshuffled every epoch; the epoch's loss and accuracy are the running averages over its batches (as
+visited in the order seeded `model.fit` uses (one permutation, reused every epoch: see shuffle.py);
+the epoch's loss and accuracy are the running averages over its batches (as
 the progress bar of model.fit shows them); validation metrics are computed at the end of the epoch.
 No plotting, no files.
 """
@@ -26,6 +27,7 @@ from circles_hinge.errors import TrainingDiverged
 from circles_hinge.losses import LossSpec, encode_labels, get_loss, keras_loss, predict_classes
 from circles_hinge.model import output_activation
 from circles_hinge.results import METRICS, SUCCESS_ACCURACY
+from circles_hinge.shuffle import epoch_order
 
 # An epoch runs in calls of about this long, so a stop request waits at most about this long.
 CHUNK_SECONDS = 0.25
@@ -135,7 +137,7 @@ def _pad_points(X: np.ndarray) -> np.ndarray:
 
 
 class ReplicaTrainer:
-    """K replicas of one architecture and loss, each with its own data, initial weights and shuffling.
+    """K replicas of one architecture and loss, each with its own data, initial weights and order.
 
     Replica k's arithmetic does not depend on K or on k: every op is element-wise or reduces within
     one replica, in a fixed order, on tensors padded to LANES (see `dense` and LANES). A test holds
@@ -317,7 +319,8 @@ class ReplicaTrainer:
         study: bool = False,
         on_batches: BatchCallback | None = None,
     ) -> TrainResult:
-        """Train for config.training.epochs; each replica shuffles with its own seed's generator.
+        """Train for config.training.epochs; replica k visits its fit part in seeds[k]'s order
+        (`shuffle.epoch_order`: by default the permutation seeded `model.fit` uses, every epoch).
 
         A single run raises TrainingDiverged when its loss stops being finite; in a study
         (`study=True`, even of one seed) a diverged replica ends with a non-finite loss and counts as failed.
@@ -327,16 +330,15 @@ class ReplicaTrainer:
         """
         import tensorflow as tf
 
-        rngs = [np.random.default_rng(seed) for seed in seeds]
+        shuffle = self.config.training.shuffle
         epochs = self.config.training.epochs
         self.history = {m: np.zeros((self.k, 0), dtype=np.float64) for m in METRICS}
         start = time.perf_counter()
+        perm = None
         for epoch in range(1, epochs + 1):
-            if self.config.training.shuffle:
-                perm = np.stack([rng.permutation(self.n_fit) for rng in rngs])
-            else:
-                perm = np.broadcast_to(np.arange(self.n_fit), (self.k, self.n_fit))
-            values = self._run_epoch(tf.constant(perm, dtype=tf.int32), epoch, on_batches)
+            if perm is None or shuffle == "every_epoch":
+                perm = tf.constant(epoch_order(seeds, self.n_fit, shuffle, epoch), dtype=tf.int32)
+            values = self._run_epoch(perm, epoch, on_batches)
             logs = {m: np.asarray(v.numpy(), dtype=np.float64) for m, v in zip(METRICS, values)}
             for m in METRICS:
                 self.history[m] = np.concatenate([self.history[m], logs[m][:, None]], axis=1)

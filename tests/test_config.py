@@ -235,7 +235,8 @@ ACTIVATIONS = "relu, tanh, sigmoid, elu, selu, gelu, silu, leaky_relu, linear"
         ("data.noise=-.inf", "data.noise must be a finite number >= 0 — got -.inf"),
         ("training.learning_rate=.nan", "training.learning_rate must be a finite number > 0 — got .nan"),
         # booleans and choices
-        ("training.shuffle=1", "training.shuffle must be true or false — got 1"),
+        ("training.shuffle=1", "training.shuffle must be one of true, false, every_epoch — got 1"),
+        ("training.shuffle=each", "training.shuffle must be one of true, false, every_epoch — got 'each'"),
         ("data.dataset=rings", "data.dataset must be one of circles, moons, blobs — got 'rings'"),
         (
             "model.output_activation=soft",

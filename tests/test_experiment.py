@@ -95,13 +95,16 @@ def test_same_config_and_seed_give_identical_results(tmp_path, tiny_config):
 
 
 def test_the_tutorial_reproduces_for_the_default_seed(tmp_path):
-    """The tutorial's published outcome: 100% test accuracy and a final hinge loss of 1e-4 or below.
-    (Its 1.1e-4 came from one unseeded run; ours is a seeded run, whose exact loss is its own.)"""
+    """The tutorial's published outcome: 100% test accuracy and a final hinge loss of 1e-3 or below,
+    from the first start (seed 42 trains in stock Keras too: no restart is needed). Its 1.1e-4 and
+    its 100% validation accuracy from epoch 1 came from one unseeded run; seed 42 reaches 100% on
+    validation at epoch 6 here, as in stock Keras, so the bound is loose."""
     result = run_experiment(load_config(None), tmp_path)
     m = result.metrics
     assert m["test_accuracy"] == 1.0
     assert 0 <= m["final_loss"] < 1e-3
-    assert m["epochs_to_perfect_val"] is not None and m["epochs_to_perfect_val"] <= 3
+    assert m["epochs_to_perfect_val"] is not None and m["epochs_to_perfect_val"] <= 10
+    assert m["initialisations_tried"] == 1
     assert m["n_parameters"] == 25
     history = np.loadtxt(result.path / "history.csv", delimiter=",", skiprows=1)
     assert np.all(np.diff(history[5:, 1]) < 0), (
