@@ -25,8 +25,8 @@ EPOCH_COUNTS = (30, 100, 300)
 def project_setup(epochs: int = 30, k: int = 1):
     """What run_experiment does before training, for K seeds (config.seed, config.seed + 1, ...)."""
     from circles_hinge.config import load_config
-    from circles_hinge.data import load_split
-    from circles_hinge.model import initial_weights
+    from circles_hinge.engine.data import load_split
+    from circles_hinge.engine.model import initial_weights
 
     config = load_config(epochs=epochs)
     seeds = [config.seed + i for i in range(k)]
@@ -37,7 +37,7 @@ def project_setup(epochs: int = 30, k: int = 1):
 
 def project_fit(setup) -> dict:
     """A fresh ReplicaTrainer (so its tf.function is traced again) and its fit; data prep is not timed."""
-    from circles_hinge.trainer import ReplicaTrainer
+    from circles_hinge.engine.trainer import ReplicaTrainer
 
     config, seeds, splits, inits = setup
     stamps: list[float] = []
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
 
-    from circles_hinge.runtime import load_tensorflow
+    from circles_hinge.engine.runtime import load_tensorflow
 
     load_tensorflow()  # as the project runs it: quiet, one thread (both sides share this process)
     import tutorial
@@ -129,7 +129,7 @@ def main() -> None:
     out["reference_predict"] = reference_predict_seconds()
 
     # run_experiment enables TensorFlow's op determinism; it cannot be turned off again, so last.
-    from circles_hinge.runtime import seed_everything
+    from circles_hinge.engine.runtime import seed_everything
 
     seed_everything(42)
     setup = project_setup()

@@ -43,8 +43,8 @@ def stock_runs(loss: str, seeds: list[int], threads: int | None) -> list[dict]:
     from sklearn.datasets import make_circles
 
     from circles_hinge.config import load_config
-    from circles_hinge.data import make_dataset
-    from circles_hinge.model import initial_weights
+    from circles_hinge.engine.data import make_dataset
+    from circles_hinge.engine.model import initial_weights
 
     if threads is not None:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -106,8 +106,8 @@ def _fit(model, loss, X, y, steps_per_execution):
 def our_runs(loss: str, seeds: list[int]) -> list[dict]:
     """Our seed study of the same seeds (the default config; compare --seeds trains exactly this)."""
     from circles_hinge.config import load_config, no_restarts
-    from circles_hinge.runtime import load_tensorflow
-    from circles_hinge.study import train_studies
+    from circles_hinge.engine.runtime import load_tensorflow
+    from circles_hinge.studies.seeds import train_studies
 
     load_tensorflow()
     config = no_restarts(load_config(None, [f"training.loss={loss}", f"seed={seeds[0]}"]))
@@ -135,7 +135,7 @@ def agreement(first: list[dict], second: list[dict]) -> dict:
     """Seed-for-seed agreement of two lists of runs: outcomes (paired), epoch 1, whole histories."""
     import numpy as np
 
-    from circles_hinge.stats import mcnemar_exact, paired_counts, paired_difference_interval
+    from circles_hinge.engine.stats import mcnemar_exact, paired_counts, paired_difference_interval
 
     def rel(a, b):
         a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -177,7 +177,7 @@ def main() -> None:
     args = parser.parse_args()
     seeds = list(range(args.start, args.start + args.seeds))
 
-    from circles_hinge.machine import machine, versions
+    from circles_hinge.store.machine import machine, versions
 
     report: dict = {"seeds": [seeds[0], seeds[-1]], "n": len(seeds), "losses": {}}
     for loss in LOSSES:

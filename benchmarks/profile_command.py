@@ -27,32 +27,32 @@ START_EPOCH = time.time()  # wall clock, comparable across processes: start-up a
 
 # (module, attribute, label): each is timed when called; nested calls are shown indented.
 WRAPPED = [
-    ("circles_hinge.cli", "_load", "load and validate config"),
-    ("circles_hinge.runs", "prepare_runs_dir", "prepare runs dir"),
-    ("circles_hinge.comparison", "_side_by_side", "compare: side-by-side runs"),
-    ("circles_hinge.comparison", "_seed_study", "compare: seed study"),
-    ("circles_hinge.comparison", "train_studies", "train the studies"),
-    ("circles_hinge.sweeps", "train_studies", "train the studies"),
-    ("circles_hinge.comparison", "_draw_comparison", "comparison figures"),
-    ("circles_hinge.experiment", "run_experiment", "run_experiment (one run folder)"),
-    ("circles_hinge.experiment", "load_tensorflow", "import TensorFlow + Keras"),
-    ("circles_hinge.experiment", "seed_everything", "seed_everything"),
-    ("circles_hinge.data", "load_split", "make data (imports scikit-learn)"),
-    ("circles_hinge.model", "initial_weights", "initial weights"),
-    ("circles_hinge.trainer", "ReplicaTrainer.__init__", "build trainer"),
-    ("circles_hinge.trainer", "ReplicaTrainer.fit", "train (all epochs)"),
-    ("circles_hinge.model", "build_model", "build Keras model"),
-    ("circles_hinge.experiment", "evaluate_replica", "evaluate on test set"),
-    ("circles_hinge.experiment", "save_model", "save model.keras"),
-    ("circles_hinge.experiment", "write_csv", "write history.csv"),
-    ("circles_hinge.experiment", "_write_plots", "all plots"),
-    ("circles_hinge.plots", "plot_data", "data.png"),
-    ("circles_hinge.plots", "plot_loss_curve", "loss_curve.png"),
-    ("circles_hinge.plots", "plot_decision_regions_png", "decision_regions.png"),
-    ("circles_hinge.plots", "plot_margins", "margins.png"),
-    ("circles_hinge.model", "hidden_activations", "hidden activations"),
-    ("circles_hinge.plots", "plot_hidden_layer", "hidden_layer.png"),
-    ("circles_hinge.experiment", "write_json", "write metrics.json"),
+    ("circles_hinge.cli.app", "_load", "load and validate config"),
+    ("circles_hinge.store.folders", "prepare_runs_dir", "prepare runs dir"),
+    ("circles_hinge.studies.comparison", "_side_by_side", "compare: side-by-side runs"),
+    ("circles_hinge.studies.comparison", "_seed_study", "compare: seed study"),
+    ("circles_hinge.studies.comparison", "train_studies", "train the studies"),
+    ("circles_hinge.studies.sweeps", "train_studies", "train the studies"),
+    ("circles_hinge.studies.comparison", "_draw_comparison", "comparison figures"),
+    ("circles_hinge.studies.experiment", "run_experiment", "run_experiment (one run folder)"),
+    ("circles_hinge.studies.experiment", "load_tensorflow", "import TensorFlow + Keras"),
+    ("circles_hinge.studies.experiment", "seed_everything", "seed_everything"),
+    ("circles_hinge.engine.data", "load_split", "make data (imports scikit-learn)"),
+    ("circles_hinge.engine.model", "initial_weights", "initial weights"),
+    ("circles_hinge.engine.trainer", "ReplicaTrainer.__init__", "build trainer"),
+    ("circles_hinge.engine.trainer", "ReplicaTrainer.fit", "train (all epochs)"),
+    ("circles_hinge.engine.model", "build_model", "build Keras model"),
+    ("circles_hinge.studies.experiment", "evaluate_replica", "evaluate on test set"),
+    ("circles_hinge.studies.experiment", "save_model", "save model.keras"),
+    ("circles_hinge.studies.experiment", "write_csv", "write history.csv"),
+    ("circles_hinge.studies.experiment", "_write_plots", "all plots"),
+    ("circles_hinge.outputs.plots", "plot_data", "data.png"),
+    ("circles_hinge.outputs.plots", "plot_loss_curve", "loss_curve.png"),
+    ("circles_hinge.outputs.plots", "plot_decision_regions_png", "decision_regions.png"),
+    ("circles_hinge.outputs.plots", "plot_margins", "margins.png"),
+    ("circles_hinge.engine.model", "hidden_activations", "hidden activations"),
+    ("circles_hinge.outputs.plots", "plot_hidden_layer", "hidden_layer.png"),
+    ("circles_hinge.studies.experiment", "write_json", "write metrics.json"),
 ]
 
 records: list[dict] = []
@@ -78,7 +78,7 @@ def install() -> list[str]:
     missing = []
     # Epoch time stamps: the first epoch includes tracing the compiled epoch function.
     try:
-        from circles_hinge.trainer import ReplicaTrainer
+        from circles_hinge.engine.trainer import ReplicaTrainer
 
         fit = ReplicaTrainer.fit
 
@@ -116,7 +116,7 @@ def install() -> list[str]:
 
         ReplicaTrainer.fit = fit_with_stamps
     except (ImportError, AttributeError):
-        missing.append("circles_hinge.trainer.ReplicaTrainer.fit (epoch stamps)")
+        missing.append("circles_hinge.engine.trainer.ReplicaTrainer.fit (epoch stamps)")
     for module_name, attribute, label in WRAPPED:
         try:
             owner = importlib.import_module(module_name)
@@ -136,11 +136,11 @@ def phases(command: list[str], runs_dir: Path, json_path: Path) -> None:
     records are written just before that happens, and the process exits exactly as the command would.
     """
     before_cli = time.perf_counter()
-    import circles_hinge.cli as cli
+    import circles_hinge.cli.app as cli
 
     records.append(
         {
-            "label": "import circles_hinge.cli (typer)",
+            "label": "import circles_hinge.cli.app (typer)",
             "depth": 0,
             "start": before_cli - START,
             "seconds": time.perf_counter() - before_cli,

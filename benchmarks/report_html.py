@@ -37,19 +37,19 @@ def main() -> None:
     import numpy as np
 
     from circles_hinge.config import load_config
-    from circles_hinge.data import load_split
-    from circles_hinge.experiment import run_experiment
-    from circles_hinge.model import initial_weights
-    from circles_hinge.report_html import (
+    from circles_hinge.engine.data import load_split
+    from circles_hinge.engine.model import initial_weights
+    from circles_hinge.engine.recorder import WeightRecorder
+    from circles_hinge.engine.trainer import ReplicaTrainer
+    from circles_hinge.outputs.html import (
         REPORT_FILE,
-        WeightRecorder,
         read_data,
         write_index,
         write_run_report,
     )
-    from circles_hinge.report_html.run import read_history
-    from circles_hinge.runs import read_json
-    from circles_hinge.trainer import ReplicaTrainer
+    from circles_hinge.outputs.html.run import read_history
+    from circles_hinge.store.folders import read_json
+    from circles_hinge.studies.experiment import run_experiment
 
     config = load_config(None)
     with tempfile.TemporaryDirectory() as tmp:

@@ -31,10 +31,10 @@ def one_seed(loss: str, dataset: str, seed: int) -> dict:
     import numpy as np
 
     from circles_hinge.config import load_config
-    from circles_hinge.data import load_split
+    from circles_hinge.engine.data import load_split
+    from circles_hinge.engine.model import build_model, initial_weights
+    from circles_hinge.engine.trainer import ReplicaTrainer, fit_with_restarts
     from circles_hinge.losses import get_loss, predict_classes
-    from circles_hinge.model import build_model, initial_weights
-    from circles_hinge.trainer import ReplicaTrainer, fit_with_restarts
 
     config = load_config(None, [f"data.dataset={dataset}", f"training.loss={loss}", f"seed={seed}"])
     spec = get_loss(loss)
@@ -65,9 +65,9 @@ def one_seed(loss: str, dataset: str, seed: int) -> dict:
 
 
 def measure(loss: str, dataset: str, seeds: list[int]) -> dict:
+    from circles_hinge.engine.runtime import load_tensorflow
+    from circles_hinge.engine.stats import wilson_interval
     from circles_hinge.results import SUCCESS_ACCURACY
-    from circles_hinge.runtime import load_tensorflow
-    from circles_hinge.stats import wilson_interval
 
     load_tensorflow()
     runs = [one_seed(loss, dataset, seed) for seed in seeds]

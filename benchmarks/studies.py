@@ -39,7 +39,7 @@ PHASE_CHILD = """
 import json, sys
 sys.path.insert(0, {here!r})
 import inprocess, tutorial
-from circles_hinge.runtime import load_tensorflow
+from circles_hinge.engine.runtime import load_tensorflow
 load_tensorflow()
 stock, project = [], []
 for _ in range({repeats}):
@@ -110,7 +110,7 @@ def collect(repeats: int, quick: bool) -> dict:
         out["large_1"] = timed([*grid, "--seeds", seeds, "--workers", "1", "--name", "l1"])[0]
         out["large_2"] = timed([*grid, "--seeds", seeds, "--workers", "2", "--name", "l2"])[0]
         print(f"  larger grid, workers 1: {out['large_1']:.1f} s, 2: {out['large_2']:.1f} s", file=sys.stderr)
-        worker = "import circles_hinge.sweeps, circles_hinge.runtime as r; r.load_tensorflow()"
+        worker = "import circles_hinge.studies.sweeps, circles_hinge.engine.runtime as r; r.load_tensorflow()"
         out["worker_start"] = med_of([sys.executable, "-c", worker])
         same = all(
             (Path(runs) / "w1-0" / f).read_bytes() == (Path(runs) / "w2-0" / f).read_bytes()

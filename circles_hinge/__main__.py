@@ -1,5 +1,5 @@
 """`python -m circles_hinge` is the same as the `circles-hinge` command."""
 
-from circles_hinge.cli import main
+from circles_hinge.cli.app import main
 
 main()

@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 import yaml
 
-from circles_hinge.comparison import check_comparison, run_comparison
 from circles_hinge.config import Config, load_config, validate
 from circles_hinge.errors import ConfigError
-from circles_hinge.experiment import RunResult, run_experiment
-from circles_hinge.runs import check_name, check_name_free, prepare_runs_dir
-from circles_hinge.sweeps import check_grid, check_sweep, run_grid
+from circles_hinge.store.folders import check_name, check_name_free, prepare_runs_dir
+from circles_hinge.studies.comparison import check_comparison, run_comparison
+from circles_hinge.studies.experiment import RunResult, run_experiment
+from circles_hinge.studies.sweeps import check_grid, check_sweep, run_grid
 from circles_hinge.words import num, pct
 
 ConfigLike = Config | Mapping[str, Any] | str | Path | None

@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
-from circles_hinge.shuffle import Shuffle
 
 LossName = Literal[tuple(LOSSES)]  # every registered loss, and nothing else
 Activation = Literal["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "leaky_relu", "linear"]
@@ -28,6 +27,7 @@ Initializer = Literal[
     "he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "lecun_uniform", "lecun_normal"
 ]
 Dataset = Literal["circles", "moons", "blobs"]
+Shuffle = bool | Literal["every_epoch"]  # training.shuffle; engine/shuffle.py says what each means
 SEED_LIMIT = 2**32  # seeds are 0 .. SEED_LIMIT - 1 (NumPy's and Keras' generators take 32 bits)
 MAX_SEEDS = 100_000  # seeds in one study: a hard bound; memory is checked per request (budget.py)
 

@@ -117,17 +117,6 @@ def decision_values(spec: LossSpec, outputs: np.ndarray) -> np.ndarray:
     return top2[:, 1] - top2[:, 0]
 
 
-def keras_loss(spec: LossSpec):
-    """The Keras functional loss (per-sample values, mean over the last axis). Imports Keras."""
-    if spec.name == "multiclass_svm":
-        from circles_hinge.svm_loss import multiclass_svm
-
-        return multiclass_svm
-    import keras
-
-    return keras.losses.get(spec.name)
-
-
 def point_margins(spec: LossSpec, outputs: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Each point's functional margin: y·f for binary losses (f the decision value, y = -1/+1), and
     s_y - max_{j != y} s_j for k classes. Hinge-type losses charge every point whose margin is < 1."""

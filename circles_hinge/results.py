@@ -3,10 +3,12 @@ its folder and a comparison record, and the summary lines the CLI prints from th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from circles_hinge.losses import LossSpec
 from circles_hinge.words import duration, plural
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")  # per epoch: history.csv's columns after epoch
@@ -19,6 +21,21 @@ RUN_KEYS = (  # a run's numbers that a side-by-side comparison's result object r
     "epochs_to_perfect_val",
     "train_seconds",
 )
+
+
+@dataclass
+class SeedStudy:
+    """One loss's seed study as trained: per-seed rows and summary, and the arrays behind the figures."""
+
+    loss: str
+    spec: LossSpec
+    rows: list[dict[str, Any]]  # one per seed, the columns of seeds.csv
+    summary: dict[str, Any]  # the result object of comparison.json / sweep.json
+    weights: list[list[np.ndarray]]
+    history: dict[str, np.ndarray]  # metric -> (K, epochs)
+    hidden: np.ndarray  # last hidden layer on each replica's training data, (K, n_train, units)
+    radii: dict[float, np.ndarray] | None  # level -> (K, n_angles)
+    frames: list[list[tuple[int, np.ndarray]]] | None = None  # with replays: per seed, (epoch, weights)
 
 
 def finite_or_none(value: Any) -> float | None:

@@ -49,8 +49,8 @@ def runs_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def side_by_side(runs_dir):
-    from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.config import load_config
+    from circles_hinge.studies.comparison import check_comparison, run_comparison
 
     progress = []
     request = check_comparison(load_config(TINY), ["hinge", "squared_hinge"], None)
@@ -60,8 +60,8 @@ def side_by_side(runs_dir):
 
 @pytest.fixture(scope="session")
 def study(runs_dir):
-    from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.config import load_config
+    from circles_hinge.studies.comparison import check_comparison, run_comparison
 
     return run_comparison(
         check_comparison(load_config(TINY), ["hinge", "squared_hinge"], 3, "study"), runs_dir

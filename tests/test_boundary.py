@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from circles_hinge.boundary import (
+from circles_hinge.engine.boundary import (
     BOUNDARY_CONSTANTS,
     BOUNDARY_KEYS,
     boundary_radii,

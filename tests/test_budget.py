@@ -4,7 +4,9 @@ import re
 
 import pytest
 
-from circles_hinge.budget import (
+from circles_hinge.config import load_config
+from circles_hinge.errors import ConfigError
+from circles_hinge.studies.budget import (
     available_bytes,
     check_run_fits,
     check_study_fits,
@@ -12,8 +14,6 @@ from circles_hinge.budget import (
     estimate_study,
     long_notice,
 )
-from circles_hinge.config import load_config
-from circles_hinge.errors import ConfigError
 
 
 def test_available_memory_is_read_from_proc_meminfo():

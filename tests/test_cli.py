@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, TINY
 from typer.testing import CliRunner
 
-from circles_hinge.cli import app
+from circles_hinge.cli.app import app
 
 runner = CliRunner()
 
@@ -21,7 +21,7 @@ def _python(code: str) -> subprocess.CompletedProcess:
 
 def test_help_does_not_import_tensorflow():
     code = (
-        "import sys; from typer.testing import CliRunner; from circles_hinge.cli import app\n"
+        "import sys; from typer.testing import CliRunner; from circles_hinge.cli.app import app\n"
         "for args in (['--help'], ['train', '--help'], ['runs', '--help']):\n"
         "    r = CliRunner().invoke(app, args); assert r.exit_code == 0, r.output\n"
         "heavy = ('tensorflow', 'keras', 'matplotlib', 'sklearn', 'circles_hinge.config')\n"
@@ -92,7 +92,7 @@ def test_an_empty_runs_dir_is_an_error_not_the_current_folder(tmp_path, monkeypa
 
 def test_bad_config_exits_before_tensorflow_loads(tmp_path):
     code = (
-        "import sys; from typer.testing import CliRunner; from circles_hinge.cli import app\n"
+        "import sys; from typer.testing import CliRunner; from circles_hinge.cli.app import app\n"
         f"args = ['train', '--runs-dir', {str(tmp_path)!r}, '--set', 'training.epochs=-1']\n"
         "r = CliRunner().invoke(app, args)\n"
         "print(r.exit_code, 'tensorflow' in sys.modules)"
@@ -103,7 +103,7 @@ def test_bad_config_exits_before_tensorflow_loads(tmp_path):
 
 def test_replays_beyond_the_limit_exit_2_before_tensorflow_loads(tmp_path):
     code = (
-        "import sys; from typer.testing import CliRunner; from circles_hinge.cli import app\n"
+        "import sys; from typer.testing import CliRunner; from circles_hinge.cli.app import app\n"
         f"args = ['compare', '--runs-dir', {str(tmp_path / 'runs')!r}, '--seeds', '56', '--replays']\n"
         "r = CliRunner().invoke(app, args)\n"
         "print(r.exit_code, 'tensorflow' in sys.modules); print(r.stderr, end='')"
@@ -118,7 +118,7 @@ def test_replays_beyond_the_limit_exit_2_before_tensorflow_loads(tmp_path):
 
 def test_compare_help_states_the_replay_limit_the_code_enforces():
     from circles_hinge.config import load_config
-    from circles_hinge.report_html.studies import replay_seed_limit, seed_replay_bytes
+    from circles_hinge.outputs.html.studies import replay_seed_limit, seed_replay_bytes
 
     default, losses = load_config(ROOT / "configs" / "default.yaml"), ["hinge", "squared_hinge"]
     result = runner.invoke(app, ["compare", "--help"])
@@ -280,7 +280,7 @@ def test_runs_lists_folders(tmp_path):
 
 
 def test_runs_shows_whole_names_unfinished_and_unreadable_folders_and_labels_studies(tmp_path):
-    from circles_hinge.runs import Status, write_json
+    from circles_hinge.store.folders import Status, write_json
 
     long = tmp_path / ("a-very-long-run-name-" * 7 + "end")
     long.mkdir()
@@ -358,7 +358,7 @@ def test_compare_and_sweep_reject_bad_requests_before_any_folder(tmp_path, args,
 
 def test_sweep_values_read_scientific_notation(tmp_path):
     from circles_hinge.config import Config
-    from circles_hinge.sweeps import sweep_configs
+    from circles_hinge.studies.sweeps import sweep_configs
 
     grid = sweep_configs(Config(), "training.learning_rate", ["1e-3", "3E-2"], ["hinge"])
     assert list(grid) == [0.001, 0.03]
@@ -451,7 +451,7 @@ def test_plot_losses_into_a_folder_and_refusing_unknown_formats(tmp_path):
 
 
 def test_sweep_resume_refuses_what_it_cannot_resume(tmp_path):
-    from circles_hinge.runs import write_json
+    from circles_hinge.store.folders import write_json
 
     done = tmp_path / "done"
     done.mkdir()

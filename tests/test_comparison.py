@@ -6,12 +6,12 @@ import json
 import pytest
 from conftest import check_common_report, read_status
 
-from circles_hinge.boundary import BOUNDARY_KEYS
-from circles_hinge.comparison import check_comparison, run_comparison
 from circles_hinge.config import load_config
+from circles_hinge.engine.boundary import BOUNDARY_KEYS
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import get_loss
-from circles_hinge.runs import RUN_FILES, list_runs
+from circles_hinge.store.folders import RUN_FILES, list_runs
+from circles_hinge.studies.comparison import check_comparison, run_comparison
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_a_comparison_records_the_restarts_it_used(tmp_path):
 def test_comparison_markdown_lists_every_failed_seed(study):
     import copy
 
-    from circles_hinge.report import comparison_markdown
+    from circles_hinge.outputs.markdown import comparison_markdown
 
     report = copy.deepcopy(study.report)
     report["results"][0]["failed_seeds"] = list(range(100, 113))  # 13 seeds: the 13th was once cut
@@ -110,9 +110,9 @@ def _hand_set_view(loss: str, radius: float):
     """A LossView of a hand-set model whose boundary is the circle of `radius`."""
     import numpy as np
 
-    from circles_hinge.boundary import TANH_BAND_LEVEL, boundary_radii, signed_decision
-    from circles_hinge.compare_plots import LossView
+    from circles_hinge.engine.boundary import TANH_BAND_LEVEL, boundary_radii, signed_decision
     from circles_hinge.losses import get_loss
+    from circles_hinge.outputs.compare_plots import LossView
 
     spec = get_loss(loss)
 
@@ -142,9 +142,9 @@ def _hand_set_view(loss: str, radius: float):
 def test_a_comparison_keeps_legends_inside_and_titles_apart(tiny_config, dataset, losses):
     from test_plots import layout_faults
 
-    from circles_hinge.compare_plots import comparison_figure
-    from circles_hinge.data import load_split, n_classes
-    from circles_hinge.plots import pyplot
+    from circles_hinge.engine.data import load_split, n_classes
+    from circles_hinge.outputs.compare_plots import comparison_figure
+    from circles_hinge.outputs.plots import pyplot
 
     data = tiny_config.data.model_copy(update={"dataset": dataset})
     split = load_split(data, 42, 0.2)
@@ -163,10 +163,10 @@ def test_a_comparison_keeps_legends_inside_and_titles_apart(tiny_config, dataset
 def test_the_seed_study_shows_the_worst_failure_beside_a_typical_success(tiny_config):
     import numpy as np
 
-    from circles_hinge.comparison import _hidden_panels
-    from circles_hinge.data import load_split
+    from circles_hinge.engine.data import load_split
     from circles_hinge.losses import get_loss
-    from circles_hinge.study import Study
+    from circles_hinge.results import SeedStudy
+    from circles_hinge.studies.comparison import _hidden_panels
 
     splits = [load_split(tiny_config.data, seed, 0.2) for seed in range(5)]
     n = len(splits[0].y_train)
@@ -177,7 +177,7 @@ def test_the_seed_study_shows_the_worst_failure_beside_a_typical_success(tiny_co
             for k, (a, t) in enumerate(zip(accuracy, test_loss))
         ]
         hidden = np.stack([np.full((n, 2), np.nan if k in diverged else float(k)) for k in range(5)])
-        return Study(loss, get_loss(loss), rows, {}, [], {}, hidden, None)
+        return SeedStudy(loss, get_loss(loss), rows, {}, [], {}, hidden, None)
 
     studies = [
         # seed 1 fails first (a near miss); seed 2 is the collapse; successes 3, 4, 0 by test loss

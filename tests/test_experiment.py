@@ -9,10 +9,10 @@ import yaml
 from PIL import Image
 
 from circles_hinge.config import load_config
-from circles_hinge.data import load_split
-from circles_hinge.experiment import run_experiment
-from circles_hinge.model import evaluate_model
-from circles_hinge.runs import RUN_FILES
+from circles_hinge.engine.data import load_split
+from circles_hinge.engine.model import evaluate_model
+from circles_hinge.store.folders import RUN_FILES
+from circles_hinge.studies.experiment import run_experiment
 
 PICTURES = ["loss_curve.png", "decision_regions.png", "data.png", "margins.png", "hidden_layer.png"]
 
@@ -158,7 +158,7 @@ def test_a_restarted_run_writes_the_kept_initialisation_everywhere(tmp_path, mon
     """history.csv, metrics, model and training.gif all come from the restart that was kept."""
     import keras
 
-    from circles_hinge import animation
+    from circles_hinge.outputs import animation
 
     gif_frames = []
     real_gif = animation.save_training_gif

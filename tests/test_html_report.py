@@ -1,4 +1,4 @@
-"""report.html and index.html (circles_hinge.report_html), opened in headless Chromium: the page's
+"""report.html and index.html (circles_hinge.outputs.html), opened in headless Chromium: the page's
 forward pass against Keras for every loss and activation, #epoch=N, the slider redrawing the heat map,
 no network requests, and an index that lists every folder. Browser tests are skipped only when
 Chromium is missing and CI is not set (.ci/run installs it)."""
@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from circles_hinge.config import Activation, load_config, validate
 from circles_hinge.losses import LOSSES, get_loss
-from circles_hinge.report_html import (
+from circles_hinge.outputs.html import (
     INDEX_FILE,
     REPORT_FILE,
     NoReport,
@@ -29,9 +29,9 @@ from circles_hinge.report_html import (
     rebuild,
     write_index,
 )
-from circles_hinge.report_html.page import render
-from circles_hinge.report_html.run import controls, replay_data
-from circles_hinge.runs import Status, create_run_dir
+from circles_hinge.outputs.html.page import render
+from circles_hinge.outputs.html.run import controls, replay_data
+from circles_hinge.store.folders import Status, create_run_dir
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 needs_browser = pytest.mark.skipif(
@@ -89,7 +89,7 @@ def browse(page: Path, fragment: str = "", harness: str | None = None, strip_csp
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory):
-    from circles_hinge.experiment import run_experiment
+    from circles_hinge.studies.experiment import run_experiment
 
     config = load_config(TINY, [f"training.epochs={EPOCHS}"])
     runs = tmp_path_factory.mktemp("report-runs")
@@ -98,7 +98,7 @@ def run_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sweep_folder(tmp_path_factory):
-    from circles_hinge.sweeps import run_sweep
+    from circles_hinge.studies.sweeps import run_sweep
 
     runs = tmp_path_factory.mktemp("report-sweep")
     return run_sweep(load_config(TINY), "data.noise", ["0", "0.2"], ["hinge", "squared_hinge"], runs, 2).path
@@ -169,7 +169,7 @@ def test_rebuild_refuses_an_unfinished_run(tmp_path):
 
 
 def test_cli_report_rebuilds_a_folder_and_the_index(run_folder):
-    from circles_hinge.cli import app
+    from circles_hinge.cli.app import app
 
     runner = CliRunner()
     result = runner.invoke(app, ["report", str(run_folder)])
@@ -182,7 +182,7 @@ def test_cli_report_rebuilds_a_folder_and_the_index(run_folder):
 
 
 def test_every_command_rewrites_the_index_also_when_it_fails(tmp_path):
-    from circles_hinge.cli import app
+    from circles_hinge.cli.app import app
 
     runner = CliRunner()
     runs = tmp_path / "runs"
@@ -222,9 +222,9 @@ def _forward_cases():
 
 @needs_browser
 def test_the_pages_forward_pass_agrees_with_keras_for_every_loss_and_activation(tmp_path):
-    from circles_hinge.data import load_split
-    from circles_hinge.model import build_model, initial_weights, keras_outputs
-    from circles_hinge.runtime import load_tensorflow
+    from circles_hinge.engine.data import load_split
+    from circles_hinge.engine.model import build_model, initial_weights, keras_outputs
+    from circles_hinge.engine.runtime import load_tensorflow
 
     load_tensorflow()
     rng = np.random.default_rng(0)
@@ -415,8 +415,8 @@ done({all, one, tip: document.getElementById("sweep-tip").textContent});
 @pytest.fixture(scope="module")
 def replay_study(tmp_path_factory):
     """A 3-seed study (seeds 42..44) recorded with replays, and single runs of seed 43 for each loss."""
-    from circles_hinge.comparison import check_comparison, run_comparison
-    from circles_hinge.experiment import run_experiment
+    from circles_hinge.studies.comparison import check_comparison, run_comparison
+    from circles_hinge.studies.experiment import run_experiment
 
     runs = tmp_path_factory.mktemp("report-replays")
     config = load_config(TINY, [f"training.epochs={EPOCHS}"])
@@ -432,7 +432,7 @@ def replay_study(tmp_path_factory):
 
 
 def test_a_study_replays_a_seed_with_the_weights_a_single_run_of_it_records(replay_study):
-    from circles_hinge.report_html.studies import seed_replay_frames
+    from circles_hinge.outputs.html.studies import seed_replay_frames
 
     path, single = replay_study
     seeds = read_data(path / REPORT_FILE)["seeds"]
@@ -453,7 +453,7 @@ def test_a_study_replays_a_seed_with_the_weights_a_single_run_of_it_records(repl
 
 
 def test_each_seeds_replay_costs_the_page_what_the_limit_assumes(replay_study):
-    from circles_hinge.report_html.studies import seed_replay_bytes
+    from circles_hinge.outputs.html.studies import seed_replay_bytes
 
     path, _ = replay_study
     config = load_config(TINY, [f"training.epochs={EPOCHS}"])
@@ -464,9 +464,9 @@ def test_each_seeds_replay_costs_the_page_what_the_limit_assumes(replay_study):
 
 
 def test_replays_at_the_limit_keep_the_page_under_2_mb_and_one_more_seed_is_refused(tmp_path):
-    from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.errors import ConfigError
-    from circles_hinge.report_html.studies import PAGE_BYTES, replay_seed_limit
+    from circles_hinge.outputs.html.studies import PAGE_BYTES, replay_seed_limit
+    from circles_hinge.studies.comparison import check_comparison, run_comparison
 
     # 30,000 points a seed: a few seeds fill the page, so the limit is reached in seconds
     sets = ["data.n_samples=30000", "training.batch_size=2000", "training.epochs=2"]
@@ -513,9 +513,9 @@ setTimeout(() => done({
 
 @needs_browser
 def test_clicking_a_seed_replays_it_as_keras_computes_it_with_no_network_request(replay_study):
-    from circles_hinge.data import load_split
-    from circles_hinge.model import build_model, initial_weights, keras_outputs
-    from circles_hinge.runtime import load_tensorflow
+    from circles_hinge.engine.data import load_split
+    from circles_hinge.engine.model import build_model, initial_weights, keras_outputs
+    from circles_hinge.engine.runtime import load_tensorflow
 
     load_tensorflow()
     import keras

@@ -37,7 +37,7 @@ def test_sign_accuracy_on_hand_made_predictions():
 def test_sign_accuracy_in_the_training_loop_matches_numpy():
     import tensorflow as tf
 
-    from circles_hinge.trainer import _correct
+    from circles_hinge.engine.trainer import _correct
 
     spec = get_loss("hinge")
     y = np.array([0, 1, 1, 0, 1])

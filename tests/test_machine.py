@@ -4,8 +4,8 @@ import json
 import re
 import subprocess
 
-from circles_hinge import machine
-from circles_hinge.machine import VECTOR_FLAGS, git_state, packages_hash, vector_extensions
+from circles_hinge.store import machine
+from circles_hinge.store.machine import VECTOR_FLAGS, git_state, packages_hash, vector_extensions
 
 
 def test_vector_extensions_are_read_from_the_cpu_flags():
@@ -37,7 +37,7 @@ def test_a_run_records_its_machine(tmp_path):
     from conftest import TINY
 
     from circles_hinge.config import load_config
-    from circles_hinge.experiment import run_experiment
+    from circles_hinge.studies.experiment import run_experiment
 
     result = run_experiment(load_config(TINY), tmp_path)
     recorded = json.loads((result.path / "metrics.json").read_text())["machine"]

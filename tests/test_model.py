@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from circles_hinge.config import Config, load_config
+from circles_hinge.engine.model import build_model, count_parameters, initial_weights
 from circles_hinge.losses import get_loss
-from circles_hinge.model import build_model, count_parameters, initial_weights
 
 
 def test_tutorial_model_has_25_trainable_parameters():

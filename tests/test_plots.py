@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import TINY
 
-from circles_hinge import plots
 from circles_hinge.config import load_config
-from circles_hinge.data import load_split, n_classes
+from circles_hinge.engine.data import load_split, n_classes
 from circles_hinge.losses import LOSSES, get_loss
+from circles_hinge.outputs import plots
 
 
 def layout_faults(fig) -> list[str]:
@@ -176,7 +176,7 @@ def test_margins_say_which_dashed_line_is_missing_and_why():
 
 
 def test_the_losses_figure_has_a_legend_on_both_panels():
-    from circles_hinge.loss_plots import loss_functions_figure
+    from circles_hinge.outputs.loss_plots import loss_functions_figure
 
     fig = loss_functions_figure()
     try:
@@ -205,7 +205,7 @@ def _sweep_rows(values, losses):
 
 @pytest.mark.parametrize(("values", "joined"), [(["circles", "moons"], False), ([0.0, 0.1, 0.2], True)])
 def test_a_sweep_joins_numbers_with_lines_but_not_categories(values, joined):
-    from circles_hinge.study_plots import sweep_figure
+    from circles_hinge.outputs.study_plots import sweep_figure
 
     losses = ["hinge", "squared_hinge"]
     fig = sweep_figure("data.x", _sweep_rows(values, losses), losses, 5, 0.99)
@@ -224,10 +224,10 @@ def test_a_sweep_joins_numbers_with_lines_but_not_categories(values, joined):
 def test_training_gif_starts_at_epoch_0_holds_the_last_frame_and_fits_a_slide(tmp_path):
     from PIL import Image
 
-    from circles_hinge.animation import FIRST_MS, FRAME_MS, LAST_MS, FrameRecorder
-    from circles_hinge.model import initial_weights
-    from circles_hinge.runtime import load_tensorflow
-    from circles_hinge.trainer import ReplicaTrainer
+    from circles_hinge.engine.model import initial_weights
+    from circles_hinge.engine.runtime import load_tensorflow
+    from circles_hinge.engine.trainer import ReplicaTrainer
+    from circles_hinge.outputs.animation import FIRST_MS, FRAME_MS, LAST_MS, FrameRecorder
 
     load_tensorflow()
     config = load_config(TINY, ["training.epochs=3"])
@@ -257,8 +257,8 @@ def test_training_gif_starts_at_epoch_0_holds_the_last_frame_and_fits_a_slide(tm
 def test_the_comparison_loss_panel_spans_only_the_values_drawn():
     """A quartile band that touches 0 must not stretch the log axis to 1e15 (autoscale adds 5% of
     the decades the band's 1e-300 floor spans)."""
-    from circles_hinge.compare_plots import LossView, draw_loss_comparison
     from circles_hinge.losses import get_loss
+    from circles_hinge.outputs.compare_plots import LossView, draw_loss_comparison
 
     history = {"loss": np.array([0.9, 0.1, 1e-3, 0.0]), "val_loss": np.array([0.8, 0.1, 1e-3, 1e-4])}
     band = {m: (np.zeros(4), v * 3) for m, v in history.items()}

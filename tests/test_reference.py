@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import hinge_loss
 
-from circles_hinge import reference
-from circles_hinge.svm_loss import multiclass_svm as keras_multiclass_svm
+from circles_hinge.engine import reference
+from circles_hinge.engine.keras_losses import multiclass_svm as keras_multiclass_svm
 
 GAP = 1e-2  # gradient checks use inputs at least this far from every kink; the FD step is 1e-6
 K = 4  # classes in the multi-class cases

@@ -14,7 +14,7 @@ from conftest import ROOT, TINY
 
 from circles_hinge.config import load_config
 from circles_hinge.errors import RunFailed
-from circles_hinge.experiment import run_experiment
+from circles_hinge.studies.experiment import run_experiment
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -105,7 +105,7 @@ def test_a_diverging_run_fails_with_one_line(tmp_path):
 
 
 def test_an_unexpected_error_is_logged_not_shown(tmp_path, monkeypatch):
-    from circles_hinge import plots
+    from circles_hinge.outputs import plots
 
     def broken(*args, **kwargs):
         raise RuntimeError("the plotting library broke")
@@ -133,8 +133,8 @@ def test_animate_writes_one_frame_per_epoch(tmp_path):
 
 
 def test_animate_subsamples_long_runs():
-    from circles_hinge.animation import FrameRecorder
-    from circles_hinge.data import load_split
+    from circles_hinge.engine.data import load_split
+    from circles_hinge.outputs.animation import FrameRecorder
 
     config = load_config(None, ["training.epochs=500"])
     split = load_split(config.data, 0, 0.2)
@@ -261,7 +261,7 @@ def test_a_signal_inside_a_long_epoch_is_answered_within_a_second_or_so(tmp_path
 
 def test_sigkill_keeps_every_finished_epoch_and_runs_says_died(tmp_path):
     from circles_hinge.config import load_config
-    from circles_hinge.runs import list_runs
+    from circles_hinge.store.folders import list_runs
 
     runs = tmp_path / "runs"
     proc = _start(runs, "--config", str(TINY), "--epochs", "100000", "--name", "killed")
@@ -288,8 +288,8 @@ def test_sigkill_keeps_every_finished_epoch_and_runs_says_died(tmp_path):
 
 
 def test_an_interrupt_while_writing_says_what_was_written(tmp_path, monkeypatch):
-    from circles_hinge import plots
     from circles_hinge.errors import Interrupted
+    from circles_hinge.outputs import plots
 
     def stopped(*args, **kwargs):
         raise KeyboardInterrupt

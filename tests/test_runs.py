@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, TINY
 
 from circles_hinge.errors import ConfigError, RunDirError
-from circles_hinge.runs import (
+from circles_hinge.store.folders import (
     REPORT_FILES,
     Status,
     check_name,
@@ -242,7 +242,7 @@ def test_status_records_python_dash_m_in_a_real_process(tmp_path):
 
 
 def _running_folder(tmp_path, name, **process):
-    from circles_hinge.runs import write_json
+    from circles_hinge.store.folders import write_json
 
     folder = tmp_path / name
     folder.mkdir()
@@ -253,7 +253,7 @@ def _running_folder(tmp_path, name, **process):
 def test_runs_tells_a_live_run_from_a_dead_one_and_another_hosts(tmp_path):
     import socket
 
-    from circles_hinge.runs import list_runs, process_identity
+    from circles_hinge.store.folders import list_runs, process_identity
 
     me = process_identity()
     assert me["pid"] == os.getpid() and me["pid_start"] and me["host"] == socket.gethostname()
@@ -279,7 +279,7 @@ def test_runs_tells_a_live_run_from_a_dead_one_and_another_hosts(tmp_path):
 
 
 def test_history_written_as_it_happens_is_the_bytes_write_csv_writes(tmp_path):
-    from circles_hinge.runs import CsvLog, write_csv
+    from circles_hinge.store.folders import CsvLog, write_csv
 
     rows = [{"epoch": e, "loss": repr(0.1 * e), "note": "a,b"} for e in range(1, 4)]
     log = CsvLog(tmp_path / "live.csv")

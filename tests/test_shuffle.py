@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from circles_hinge.shuffle import epoch_order, op_seeds
+from circles_hinge.engine.shuffle import epoch_order, op_seeds
 
 # 0 and the seeds around 2**31 - 1 exercise TensorFlow's seed folding: seed mod 2**31 - 1, and
 # (0, 0) -> (0, 2**31 - 1)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from circles_hinge.stats import median_iqr, wilson_interval
+from circles_hinge.engine.stats import median_iqr, wilson_interval
 
 Z2 = 1.959963984540054**2
 
@@ -41,7 +41,7 @@ def test_median_iqr_ignores_missing_values():
 
 
 # --- paired outcomes ----------------------------------------------------------------------------------
-from circles_hinge.stats import mcnemar_exact, paired_counts, paired_difference_interval  # noqa: E402
+from circles_hinge.engine.stats import mcnemar_exact, paired_counts, paired_difference_interval  # noqa: E402
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from conftest import check_common_report
 
 from circles_hinge.errors import ConfigError
-from circles_hinge.sweeps import run_sweep
+from circles_hinge.studies.sweeps import run_sweep
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it(t
     import json
 
     from circles_hinge.errors import Interrupted
-    from circles_hinge.sweeps import RESUME_FILE, resume_sweep
+    from circles_hinge.studies.sweeps import RESUME_FILE, resume_sweep
 
     args = ("data.noise", ["0", "0.1", "0.2"], ["hinge", "squared_hinge"])
     whole = run_sweep(tiny_config, *args, tmp_path / "whole", seeds=2, name="whole").path
@@ -96,7 +96,7 @@ def test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it(t
 
 
 def test_split_values_keeps_commas_inside_brackets_and_parse_axis_names_what_is_wrong():
-    from circles_hinge.sweeps import parse_axis, split_values
+    from circles_hinge.studies.sweeps import parse_axis, split_values
 
     assert split_values("0, 0.1,[4,2],{a: 1, b: 2}") == ["0", "0.1", "[4,2]", "{a: 1, b: 2}"]
     assert parse_axis("model.hidden_units=[4,2],[8,4]") == ("model.hidden_units", ["[4,2]", "[8,4]"])
@@ -125,14 +125,14 @@ def test_split_values_keeps_commas_inside_brackets_and_parse_axis_names_what_is_
     ],
 )
 def test_check_grid_refuses_a_bad_grid_in_one_line(tiny_config, axes, shard, message):
-    from circles_hinge.sweeps import check_grid
+    from circles_hinge.studies.sweeps import check_grid
 
     with pytest.raises(ConfigError, match=message):
         check_grid(tiny_config, axes, ["hinge", "squared_hinge"], 2, shard=shard)
 
 
 def test_cells_that_differ_only_in_data_share_a_batch_and_graph_changes_form_groups(tiny_config):
-    from circles_hinge.sweeps import check_grid
+    from circles_hinge.studies.sweeps import check_grid
 
     grid = check_grid(
         tiny_config,
@@ -162,9 +162,9 @@ def test_cells_that_differ_only_in_data_share_a_batch_and_graph_changes_form_gro
 def test_a_grid_cell_trains_what_a_study_of_that_cell_alone_trains(tiny_config, tmp_path):
     """Replica k's arithmetic does not depend on the batch: a cell's rows inside a 2 x 2 grid batch are,
     to the byte, the rows of a seed study of that cell alone."""
-    from circles_hinge.comparison import check_comparison, run_comparison
     from circles_hinge.config import validate
-    from circles_hinge.sweeps import check_grid, run_grid
+    from circles_hinge.studies.comparison import check_comparison, run_comparison
+    from circles_hinge.studies.sweeps import check_grid, run_grid
 
     grid = check_grid(tiny_config, [("data.noise", [0, 0.2]), ("data.factor", [0.3, 0.6])], ["hinge"], 3)
     whole = run_grid(grid, tmp_path, name="grid").path
@@ -185,7 +185,7 @@ def sharded(tmp_path_factory):
     from conftest import TINY
 
     from circles_hinge.config import load_config
-    from circles_hinge.sweeps import check_grid, merge_shards, run_grid
+    from circles_hinge.studies.sweeps import check_grid, merge_shards, run_grid
 
     root = tmp_path_factory.mktemp("sharded")
     config = load_config(TINY)
@@ -216,7 +216,7 @@ def test_workers_and_merged_shards_write_the_bytes_of_one_process(sharded):
 
 
 def test_merge_refuses_missing_repeated_or_foreign_shards(sharded, tiny_config, tmp_path):
-    from circles_hinge.sweeps import check_grid, merge_shards, run_grid
+    from circles_hinge.studies.sweeps import check_grid, merge_shards, run_grid
 
     root, whole, _, shards, _ = sharded
     other = run_grid(

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 from circles_hinge.config import load_config
-from circles_hinge.data import load_split, n_classes
+from circles_hinge.engine.data import load_split, n_classes
+from circles_hinge.engine.keras_losses import keras_loss
+from circles_hinge.engine.model import build_model, initial_weights
+from circles_hinge.engine.trainer import ReplicaTrainer, best_initialisation, final_scores, fit_with_restarts
 from circles_hinge.errors import TrainingDiverged
-from circles_hinge.losses import encode_labels, get_loss, keras_loss
-from circles_hinge.model import build_model, initial_weights
-from circles_hinge.trainer import ReplicaTrainer, best_initialisation, final_scores, fit_with_restarts
+from circles_hinge.losses import encode_labels, get_loss
 
 
 def _setup(overrides, seeds):
@@ -93,7 +94,7 @@ def test_adam_is_keras_adam():
     import keras
     import tensorflow as tf
 
-    from circles_hinge.trainer import _Adam
+    from circles_hinge.engine.trainer import _Adam
 
     rng = np.random.default_rng(0)
     start = rng.normal(size=(3, 7)).astype(np.float32)
@@ -206,7 +207,7 @@ def test_a_chunked_epoch_is_the_whole_epoch_bit_for_bit(chunk):
 def test_the_measured_chunk_keeps_a_call_near_a_quarter_second():
     """Without a fixed chunk the trainer measures its batches and sizes the next call to about
     CHUNK_SECONDS: a tiny config fits a whole epoch in one call after the first."""
-    from circles_hinge.trainer import CHUNK_SECONDS
+    from circles_hinge.engine.trainer import CHUNK_SECONDS
 
     config, spec, [split], [init] = _setup(["training.epochs=2"], [42])
     trainer = ReplicaTrainer(config, [split], [init])

@@ -4,17 +4,16 @@ in the browser from the weights recorded at every epoch."""
 
 from pathlib import Path
 
-from circles_hinge.report_html.index import write_index
-from circles_hinge.report_html.page import INDEX_FILE, REPORT_FILE, read_data
-from circles_hinge.report_html.run import NoReport, WeightRecorder, rebuild_run_report, write_run_report
-from circles_hinge.report_html.studies import write_comparison_report, write_sweep_report
-from circles_hinge.runs import list_runs, read_json
+from circles_hinge.outputs.html.index import write_index
+from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, read_data
+from circles_hinge.outputs.html.run import NoReport, rebuild_run_report, write_run_report
+from circles_hinge.outputs.html.studies import write_comparison_report, write_sweep_report
+from circles_hinge.store.folders import list_runs, read_json
 
 __all__ = [
     "INDEX_FILE",
     "REPORT_FILE",
     "NoReport",
-    "WeightRecorder",
     "read_data",
     "rebuild",
     "rebuild_run_report",

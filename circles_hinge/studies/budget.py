@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from circles_hinge.config import Config
+from circles_hinge.engine.trainer import LANES  # replicas are padded to a multiple of this
 from circles_hinge.errors import ConfigError
-from circles_hinge.trainer import LANES  # replicas are padded to a multiple of this
 from circles_hinge.words import duration
 
 MIB = 2**20

@@ -16,11 +16,11 @@ seed pair within a process, so asking it twice for seed 42's order gives two dif
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 
-Shuffle = bool | Literal["every_epoch"]
+from circles_hinge.config import Shuffle
+
 SHUFFLE_VALUES: tuple[Shuffle, ...] = (True, "every_epoch", False)
 # What each value of training.shuffle matches, in words (the config's description and docs use it).
 SHUFFLE_MEANS = {

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from circles_hinge.report_html.page import INDEX_FILE, REPORT_FILE, esc, render
-from circles_hinge.runs import list_runs, write_atomic
+from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, esc, render
+from circles_hinge.store.folders import list_runs, write_atomic
 
 THUMBNAILS = {"run": "decision_regions.png", "compare": "comparison.png", "sweep": "sweep.png"}
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from circles_hinge.config import Config
-from circles_hinge.data import Split, n_classes
+from circles_hinge.engine.data import Split, n_classes
+from circles_hinge.engine.keras_losses import keras_loss
+from circles_hinge.engine.model import output_activation
+from circles_hinge.engine.shuffle import epoch_order
 from circles_hinge.errors import TrainingDiverged
-from circles_hinge.losses import LossSpec, encode_labels, get_loss, keras_loss, predict_classes
-from circles_hinge.model import output_activation
+from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
 from circles_hinge.results import METRICS, SUCCESS_ACCURACY
-from circles_hinge.shuffle import epoch_order
 
 # An epoch runs in calls of about this long, so a stop request waits at most about this long.
 CHUNK_SECONDS = 0.25

@@ -10,18 +10,18 @@ from pathlib import Path
 import numpy as np
 
 from circles_hinge.config import Config
-from circles_hinge.data import n_classes
+from circles_hinge.engine.data import n_classes
+from circles_hinge.engine.keras_losses import keras_loss
+from circles_hinge.engine.model import build_model, keras_outputs
 from circles_hinge.losses import (
     LossSpec,
     decision_values,
     encode_labels,
     get_loss,
-    keras_loss,
     predict_classes,
 )
-from circles_hinge.model import build_model, keras_outputs
-from circles_hinge.plots import class_names, colorbar_label, make_grid, pyplot, scatter_classes
-from circles_hinge.runs import write_atomic
+from circles_hinge.outputs.plots import class_names, colorbar_label, make_grid, pyplot, scatter_classes
+from circles_hinge.store.folders import write_atomic
 
 WIDTH_INCHES, DPI = 8.0, 100  # 800 px wide: a slide's width without scaling up
 FRAME_MS, FIRST_MS, LAST_MS = 250, 1200, 3000  # the start and the result are held, to be read

@@ -25,7 +25,6 @@ from typing import Any
 
 import yaml
 
-from circles_hinge import study_plots
 from circles_hinge.config import (
     Config,
     check_seeds,
@@ -36,12 +35,13 @@ from circles_hinge.config import (
     safe_load,
     validate,
 )
+from circles_hinge.engine.runtime import load_tensorflow, seed_everything
 from circles_hinge.errors import ConfigError
-from circles_hinge.machine import machine, versions
-from circles_hinge.report import sweep_markdown
-from circles_hinge.report_html import write_sweep_report
+from circles_hinge.outputs import study_plots
+from circles_hinge.outputs.html import write_sweep_report
+from circles_hinge.outputs.markdown import sweep_markdown
 from circles_hinge.results import SUCCESS_ACCURACY
-from circles_hinge.runs import (
+from circles_hinge.store.folders import (
     STATUS_FILE,
     check_name,
     create_run_dir,
@@ -53,8 +53,8 @@ from circles_hinge.runs import (
     write_csv,
     write_json,
 )
-from circles_hinge.runtime import load_tensorflow, seed_everything
-from circles_hinge.study import (
+from circles_hinge.store.machine import machine, versions
+from circles_hinge.studies.seeds import (
     Progress,
     ProgressCounter,
     seeds_label,

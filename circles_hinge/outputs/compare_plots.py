@@ -11,9 +11,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from circles_hinge.boundary import midway_radius
+from circles_hinge.engine.boundary import midway_radius
 from circles_hinge.losses import LossSpec, predict_classes
-from circles_hinge.plots import (
+from circles_hinge.outputs.plots import (
     MARKERS,
     draw_decision_regions,
     draw_hidden_layer,
@@ -28,8 +28,8 @@ from circles_hinge.plots import (
     save_figure,
     text_panel,
 )
+from circles_hinge.outputs.study_plots import draw_accuracy_strip, failure_text
 from circles_hinge.results import SUCCESS_ACCURACY
-from circles_hinge.study_plots import draw_accuracy_strip, failure_text
 from circles_hinge.words import plural
 
 

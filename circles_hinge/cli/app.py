@@ -184,7 +184,7 @@ def _check_name(name: str | None, runs_dir: Path) -> str | None:
     if name is None:
         return None
     from circles_hinge.errors import CirclesHingeError
-    from circles_hinge.runs import check_name, check_name_free
+    from circles_hinge.store.folders import check_name, check_name_free
 
     try:
         name = check_name(name)
@@ -254,7 +254,7 @@ def _index_after(runs_path: Path):
         yield
     finally:
         if runs_path.is_dir():
-            from circles_hinge.report_html import write_index
+            from circles_hinge.outputs.html import write_index
 
             try:
                 write_index(runs_path)
@@ -394,10 +394,10 @@ def train(
     }
     _warn_ignored("train", cfg, given, overridden)
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
-        from circles_hinge.budget import check_run_fits, long_notice
-        from circles_hinge.experiment import run_experiment
         from circles_hinge.results import restart_line, run_line
-        from circles_hinge.runs import prepare_runs_dir
+        from circles_hinge.store.folders import prepare_runs_dir
+        from circles_hinge.studies.budget import check_run_fits, long_notice
+        from circles_hinge.studies.experiment import run_experiment
 
         _say_long(long_notice(check_run_fits(cfg), cfg.training.epochs))  # or refuse, before any folder
         prepare_runs_dir(runs_path)
@@ -541,10 +541,10 @@ def compare(
             err=True,
         )
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
-        from circles_hinge.budget import check_run_fits, check_study_fits, long_notice
-        from circles_hinge.comparison import check_comparison, run_comparison
         from circles_hinge.results import comparison_line
-        from circles_hinge.runs import check_name_free, prepare_runs_dir
+        from circles_hinge.store.folders import check_name_free, prepare_runs_dir
+        from circles_hinge.studies.budget import check_run_fits, check_study_fits, long_notice
+        from circles_hinge.studies.comparison import check_comparison, run_comparison
 
         request = check_comparison(cfg, loss_list, seeds, name, replays)  # every check, before a folder
         if request.name is not None:
@@ -669,10 +669,10 @@ def sweep(
     seeds = _seeds(seeds)
     runs_path = _runs_dir(runs_dir)
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(runs_path):
-        from circles_hinge.budget import check_study_fits, long_notice
         from circles_hinge.config import ignored_by_dataset
-        from circles_hinge.runs import prepare_runs_dir
-        from circles_hinge.sweeps import check_grid, parse_shard, run_grid, sweep_epochs
+        from circles_hinge.store.folders import prepare_runs_dir
+        from circles_hinge.studies.budget import check_study_fits, long_notice
+        from circles_hinge.studies.sweeps import check_grid, parse_shard, run_grid, sweep_epochs
 
         option = "--grid" if grid else "--param"
         for key, _ in axes:
@@ -703,7 +703,7 @@ def sweep(
 def _axes(grid: list[str] | None, param: str | None, values: str | None) -> list[tuple[str, list[str]]]:
     """--grid KEY=V1,... (repeatable) or --param KEY --values LIST, as [(key, [value text, ...])]."""
     from circles_hinge.errors import ConfigError
-    from circles_hinge.sweeps import parse_axis, split_values
+    from circles_hinge.studies.sweeps import parse_axis, split_values
 
     try:
         if grid:
@@ -722,7 +722,7 @@ def _axes(grid: list[str] | None, param: str | None, values: str | None) -> list
 
 
 def _workers(text: str | None) -> int:
-    from circles_hinge.sweeps import default_workers
+    from circles_hinge.studies.sweeps import default_workers
 
     if text is None:
         return default_workers()
@@ -737,7 +737,7 @@ def _workers(text: str | None) -> int:
 
 def _resume_sweep(folder: Path, quiet: bool, started: float, as_json: bool, workers: int) -> None:
     with _errors_to_exit_codes(), _stop_on_sigterm(), _index_after(folder.parent):
-        from circles_hinge.sweeps import check_resume, resume_sweep, sweep_epochs
+        from circles_hinge.studies.sweeps import check_resume, resume_sweep, sweep_epochs
 
         grid, record, _ = check_resume(folder)
         typer.echo(
@@ -787,8 +787,8 @@ def merge(
     started = time.perf_counter()
     runs_path = _runs_dir(runs_dir)
     with _errors_to_exit_codes(), _index_after(runs_path):
-        from circles_hinge.runs import prepare_runs_dir
-        from circles_hinge.sweeps import check_merge, merge_shards
+        from circles_hinge.store.folders import prepare_runs_dir
+        from circles_hinge.studies.sweeps import check_merge, merge_shards
 
         check_merge(folders)
         name = _check_name(name, runs_path)
@@ -816,7 +816,7 @@ def report(
     epoch, so its replay shows the final model (from model.keras) and says so.
     """
     with _errors_to_exit_codes():
-        from circles_hinge.report_html import INDEX_FILE, REPORT_FILE, rebuild, write_index
+        from circles_hinge.outputs.html import INDEX_FILE, REPORT_FILE, rebuild, write_index
 
         written = rebuild(folder if folder is not None else _runs_dir(runs_dir))
         if written.name == REPORT_FILE and (written.parent.parent / INDEX_FILE).is_file():
@@ -840,8 +840,8 @@ def plot_losses(
     Hinge, squared hinge, zero-one and binary cross-entropy (on the logit), computed with the NumPy
     reference implementations. An existing file is never overwritten.
     """
-    from circles_hinge.loss_plots import plot_loss_functions
-    from circles_hinge.plots import FIGURE_FORMATS
+    from circles_hinge.outputs.loss_plots import plot_loss_functions
+    from circles_hinge.outputs.plots import FIGURE_FORMATS
 
     if str(out) in ("", "."):
         raise _fail("--out is empty; give a file such as outputs/losses.png or a folder", 2)
@@ -891,7 +891,7 @@ def runs(
     from rich.console import Console
     from rich.table import Table
 
-    from circles_hinge.runs import list_runs
+    from circles_hinge.store.folders import list_runs
 
     path = _runs_dir(runs_dir)
     if path.exists() and not path.is_dir():
@@ -935,7 +935,7 @@ def runs(
 
 def _run_json(r) -> dict:
     """One folder for `runs --json`: what the table shows, plus metrics.json or the report JSON."""
-    from circles_hinge.runs import read_json
+    from circles_hinge.store.folders import read_json
 
     record = {
         "path": str(r.path),

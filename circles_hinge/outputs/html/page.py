@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.runs import write_atomic
+from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import num, pct  # noqa: F401 - the pages' numbers (run.py and studies.py use them from here)
 
 REPORT_FILE = "report.html"
@@ -22,7 +22,7 @@ _DATA_START = '<script type="application/json" id="report-data">'
 
 @cache
 def _asset(name: str) -> str:
-    return resources.files("circles_hinge.report_html").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("circles_hinge.outputs.html").joinpath(name).read_text(encoding="utf-8")
 
 
 def esc(value: Any) -> str:

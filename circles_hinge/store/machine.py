@@ -95,7 +95,7 @@ def packages_hash() -> str:
 
 def git_state() -> dict[str, Any]:
     """The project's commit and whether tracked files differ from it, when it runs from a checkout."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]  # circles_hinge/store/machine.py -> the checkout
     if not (root / ".git").exists():
         return {"git_commit": None, "git_dirty": None}
     try:

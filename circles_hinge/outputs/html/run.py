@@ -1,5 +1,5 @@
 """report.html of one run folder: the summary, an interactive replay of training computed in the browser
-from the weights of every epoch (`WeightRecorder` keeps them while the trainer runs), the folder's
+from the weights of every epoch (engine/recorder.py keeps them while the trainer runs), the folder's
 pictures, the config and the machine. `rebuild_run_report` writes it again from the files alone."""
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from typing import Any
 import numpy as np
 
 from circles_hinge.config import Config, load_config
-from circles_hinge.data import load_split, n_classes
+from circles_hinge.engine.data import load_split, n_classes
+from circles_hinge.engine.model import layer_shapes, output_activation
+from circles_hinge.engine.recorder import MAX_NUMBERS
+from circles_hinge.engine.runtime import load_tensorflow
 from circles_hinge.errors import CirclesHingeError
 from circles_hinge.losses import get_loss
-from circles_hinge.model import layer_shapes, output_activation
-from circles_hinge.plots import class_names, value_name
-from circles_hinge.report_html.page import (
+from circles_hinge.outputs.html.page import (
     REPORT_FILE,
     config_block,
     esc,
@@ -28,14 +29,10 @@ from circles_hinge.report_html.page import (
     table,
     where_it_ran,
 )
+from circles_hinge.outputs.plots import class_names, value_name
 from circles_hinge.results import METRICS
-from circles_hinge.runs import read_json, write_atomic
-from circles_hinge.runtime import load_tensorflow
+from circles_hinge.store.folders import read_json, write_atomic
 
-# Numbers of weights one replay may carry: about 10 characters each in the page, so about 1.2 MB. The
-# default network (25 weights) keeps every epoch up to MAX_FRAMES; a wide one keeps evenly spaced epochs.
-MAX_NUMBERS = 120_000
-MAX_FRAMES = 1000
 FIGURES = [
     ("decision_regions.png", "decision regions on the test set"),
     ("margins.png", "f(x), the boundary, the margins and the points inside them"),
@@ -47,38 +44,6 @@ FIGURES = [
 
 class NoReport(CirclesHingeError):
     """A folder that has nothing to report yet (it did not finish) or is not ours."""
-
-
-def kept_epochs(epochs: int, n_params: int) -> list[int]:
-    """The epochs whose weights a replay keeps: 0 (the initial weights), then every epoch, or evenly
-    spaced ones (always the last) when MAX_NUMBERS or MAX_FRAMES would be passed."""
-    limit = max(1, min(MAX_FRAMES, MAX_NUMBERS // max(1, n_params)) - 1)
-    kept = np.linspace(1, epochs, min(epochs, limit)).round().astype(int)
-    return [0, *sorted(set(kept.tolist()) | {epochs})]
-
-
-class WeightRecorder:
-    """Every replica's flat weights (`trainer.theta`) before training (`start`) and after each kept
-    epoch (`capture`); `frames(trainer, replica)` hands the kept initialisation's to the report.
-    A copy of theta is a few hundred bytes, so recording costs microseconds an epoch."""
-
-    def __init__(self, epochs: int):
-        self.epochs = epochs
-        self.thetas: dict[int, list[tuple[int, np.ndarray]]] = {}
-        self.keep: set[int] | None = None
-
-    def start(self, trainer) -> None:
-        theta = trainer.theta.numpy()
-        if self.keep is None:
-            self.keep = set(kept_epochs(self.epochs, theta.shape[1])[1:])
-        self.thetas[id(trainer)] = [(0, theta.copy())]
-
-    def capture(self, trainer, epoch: int) -> None:
-        if self.keep is not None and epoch in self.keep and id(trainer) in self.thetas:
-            self.thetas[id(trainer)].append((epoch, trainer.theta.numpy().copy()))
-
-    def frames(self, trainer, replica: int) -> list[tuple[int, np.ndarray]]:
-        return [(epoch, theta[replica]) for epoch, theta in self.thetas.get(id(trainer), [])]
 
 
 def _floats(values: np.ndarray, digits: int = 9) -> list[float]:

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from circles_hinge.config import Config
-from circles_hinge.data import n_classes
-from circles_hinge.losses import LossSpec, encode_labels, get_loss, keras_loss, predict_classes
+from circles_hinge.engine.data import n_classes
+from circles_hinge.engine.keras_losses import keras_loss
+from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
 
 N_FEATURES = 2
 # The tutorial sets he_uniform on the hidden layers only; its tanh output layer keeps Keras' default.

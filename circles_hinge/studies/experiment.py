@@ -11,16 +11,24 @@ from typing import Any
 
 import numpy as np
 
-from circles_hinge import plots
-from circles_hinge.animation import FrameRecorder
 from circles_hinge.config import Config, dump_yaml
-from circles_hinge.data import Split, load_split, n_classes
+from circles_hinge.engine.data import Split, load_split, n_classes
+from circles_hinge.engine.model import (
+    build_model,
+    hidden_activations,
+    initial_weights,
+    keras_outputs,
+    save_model,
+)
+from circles_hinge.engine.recorder import WeightRecorder
+from circles_hinge.engine.runtime import load_tensorflow, seed_everything
+from circles_hinge.engine.trainer import evaluate_replica, fit_with_restarts
 from circles_hinge.losses import LossSpec, get_loss
-from circles_hinge.machine import machine, versions
-from circles_hinge.model import build_model, hidden_activations, initial_weights, keras_outputs, save_model
-from circles_hinge.report_html import WeightRecorder, write_run_report
+from circles_hinge.outputs import plots
+from circles_hinge.outputs.animation import FrameRecorder
+from circles_hinge.outputs.html import write_run_report
 from circles_hinge.results import batch_progress, epochs_to_perfect, finite_or_none, history_rows
-from circles_hinge.runs import (
+from circles_hinge.store.folders import (
     CsvLog,
     RunFolder,
     create_run_dir,
@@ -29,8 +37,7 @@ from circles_hinge.runs import (
     write_csv,
     write_json,
 )
-from circles_hinge.runtime import load_tensorflow, seed_everything
-from circles_hinge.trainer import evaluate_replica, fit_with_restarts
+from circles_hinge.store.machine import machine, versions
 
 EpochCallback = Callable[[int, dict[str, float]], None]
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from circles_hinge.boundary import (
+from circles_hinge.config import Config
+from circles_hinge.engine.boundary import (
     BOUNDARY_CONSTANTS,
     BOUNDARY_KEYS,
     band_level,
@@ -24,14 +24,19 @@ from circles_hinge.boundary import (
     has_boundary,
     signed_decision,
 )
-from circles_hinge.config import Config
-from circles_hinge.data import load_split
+from circles_hinge.engine.data import load_split
+from circles_hinge.engine.model import initial_weights
+from circles_hinge.engine.recorder import WeightRecorder
+from circles_hinge.engine.stats import median_iqr, wilson_interval
+from circles_hinge.engine.trainer import ReplicaTrainer
 from circles_hinge.losses import LossSpec, encode_labels, predict_classes
-from circles_hinge.model import initial_weights
-from circles_hinge.report_html.run import WeightRecorder
-from circles_hinge.results import SUCCESS_ACCURACY, batch_progress, epochs_to_perfect, finite_or_none
-from circles_hinge.stats import median_iqr, wilson_interval
-from circles_hinge.trainer import ReplicaTrainer
+from circles_hinge.results import (
+    SUCCESS_ACCURACY,
+    SeedStudy,
+    batch_progress,
+    epochs_to_perfect,
+    finite_or_none,
+)
 
 Progress = Callable[[str, int, int], None]  # (what is happening, epochs done, epochs in total)
 
@@ -54,19 +59,6 @@ class ProgressCounter:
 
 # ---------------------------------------------------------------------------------------------------
 # A seed study of one loss: K replicas trained at once
-
-
-@dataclass
-class Study:
-    loss: str
-    spec: LossSpec
-    rows: list[dict[str, Any]]  # one per seed, the columns of seeds.csv
-    summary: dict[str, Any]  # the result object of comparison.json / sweep.json
-    weights: list[list[np.ndarray]]
-    history: dict[str, np.ndarray]  # metric -> (K, epochs)
-    hidden: np.ndarray  # last hidden layer on each replica's training data, (K, n_train, units)
-    radii: dict[float, np.ndarray] | None  # level -> (K, n_angles)
-    frames: list[list[tuple[int, np.ndarray]]] | None = None  # with replays: per seed, (epoch, weights)
 
 
 BOUNDARY_BLOCK = 64  # replicas whose boundary grid is evaluated at once (a multiple of LANES)
@@ -109,7 +101,7 @@ def _run_study(
     inside: Callable[[int, int, int, float], None] | None = None,
     factors: Sequence[float] | None = None,
     replays: bool = False,
-) -> Study:
+) -> SeedStudy:
     """K = len(seed_list) replicas of one loss, replica k on splits[k] (a grid sweep's replicas have
     different data: `factors` then gives each one's data.factor, for its boundary figures)."""
     inits = [initial_weights(config, s) for s in seed_list]
@@ -167,7 +159,7 @@ def _run_study(
     constants = {key: figures[key] for key in BOUNDARY_CONSTANTS}  # the same for every seed
     summary = summarise_seeds(spec.name, rows, seconds, constants)
     frames = [recorder.frames(trainer, k) for k in range(len(seed_list))] if recorder is not None else None
-    return Study(spec.name, spec, rows, summary, result.weights, history, hidden, radii, frames)
+    return SeedStudy(spec.name, spec, rows, summary, result.weights, history, hidden, radii, frames)
 
 
 def summarise_seeds(
@@ -215,9 +207,9 @@ def train_studies(
     progress: Callable[[str, int], None],
     label: str = "",
     replays: bool = False,
-) -> tuple[list[Study], list]:
+) -> tuple[list[SeedStudy], list]:
     """One ReplicaTrainer per loss, K = len(seed_list), all on the same data and initial weights;
-    `replays` records every seed's weights per epoch (Study.frames)."""
+    `replays` records every seed's weights per epoch (SeedStudy.frames)."""
     first = next(iter(configs.values()))
     splits = [load_split(first.data, s, first.training.validation_split) for s in seed_list]
     studies = []

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from circles_hinge.data import BLOB_CENTERS
+from circles_hinge.engine.data import BLOB_CENTERS
 from circles_hinge.losses import LossSpec, decision_values, get_loss, point_margins, predict_classes
-from circles_hinge.runs import write_atomic
+from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import plural
 
 Outputs = Callable[[np.ndarray], np.ndarray]

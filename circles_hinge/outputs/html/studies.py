@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from circles_hinge.config import Config, validate
-from circles_hinge.data import n_classes
+from circles_hinge.engine.data import n_classes
+from circles_hinge.engine.model import layer_shapes
+from circles_hinge.engine.recorder import kept_epochs
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
-from circles_hinge.model import layer_shapes
-from circles_hinge.plots import class_names, loss_color, value_name
-from circles_hinge.report_html.page import (
+from circles_hinge.outputs.html.page import (
     REPORT_FILE,
     config_block,
     esc,
@@ -30,12 +30,13 @@ from circles_hinge.report_html.page import (
     table,
     where_it_ran,
 )
-from circles_hinge.report_html.run import _extent, controls, kept_epochs, model_data, thinning_note
-from circles_hinge.runs import write_atomic
+from circles_hinge.outputs.html.run import _extent, controls, model_data, thinning_note
+from circles_hinge.outputs.plots import class_names, loss_color, value_name
+from circles_hinge.store.folders import write_atomic
 
 if TYPE_CHECKING:
-    from circles_hinge.data import Split
-    from circles_hinge.study import Study
+    from circles_hinge.engine.data import Split
+    from circles_hinge.results import SeedStudy
 
 STRIP_MAX_SEEDS = 2000  # squares per loss in the per-seed strip; a larger study shows its first ones
 # A seed study's report.html with replays (compare --seeds N --replays) stays under PAGE_BYTES. The rest
@@ -96,7 +97,7 @@ def _digits(y: np.ndarray) -> str:
     return (np.asarray(y, dtype=np.uint8) + ord("0")).tobytes().decode("ascii")
 
 
-def seed_replays(configs: dict[str, Config], studies: list[Study], splits: list[Split]) -> dict[str, Any]:
+def seed_replays(configs: dict[str, Config], studies: list[SeedStudy], splits: list[Split]) -> dict[str, Any]:
     """Every seed's replay of each loss, for the page to build on a click: per loss what its network
     is, per seed its points (shared by the losses) and each loss's weights per kept epoch and history.
     The page turns them into the same replays a run's report.html shows."""

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from circles_hinge import compare_plots
-from circles_hinge.boundary import (
+from circles_hinge.config import Config, check_seeds, configs_for, dump_yaml, no_restarts
+from circles_hinge.engine.boundary import (
     band_level,
     boundary_radii,
     boundary_summary,
@@ -21,20 +21,27 @@ from circles_hinge.boundary import (
     has_boundary,
     signed_decision,
 )
-from circles_hinge.compare_plots import HiddenPanel, LossView, StripRow
-from circles_hinge.config import Config, check_seeds, configs_for, dump_yaml, no_restarts
-from circles_hinge.data import Split, n_classes
-from circles_hinge.experiment import RunResult, run_experiment
+from circles_hinge.engine.data import Split, n_classes
+from circles_hinge.engine.model import build_model, keras_outputs
+from circles_hinge.engine.runtime import load_tensorflow, seed_everything
 from circles_hinge.losses import get_loss
-from circles_hinge.machine import machine, versions
-from circles_hinge.model import build_model, keras_outputs
-from circles_hinge.report import comparison_markdown
-from circles_hinge.report_html import write_comparison_report
-from circles_hinge.report_html.studies import check_replays, seed_replays
-from circles_hinge.results import RUN_KEYS, SUCCESS_ACCURACY
-from circles_hinge.runs import check_name, create_run_dir, run_folder, write_atomic, write_csv, write_json
-from circles_hinge.runtime import load_tensorflow, seed_everything
-from circles_hinge.study import Progress, ProgressCounter, Study, seeds_label, train_studies
+from circles_hinge.outputs import compare_plots
+from circles_hinge.outputs.compare_plots import HiddenPanel, LossView, StripRow
+from circles_hinge.outputs.html import write_comparison_report
+from circles_hinge.outputs.html.studies import check_replays, seed_replays
+from circles_hinge.outputs.markdown import comparison_markdown
+from circles_hinge.results import RUN_KEYS, SUCCESS_ACCURACY, SeedStudy
+from circles_hinge.store.folders import (
+    check_name,
+    create_run_dir,
+    run_folder,
+    write_atomic,
+    write_csv,
+    write_json,
+)
+from circles_hinge.store.machine import machine, versions
+from circles_hinge.studies.experiment import RunResult, run_experiment
+from circles_hinge.studies.seeds import Progress, ProgressCounter, seeds_label, train_studies
 
 
 @dataclass
@@ -235,7 +242,7 @@ def _quartiles(history: np.ndarray) -> np.ndarray:
     return np.nanpercentile(history, [25, 50, 75], axis=0)
 
 
-def _hidden_panels(studies: list[Study], splits) -> list[HiddenPanel] | None:
+def _hidden_panels(studies: list[SeedStudy], splits) -> list[HiddenPanel] | None:
     """The last hidden layer of the worst failure beside a typical success, each with why it was chosen.
 
     Worst failure: the lowest test accuracy over every loss and seed (then the highest test loss), among

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from circles_hinge.config import Config
-from circles_hinge.data import n_classes
+from circles_hinge.engine.data import n_classes
+from circles_hinge.engine.model import output_activation
 from circles_hinge.losses import LossSpec, decision_values
-from circles_hinge.model import output_activation
 
 OUTER_RADIUS = 1.0  # make_circles puts the outer circle at radius 1 and the inner one at `factor`
 # tanh reaches ±1 only in the limit, and squared hinge (whose gradient 2(1 - y·f) fades near 1) leaves

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from circles_hinge import reference
-from circles_hinge.plots import pyplot, save_figure
+from circles_hinge.engine import reference
+from circles_hinge.outputs.plots import pyplot, save_figure
 
 
 def plot_loss_functions(path: Path) -> None:

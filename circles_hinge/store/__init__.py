@@ -1,0 +1,2 @@
+"""The folder store: run folders claimed, written atomically and marked with their status, listing
+them, and where a run ran. Imports only the vocabulary."""
