@@ -174,23 +174,29 @@ def main() -> None:
     parser.add_argument("--start", type=int, default=42)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent)
+    parser.add_argument(
+        "--stock-cache",
+        type=Path,
+        default=None,
+        help="JSON of stock Keras' runs (written if missing, read if there and its seeds, versions and "
+        "machine match): the stock side costs most of the time and does not depend on our code",
+    )
+    parser.add_argument("--stock-only", action="store_true", help="only fill --stock-cache")
     args = parser.parse_args()
     seeds = list(range(args.start, args.start + args.seeds))
 
     from circles_hinge.store.machine import machine, versions
 
     report: dict = {"seeds": [seeds[0], seeds[-1]], "n": len(seeds), "losses": {}}
+    stock_all = _stock_cached(args.stock_cache, seeds, args.workers)
+    if args.stock_only:
+        return
     for loss in LOSSES:
-        timing = {}
+        timing = dict(stock_all[loss]["seconds"])
         start = time.perf_counter()
         ours = our_runs(loss, seeds)
         timing["ours"] = time.perf_counter() - start
-        start = time.perf_counter()
-        stock = stock_in_workers(loss, seeds, None, args.workers)
-        timing["stock"] = time.perf_counter() - start
-        start = time.perf_counter()
-        stock_1 = stock_in_workers(loss, seeds, 1, args.workers)
-        timing["stock_1_thread"] = time.perf_counter() - start
+        stock, stock_1 = stock_all[loss]["stock"], stock_all[loss]["stock_1_thread"]
         ours_vs = agreement(ours, stock)
         floor = agreement(stock_1, stock)
         for row in (ours_vs, floor):  # indices to seeds
@@ -213,6 +219,34 @@ def main() -> None:
     (args.out / "keras_success.json").write_text(json.dumps(report) + "\n")
     (args.out / "keras_success.md").write_text(markdown(report))
     print(f"wrote {args.out / 'keras_success.md'}")
+
+
+def _stock_cached(cache: Path | None, seeds: list[int], workers: int) -> dict:
+    """Stock Keras' runs of every loss at default threads and one thread, from `cache` where it holds
+    these seeds on this machine with these versions, else trained now (and written to `cache`)."""
+    from circles_hinge.store.machine import machine, versions
+
+    key = {"seeds": seeds, "versions": versions(), "cpu": machine()["cpu"]}
+    if cache is not None and cache.is_file():
+        stored = json.loads(cache.read_text())
+        if stored.get("key") == key:
+            print(f"stock Keras' runs read from {cache}", flush=True)
+            return stored["losses"]
+        print(f"{cache} holds other seeds, versions or another CPU: training stock Keras again", flush=True)
+    losses = {}
+    for loss in LOSSES:
+        timing = {}
+        start = time.perf_counter()
+        stock = stock_in_workers(loss, seeds, None, workers)
+        timing["stock"] = time.perf_counter() - start
+        start = time.perf_counter()
+        stock_1 = stock_in_workers(loss, seeds, 1, workers)
+        timing["stock_1_thread"] = time.perf_counter() - start
+        losses[loss] = {"stock": stock, "stock_1_thread": stock_1, "seconds": timing}
+        print(f"{loss}: stock Keras trained ({', '.join(f'{k} {v:.0f} s' for k, v in timing.items())})")
+    if cache is not None:
+        cache.write_text(json.dumps({"key": key, "losses": losses}) + "\n")
+    return losses
 
 
 def _pct(k: int, n: int) -> str:
