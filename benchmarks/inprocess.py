@@ -24,9 +24,9 @@ EPOCH_COUNTS = (30, 100, 300)
 
 def project_setup(epochs: int = 30, k: int = 1):
     """What run_experiment does before training, for K seeds (config.seed, config.seed + 1, ...)."""
-    from circles_hinge.config import load_config
     from circles_hinge.engine.data import load_split
     from circles_hinge.engine.model import initial_weights
+    from circles_hinge.loading import load_config
 
     config = load_config(epochs=epochs)
     seeds = [config.seed + i for i in range(k)]

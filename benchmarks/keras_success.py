@@ -42,9 +42,9 @@ def stock_runs(loss: str, seeds: list[int], threads: int | None) -> list[dict]:
     import tensorflow as tf
     from sklearn.datasets import make_circles
 
-    from circles_hinge.config import load_config
     from circles_hinge.engine.data import make_dataset
     from circles_hinge.engine.model import initial_weights
+    from circles_hinge.loading import load_config
 
     if threads is not None:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -105,8 +105,9 @@ def _fit(model, loss, X, y, steps_per_execution):
 
 def our_runs(loss: str, seeds: list[int]) -> list[dict]:
     """Our seed study of the same seeds (the default config; compare --seeds trains exactly this)."""
-    from circles_hinge.config import load_config, no_restarts
     from circles_hinge.engine.runtime import load_tensorflow
+    from circles_hinge.loading import load_config
+    from circles_hinge.studies.requests import no_restarts
     from circles_hinge.studies.seeds import train_studies
 
     load_tensorflow()

@@ -36,11 +36,11 @@ def main() -> None:
 
     import numpy as np
 
-    from circles_hinge.config import load_config
     from circles_hinge.engine.data import load_split
     from circles_hinge.engine.model import initial_weights
     from circles_hinge.engine.recorder import WeightRecorder
     from circles_hinge.engine.trainer import ReplicaTrainer
+    from circles_hinge.loading import load_config
     from circles_hinge.outputs.html import (
         REPORT_FILE,
         read_data,

@@ -30,10 +30,10 @@ def one_seed(loss: str, dataset: str, seed: int) -> dict:
     """One `train` run's training: the first initialisation's and the kept one's test accuracy."""
     import numpy as np
 
-    from circles_hinge.config import load_config
     from circles_hinge.engine.data import load_split
     from circles_hinge.engine.model import build_model, initial_weights
     from circles_hinge.engine.trainer import ReplicaTrainer, fit_with_restarts
+    from circles_hinge.loading import load_config
     from circles_hinge.losses import get_loss, predict_classes
 
     config = load_config(None, [f"data.dataset={dataset}", f"training.loss={loss}", f"seed={seed}"])

@@ -1,5 +1,6 @@
 """The Python API for notebooks and scripts: `train`, `compare`, `sweep` and `load_run`, each returning a
-typed result that shows itself in a notebook. The same pipelines as the CLI, checked the same way.
+typed result that shows itself in a notebook. Each call comes through the CLI's door (studies/door.py):
+the same checks, the same refusals, the same pipelines; notices become Python warnings.
 
     import circles_hinge as ch
     run = ch.train(loss="squared_hinge", seed=7, overrides={"training.epochs": 50})
@@ -14,7 +15,9 @@ import base64
 import csv
 import html
 import json
+import warnings
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,15 +25,14 @@ from typing import Any
 import numpy as np
 import yaml
 
-from circles_hinge.config import Config, load_config, validate
+from circles_hinge.config import Config, validate
 from circles_hinge.errors import ConfigError
-from circles_hinge.store.folders import check_name, check_name_free, prepare_runs_dir
-from circles_hinge.studies.comparison import check_comparison, run_comparison
-from circles_hinge.studies.experiment import RunResult, run_experiment
-from circles_hinge.studies.sweeps import check_grid, check_sweep, run_grid
+from circles_hinge.outputs.html.index import folder_states, update_index
+from circles_hinge.studies.comparison import run_compare
+from circles_hinge.studies.door import Ask, ConfigLike, plan_compare, plan_sweep, plan_train
+from circles_hinge.studies.experiment import RunResult, run_train
+from circles_hinge.studies.sweeps import run_sweep
 from circles_hinge.words import num, pct
-
-ConfigLike = Config | Mapping[str, Any] | str | Path | None
 
 
 @dataclass
@@ -108,13 +110,25 @@ def resolve(
 ) -> Config:
     """A validated Config from a file path, a dict or a Config, then `overrides` ({"data.noise": 0.1}),
     then the named arguments: the CLI's order of precedence."""
-    sets = [f"{key}={json.dumps(value)}" for key, value in (overrides or {}).items()]
-    if isinstance(config, Config):
-        config = config.to_dict()
-    if isinstance(config, Mapping):  # validated once, with the overrides and named arguments over it
-        return load_config(None, sets, loss=loss, seed=seed, epochs=epochs, base=dict(config))
-    path = Path(config) if config is not None else None
-    return load_config(path, sets, loss=loss, seed=seed, epochs=epochs)
+    return Ask.from_api(config, overrides, loss=loss, seed=seed, epochs=epochs).read()[0]
+
+
+def _notify(notices: list[str]) -> None:
+    """The door's notices (settings this call ignores, a long run's estimate) as Python warnings."""
+    for line in notices:
+        warnings.warn(line.removeprefix("warning: "), UserWarning, stacklevel=3)
+
+
+@contextmanager
+def _index_after(runs_dir: Path):
+    """index.html of the runs folder, rewritten after the call however it ends (as the CLI does)."""
+    before = folder_states(runs_dir)
+    try:
+        yield
+    finally:
+        problem = update_index(runs_dir, before)
+        if problem is not None:
+            warnings.warn(problem, UserWarning, stacklevel=4)
 
 
 def train(
@@ -129,15 +143,13 @@ def train(
     epochs: int | None = None,
 ) -> Run:
     """Train one model as `circles-hinge train` does and return its run. Bad input raises ConfigError
-    (its message is the CLI's one line); nothing is written then."""
-    cfg = resolve(config, overrides, loss=loss, seed=seed, epochs=epochs)
-    runs_path = Path(runs_dir)
-    if name is not None:
-        name = check_name(name)
-        check_name_free(runs_path, name)
-    prepare_runs_dir(runs_path)
-    on_epoch = None if quiet else _print_epoch(cfg.training.epochs)
-    result = run_experiment(cfg, runs_path, name=name, on_epoch=on_epoch, animate=animate)
+    (its message is the CLI's one line, before anything is written), as every refusal of the CLI does."""
+    ask = Ask.from_api(config, overrides, loss=loss, seed=seed, epochs=epochs)
+    plan = plan_train(ask, runs_dir, name, animate)
+    _notify(plan.notices)
+    on_epoch = None if quiet else _print_epoch(plan.config.training.epochs)
+    with _index_after(plan.runs_dir):
+        result = run_train(plan, on_epoch=on_epoch)
     return Run.of(result)
 
 
@@ -151,13 +163,15 @@ def compare(
     seed: int | None = None,
     epochs: int | None = None,
     replays: bool = False,
+    animate: bool = False,
 ) -> Study:
     """`circles-hinge compare`: the losses side by side (seeds=None) or as a seed study (seeds=N);
     `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`)."""
-    cfg = resolve(config, overrides, seed=seed, epochs=epochs)
-    request = check_comparison(cfg, list(losses), seeds, name, replays)
-    prepare_runs_dir(Path(runs_dir))
-    result = run_comparison(request, Path(runs_dir))
+    ask = Ask.from_api(config, overrides, seed=seed, epochs=epochs)
+    plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays)
+    _notify(plan.notices)
+    with _index_after(plan.runs_dir):
+        result = run_compare(plan)
     runs = {loss: Run.of(run) for loss, run in result.runs.items()}  # side by side: a run per loss
     return Study(result.path, result.report, "compare", runs)
 
@@ -178,17 +192,17 @@ def sweep(
     """`circles-hinge sweep`: a seed study of each loss at every value of one config key
     (`param`, `values`), or at every cell of a grid (`grid={"data.noise": [0, 0.1], "data.factor":
     [0.3, 0.5]}`, the cross product)."""
-    cfg = resolve(config, overrides)
     if grid is not None and param is not None:
         raise ConfigError("give either grid= or param= with values=, not both")
     if grid is None and param is None:
         raise ConfigError("sweep needs either grid= or param= with values=")
-    if grid is None:  # the one-key form, with its own messages
-        checked = check_sweep(cfg, param, list(values or []), list(losses), seeds, name, shard)
-    else:
-        checked = check_grid(cfg, list(grid.items()), list(losses), seeds, name, shard, "--grid")
-    prepare_runs_dir(Path(runs_dir))
-    result = run_grid(checked, Path(runs_dir), name=name, workers=workers)
+    axes = list(grid.items()) if grid is not None else [(param, list(values or []))]
+    option = "--grid" if grid is not None else "--param"
+    ask = Ask.from_api(config, overrides)
+    plan = plan_sweep(ask, axes, list(losses), seeds, runs_dir, name, shard, workers, option)
+    _notify(plan.notices)
+    with _index_after(plan.runs_dir):
+        result = run_sweep(plan)
     return Study(result.path, result.report, "sweep")
 
 

@@ -1,18 +1,15 @@
-"""The config schema (every default and its allowed range), YAML loading with the safe loader,
-`--set dotted.key=value` overrides, validation into one-line `ConfigError`s, and the checks of a
-request's losses and seeds (`configs_for`, `check_seeds`) that compare and sweep make at the door.
+"""The config schema (every default and its allowed range) and its validation into one-line
+`ConfigError`s written from the schema itself. Reading files and `--set` is loading.py; the checks of a
+whole request (its losses, seeds, folder and memory) are studies/door.py.
 
-Validation happens here, before TensorFlow loads or a run folder is made.
+Validation happens before TensorFlow loads or a run folder is made.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import types
 import typing
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
@@ -29,7 +26,6 @@ Initializer = Literal[
 Dataset = Literal["circles", "moons", "blobs"]
 Shuffle = bool | Literal["every_epoch"]  # training.shuffle; engine/shuffle.py says what each means
 SEED_LIMIT = 2**32  # seeds are 0 .. SEED_LIMIT - 1 (NumPy's and Keras' generators take 32 bits)
-MAX_SEEDS = 100_000  # seeds in one study: a hard bound; memory is checked per request (budget.py)
 
 
 class _Section(BaseModel):
@@ -112,67 +108,6 @@ class Config(_Section):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Loading
-
-
-class _Loader(yaml.SafeLoader):
-    """The safe loader (tags such as !!python/object are refused, never run), plus one fix: YAML 1.1
-    reads `1e-3` as a string because it has no dot; here it is the float a user means."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
-
-
-class DuplicateKeyError(yaml.YAMLError):
-    """One mapping names a key twice. Plain YAML keeps the last value silently; we refuse."""
-
-    def __init__(self, key: str, first_line: int, second_line: int):
-        self.key, self.lines = key, (first_line, second_line)
-        super().__init__(f"{key} is given twice, at lines {first_line} and {second_line}")
-
-
-def _check_duplicates(node: yaml.Node | None, path: str = "", seen_nodes: set[int] | None = None) -> None:
-    seen_nodes = set() if seen_nodes is None else seen_nodes
-    if node is None or id(node) in seen_nodes:  # an alias may point back at its own anchor
-        return
-    seen_nodes.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        lines: dict[tuple[str, str], int] = {}
-        for key_node, value_node in node.value:
-            name = path
-            # `<<` merges are YAML's own way to override keys; only plain keys can be duplicates
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                name = f"{path}.{key_node.value}" if path else str(key_node.value)
-                line = key_node.start_mark.line + 1
-                ident = (key_node.tag, key_node.value)
-                if ident in lines:
-                    raise DuplicateKeyError(name, lines[ident], line)
-                lines[ident] = line
-            _check_duplicates(value_node, name, seen_nodes)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _check_duplicates(item, f"{path}[{i}]", seen_nodes)
-
-
-def safe_load(text: str) -> Any:
-    """YAML with the safe loader, reading 1e-3 as a number and refusing a key given twice in one
-    mapping (DuplicateKeyError); used for files, --set and --values."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_duplicates(node)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-# ---------------------------------------------------------------------------------------------------
 # Messages: every one is ours, built from the schema; pydantic's own wording never reaches the user
 
 
@@ -198,7 +133,7 @@ def _allowed(section: type[BaseModel]) -> str:
     return ", ".join(section.model_fields)
 
 
-def _is_section(annotation: Any) -> bool:
+def is_section(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
@@ -207,7 +142,7 @@ def _section_for(loc: tuple) -> type[BaseModel]:
     for part in loc[:-1]:
         field = section.model_fields.get(str(part))
         annotation = getattr(field, "annotation", None)
-        if _is_section(annotation):
+        if is_section(annotation):
             section = annotation
     return section
 
@@ -263,7 +198,7 @@ def _choices(options: list) -> list | None:
 def _words(annotation: Any, metadata: list, name: str) -> str:
     """What a field allows, in words: 'one of relu, tanh', 'a non-empty list of integers >= 1'."""
     origin = get_origin(annotation)
-    if _is_section(annotation):
+    if is_section(annotation):
         return f"a mapping of {name} keys ({_allowed(annotation)})"
     if origin is Literal:
         return "one of " + ", ".join(map(_choice, get_args(annotation)))
@@ -294,7 +229,7 @@ def expected(loc: tuple) -> str:
         if isinstance(part, int) and get_origin(annotation) is list:  # one item of a list
             annotation, metadata = _unwrap(get_args(annotation)[0])
             continue
-        field = annotation.model_fields.get(str(part)) if _is_section(annotation) else None
+        field = annotation.model_fields.get(str(part)) if is_section(annotation) else None
         if field is None:
             break
         annotation, metadata, name = field.annotation, field.metadata, str(part)
@@ -312,16 +247,27 @@ def _field_loc(loc: tuple) -> tuple:
         if isinstance(part, int) and get_origin(annotation) is list:
             annotation = _unwrap(get_args(annotation)[0])[0]
             continue
-        field = annotation.model_fields.get(str(part)) if _is_section(annotation) else None
+        field = annotation.model_fields.get(str(part)) if is_section(annotation) else None
         if field is None:
-            return loc[: i + 1] if _is_section(annotation) else loc[:i]
+            return loc[: i + 1] if is_section(annotation) else loc[:i]
         annotation = field.annotation
     return loc
 
 
-def _format_error(err: dict, source: str) -> str:
+def _origin(loc: tuple, origins: dict[str, str]) -> str | None:
+    """Where the value at `loc` was given (a file, `--set key=value`, `--seed`), from its key or the
+    nearest section above it that was given whole."""
+    parts = [str(p) for p in loc if not isinstance(p, int)]
+    for n in range(len(parts), 0, -1):
+        if ".".join(parts[:n]) in origins:
+            return origins[".".join(parts[:n])]
+    return None
+
+
+def _format_error(err: dict, source: str, origins: dict[str, str] | None = None) -> str:
     loc = _field_loc(tuple(err["loc"]))
-    where = f" ({source})" if source else ""
+    origin = _origin(loc, origins or {}) if err["type"] != "value_error" else None
+    where = f" ({origin or source})" if origin or source else ""
     if err["type"] == "extra_forbidden":
         return f"{_key(loc)} is not a known key; allowed here: {_allowed(_section_for(loc))}{where}"
     if err["type"] == "value_error":  # our own validators write the whole sentence, key included
@@ -331,187 +277,14 @@ def _format_error(err: dict, source: str) -> str:
     return f"{key} must be {expected(loc)} — got {show(err.get('input'))}{where}"
 
 
-def validate(raw: dict[str, Any], source: str = "") -> Config:
-    """Build a Config from a nested dict, or raise ConfigError with one line for the first problem."""
+def validate(raw: dict[str, Any], source: str = "", origins: dict[str, str] | None = None) -> Config:
+    """Build a Config from a nested dict, or raise ConfigError with one line for the first problem.
+    The line ends with where the bad value came from: its entry in `origins` (dotted key -> where it
+    was given), else `source`."""
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_error(exc.errors()[0], source)) from None
-
-
-# ---------------------------------------------------------------------------------------------------
-# Reading a file, --set, and the order they apply in
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a config file with the safe loader: tags such as !!python/object are refused, never run."""
-    name = str(path)
-    if not path.exists():
-        raise ConfigError(f"--config {name}: no such file")
-    if path.is_dir():
-        raise ConfigError(f"--config {name} is a directory; give a YAML file such as configs/default.yaml")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"--config {name} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"--config {name} cannot be read: {exc.strerror}") from None
-    try:
-        data = safe_load(text)
-    except DuplicateKeyError as exc:
-        first, second = exc.lines
-        raise ConfigError(
-            f"--config {name}: {exc.key} is given twice, at lines {first} and {second}; keep one"
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"--config {name} is not valid YAML{at}: {problem}") from None
-    if data is None:
-        raise ConfigError(
-            f"--config {name} is empty; write the keys to change (e.g. 'training: {{epochs: 50}}') "
-            "or leave out --config"
-        )
-    if not isinstance(data, dict):
-        raise ConfigError(f"--config {name} must hold a mapping of config keys — got a {type(data).__name__}")
-    return data
-
-
-def _names_section(dotted: str) -> bool:
-    """True for data, model and training: the keys whose value is itself a mapping of keys."""
-    annotation: Any = Config
-    for part in dotted.split("."):
-        field = annotation.model_fields.get(part) if _is_section(annotation) else None
-        if field is None:
-            return False
-        annotation = field.annotation
-    return _is_section(annotation)
-
-
-def _note_origin(value: Any, dotted: str, source: str, origins: dict[str, str]) -> None:
-    origins[dotted] = source
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _note_origin(inner, f"{dotted}.{key}", source, origins)
-
-
-def _merge(
-    base: dict[str, Any], extra: dict[str, Any], source: str, origins: dict[str, str], prefix: str = ""
-) -> dict[str, Any]:
-    """`extra` over `base`, mapping into mapping; origins records which source set each key.
-
-    A section that is not a mapping (`data: 5` in a file) is an error as soon as a later source
-    adds a key to it, rather than being replaced silently by `--set data.n_samples=100`."""
-    out = dict(base)
-    for key, value in extra.items():
-        dotted = f"{prefix}{key}"
-        current = out.get(key)
-        if (
-            isinstance(value, dict)
-            and key in out
-            and not isinstance(current, dict)
-            and _names_section(dotted)
-        ):
-            raise ConfigError(
-                f"{dotted} must be {expected(tuple(dotted.split('.')))} — got {show(current)} "
-                f"({origins.get(dotted, 'options')})"
-            )
-        if isinstance(value, dict) and isinstance(current, dict):
-            out[key] = _merge(current, value, source, origins, f"{dotted}.")
-        else:
-            out[key] = value
-            _note_origin(value, dotted, source, origins)
-    return out
-
-
-def parse_set(item: str) -> dict[str, Any]:
-    """`training.epochs=50` -> {"training": {"epochs": 50}}; the value is parsed as YAML (safely)."""
-    key, sep, text = item.partition("=")
-    key = key.strip()
-    parts = key.split(".")
-    if not sep or not key or any(not p for p in parts):
-        raise ConfigError(f"--set {item!r} must look like dotted.key=value, e.g. training.epochs=50")
-    if not text.strip():
-        raise ConfigError(f"--set {key}= needs a value, e.g. --set {key}=<value>")
-    try:
-        value = safe_load(text)  # null is a value: model.output_activation=null means "what the loss needs"
-    except DuplicateKeyError as exc:
-        raise ConfigError(f"--set {key}: the value names {exc.key} twice; give it once") from None
-    except yaml.YAMLError:
-        raise ConfigError(f"--set {key}: the value {text!r} is not valid YAML") from None
-    nested: dict[str, Any] = {parts[-1]: value}
-    for part in reversed(parts[:-1]):
-        nested = {part: nested}
-    return nested
-
-
-def _leaves(raw: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        if isinstance(value, dict):
-            out.update(_leaves(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
-def resolve_config(
-    path: Path | None = None,
-    overrides: list[str] | tuple[str, ...] = (),
-    *,
-    loss: str | None = None,
-    seed: int | None = None,
-    epochs: int | None = None,
-    base: dict[str, Any] | None = None,
-) -> tuple[Config, dict[str, tuple[Any, str]]]:
-    """The Config (defaults, then `base` (the API's dict) or the YAML file, then `--set` overrides,
-    then the named options), and what the file and --set asked for: {dotted key: (value, where)}, so a
-    command can warn about a setting it ignores. A file's value equal to the default is left out: a
-    file that spells out every default (configs/default.yaml) asks for nothing."""
-    raw: dict[str, Any] = {}
-    origins: dict[str, str] = {}
-    source = ""
-    if base is not None:
-        raw = _merge(raw, base, "config", origins)
-        source = "config"
-    if path is not None:
-        raw = _merge(raw, read_yaml(Path(path)), str(path), origins)
-        source = str(path)
-    for item in overrides:
-        raw = _merge(raw, parse_set(item), f"--set {item}", origins)
-    asked = {key: (value, origins[key]) for key, value in _leaves(raw).items()}
-    named: dict[str, Any] = {}
-    if loss is not None:
-        named.setdefault("training", {})["loss"] = loss
-    if epochs is not None:
-        named.setdefault("training", {})["epochs"] = epochs
-    if seed is not None:
-        named["seed"] = seed
-    raw = _merge(raw, named, "options", origins)
-    if overrides or named:
-        source = f"{source} + options" if source else "options"
-    config = validate(raw, source)
-    defaults = _leaves(Config().to_dict())
-    given = {
-        key: (value, where)
-        for key, (value, where) in asked.items()
-        if where.startswith("--set") or key not in defaults or value != defaults[key]
-    }
-    return config, given
-
-
-def load_config(
-    path: Path | None = None,
-    overrides: list[str] | tuple[str, ...] = (),
-    *,
-    loss: str | None = None,
-    seed: int | None = None,
-    epochs: int | None = None,
-    base: dict[str, Any] | None = None,
-) -> Config:
-    """Defaults, then `base` or the YAML file, then `--set` overrides, then the named options (highest)."""
-    return resolve_config(path, overrides, loss=loss, seed=seed, epochs=epochs, base=base)[0]
+        raise ConfigError(_format_error(exc.errors()[0], source, origins)) from None
 
 
 # What each data set does not use: a setting here is ignored for that data set, and the CLI says so.
@@ -535,53 +308,15 @@ def dump_yaml(config: Config) -> str:
 
 def config_keys() -> list[str]:
     """Every settable key, dotted as --set takes it: seed, data.n_samples, ..., training.restarts."""
-    return list(_leaves(Config().to_dict()))
+    return list(leaves(Config().to_dict()))
 
 
-# ---------------------------------------------------------------------------------------------------
-# The losses and seeds of a compare or sweep request, checked once, before anything runs
-
-
-def no_restarts(config: Config) -> Config:
-    """training.restarts is for `train`: in compare and sweep every loss starts from the same weights
-    and a collapse shows, so the config recorded and used says 0 whatever was asked."""
-    return config.model_copy(update={"training": config.training.model_copy(update={"restarts": 0})})
-
-
-def check_loss_names(losses: Sequence[str], source: str = "--losses") -> list[str]:
-    """The losses of a request: at least one, each registered, none twice; else ConfigError."""
-    if not losses:
-        raise ConfigError(f"{source} is empty; name at least one loss, e.g. hinge,squared_hinge")
-    for loss in losses:
-        if loss not in LOSSES:
-            raise ConfigError(f"{source}: {loss!r} is not a known loss; choose from {', '.join(LOSSES)}")
-    twice = sorted({loss for loss in losses if list(losses).count(loss) > 1})
-    if twice:
-        raise ConfigError(f"{source} names {', '.join(twice)} more than once; name each loss once")
-    return list(losses)
-
-
-def configs_for(config: Config, losses: Sequence[str], source: str = "--losses") -> dict[str, Config]:
-    """One validated config per loss (without restarts); ConfigError for an unknown, repeated or
-    unsuitable loss (a two-class loss on blobs) or none at all."""
-    check_loss_names(losses, source)
-    raw = no_restarts(config).to_dict()
-    out = {}
-    for loss in losses:
-        raw["training"]["loss"] = loss
-        out[loss] = validate(raw, f"{source} {loss}")
+def leaves(raw: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"training": {"epochs": 5}} -> {"training.epochs": 5}: every leaf by its dotted key."""
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            out.update(leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
     return out
-
-
-def check_seeds(config: Config, seeds: int) -> list[int]:
-    """Seeds config.seed .. config.seed + seeds - 1, or ConfigError when that is not a valid study."""
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise ConfigError(f"--seeds must be an integer >= 1 — got {seeds!r}")
-    if config.seed + seeds - 1 >= SEED_LIMIT:
-        raise ConfigError(
-            f"--seeds {seeds} from seed {config.seed} goes past the largest seed {SEED_LIMIT - 1}; "
-            "use a smaller seed"
-        )
-    if seeds > MAX_SEEDS:
-        raise ConfigError(f"--seeds must be at most {MAX_SEEDS:,} — got {seeds:,}")
-    return list(range(config.seed, config.seed + seeds))

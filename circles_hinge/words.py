@@ -31,3 +31,11 @@ def num(value: Any, digits: int = 4) -> str:
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         return "—"
     return f"{value:.{digits}g}"
+
+
+def batch_progress(epoch: int, epochs: int, done: int, total: int, seconds: float) -> str:
+    """Progress inside a long epoch: 'epoch 3/30: 1,200/160,000 batches, 4,800/s, about 33 s left'."""
+    rate = done / seconds if seconds > 0 else 0.0
+    left = (total - done) / rate if rate > 0 else float("inf")
+    eta = "" if left == float("inf") else f", about {duration(left)} left in this epoch"
+    return f"epoch {epoch}/{epochs}: {done:,}/{total:,} batches, {rate:,.0f}/s{eta}"

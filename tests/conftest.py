@@ -1,5 +1,6 @@
-"""Shared fixtures: the tiny CI config (about 100 samples, 2 epochs), quiet TensorFlow, and the tiny
-comparison folders (made once) that test_compare, test_study and test_sweep read."""
+"""Shared fixtures and helpers: the tiny CI config (100 samples, 2 epochs), quiet TensorFlow, the tiny
+comparison and seed-study folders (made once per session) that several test files read, a sweep through
+the door, and which tests are slow (`make test-fast` leaves them out)."""
 
 import json
 import os
@@ -9,6 +10,43 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# The slow tests: real processes (signals, the console script, worker processes), tmpfs disks, headless
+# Chromium, and stock Keras' model.fit. `make test-fast` (pytest -m "not slow") leaves them out for a
+# quick loop; `make test`, which CI runs, runs everything.
+SLOW_FILES = {"test_reliability.py", "test_sweep_report.py"}
+SLOW_TESTS = {
+    "test_help_does_not_import_tensorflow",
+    "test_bad_config_exits_before_tensorflow_loads",
+    "test_replays_beyond_the_limit_exit_2_before_tensorflow_loads",
+    "test_real_process_bad_config_prints_one_line",
+    "test_json_puts_one_document_on_stdout_and_the_rest_on_stderr",
+    "test_shell_completion_offers_losses_config_keys_and_folders",
+    "test_status_records_python_dash_m_in_a_real_process",
+    "test_seed_s_follows_stock_model_fit_epoch_by_epoch",
+    "test_weights_agree_with_stock_model_fit",
+    "test_the_batches_model_fit_trains_on_are_this_order",
+    "test_workers_and_merged_shards_write_the_bytes_of_one_process",
+    "test_a_good_start_trains_once_and_equals_the_plain_single_run",
+    "test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it",
+}
+# Tables of cases whose first case stays in the quick loop and whose others are slow.
+FIRST_CASE_FAST = {
+    "test_a_replica_is_the_single_run_bit_for_bit",
+    "test_seed_s_is_the_same_run_alone_and_in_studies_of_3_and_50",
+    "test_a_chunked_epoch_is_the_whole_epoch_bit_for_bit",
+}
+
+
+def pytest_collection_modifyitems(items):
+    first_seen = set()
+    for item in items:
+        browser = any("Chromium" in str(m.kwargs.get("reason", "")) for m in item.iter_markers("skipif"))
+        later_case = item.originalname in FIRST_CASE_FAST and item.originalname in first_seen
+        first_seen.add(item.originalname)
+        if browser or later_case or item.path.name in SLOW_FILES or item.originalname in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "configs" / "tiny.yaml"
 DEFAULT = ROOT / "configs" / "default.yaml"
@@ -16,7 +54,7 @@ DEFAULT = ROOT / "configs" / "default.yaml"
 
 @pytest.fixture
 def tiny_config():
-    from circles_hinge.config import load_config
+    from circles_hinge.loading import load_config
 
     return load_config(TINY)
 
@@ -49,8 +87,9 @@ def runs_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def side_by_side(runs_dir):
-    from circles_hinge.config import load_config
-    from circles_hinge.studies.comparison import check_comparison, run_comparison
+    from circles_hinge.loading import load_config
+    from circles_hinge.studies.comparison import run_comparison
+    from circles_hinge.studies.requests import check_comparison
 
     progress = []
     request = check_comparison(load_config(TINY), ["hinge", "squared_hinge"], None)
@@ -60,8 +99,9 @@ def side_by_side(runs_dir):
 
 @pytest.fixture(scope="session")
 def study(runs_dir):
-    from circles_hinge.config import load_config
-    from circles_hinge.studies.comparison import check_comparison, run_comparison
+    from circles_hinge.loading import load_config
+    from circles_hinge.studies.comparison import run_comparison
+    from circles_hinge.studies.requests import check_comparison
 
     return run_comparison(
         check_comparison(load_config(TINY), ["hinge", "squared_hinge"], 3, "study"), runs_dir
@@ -74,3 +114,12 @@ def check_common_report(path, report, kind):
     assert {"results", "seconds", "seeds_label", "config", "versions"} <= set(report)
     assert isinstance(report["seconds"], float) and report["config"]["data"]["n_samples"] == 100
     assert not list(path.glob(".*")), "no temporary files are left behind"
+
+
+def one_key_sweep(config, param, values, losses, runs_dir, seeds, name=None, on_progress=None, workers=1):
+    """`sweep --param KEY --values ...` through the door, as the CLI and the API run it."""
+    from circles_hinge.studies.door import Ask, plan_sweep
+    from circles_hinge.studies.sweeps import run_sweep
+
+    plan = plan_sweep(Ask(config), [(param, values)], losses, seeds, runs_dir, name, None, workers, "--param")
+    return run_sweep(plan, on_progress)

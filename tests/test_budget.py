@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from circles_hinge.config import load_config
 from circles_hinge.errors import ConfigError
+from circles_hinge.loading import load_config
 from circles_hinge.studies.budget import (
     available_bytes,
     check_run_fits,

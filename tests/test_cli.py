@@ -117,8 +117,8 @@ def test_replays_beyond_the_limit_exit_2_before_tensorflow_loads(tmp_path):
 
 
 def test_compare_help_states_the_replay_limit_the_code_enforces():
-    from circles_hinge.config import load_config
-    from circles_hinge.outputs.html.studies import replay_seed_limit, seed_replay_bytes
+    from circles_hinge.loading import load_config
+    from circles_hinge.outputs.page_budget import replay_seed_limit, seed_replay_bytes
 
     default, losses = load_config(ROOT / "configs" / "default.yaml"), ["hinge", "squared_hinge"]
     result = runner.invoke(app, ["compare", "--help"])
@@ -358,10 +358,11 @@ def test_compare_and_sweep_reject_bad_requests_before_any_folder(tmp_path, args,
 
 def test_sweep_values_read_scientific_notation(tmp_path):
     from circles_hinge.config import Config
-    from circles_hinge.studies.sweeps import sweep_configs
+    from circles_hinge.studies.grid import check_grid
 
-    grid = sweep_configs(Config(), "training.learning_rate", ["1e-3", "3E-2"], ["hinge"])
-    assert list(grid) == [0.001, 0.03]
+    grid = check_grid(Config(), [("training.learning_rate", ["1e-3", "3E-2"])], ["hinge"], 1)
+    assert [cell["training.learning_rate"] for cell in grid.cells] == [0.001, 0.03]
+    assert [c["hinge"].training.learning_rate for c in grid.configs] == [0.001, 0.03]
 
 
 def test_plot_losses_write_failure_is_one_line():

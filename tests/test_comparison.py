@@ -6,12 +6,14 @@ import json
 import pytest
 from conftest import check_common_report, read_status
 
-from circles_hinge.config import load_config
 from circles_hinge.engine.boundary import BOUNDARY_KEYS
 from circles_hinge.errors import ConfigError
+from circles_hinge.loading import load_config
 from circles_hinge.losses import get_loss
-from circles_hinge.store.folders import RUN_FILES, list_runs
-from circles_hinge.studies.comparison import check_comparison, run_comparison
+from circles_hinge.store.folders import RUN_FILES
+from circles_hinge.store.listing import list_runs
+from circles_hinge.studies.comparison import run_comparison
+from circles_hinge.studies.requests import check_comparison
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_circles
 
-from circles_hinge.config import Config, DataConfig, load_config
+from circles_hinge.config import Config, DataConfig
 from circles_hinge.engine.data import load_split, make_dataset, n_classes, split_dataset
+from circles_hinge.loading import load_config
 
 
 def test_tutorial_split_sizes():

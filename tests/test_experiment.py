@@ -8,9 +8,9 @@ import pytest
 import yaml
 from PIL import Image
 
-from circles_hinge.config import load_config
 from circles_hinge.engine.data import load_split
 from circles_hinge.engine.model import evaluate_model
+from circles_hinge.loading import load_config
 from circles_hinge.store.folders import RUN_FILES
 from circles_hinge.studies.experiment import run_experiment
 

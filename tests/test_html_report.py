@@ -16,10 +16,11 @@ from typing import get_args
 
 import numpy as np
 import pytest
-from conftest import TINY, read_status
+from conftest import TINY, one_key_sweep, read_status
 from typer.testing import CliRunner
 
-from circles_hinge.config import Activation, load_config, validate
+from circles_hinge.config import Activation, validate
+from circles_hinge.loading import load_config
 from circles_hinge.losses import LOSSES, get_loss
 from circles_hinge.outputs.html import (
     INDEX_FILE,
@@ -98,10 +99,11 @@ def run_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sweep_folder(tmp_path_factory):
-    from circles_hinge.studies.sweeps import run_sweep
 
     runs = tmp_path_factory.mktemp("report-sweep")
-    return run_sweep(load_config(TINY), "data.noise", ["0", "0.2"], ["hinge", "squared_hinge"], runs, 2).path
+    return one_key_sweep(
+        load_config(TINY), "data.noise", ["0", "0.2"], ["hinge", "squared_hinge"], runs, 2
+    ).path
 
 
 # --- the page as written ----------------------------------------------------------------------------
@@ -309,7 +311,12 @@ def test_play_steps_through_the_epochs(run_folder):
     assert r == {"label": "epoch 2", "button": "❚❚ pause", "hash": "#epoch=2"}
 
 
-RESOURCES = "setTimeout(() => done(performance.getEntriesByType('resource').map((e) => e.name)), 300);"
+# What the page loaded, once it has loaded (a failed request ends before `load`, however slow the machine)
+RESOURCES = (
+    "const names = () => performance.getEntriesByType('resource').map((e) => e.name);"
+    "const loaded = () => setTimeout(() => done(names()), 300);"
+    "if (document.readyState === 'complete') loaded(); else window.addEventListener('load', loaded);"
+)
 
 
 @needs_browser
@@ -415,8 +422,9 @@ done({all, one, tip: document.getElementById("sweep-tip").textContent});
 @pytest.fixture(scope="module")
 def replay_study(tmp_path_factory):
     """A 3-seed study (seeds 42..44) recorded with replays, and single runs of seed 43 for each loss."""
-    from circles_hinge.studies.comparison import check_comparison, run_comparison
+    from circles_hinge.studies.comparison import run_comparison
     from circles_hinge.studies.experiment import run_experiment
+    from circles_hinge.studies.requests import check_comparison
 
     runs = tmp_path_factory.mktemp("report-replays")
     config = load_config(TINY, [f"training.epochs={EPOCHS}"])
@@ -431,9 +439,15 @@ def replay_study(tmp_path_factory):
     return study.path, {loss: run.path for loss, run in single.items()}
 
 
-def test_a_study_replays_a_seed_with_the_weights_a_single_run_of_it_records(replay_study):
-    from circles_hinge.outputs.html.studies import seed_replay_frames
+def seed_replay_frames(seeds, seed, loss):
+    """A seed's recorded (epoch, weights) of one loss, read back from a study page's data."""
+    i = next(i for i, entry in enumerate(seeds["losses"]) if entry["loss"] == loss)
+    epochs = seeds["losses"][i]["epochs"]
+    theta = np.frombuffer(base64.b64decode(seeds["runs"][str(seed)]["theta"][i]), dtype="<f4")
+    return list(zip(epochs, theta.reshape(len(epochs), -1)))
 
+
+def test_a_study_replays_a_seed_with_the_weights_a_single_run_of_it_records(replay_study):
     path, single = replay_study
     seeds = read_data(path / REPORT_FILE)["seeds"]
     assert sorted(seeds["runs"]) == ["42", "43", "44"]
@@ -453,7 +467,7 @@ def test_a_study_replays_a_seed_with_the_weights_a_single_run_of_it_records(repl
 
 
 def test_each_seeds_replay_costs_the_page_what_the_limit_assumes(replay_study):
-    from circles_hinge.outputs.html.studies import seed_replay_bytes
+    from circles_hinge.outputs.page_budget import seed_replay_bytes
 
     path, _ = replay_study
     config = load_config(TINY, [f"training.epochs={EPOCHS}"])
@@ -465,8 +479,9 @@ def test_each_seeds_replay_costs_the_page_what_the_limit_assumes(replay_study):
 
 def test_replays_at_the_limit_keep_the_page_under_2_mb_and_one_more_seed_is_refused(tmp_path):
     from circles_hinge.errors import ConfigError
-    from circles_hinge.outputs.html.studies import PAGE_BYTES, replay_seed_limit
-    from circles_hinge.studies.comparison import check_comparison, run_comparison
+    from circles_hinge.outputs.page_budget import PAGE_BYTES, replay_seed_limit
+    from circles_hinge.studies.comparison import run_comparison
+    from circles_hinge.studies.requests import check_comparison
 
     # 30,000 points a seed: a few seeds fill the page, so the limit is reached in seconds
     sets = ["data.n_samples=30000", "training.batch_size=2000", "training.epochs=2"]

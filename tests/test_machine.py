@@ -36,7 +36,7 @@ def test_a_run_records_its_machine(tmp_path):
     """metrics.json says where it ran: CPU, its vector extensions, oneDNN, OS, commit, package hash."""
     from conftest import TINY
 
-    from circles_hinge.config import load_config
+    from circles_hinge.loading import load_config
     from circles_hinge.studies.experiment import run_experiment
 
     result = run_experiment(load_config(TINY), tmp_path)

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from circles_hinge.config import Config, load_config
+from circles_hinge.config import Config
 from circles_hinge.engine.model import build_model, count_parameters, initial_weights
+from circles_hinge.loading import load_config
 from circles_hinge.losses import get_loss
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from conftest import TINY
 
-from circles_hinge.config import load_config
 from circles_hinge.engine.data import load_split, n_classes
+from circles_hinge.loading import load_config
 from circles_hinge.losses import LOSSES, get_loss
 from circles_hinge.outputs import plots
 

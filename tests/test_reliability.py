@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, TINY
 
-from circles_hinge.config import load_config
 from circles_hinge.errors import RunFailed
+from circles_hinge.loading import load_config
 from circles_hinge.studies.experiment import run_experiment
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -260,8 +260,8 @@ def test_a_signal_inside_a_long_epoch_is_answered_within_a_second_or_so(tmp_path
 
 
 def test_sigkill_keeps_every_finished_epoch_and_runs_says_died(tmp_path):
-    from circles_hinge.config import load_config
-    from circles_hinge.store.folders import list_runs
+    from circles_hinge.loading import load_config
+    from circles_hinge.store.listing import list_runs
 
     runs = tmp_path / "runs"
     proc = _start(runs, "--config", str(TINY), "--epochs", "100000", "--name", "killed")

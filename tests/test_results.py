@@ -3,15 +3,8 @@
 import numpy as np
 import pytest
 
-from circles_hinge.results import (
-    METRICS,
-    comparison_line,
-    epochs_to_perfect,
-    finite_or_none,
-    history_rows,
-    restart_line,
-    sweep_line,
-)
+from circles_hinge.cli.summary import comparison_line, restart_line, sweep_line
+from circles_hinge.results import METRICS, epochs_to_perfect, finite_or_none, history_rows
 
 
 def test_history_rows_write_every_metric_exactly():

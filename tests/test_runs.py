@@ -16,11 +16,11 @@ from circles_hinge.store.folders import (
     check_name,
     check_name_free,
     create_run_dir,
-    list_runs,
     prepare_runs_dir,
     write_atomic,
     write_json,
 )
+from circles_hinge.store.listing import list_runs
 
 RULE = (
     "use letters and digits (any alphabet), '.', '_', '+' and '-', starting with a letter or digit, "
@@ -253,7 +253,8 @@ def _running_folder(tmp_path, name, **process):
 def test_runs_tells_a_live_run_from_a_dead_one_and_another_hosts(tmp_path):
     import socket
 
-    from circles_hinge.store.folders import list_runs, process_identity
+    from circles_hinge.store.folders import process_identity
+    from circles_hinge.store.listing import list_runs
 
     me = process_identity()
     assert me["pid"] == os.getpid() and me["pid_start"] and me["host"] == socket.gethostname()

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from conftest import TINY, check_common_report, read_status
 
-from circles_hinge.config import load_config
 from circles_hinge.engine.stats import wilson_interval
-from circles_hinge.studies.comparison import check_comparison, run_comparison
+from circles_hinge.loading import load_config
+from circles_hinge.studies.comparison import run_comparison
+from circles_hinge.studies.requests import check_comparison
 
 
 def test_seed_study_writes_its_files_and_per_seed_csv(study):
@@ -77,7 +78,7 @@ def test_a_stopped_study_is_marked_interrupted(tiny_config, tmp_path):
 
 
 def test_a_diverging_seed_in_a_one_seed_study_counts_as_failed(tmp_path):
-    from circles_hinge.config import load_config
+    from circles_hinge.loading import load_config
 
     config = load_config(
         None,
@@ -97,15 +98,15 @@ def test_a_diverging_seed_in_a_one_seed_study_counts_as_failed(tmp_path):
 
 
 def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weights():
-    from circles_hinge.studies.sweeps import sweep_configs
+    from circles_hinge.studies.grid import check_grid
 
     config = load_config(None)
     assert config.training.restarts > 0  # `train` restarts by default
     request = check_comparison(config, ["hinge", "squared_hinge"], None)
     assert [c.training.restarts for c in request.configs.values()] == [0, 0]
     assert request.config.training.restarts == 0
-    grid = sweep_configs(config, "data.noise", ["0", "0.1"], ["hinge"])
-    assert {c.training.restarts for configs in grid.values() for c in configs.values()} == {0}
+    grid = check_grid(config, [("data.noise", ["0", "0.1"])], ["hinge"], 1)
+    assert {c.training.restarts for configs in grid.configs for c in configs.values()} == {0}
 
 
 @pytest.mark.parametrize(
@@ -121,10 +122,10 @@ def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weig
 def test_seed_s_is_the_same_run_alone_and_in_studies_of_3_and_50(loss, dataset, tmp_path):
     """`train --seed 45` writes the history.csv, test loss and test accuracy that seed 45 has inside a
     study of 3 seeds and of 50, wherever it stands in them: the user can re-run a study's seed alone."""
-    from circles_hinge.config import no_restarts
     from circles_hinge.results import history_rows
     from circles_hinge.store.folders import write_csv
     from circles_hinge.studies.experiment import run_experiment
+    from circles_hinge.studies.requests import no_restarts
     from circles_hinge.studies.seeds import train_studies
 
     config = load_config(TINY, [f"training.loss={loss}", f"data.dataset={dataset}", "seed=45"])

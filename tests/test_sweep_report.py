@@ -3,8 +3,9 @@ of a further key moves it to another slice, with that slice's numbers."""
 
 from test_html_report import REPORT_FILE, browse, needs_browser
 
-from circles_hinge.config import load_config
-from circles_hinge.studies.sweeps import check_grid, run_grid
+from circles_hinge.loading import load_config
+from circles_hinge.studies.grid import check_grid
+from circles_hinge.studies.sweeps import run_grid
 
 
 @needs_browser

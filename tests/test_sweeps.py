@@ -4,10 +4,9 @@ to a study of that cell alone, workers and shards giving the same bytes as one p
 import csv
 
 import pytest
-from conftest import check_common_report
+from conftest import check_common_report, one_key_sweep
 
 from circles_hinge.errors import ConfigError
-from circles_hinge.studies.sweeps import run_sweep
 
 
 @pytest.mark.parametrize(
@@ -25,12 +24,12 @@ from circles_hinge.studies.sweeps import run_sweep
 def test_sweep_rejects_a_bad_value_before_making_a_folder(tiny_config, tmp_path, param, values, message):
     runs_dir = tmp_path / "runs"
     with pytest.raises(ConfigError, match=message):
-        run_sweep(tiny_config, param, values, ["hinge"], runs_dir, seeds=2)
+        one_key_sweep(tiny_config, param, values, ["hinge"], runs_dir, seeds=2)
     assert not runs_dir.exists()
 
 
 def test_sweep_writes_json_csv_and_picture(tiny_config, runs_dir):
-    result = run_sweep(
+    result = one_key_sweep(
         tiny_config, "data.noise", ["0", "0.1"], ["hinge", "binary_crossentropy"], runs_dir, seeds=2
     )
     path, report = result.path, result.report
@@ -57,17 +56,21 @@ def test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it(t
     import json
 
     from circles_hinge.errors import Interrupted
-    from circles_hinge.studies.sweeps import RESUME_FILE, resume_sweep
+    from circles_hinge.studies.door import plan_resume
+    from circles_hinge.studies.grid import RESUME_FILE
+    from circles_hinge.studies.sweeps import resume_sweep
 
     args = ("data.noise", ["0", "0.1", "0.2"], ["hinge", "squared_hinge"])
-    whole = run_sweep(tiny_config, *args, tmp_path / "whole", seeds=2, name="whole").path
+    whole = one_key_sweep(tiny_config, *args, tmp_path / "whole", seeds=2, name="whole").path
 
     def stop_at_the_second_value(stage, done, total):
         if stage.startswith("squared_hinge"):  # hinge's batch (every value) is finished and kept
             raise KeyboardInterrupt
 
     with pytest.raises(Interrupted):
-        run_sweep(tiny_config, *args, tmp_path / "cut", 2, name="cut", on_progress=stop_at_the_second_value)
+        one_key_sweep(
+            tiny_config, *args, tmp_path / "cut", 2, name="cut", on_progress=stop_at_the_second_value
+        )
     cut = tmp_path / "cut" / "cut"
     status = json.loads((cut / "status.json").read_text())
     assert status["status"] == "interrupted"
@@ -76,7 +79,7 @@ def test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it(t
     assert {r["loss"] for r in kept} == {"hinge"} and len(kept) == 6  # 3 values x 2 seeds
     assert not (cut / "sweep.json").exists() and (cut / RESUME_FILE).exists()
 
-    resumed = resume_sweep(cut)
+    resumed = resume_sweep(plan_resume(cut))
     assert resumed.path == cut
     assert (cut / "seeds.csv").read_bytes() == (whole / "seeds.csv").read_bytes()
     assert (cut / "sweep.csv").read_bytes() == (whole / "sweep.csv").read_bytes()
@@ -89,14 +92,14 @@ def test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it(t
     after = json.loads((cut / "status.json").read_text())
     assert after["status"] == "complete" and after["started"] == status["started"]  # when it first started
     with pytest.raises(ConfigError, match="complete; there is nothing to resume"):
-        resume_sweep(cut)
+        resume_sweep(plan_resume(cut))
 
 
 # --- grids ------------------------------------------------------------------------------------------
 
 
 def test_split_values_keeps_commas_inside_brackets_and_parse_axis_names_what_is_wrong():
-    from circles_hinge.studies.sweeps import parse_axis, split_values
+    from circles_hinge.studies.grid import parse_axis, split_values
 
     assert split_values("0, 0.1,[4,2],{a: 1, b: 2}") == ["0", "0.1", "[4,2]", "{a: 1, b: 2}"]
     assert parse_axis("model.hidden_units=[4,2],[8,4]") == ("model.hidden_units", ["[4,2]", "[8,4]"])
@@ -125,14 +128,14 @@ def test_split_values_keeps_commas_inside_brackets_and_parse_axis_names_what_is_
     ],
 )
 def test_check_grid_refuses_a_bad_grid_in_one_line(tiny_config, axes, shard, message):
-    from circles_hinge.studies.sweeps import check_grid
+    from circles_hinge.studies.grid import check_grid
 
     with pytest.raises(ConfigError, match=message):
         check_grid(tiny_config, axes, ["hinge", "squared_hinge"], 2, shard=shard)
 
 
 def test_cells_that_differ_only_in_data_share_a_batch_and_graph_changes_form_groups(tiny_config):
-    from circles_hinge.studies.sweeps import check_grid
+    from circles_hinge.studies.grid import check_grid
 
     grid = check_grid(
         tiny_config,
@@ -163,8 +166,10 @@ def test_a_grid_cell_trains_what_a_study_of_that_cell_alone_trains(tiny_config, 
     """Replica k's arithmetic does not depend on the batch: a cell's rows inside a 2 x 2 grid batch are,
     to the byte, the rows of a seed study of that cell alone."""
     from circles_hinge.config import validate
-    from circles_hinge.studies.comparison import check_comparison, run_comparison
-    from circles_hinge.studies.sweeps import check_grid, run_grid
+    from circles_hinge.studies.comparison import run_comparison
+    from circles_hinge.studies.grid import check_grid
+    from circles_hinge.studies.requests import check_comparison
+    from circles_hinge.studies.sweeps import run_grid
 
     grid = check_grid(tiny_config, [("data.noise", [0, 0.2]), ("data.factor", [0.3, 0.6])], ["hinge"], 3)
     whole = run_grid(grid, tmp_path, name="grid").path
@@ -184,8 +189,10 @@ def sharded(tmp_path_factory):
     """One small grid run whole in one process, with 2 worker processes, and as 2 shards merged."""
     from conftest import TINY
 
-    from circles_hinge.config import load_config
-    from circles_hinge.studies.sweeps import check_grid, merge_shards, run_grid
+    from circles_hinge.loading import load_config
+    from circles_hinge.studies.door import plan_merge
+    from circles_hinge.studies.grid import check_grid
+    from circles_hinge.studies.sweeps import merge_shards, run_grid
 
     root = tmp_path_factory.mktemp("sharded")
     config = load_config(TINY)
@@ -194,7 +201,7 @@ def sharded(tmp_path_factory):
     whole = run_grid(check_grid(config, axes, losses, 2), root, name="whole").path
     workers = run_grid(check_grid(config, axes, losses, 2), root, name="workers", workers=2)
     shards = [run_grid(check_grid(config, axes, losses, 2, shard=(i, 2)), root).path for i in (2, 1)]
-    merged = merge_shards(shards, root, name="merged").path
+    merged = merge_shards(plan_merge(shards, root, name="merged")).path
     return root, whole, workers, shards, merged
 
 
@@ -216,7 +223,9 @@ def test_workers_and_merged_shards_write_the_bytes_of_one_process(sharded):
 
 
 def test_merge_refuses_missing_repeated_or_foreign_shards(sharded, tiny_config, tmp_path):
-    from circles_hinge.studies.sweeps import check_grid, merge_shards, run_grid
+    from circles_hinge.studies.door import plan_merge
+    from circles_hinge.studies.grid import check_grid
+    from circles_hinge.studies.sweeps import merge_shards, run_grid
 
     root, whole, _, shards, _ = sharded
     other = run_grid(
@@ -230,7 +239,7 @@ def test_merge_refuses_missing_repeated_or_foreign_shards(sharded, tiny_config, 
         ([root / "nowhere"], "is not a finished sweep folder"),
     ]:
         with pytest.raises(ConfigError, match=message):
-            merge_shards(folders, tmp_path / "out")
+            merge_shards(plan_merge(folders, tmp_path / "out"))
     assert not (tmp_path / "out").exists()
 
 

@@ -38,7 +38,7 @@ class Split:
 def n_classes(data: DataConfig) -> int:
     """The number of classes `make_dataset` draws: 2 for circles and moons, one per blob centre. With
     fewer samples than centres make_blobs gives the first n_samples centres one point each, so a
-    2-sample blobs set has 2 classes (the largest class in y plus one, as before this had a home)."""
+    2-sample blobs set has 2 classes."""
     if data.dataset == "blobs":
         return min(len(BLOB_CENTERS), data.n_samples)
     return 2

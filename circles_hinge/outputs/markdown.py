@@ -1,5 +1,6 @@
-"""comparison.md: the Markdown report of a comparison or seed study, written from its comparison.json
-report (a description, the picture, the results table and the boundary table)."""
+"""The Markdown summaries: comparison.md of a comparison or seed study (a description, the picture, the
+results table and the boundary table) and sweep.md of a sweep (the grid, the picture, a row per cell and
+loss), each written from its report."""
 
 from __future__ import annotations
 

@@ -474,144 +474,21 @@ def command_line() -> list[str]:
     return list(sys.argv)
 
 
-@dataclass
-class RunSummary:
-    """One row of `circles-hinge runs`. `losses` is comma-separated; a comparison or sweep has one
-    entry per loss, in that order, in `test_accuracy` and `test_loss`, already worded: a run's
-    "100.0%", a seed study's "mean 99.0%" (and a median test loss), a sweep's "mean 87.0%-100.0%"
-    (its lowest and highest value)."""
-
-    path: Path
-    kind: str
-    status: str
-    losses: str
-    seeds: str
-    test_accuracy: list[str]
-    test_loss: list[str]
-    seconds: float | None
-    started: str
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _formatted(value: Any, spec: str, prefix: str = "") -> str:
-    return f"{prefix}{value:{spec}}" if _is_number(value) else ""
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    """config.yaml, for a folder that stopped before its results were written; {} if unreadable."""
-    import yaml
-
+def new_file_path(out: Path, option: str, default_name: str, formats: tuple[str, ...]) -> Path:
+    """Where a command writes one new file (`plot-losses --out`): a file with one of `formats`' suffixes,
+    or a folder to put `default_name` in; its folder is made. An existing file is never overwritten."""
+    if str(out) in ("", "."):
+        raise ConfigError(f"{option} is empty; give a file such as outputs/{default_name} or a folder")
+    if out.is_dir() or str(out).endswith(("/", os.sep)):
+        out = out / default_name
+    if out.suffix.lstrip(".").lower() not in formats:
+        allowed = ", ".join(f".{f}" for f in formats)
+        suffix = out.suffix or "no suffix"
+        raise ConfigError(f"{option} {out}: {suffix} is not a format we write; use {allowed}")
+    if out.exists():
+        raise RunDirError(f"{option} {out} already exists and is never overwritten; choose another path")
     try:
-        data = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _run_row(summary: RunSummary, path: Path) -> None:
-    metrics = read_json(path / "metrics.json")
-    if metrics is None:  # unfinished: what it was asked to train
-        config = _read_config(path)
-        training = config.get("training")
-        loss = training.get("loss", "") if isinstance(training, dict) else ""
-        summary.losses, summary.seeds = str(loss), str(config.get("seed", ""))
-        return
-    summary.losses = str(metrics.get("loss", ""))
-    summary.seeds = str(metrics.get("seed", ""))
-    summary.test_accuracy = [_formatted(metrics.get("test_accuracy"), ".1%")]
-    summary.test_loss = [_formatted(metrics.get("test_loss"), ".3g")]
-    seconds = metrics.get("train_seconds")
-    summary.seconds = seconds if _is_number(seconds) else None
-
-
-def _study_row(summary: RunSummary, path: Path, status: dict[str, Any]) -> None:
-    report = read_json(path / REPORT_FILES.get(summary.kind, "comparison.json"))
-    if report is None:  # unfinished: what status.json and config.yaml say it was asked to do
-        losses = status.get("losses")
-        summary.losses = ",".join(map(str, losses)) if isinstance(losses, list) else ""
-        seed = _read_config(path).get("seed", "")
-        summary.seeds = str(status.get("seeds_label") or (f"from {seed}" if seed != "" else ""))
-        return
-    results = [r for r in report.get("results", []) if isinstance(r, dict)]
-    names = list(dict.fromkeys(str(r.get("loss", "")) for r in results))  # a sweep repeats them
-    summary.losses = ",".join(names)
-    summary.seeds = str(report.get("seeds_label", ""))
-    seconds = report.get("seconds")
-    summary.seconds = seconds if _is_number(seconds) else None
-    study = report.get("success_accuracy") is not None or summary.kind == "sweep"
-    for loss in names:
-        mine = [r for r in results if str(r.get("loss", "")) == loss]
-        accuracies = [r["test_accuracy"] for r in mine if _is_number(r.get("test_accuracy"))]
-        if summary.kind == "sweep":  # one mean per value: show the range
-            text = f"mean {min(accuracies):.1%}-{max(accuracies):.1%}" if accuracies else ""
-            summary.test_accuracy.append(text)
-            summary.test_loss.append("")
-            continue
-        prefix = ("mean ", "median ") if study else ("", "")
-        summary.test_accuracy.append(_formatted(mine[0].get("test_accuracy"), ".1%", prefix[0]))
-        summary.test_loss.append(_formatted(mine[0].get("test_loss"), ".3g", prefix[1]))
-
-
-def _kind_from_files(path: Path) -> str | None:
-    for kind, name in (("run", "metrics.json"), ("compare", "comparison.json"), ("sweep", "sweep.json")):
-        if (path / name).exists():
-            return kind
-    return None
-
-
-def _last_epoch(path: Path, kind: str, status: dict[str, Any]) -> str:
-    """' after epoch N' for a run that died: the rows history.csv kept (it is written as epochs
-    finish); for a comparison or sweep, the progress its status.json last recorded."""
-    if kind == "run":
-        try:
-            with open(path / "history.csv", "rb") as fh:
-                rows = sum(1 for line in fh if line.endswith(b"\n")) - 1
-        except OSError:
-            rows = 0
-        return f" after epoch {rows}" if rows > 0 else " before its first epoch ended"
-    done = status.get("done")
-    return f" after {done}" if isinstance(done, str) and done else ""
-
-
-def _summarise(path: Path) -> RunSummary | None:
-    status_path = path / STATUS_FILE
-    status = read_json(status_path)
-    if status is None:
-        kind = _kind_from_files(path)
-        if not status_path.exists():
-            if kind is None:
-                return None  # not one of ours
-            status = {"status": "unknown", "kind": kind}
-        else:  # ours, but status.json is damaged: list it rather than hide it
-            status = {"status": "unreadable", "kind": kind or "?"}
-    kind = str(status.get("kind", "run"))
-    state = str(status.get("status", "unknown"))
-    if state == "running":
-        state = liveness(status)
-        if state == "died":
-            state += _last_epoch(path, kind, status)
-    summary = RunSummary(path, kind, state, "", "", [], [], None, str(status.get("started", "")))
-    if kind == "run":
-        _run_row(summary, path)
-    elif kind in REPORT_FILES:
-        _study_row(summary, path, status)
-    return summary
-
-
-def list_runs(runs_dir: Path) -> list[RunSummary]:
-    """Every run, comparison and sweep folder directly under runs_dir, newest first. Never raises on
-    a broken or foreign folder: it is listed with the status it has (`unreadable` when status.json
-    cannot be read), or skipped if nothing in it is ours."""
-    if not runs_dir.is_dir():
-        return []
-    found = []
-    for child in runs_dir.iterdir():
-        if child.is_dir() and not child.name.startswith("."):
-            summary = _summarise(child)
-            if summary is not None:
-                found.append(summary)
-    found.sort(key=lambda s: (s.started, s.path.name), reverse=True)
-    return found
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunDirError(f"{option} {out}: cannot create its folder ({exc.strerror})") from None
+    return out

@@ -29,6 +29,7 @@ from pathlib import Path
 from circles_hinge.config import Config
 from circles_hinge.engine.trainer import LANES  # replicas are padded to a multiple of this
 from circles_hinge.errors import ConfigError
+from circles_hinge.studies.grid import Grid
 from circles_hinge.words import duration
 
 MIB = 2**20
@@ -157,6 +158,17 @@ def check_study_fits(config: Config, seeds: int, losses: int, available: int | N
         f"this request needs about {gib(need.bytes)} of memory ({need.what}) and {gib(available)} is "
         f"available; {hint}"
     )
+
+
+def estimate_sweep(grid: Grid, workers: int = 1, available: int | None = None) -> Estimate:
+    """A grid sweep's batches, each checked as a seed study of its replicas (ConfigError for the first
+    that cannot fit): the largest batch's memory, and the time of all of them shared by `workers`."""
+    batches = grid.batches(grid.shard_units())
+    seeds = len(grid.seed_list)
+    needs = [check_study_fits(grid.configs[b[0][0]][b[0][1]], len(b) * seeds, 1, available) for b in batches]
+    worst = max(needs, key=lambda e: e.bytes)
+    worst.seconds = sum(e.seconds for e in needs) / max(1, min(workers, len(batches)))
+    return worst
 
 
 def long_notice(estimate: Estimate, epochs: int) -> str | None:

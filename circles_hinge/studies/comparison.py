@@ -8,11 +8,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from circles_hinge.config import Config, check_seeds, configs_for, dump_yaml, no_restarts
+from circles_hinge.config import Config, dump_yaml
 from circles_hinge.engine.boundary import (
     band_level,
     boundary_radii,
@@ -28,12 +28,12 @@ from circles_hinge.losses import get_loss
 from circles_hinge.outputs import compare_plots
 from circles_hinge.outputs.compare_plots import HiddenPanel, LossView, StripRow
 from circles_hinge.outputs.html import write_comparison_report
-from circles_hinge.outputs.html.studies import check_replays, seed_replays
+from circles_hinge.outputs.html.studies import seed_replays
 from circles_hinge.outputs.markdown import comparison_markdown
 from circles_hinge.results import RUN_KEYS, SUCCESS_ACCURACY, SeedStudy
 from circles_hinge.store.folders import (
-    check_name,
     create_run_dir,
+    prepare_runs_dir,
     run_folder,
     write_atomic,
     write_csv,
@@ -41,21 +41,11 @@ from circles_hinge.store.folders import (
 )
 from circles_hinge.store.machine import machine, versions
 from circles_hinge.studies.experiment import RunResult, run_experiment
+from circles_hinge.studies.requests import ComparisonRequest
 from circles_hinge.studies.seeds import Progress, ProgressCounter, seeds_label, train_studies
 
-
-@dataclass
-class ComparisonRequest:
-    """A checked comparison (`check_comparison`): the config without restarts, one config per loss,
-    the seeds (None: side by side, one run folder per loss) and the folder name, if one was given."""
-
-    config: Config
-    losses: list[str]
-    configs: dict[str, Config]
-    seeds: int | None
-    seed_list: list[int]
-    name: str | None = None
-    replays: bool = False  # a seed study keeps every seed's weights per epoch for report.html
+if TYPE_CHECKING:
+    from circles_hinge.studies.door import ComparePlan
 
 
 @dataclass
@@ -78,18 +68,10 @@ class _Panels:
     seeds: dict[str, Any] | None = None  # with replays: every seed's weights per epoch, for report.html
 
 
-def check_comparison(
-    config: Config, losses: list[str], seeds: int | None, name: str | None = None, replays: bool = False
-) -> ComparisonRequest:
-    """Validate a comparison before anything runs: ConfigError with one line, or the request that
-    `run_comparison` trusts."""
-    config = no_restarts(config)
-    configs = configs_for(config, losses)
-    seed_list = check_seeds(config, seeds) if seeds is not None else [config.seed]
-    if replays and seeds is not None:
-        check_replays(config, losses, seeds)
-    name = None if name is None else check_name(name)
-    return ComparisonRequest(config, list(losses), configs, seeds, seed_list, name, replays)
+def run_compare(plan: ComparePlan, on_progress: Progress | None = None) -> ComparisonResult:
+    """`compare` as the door planned it (`door.plan_compare`): the runs folder, then the comparison."""
+    prepare_runs_dir(plan.runs_dir)
+    return run_comparison(plan.request, plan.runs_dir, on_progress, plan.animate)
 
 
 def run_comparison(

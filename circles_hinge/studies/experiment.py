@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,17 +27,22 @@ from circles_hinge.losses import LossSpec, get_loss
 from circles_hinge.outputs import plots
 from circles_hinge.outputs.animation import FrameRecorder
 from circles_hinge.outputs.html import write_run_report
-from circles_hinge.results import batch_progress, epochs_to_perfect, finite_or_none, history_rows
+from circles_hinge.results import epochs_to_perfect, finite_or_none, history_rows
 from circles_hinge.store.folders import (
     CsvLog,
     RunFolder,
     create_run_dir,
+    prepare_runs_dir,
     run_folder,
     write_atomic,
     write_csv,
     write_json,
 )
 from circles_hinge.store.machine import machine, versions
+from circles_hinge.words import batch_progress
+
+if TYPE_CHECKING:
+    from circles_hinge.studies.door import TrainPlan
 
 EpochCallback = Callable[[int, dict[str, float]], None]
 
@@ -125,6 +130,16 @@ class _Watch:
 
     def partial(self) -> None:
         write_partial(self.folder.path, self.trainers[0] if self.trainers else None)
+
+
+def run_train(
+    plan: TrainPlan,
+    on_epoch: EpochCallback | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> RunResult:
+    """`train` as the door planned it (`door.plan_train`): the runs folder, then the run folder."""
+    prepare_runs_dir(plan.runs_dir)
+    return run_experiment(plan.config, plan.runs_dir, plan.name, on_epoch, on_stage, plan.animate)
 
 
 def run_experiment(

@@ -30,13 +30,8 @@ from circles_hinge.engine.recorder import WeightRecorder
 from circles_hinge.engine.stats import median_iqr, wilson_interval
 from circles_hinge.engine.trainer import ReplicaTrainer
 from circles_hinge.losses import LossSpec, encode_labels, predict_classes
-from circles_hinge.results import (
-    SUCCESS_ACCURACY,
-    SeedStudy,
-    batch_progress,
-    epochs_to_perfect,
-    finite_or_none,
-)
+from circles_hinge.results import SUCCESS_ACCURACY, SeedStudy, epochs_to_perfect, finite_or_none
+from circles_hinge.words import batch_progress
 
 Progress = Callable[[str, int, int], None]  # (what is happening, epochs done, epochs in total)
 

@@ -8,7 +8,8 @@ from circles_hinge.outputs.html.index import write_index
 from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, read_data
 from circles_hinge.outputs.html.run import NoReport, rebuild_run_report, write_run_report
 from circles_hinge.outputs.html.studies import write_comparison_report, write_sweep_report
-from circles_hinge.store.folders import list_runs, read_json
+from circles_hinge.store.folders import read_json
+from circles_hinge.store.listing import list_runs
 
 __all__ = [
     "INDEX_FILE",

@@ -9,7 +9,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, esc, render
-from circles_hinge.store.folders import list_runs, write_atomic
+from circles_hinge.store.folders import write_atomic
+from circles_hinge.store.listing import list_runs
 
 THUMBNAILS = {"run": "decision_regions.png", "compare": "comparison.png", "sweep": "sweep.png"}
 
@@ -99,3 +100,32 @@ def write_index(runs_dir: Path) -> Path:
     path = Path(runs_dir) / INDEX_FILE
     write_atomic(path, index_page(Path(runs_dir)))
     return path
+
+
+def folder_states(runs_dir: Path) -> dict[str, float]:
+    """Each folder of a runs folder with its status.json's modification time: what index.html shows
+    changes only when this does."""
+    states = {}
+    try:
+        entries = list(runs_dir.iterdir())
+    except OSError:
+        return states
+    for entry in entries:
+        try:
+            states[entry.name] = (entry / "status.json").stat().st_mtime
+        except OSError:
+            states[entry.name] = -1.0
+    return states
+
+
+def update_index(runs_dir: Path, before: dict[str, float] | None = None) -> str | None:
+    """Rewrite index.html after a command, however the command ended; None when it was written, or
+    nothing changed since `before` (`folder_states`), or there is no runs folder; else why it could not
+    be, for the command to say."""
+    if not runs_dir.is_dir() or (before is not None and folder_states(runs_dir) == before):
+        return None
+    try:
+        write_index(runs_dir)
+    except OSError as exc:  # a full disk or a read-only folder must not hide the command's own outcome
+        return f"{runs_dir / INDEX_FILE} could not be written: {exc.strerror or exc}"
+    return None

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from circles_hinge.store.folders import write_atomic
-from circles_hinge.words import num, pct  # noqa: F401 - the pages' numbers (run.py and studies.py use them from here)
 
 REPORT_FILE = "report.html"
 INDEX_FILE = "index.html"

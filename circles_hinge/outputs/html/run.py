@@ -10,20 +10,19 @@ from typing import Any
 
 import numpy as np
 
-from circles_hinge.config import Config, load_config
+from circles_hinge.config import Config
 from circles_hinge.engine.data import load_split, n_classes
 from circles_hinge.engine.model import layer_shapes, output_activation
 from circles_hinge.engine.recorder import MAX_NUMBERS
 from circles_hinge.engine.runtime import load_tensorflow
 from circles_hinge.errors import CirclesHingeError
+from circles_hinge.loading import load_config
 from circles_hinge.losses import get_loss
 from circles_hinge.outputs.html.page import (
     REPORT_FILE,
     config_block,
     esc,
     figures,
-    num,
-    pct,
     read_data,
     render,
     table,
@@ -32,6 +31,7 @@ from circles_hinge.outputs.html.page import (
 from circles_hinge.outputs.plots import class_names, value_name
 from circles_hinge.results import METRICS
 from circles_hinge.store.folders import read_json, write_atomic
+from circles_hinge.words import num, pct
 
 FIGURES = [
     ("decision_regions.png", "decision regions on the test set"),

@@ -1,0 +1,310 @@
+"""The door every request comes through, from the command line and from the API alike.
+
+`plan_train`, `plan_compare`, `plan_sweep`, `plan_resume` and `plan_merge` read the config, run every
+check once (the config, the losses and seeds, the folder name, memory, the page budget) and return a
+checked plan with the notices to show before the work starts; the `run_*` functions of the pipelines
+trust it. A refusal is one `ConfigError` line, raised before TensorFlow loads or a folder is made, with
+the same words for both doors; only where a value was given is named in each door's own words
+(`--set data.noise=x` on the command line, `overrides['data.noise']` in the API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from circles_hinge.config import Config, ignored_by_dataset, show
+from circles_hinge.errors import ConfigError
+from circles_hinge.loading import API_LABELS, Labels, resolve_config
+from circles_hinge.store.folders import check_name, check_name_free
+from circles_hinge.studies.budget import (
+    Estimate,
+    check_run_fits,
+    check_study_fits,
+    estimate_sweep,
+    long_notice,
+)
+from circles_hinge.studies.grid import Grid, check_grid, check_merge, check_resume
+from circles_hinge.studies.requests import ComparisonRequest, check_comparison
+
+ConfigLike = Config | Mapping[str, Any] | str | Path | None
+Given = dict[str, tuple[Any, str]]  # dotted key -> (value, where it was given): what the user asked for
+
+
+@dataclass
+class Ask:
+    """What a user asked for, before any check: a config (a YAML file's path, a mapping or a Config),
+    `--set KEY=VALUE` items (the API's overrides become the same), and the named options. `api`
+    names the sources in the API's words in messages."""
+
+    config: ConfigLike = None
+    sets: Sequence[str] = ()
+    loss: Any = None
+    seed: Any = None
+    epochs: Any = None
+    api: bool = False
+
+    @classmethod
+    def from_api(
+        cls,
+        config: ConfigLike = None,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        loss: Any = None,
+        seed: Any = None,
+        epochs: Any = None,
+    ) -> Ask:
+        import json
+
+        sets = [f"{key}={json.dumps(value)}" for key, value in (overrides or {}).items()]
+        return cls(config, sets, loss, seed, epochs, api=True)
+
+    def labels(self) -> Labels:
+        return API_LABELS if self.api else Labels()
+
+    def read(self) -> tuple[Config, Given]:
+        """The validated Config and what the file and --set asked for (for the ignored-key notices)."""
+        config = self.config
+        if isinstance(config, Config):
+            config = config.to_dict()
+        named = {"loss": self.loss, "seed": self.seed, "epochs": self.epochs}
+        if isinstance(config, Mapping):
+            return resolve_config(None, list(self.sets), base=dict(config), labels=self.labels(), **named)
+        if isinstance(config, str) and not config.strip():
+            raise ConfigError("--config is empty; give a YAML file such as configs/default.yaml")
+        path = Path(config) if config is not None else None
+        return resolve_config(path, list(self.sets), labels=self.labels(), **named)
+
+
+@dataclass
+class Plan:
+    """What every plan has: the runs folder, and the lines to show the user before the work starts
+    (settings the command ignores, a long run's estimated time)."""
+
+    runs_dir: Path
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TrainPlan(Plan):
+    config: Config = None  # type: ignore[assignment]
+    name: str | None = None
+    animate: bool = False
+    estimate: Estimate | None = None
+
+
+@dataclass
+class ComparePlan(Plan):
+    request: ComparisonRequest = None  # type: ignore[assignment]
+    animate: bool = False
+    estimate: Estimate | None = None
+
+
+@dataclass
+class SweepPlan(Plan):
+    grid: Grid = None  # type: ignore[assignment]
+    name: str | None = None
+    workers: int = 1
+    estimate: Estimate | None = None
+
+
+@dataclass
+class ResumePlan(Plan):
+    folder: Path = None  # type: ignore[assignment]
+    grid: Grid = None  # type: ignore[assignment]
+    record: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)
+    workers: int = 1
+
+
+@dataclass
+class MergePlan(Plan):
+    folders: list[Path] = field(default_factory=list)
+    grid: Grid = None  # type: ignore[assignment]
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    name: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------------
+# The plans
+
+
+def plan_train(ask: Ask, runs_dir: str | Path = "outputs", name: str | None = None, animate: bool = False):
+    """`train`: the config, the folder name, and memory, checked; notices for ignored settings, for an
+    option that overrides a --set of the same key, and for a long run."""
+    config, given = ask.read()
+    runs_path = check_runs_dir(runs_dir)
+    name = _name(name, runs_path)
+    set_sources = {ask.labels().set_item(item) for item in ask.sets}
+    overridden = {  # --set and a named option for one key: the option wins, as documented; say so
+        key: f"{ask.labels().named(option)} {show(value) if not isinstance(value, str) else value} "
+        "comes later and wins"
+        for key, option, value in (
+            ("training.loss", "loss", ask.loss),
+            ("seed", "seed", ask.seed),
+            ("training.epochs", "epochs", ask.epochs),
+        )
+        if value is not None and key in given and given[key][1] in set_sources and given[key][0] != value
+    }
+    notices = ignored_notices("train", config, given, overridden)
+    estimate = check_run_fits(config)
+    notices += _long(estimate, config)
+    return TrainPlan(runs_path, notices, config, name, animate, estimate)
+
+
+def plan_compare(
+    ask: Ask,
+    losses: Sequence[str] = ("hinge", "squared_hinge"),
+    seeds: int | None = None,
+    runs_dir: str | Path = "outputs",
+    name: str | None = None,
+    animate: bool = False,
+    replays: bool = False,
+) -> ComparePlan:
+    """`compare`: side by side (seeds None) or a seed study; every loss, the seeds, the page budget of
+    replays, the folder name and memory, checked."""
+    from circles_hinge.studies.requests import check_loss_names
+
+    losses = check_loss_names(list(losses))
+    ask = _first_loss(ask, losses)
+    config, given = ask.read()
+    runs_path = check_runs_dir(runs_dir)
+    request = check_comparison(config, losses, seeds, name, replays)
+    _name(request.name, runs_path)
+    notices = []
+    if animate and seeds is not None:
+        notices.append(
+            "warning: --animate applies to a side-by-side comparison; a seed study writes no run folders"
+        )
+    if replays and seeds is None:
+        notices.append(
+            "warning: --replays applies to a seed study (--seeds N); a side-by-side comparison always "
+            "replays every loss"
+        )
+    if seeds is None:
+        estimate = check_run_fits(request.config)
+        estimate.seconds *= len(losses)
+    else:
+        estimate = check_study_fits(request.config, seeds, len(losses))
+    notices += _long(estimate, config)
+    notices += ignored_notices("compare", config, given, _ignored_by_studies(given, losses))
+    return ComparePlan(runs_path, notices, request, animate, estimate)
+
+
+def plan_sweep(
+    ask: Ask,
+    axes: Sequence[tuple[str, Sequence[Any]]],
+    losses: Sequence[str] = ("hinge", "squared_hinge"),
+    seeds: int = 10,
+    runs_dir: str | Path = "outputs",
+    name: str | None = None,
+    shard: tuple[int, int] | None = None,
+    workers: int = 1,
+    option: str = "--grid",
+) -> SweepPlan:
+    """`sweep`: the whole grid (every cell's config, the losses, the seeds, the shard), a key the data
+    set ignores (every value would train the very same models), the folder name and the memory of the
+    largest batch, checked."""
+    from circles_hinge.studies.requests import check_loss_names
+
+    losses = check_loss_names(list(losses))
+    ask = _first_loss(ask, losses)
+    config, given = ask.read()
+    runs_path = check_runs_dir(runs_dir)
+    if option == "--param" and not any(values for _, values in axes):
+        raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")
+    for key, _ in axes:
+        if key in ignored_by_dataset(config):
+            raise ConfigError(f"{option} {key} cannot be swept here: {ignored_by_dataset(config)[key]}")
+    grid = check_grid(config, axes, losses, seeds, name, shard, option=option)
+    name = _name(name, runs_path)
+    estimate = estimate_sweep(grid, workers)
+    notices = _long(estimate, config)
+    ignored = _ignored_by_studies(given, losses)
+    for key, parsed in grid.axes:
+        if key in given:
+            where = "--values" if option == "--param" else f"--grid {key}="
+            ignored[key] = f"{where} gives its values ({', '.join(map(str, parsed))})"
+    notices += ignored_notices("sweep", config, given, ignored)
+    return SweepPlan(runs_path, notices, grid, name, workers, estimate)
+
+
+def plan_resume(folder: str | Path, workers: int = 1) -> ResumePlan:
+    """`sweep --resume FOLDER`: a sweep folder that stopped, with what it finished."""
+    folder = Path(folder)
+    grid, record, status = check_resume(folder)
+    notices = [
+        f"resuming {folder}: {len(record['done'])} of {len(grid.shard_units())} cell studies finished before"
+    ]
+    return ResumePlan(folder.parent, notices, folder, grid, record, status, workers)
+
+
+def plan_merge(folders: Sequence[str | Path], runs_dir: str | Path = "outputs", name: str | None = None):
+    """`merge`: the shards of one sweep, each complete, together covering it once."""
+    folders = [Path(f) for f in folders]
+    grid, entries = check_merge(folders)
+    runs_path = check_runs_dir(runs_dir)
+    name = _name(name, runs_path)
+    return MergePlan(runs_path, [], folders, grid, entries, name)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The checks and notices the plans share
+
+
+def check_runs_dir(runs_dir: str | Path, must_exist: bool = False) -> Path:
+    """The runs folder as a Path. An empty one would quietly mean the current folder: say `.` for that;
+    a file is not a folder of runs."""
+    if not str(runs_dir).strip():
+        raise ConfigError("--runs-dir is empty; give a folder such as outputs (or . for the current folder)")
+    path = Path(runs_dir)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--runs-dir {path} is a file, not a folder of runs")
+    if must_exist and not path.exists():
+        raise ConfigError(f"--runs-dir {path} does not exist")
+    return path
+
+
+def _name(name: str | None, runs_dir: Path) -> str | None:
+    """--name checked in full (a plain folder name, and not taken) before any folder or progress."""
+    if name is None:
+        return None
+    name = check_name(name)
+    check_name_free(runs_dir, name)
+    return name
+
+
+def _first_loss(ask: Ask, losses: list[str]) -> Ask:
+    """The first loss stands in for training.loss while the config loads, so `--set data.dataset=blobs`
+    with k-class losses is not judged against the default hinge."""
+    return Ask(ask.config, ask.sets, losses[0], ask.seed, ask.epochs, ask.api)
+
+
+def _long(estimate: Estimate, config: Config) -> list[str]:
+    notice = long_notice(estimate, config.training.epochs)
+    return [] if notice is None else [notice]
+
+
+def _ignored_by_studies(given: Given, losses: list[str]) -> dict[str, str]:
+    """What compare and sweep do not use: restarts (one initialisation per seed, the same for every
+    loss, so a collapse shows) and training.loss (--losses names them)."""
+    ignored = {}
+    if "training.restarts" in given and given["training.restarts"][0] != 0:
+        ignored["training.restarts"] = "every loss trains one initialisation per seed, without restarts"
+    if "training.loss" in given and given["training.loss"][0] not in losses:
+        ignored["training.loss"] = f"--losses names the losses ({','.join(losses)})"
+    return ignored
+
+
+def ignored_notices(command: str, config: Config, given: Given, ignored: dict[str, str]) -> list[str]:
+    """One line for each setting the user asked for that this command does not use."""
+    lines = []
+    for key, why in {**ignored_by_dataset(config), **ignored}.items():
+        if key in given:
+            value, source = given[key]
+            where = "given with --set" if source.startswith("--set") else f"from {source}"
+            text = value if isinstance(value, str) else show(value)
+            lines.append(f"warning: {command} ignores {key}={text} ({where}): {why}")
+    return lines
