@@ -28,6 +28,8 @@ import yaml
 from circles_hinge.config import Config, validate
 from circles_hinge.errors import ConfigError
 from circles_hinge.outputs.html.index import folder_states, update_index
+from circles_hinge.reports import ComparisonReport, SweepReport
+from circles_hinge.results import RunRow, SeedSummary
 from circles_hinge.studies.comparison import run_compare
 from circles_hinge.studies.door import Ask, ConfigLike, plan_compare, plan_sweep, plan_train
 from circles_hinge.studies.experiment import RunResult, run_train
@@ -70,31 +72,27 @@ class Run:
 
 @dataclass
 class Study:
-    """A comparison, seed study or sweep folder: `report` is its comparison.json or sweep.json."""
+    """A comparison, seed study or sweep folder: `report` is its comparison.json or sweep.json, typed
+    (`report.to_json()` is the file)."""
 
     path: Path
-    report: dict[str, Any]
+    report: ComparisonReport | SweepReport
     kind: str
     runs: dict[str, Run] = field(default_factory=dict)  # a side-by-side comparison's run per loss
 
     @property
-    def results(self) -> list[dict[str, Any]]:
-        return self.report.get("results", [])
+    def results(self) -> list[RunRow] | list[SeedSummary]:
+        return self.report.results
 
     def _repr_html_(self) -> str:
         rows = []
         for r in self.results:
-            if "success_rate" in r:
-                lo, hi = r["success_ci95"]
-                where = f" at {r['value']}" if "value" in r else ""
-                rows.append(
-                    (
-                        f"{r['loss']}{where}",
-                        f"{r['successes']}/{r['seeds']} succeed [{lo:.0%}, {hi:.0%}]",
-                    )
-                )
+            if isinstance(r, SeedSummary):
+                lo, hi = r.success_ci95
+                where = "".join(f" at {key}={value}" for key, value in r.cell.items())
+                rows.append((f"{r.loss}{where}", f"{r.successes}/{r.seeds} succeed [{lo:.0%}, {hi:.0%}]"))
             else:
-                rows.append((r["loss"], f"test accuracy {pct(r.get('test_accuracy'))}"))
+                rows.append((r.loss, f"test accuracy {pct(r.test_accuracy)}"))
         rows.append(("folder", self.path))
         picture = self.path / ("sweep.png" if self.kind == "sweep" else "comparison.png")
         return _card(f"circles-hinge {self.kind} {self.path.name}", rows, picture)

@@ -32,7 +32,7 @@ def test_sweep_writes_json_csv_and_picture(tiny_config, runs_dir):
     result = one_key_sweep(
         tiny_config, "data.noise", ["0", "0.1"], ["hinge", "binary_crossentropy"], runs_dir, seeds=2
     )
-    path, report = result.path, result.report
+    path, report = result.path, result.report.to_json()
     check_common_report(path, report, "sweep")
     assert (path / "sweep.png").stat().st_size > 0
     assert [(r["data.noise"], r["loss"]) for r in report["results"]] == [
@@ -209,7 +209,7 @@ def test_workers_and_merged_shards_write_the_bytes_of_one_process(sharded):
     import json
 
     _, whole, workers, shards, merged = sharded
-    assert workers.report["workers"] == 2
+    assert workers.report.workers == 2
     for name in ("sweep.csv", "seeds.csv", "sweep.md"):
         expected = (whole / name).read_bytes()
         assert (workers.path / name).read_bytes() == expected, name

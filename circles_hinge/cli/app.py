@@ -183,11 +183,11 @@ def compare(
         total = len(plan.request.losses) * plan.request.config.training.epochs
         with StudyProgress(total, enabled=not quiet, label="comparing") as bar:
             result = run_compare(plan, on_progress=bar.update)
-    for r in result.report["results"]:
+    for r in result.report.results:
         _say(comparison_line(r), as_json)
     _say(f"{time.perf_counter() - started:.1f} s in all", as_json)
     if as_json:
-        _print_json(result.path, "report", result.report)
+        _print_json(result.path, "report", result.report.to_json())
     else:
         typer.echo(str(result.path))
 
@@ -292,14 +292,14 @@ def _axes(grid: list[str] | None, param: str | None, values: str | None):
 def _sweep_summary(result, started: float, as_json: bool = False) -> None:
     from circles_hinge.cli.summary import sweep_line
 
-    results = result.report["results"]
+    results = result.report.results
     for r in results[:40]:
-        _say(sweep_line(result.report["keys"], r), as_json)
+        _say(sweep_line(result.report.keys, r), as_json)
     if len(results) > 40:
         _say(f"... and {len(results) - 40} more rows in sweep.csv", as_json)
     _say(f"{time.perf_counter() - started:.1f} s in all", as_json)
     if as_json:
-        _print_json(result.path, "report", result.report)
+        _print_json(result.path, "report", result.report.to_json())
     else:
         typer.echo(str(result.path))
 
@@ -332,7 +332,7 @@ def merge(
         from circles_hinge.studies.sweeps import merge_shards
 
         result = merge_shards(plan)
-    _say(f"merged {len(folders)} shards: {len(result.report['results'])} cell-and-loss rows", as_json)
+    _say(f"merged {len(folders)} shards: {len(result.report.results)} cell-and-loss rows", as_json)
     _sweep_summary(result, started, as_json)
 
 

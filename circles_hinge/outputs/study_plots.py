@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from circles_hinge.outputs.plots import MARKERS, loss_color, nice_name, pyplot, save_figure, text_panel
+from circles_hinge.reports import SweepReport
+from circles_hinge.results import SeedSummary
 from circles_hinge.words import plural
 
 
@@ -22,10 +24,9 @@ def draw_accuracy_strip(ax, strip, success_accuracy: float) -> None:
         ax.scatter(
             x, accuracy, s=20, color=loss_color(loss, i), alpha=0.75, edgecolors="white", linewidths=0.4
         )
-        lo, hi = summary["success_ci95"]
+        lo, hi = summary.success_ci95
         labels.append(
-            f"{nice_name(loss)}\n{summary['successes']}/{summary['seeds']} succeed\n"
-            f"(95% CI {lo:.0%}–{hi:.0%})"
+            f"{nice_name(loss)}\n{summary.successes}/{summary.seeds} succeed\n(95% CI {lo:.0%}–{hi:.0%})"
         )
         lowest = min(lowest, float(np.min(accuracy)))
     ax.axhline(success_accuracy, color="black", ls=":", lw=1.2, label=f"success: ≥ {success_accuracy:.0%}")
@@ -49,9 +50,9 @@ def failure_text(ax, strip) -> None:
     lines = ["Failed seeds (test accuracy below the threshold)", ""]
     shared = None
     for loss, _, summary in strip:
-        failed = summary["failed_seeds"]
+        failed = summary.failed_seeds
         shared = set(failed) if shared is None else shared & set(failed)
-        lines += [f"{nice_name(loss)}: {len(failed)} of {summary['seeds']}", *_wrapped(failed), ""]
+        lines += [f"{nice_name(loss)}: {len(failed)} of {summary.seeds}", *_wrapped(failed), ""]
     if len(strip) > 1:
         lines += [f"Failed for every loss: {len(shared or ())}", *_wrapped(sorted(shared or ()))]
     text_panel(ax, lines, top=0.95, fontsize=8.5)
@@ -64,22 +65,24 @@ def _wrapped(seeds, per_line: int = 8) -> list[str]:
     return ["  " + ", ".join(words[i : i + per_line]) for i in range(0, len(words), per_line)]
 
 
-def plot_grid(path: Path, report: dict) -> None:
+def plot_grid(path: Path, report: SweepReport) -> None:
     """sweep.png: for one key, success rate (with its 95% Wilson interval) and mean test accuracy
     against the value, a line per loss; for two or more, heat maps of the success rate over the first
     two keys, a panel per loss (and per value of any further key), each cell with its interval."""
-    keys, losses = report["keys"], report["losses"]
-    n_seeds, threshold = report["n_seeds"], report["success_accuracy"]
+    keys, losses = report.keys, report.losses
+    n_seeds, threshold = report.n_seeds, report.success_accuracy
     if len(keys) == 1:
-        fig = sweep_figure(keys[0], report["results"], losses, n_seeds, threshold)
+        fig = sweep_figure(keys[0], report.results, losses, n_seeds, threshold)
     else:
-        fig = grid_figure(report["grid"], report["results"], losses, n_seeds, threshold)
+        fig = grid_figure(report.grid, report.results, losses, n_seeds, threshold)
     save_figure(fig, path)
 
 
-def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float):
+def sweep_figure(
+    param: str, results: list[SeedSummary], losses: list[str], n_seeds: int, success_accuracy: float
+):
     plt = pyplot()
-    values = list(dict.fromkeys(r[param] for r in results))
+    values = list(dict.fromkeys(r.cell[param] for r in results))
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     positions = np.array(values, dtype=float) if numeric else np.arange(len(values), dtype=float)
     span = np.ptp(positions) if len(positions) > 1 else 1.0
@@ -88,11 +91,15 @@ def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: in
     line, nudge = (2, 0.015 * span) if numeric else (0, 0.12)
     fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     for i, loss in enumerate(losses):
-        rows = {r[param]: r for r in results if r["loss"] == loss}
-        x = positions + (i - (len(losses) - 1) / 2) * nudge  # nudge apart overlapping error bars
-        rate = np.array([rows[v]["success_rate"] for v in values])
-        lo = np.array([rows[v]["success_ci95"][0] for v in values])
-        hi = np.array([rows[v]["success_ci95"][1] for v in values])
+        rows = {r.cell[param]: r for r in results if r.loss == loss}
+        if not rows:  # a shard may hold none of this loss's values
+            continue
+        have = [j for j, v in enumerate(values) if v in rows]  # a shard holds only its share
+        x = (positions + (i - (len(losses) - 1) / 2) * nudge)[have]  # nudge apart overlapping bars
+        mine = [rows[values[j]] for j in have]
+        rate = np.array([r.success_rate for r in mine])
+        lo = np.array([r.success_ci95[0] for r in mine])
+        hi = np.array([r.success_ci95[1] for r in mine])
         color, marker = loss_color(loss, i), MARKERS[i % 5]
         ax_rate.errorbar(
             x,
@@ -106,11 +113,11 @@ def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: in
             capsize=4,
             label=nice_name(loss),
         )
-        accuracy = [rows[v]["test_accuracy"] for v in values]
+        accuracy = [r.test_accuracy for r in mine]
         ax_acc.plot(x, accuracy, color=color, marker=marker, ms=8, lw=line, label=f"{nice_name(loss)}: mean")
         ax_acc.plot(
             x,
-            [rows[v]["test_accuracy_min"] for v in values],
+            [r.test_accuracy_min for r in mine],
             color=color,
             marker=marker,
             mfc="white" if not numeric else color,
@@ -139,7 +146,11 @@ def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: in
 
 
 def grid_figure(
-    grid: list[dict], results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float
+    grid: list[tuple[str, list]],
+    results: list[SeedSummary],
+    losses: list[str],
+    n_seeds: int,
+    success_accuracy: float,
 ):
     """Heat maps of the success rate: rows of the map are the first key's values, columns the
     second's; a panel per loss and per combination of further keys. Each cell reads "rate" over
@@ -147,8 +158,8 @@ def grid_figure(
     plt = pyplot()
     from matplotlib.colors import LinearSegmentedColormap
 
-    (row_key, row_values), (col_key, col_values) = [(a["key"], a["values"]) for a in grid[:2]]
-    rest = [(a["key"], a["values"]) for a in grid[2:]]
+    (row_key, row_values), (col_key, col_values) = grid[:2]
+    rest = grid[2:]
     combos = [
         dict(zip([k for k, _ in rest], c, strict=True)) for c in itertools.product(*(v for _, v in rest))
     ]
@@ -160,23 +171,24 @@ def grid_figure(
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(width, height), layout="constrained", squeeze=False)
     cmap = LinearSegmentedColormap.from_list("success", ["#b2182b", "#f7f7f7", "#2166ac"])
     image = None
-    by_cell = {_cell_key(r, [a["key"] for a in grid], r["loss"]): r for r in results}
+    keys = [key for key, _ in grid]
+    by_cell = {_cell_key(r.cell, keys, r.loss): r for r in results}
     for ax, (loss, combo) in zip(axes.flat, panels, strict=False):
         rate = np.full((len(row_values), len(col_values)), np.nan)
         for i, rv in enumerate(row_values):
             for j, cv in enumerate(col_values):
                 cell = {row_key: rv, col_key: cv, **combo}
-                r = by_cell.get(_cell_key(cell, [a["key"] for a in grid], loss))
+                r = by_cell.get(_cell_key(cell, keys, loss))
                 if r is None:
                     ax.text(j, i, "not in\nthis folder", ha="center", va="center", fontsize=7, color="0.45")
                     continue
-                rate[i, j] = r["success_rate"]
-                lo, hi = r["success_ci95"]
-                dark = abs(r["success_rate"] - 0.5) > 0.3
+                rate[i, j] = r.success_rate
+                lo, hi = r.success_ci95
+                dark = abs(r.success_rate - 0.5) > 0.3
                 ax.text(
                     j,
                     i,
-                    f"{r['success_rate']:.0%}\n[{lo:.0%}–{hi:.0%}]",
+                    f"{r.success_rate:.0%}\n[{lo:.0%}–{hi:.0%}]",
                     ha="center",
                     va="center",
                     fontsize=8,

@@ -17,7 +17,6 @@ from circles_hinge.engine.boundary import (
     band_level,
     boundary_radii,
     boundary_summary,
-    empty_boundary,
     has_boundary,
     signed_decision,
 )
@@ -28,9 +27,11 @@ from circles_hinge.losses import get_loss
 from circles_hinge.outputs import compare_plots
 from circles_hinge.outputs.compare_plots import HiddenPanel, LossView, StripRow
 from circles_hinge.outputs.html import write_comparison_report
+from circles_hinge.outputs.html.run import replay_data, thinning_note
 from circles_hinge.outputs.html.studies import seed_replays
 from circles_hinge.outputs.markdown import comparison_markdown
-from circles_hinge.results import RUN_KEYS, SUCCESS_ACCURACY, SeedStudy
+from circles_hinge.reports import ComparisonReport
+from circles_hinge.results import SUCCESS_ACCURACY, Boundary, RunRow, SeedRow
 from circles_hinge.store.folders import (
     create_run_dir,
     prepare_runs_dir,
@@ -42,7 +43,7 @@ from circles_hinge.store.folders import (
 from circles_hinge.store.machine import machine, versions
 from circles_hinge.studies.experiment import RunResult, run_experiment
 from circles_hinge.studies.requests import ComparisonRequest
-from circles_hinge.studies.seeds import Progress, ProgressCounter, seeds_label, train_studies
+from circles_hinge.studies.seeds import Progress, ProgressCounter, SeedStudy, seeds_label, train_studies
 
 if TYPE_CHECKING:
     from circles_hinge.studies.door import ComparePlan
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 @dataclass
 class ComparisonResult:
     path: Path
-    report: dict[str, Any]  # comparison.json
+    report: ComparisonReport  # comparison.json
     runs: dict[str, RunResult] = field(default_factory=dict)  # side by side: each loss's run
 
 
@@ -66,6 +67,7 @@ class _Panels:
     strip: list[StripRow] | None = None
     hidden: list[HiddenPanel] | None = None
     seeds: dict[str, Any] | None = None  # with replays: every seed's weights per epoch, for report.html
+    replays: dict[str, Any] | None = None  # side by side: each run's replay (loss -> replay_data)
 
 
 def run_compare(plan: ComparePlan, on_progress: Progress | None = None) -> ComparisonResult:
@@ -103,22 +105,21 @@ def run_comparison(
             )
         counter("drawing comparison.png")
         _draw_comparison(path / "comparison.png", config, views, panels)
-        report = {
-            "kind": "compare",
-            "losses": list(losses),
-            "seeds_label": seeds_label(request.seed_list),
-            "n_seeds": len(request.seed_list),
-            "success_accuracy": SUCCESS_ACCURACY if seeds is not None else None,
-            "results": results,
-            "seconds": round(time.perf_counter() - start, 3),
-            "files": panels.files,
-            "config": config.to_dict(),
-            "versions": versions(),
-            "machine": machine(),
-        }
-        write_json(path / "comparison.json", report)
+        report = ComparisonReport(
+            losses=list(losses),
+            seeds_label=seeds_label(request.seed_list),
+            n_seeds=len(request.seed_list),
+            success_accuracy=SUCCESS_ACCURACY if seeds is not None else None,
+            results=results,
+            seconds=round(time.perf_counter() - start, 3),
+            files=panels.files,
+            config=config,
+            versions=versions(),
+            machine=machine(),
+        )
+        write_json(path / "comparison.json", report.to_json())
         write_atomic(path / "comparison.md", comparison_markdown(report))
-        write_comparison_report(path, report, panels.seeds)  # report.html: replays under one slider
+        write_comparison_report(path, report, panels.seeds, panels.replays)  # report.html: one slider
         folder.complete()
     return ComparisonResult(path, report, runs)
 
@@ -127,7 +128,7 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
     """One run folder per loss; the figure draws from the models just trained (nothing is read back)."""
     counter("loading TensorFlow")
     load_tensorflow()
-    results, views, runs = [], [], {}
+    results, views, runs, replays = [], [], {}, {}
     for loss, cfg in configs.items():
         spec = get_loss(loss)
         run = run_experiment(
@@ -141,20 +142,26 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
         runs[loss] = run
         outputs = run.outputs
         level = band_level(cfg)
-        radii, figures = None, empty_boundary()
+        radii, figures = None, Boundary()
         if has_boundary(cfg):
             radii = boundary_radii(
                 lambda X, o=outputs, s=spec: signed_decision(s, o(X)), levels=(0.0, -level, level)
             )
             figures = boundary_summary(radii, cfg.data.factor, level)
+        m = run.metrics
         results.append(
-            {
-                "loss": loss,
-                "seed": cfg.seed,
-                **{key: run.metrics[key] for key in RUN_KEYS},
-                "run": run.path.name,
-                **figures,
-            }
+            RunRow(
+                loss=loss,
+                seed=cfg.seed,
+                test_accuracy=m["test_accuracy"],
+                test_loss=m["test_loss"],
+                final_loss=m["final_loss"],
+                final_val_loss=m["final_val_loss"],
+                epochs_to_perfect_val=m["epochs_to_perfect_val"],
+                train_seconds=m["train_seconds"],
+                run=run.path.name,
+                boundary=figures,
+            )
         )
         views.append(
             LossView(
@@ -163,15 +170,18 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
                 outputs,
                 lambda X, o=outputs, s=spec: signed_decision(s, o(X)),
                 run.history,
-                run.metrics["test_accuracy"],
+                m["test_accuracy"],
                 f"seed {cfg.seed}",
                 radii,
                 level,
             )
         )
-    files = {"picture": "comparison.png", "runs": {r["loss"]: r["run"] for r in results}}
+        title = f"{spec.title} loss (run folder {run.path.name})"
+        note = thinning_note(run.frames, len(run.history["loss"]))
+        replays[loss] = replay_data(cfg, run.split, run.history, run.frames, title, note)
+    files = {"picture": "comparison.png", "runs": {r.loss: r.run for r in results}}
     split = runs[next(iter(configs))].split  # every loss has the same data and split
-    return results, views, _Panels(split, files), runs
+    return results, views, _Panels(split, files, replays=replays), runs
 
 
 def _seed_study(
@@ -182,7 +192,7 @@ def _seed_study(
     first = next(iter(configs.values()))
     seed_everything(first.seed)
     studies, splits = train_studies(configs, seed_list, counter, replays=replays)
-    write_csv(path / "seeds.csv", [row for study in studies for row in study.rows])
+    write_csv(path / "seeds.csv", [row.to_row() for study in studies for row in study.rows])
 
     split = splits[0]  # the panels show replica 0: the config's own seed
     views = []
@@ -191,7 +201,7 @@ def _seed_study(
         model = build_model(cfg, study.weights[0])
         outputs = keras_outputs(model)
         quartiles = {m: _quartiles(v) for m, v in study.history.items()}
-        ok = study.rows[0]["success"]
+        ok = study.rows[0].success
         views.append(
             LossView(
                 study.loss,
@@ -199,7 +209,7 @@ def _seed_study(
                 outputs,
                 lambda X, o=outputs, s=study.spec: signed_decision(s, o(X)),
                 {m: q[1] for m, q in quartiles.items()},
-                study.rows[0]["test_accuracy"],
+                study.rows[0].test_accuracy,
                 f"seed {seed_list[0]}{'' if ok else ', failed'}",
                 None if study.radii is None else {lv: r[0] for lv, r in study.radii.items()},
                 band_level(cfg),
@@ -210,7 +220,7 @@ def _seed_study(
         split,
         {"picture": "comparison.png", "per_seed": "seeds.csv"},
         len(seed_list),
-        [StripRow(s.loss, np.array([r["test_accuracy"] for r in s.rows]), s.summary) for s in studies],
+        [StripRow(s.loss, np.array([r.test_accuracy for r in s.rows]), s.summary) for s in studies],
         _hidden_panels(studies, splits),
         seed_replays(configs, studies, splits) if replays else None,
     )
@@ -233,34 +243,32 @@ def _hidden_panels(studies: list[SeedStudy], splits) -> list[HiddenPanel] | None
     differ in the seed, not in the loss. None when no seed failed.
     """
 
-    def test_loss(row) -> float:
-        value = row["test_loss"]
+    def test_loss(row: SeedRow) -> float:
+        value = row.test_loss
         return np.inf if value is None or not np.isfinite(value) else float(value)
 
     runs = [(study, k) for study in studies for k in range(len(study.rows))]
     failures = [
-        (study, k) for study, k in runs if not study.rows[k]["success"] and np.isfinite(study.hidden[k]).all()
+        (study, k) for study, k in runs if not study.rows[k].success and np.isfinite(study.hidden[k]).all()
     ]
     if not failures:
         return None
-    study, k = min(
-        failures, key=lambda sk: (sk[0].rows[sk[1]]["test_accuracy"], -test_loss(sk[0].rows[sk[1]]))
-    )
+    study, k = min(failures, key=lambda sk: (sk[0].rows[sk[1]].test_accuracy, -test_loss(sk[0].rows[sk[1]])))
     row = study.rows[k]
-    n_failed = sum(not s.rows[j]["success"] for s, j in runs)
+    n_failed = sum(not s.rows[j].success for s, j in runs)
     panels = [
         HiddenPanel(
-            f"{study.spec.display}, seed {row['seed']} (the worst failure)",
-            f"lowest test accuracy of the {n_failed} failed runs: {row['test_accuracy']:.1%}"
+            f"{study.spec.display}, seed {row.seed} (the worst failure)",
+            f"lowest test accuracy of the {n_failed} failed runs: {row.test_accuracy:.1%}"
             if n_failed > 1
-            else f"the only failed run: test accuracy {row['test_accuracy']:.1%}",
+            else f"the only failed run: test accuracy {row.test_accuracy:.1%}",
             study.hidden[k],
             splits[k].y_train,
             study.spec,
         )
     ]
-    successes = [(study, j) for j, r in enumerate(study.rows) if r["success"]] or [
-        (s, j) for s, j in runs if s.rows[j]["success"]
+    successes = [(study, j) for j, r in enumerate(study.rows) if r.success] or [
+        (s, j) for s, j in runs if s.rows[j].success
     ]
     if successes:
         successes.sort(key=lambda sk: test_loss(sk[0].rows[sk[1]]))
@@ -269,9 +277,9 @@ def _hidden_panels(studies: list[SeedStudy], splits) -> list[HiddenPanel] | None
         whose = "its" if typical is study else "all"
         panels.append(
             HiddenPanel(
-                f"{typical.spec.display}, seed {good['seed']} (a typical success)",
-                f"median test loss of {whose} {len(successes)} successes: {good['test_loss']:.2g}, "
-                f"test accuracy {good['test_accuracy']:.1%}",
+                f"{typical.spec.display}, seed {good.seed} (a typical success)",
+                f"median test loss of {whose} {len(successes)} successes: {good.test_loss:.2g}, "
+                f"test accuracy {good.test_accuracy:.1%}",
                 typical.hidden[j],
                 splits[j].y_train,
                 typical.spec,

@@ -17,6 +17,7 @@ import yaml
 from circles_hinge.config import Config, validate
 from circles_hinge.errors import ConfigError
 from circles_hinge.loading import load_config, safe_load
+from circles_hinge.reports import CellResult, SweepReport
 from circles_hinge.store.folders import STATUS_FILE, check_name, liveness, read_json
 from circles_hinge.studies.requests import check_seeds, configs_for, no_restarts
 
@@ -266,7 +267,7 @@ def check_resume(folder: Path) -> tuple[Grid, dict[str, Any], dict[str, Any]]:
     return check_grid(config, axes, record["losses"], record["seeds"], shard=shard), record, status
 
 
-def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[dict[str, Any]]]:
+def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[CellResult]]:
     """The shards of one sweep, each complete, together covering it once: (grid, every shard's
     finished entries in the grid's order); ConfigError naming the folder for anything else."""
     if not folders:
@@ -305,17 +306,13 @@ def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[dict[str, Any]]]:
     config = validate(first[3], f"{folders[0]}/sweep.json config")
     axes = [(axis["key"], axis["values"]) for axis in first[0]]
     grid = check_grid(config, axes, first[1], first[2])
-    entries: dict[Unit, dict[str, Any]] = {}
-    for folder, report in reports:
+    entries: dict[Unit, CellResult] = {}
+    for folder, raw in reports:
         seed_rows = _read_rows(folder / "seeds.csv")
-        n_seeds = report["n_seeds"]
-        for j, ((c, loss), result) in enumerate(zip(report["units"], report["results"], strict=True)):
-            entries[(c, loss)] = {
-                "cell": c,
-                "loss": loss,
-                "result": result,
-                "seed_rows": seed_rows[j * n_seeds : (j + 1) * n_seeds],
-            }
+        report = SweepReport.from_json(raw, f"{folder}/sweep.json")
+        n_seeds = report.n_seeds
+        for j, ((c, loss), summary) in enumerate(zip(report.units, report.results, strict=True)):
+            entries[(c, loss)] = CellResult(c, loss, summary, seed_rows[j * n_seeds : (j + 1) * n_seeds])
     return grid, [entries[u] for u in grid.units()]
 
 
