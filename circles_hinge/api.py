@@ -162,11 +162,13 @@ def compare(
     epochs: int | None = None,
     replays: bool = False,
     animate: bool = False,
+    success: float | None = None,
 ) -> Study:
     """`circles-hinge compare`: the losses side by side (seeds=None) or as a seed study (seeds=N);
-    `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`)."""
+    `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`); `success`:
+    the test accuracy from which a seed succeeds (default 0.99)."""
     ask = Ask.from_api(config, overrides, seed=seed, epochs=epochs)
-    plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays)
+    plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays, success)
     _notify(plan.notices)
     with _index_after(plan.runs_dir):
         result = run_compare(plan)
@@ -186,6 +188,7 @@ def sweep(
     grid: Mapping[str, list[Any]] | None = None,
     workers: int = 1,
     shard: tuple[int, int] | None = None,
+    success: float | None = None,
 ) -> Study:
     """`circles-hinge sweep`: a seed study of each loss at every value of one config key
     (`param`, `values`), or at every cell of a grid (`grid={"data.noise": [0, 0.1], "data.factor":
@@ -197,11 +200,23 @@ def sweep(
     axes = list(grid.items()) if grid is not None else [(param, list(values or []))]
     option = "--grid" if grid is not None else "--param"
     ask = Ask.from_api(config, overrides)
-    plan = plan_sweep(ask, axes, list(losses), seeds, runs_dir, name, shard, workers, option)
+    plan = plan_sweep(ask, axes, list(losses), seeds, runs_dir, name, shard, workers, option, success)
     _notify(plan.notices)
     with _index_after(plan.runs_dir):
         result = run_sweep(plan)
     return Study(result.path, result.report, "sweep")
+
+
+def report_compare(
+    folders: list[str | Path], runs_dir: str | Path = "outputs", out: str | Path | None = None
+) -> Path:
+    """`circles-hinge report --compare`: two or more run, comparison, study or sweep folders on one
+    page (a new file: `out`, or compare-A-vs-B.html in `runs_dir`); returns its path."""
+    from circles_hinge.studies.door import plan_gather
+    from circles_hinge.studies.gather import run_gather
+
+    written, _ = run_gather(plan_gather(folders, runs_dir, out))
+    return written
 
 
 def load_run(path: str | Path) -> Run:

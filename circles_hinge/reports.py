@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from circles_hinge.config import Config, validate
-from circles_hinge.results import RunRow, SeedSummary
+from circles_hinge.results import Paired, RunRow, SeedSummary
 
 
 @dataclass
@@ -26,6 +26,7 @@ class ComparisonReport:
     config: Config
     versions: dict[str, Any]
     machine: dict[str, Any]
+    paired: list[Paired] = field(default_factory=list)  # every pair of losses, seed by seed
     kind: str = "compare"
 
     @property
@@ -48,6 +49,7 @@ class ComparisonReport:
             "n_seeds": self.n_seeds,
             "success_accuracy": self.success_accuracy,
             "results": [r.to_json() for r in self.results],
+            "paired": [p.to_json() for p in self.paired],
             "seconds": self.seconds,
             "files": self.files,
             "config": self.config.to_dict(),
@@ -71,6 +73,7 @@ class ComparisonReport:
             config=validate(raw["config"], f"{source} config"),
             versions=dict(raw.get("versions") or {}),
             machine=dict(raw.get("machine") or {}),
+            paired=[Paired.from_json(p) for p in raw.get("paired") or []],
         )
 
 
@@ -94,6 +97,7 @@ class SweepReport:
     versions: dict[str, Any]
     machine: dict[str, Any]
     merged_from: list[str] | None = None
+    paired: list[Paired] = field(default_factory=list)  # every pair of losses in every cell
     kind: str = "sweep"
     extra: dict[str, Any] = field(default_factory=dict)  # fields of a newer version, kept as read
 
@@ -118,6 +122,7 @@ class SweepReport:
                 "shard": self.shard,
                 "units": self.units,
                 "results": [r.to_json() for r in self.results],
+                "paired": [p.to_json() for p in self.paired],
                 "seconds": self.seconds,
                 "workers": self.workers,
                 "files": self.files,
@@ -154,6 +159,7 @@ class SweepReport:
             versions=dict(raw.get("versions") or {}),
             machine=dict(raw.get("machine") or {}),
             merged_from=raw.get("merged_from"),
+            paired=[Paired.from_json(p) for p in raw.get("paired") or []],
             extra={k: v for k, v in raw.items() if k not in known},
         )
 

@@ -127,18 +127,18 @@ class SeedRow:
         return {**(cell or {}), **own, **self.boundary.to_json(figures_only=True)}
 
     @classmethod
-    def from_row(cls, row: dict[str, str]) -> SeedRow:
-        """A row of seeds.csv as read (every field text; an empty field is None)."""
+    def from_row(cls, row: dict[str, Any]) -> SeedRow:
+        """A row of seeds.csv as read (every field text; an empty field is None), or as written."""
 
         def number(name: str, kind=float):
-            text = row.get(name) or ""
-            return kind(text) if text else None
+            value = row.get(name)
+            return None if value is None or value == "" else kind(value)
 
         boundary = Boundary(**{name: number(name) for name in Boundary.figures()})
         return cls(
             loss=row["loss"],
             seed=int(row["seed"]),
-            success=row["success"] == "True",
+            success=str(row["success"]) == "True",
             test_accuracy=float(row["test_accuracy"]),
             test_loss=number("test_loss"),
             final_loss=number("final_loss"),
@@ -170,6 +170,7 @@ class SeedSummary:
     test_accuracy: float  # the mean over seeds
     test_accuracy_median: float
     test_accuracy_min: float
+    test_accuracy_ci95: list[float] | None  # the mean's 95% bootstrap interval over seeds
     test_loss: Spread
     final_loss: Spread
     final_val_loss: Spread
@@ -180,6 +181,9 @@ class SeedSummary:
     boundary: Boundary  # medians over those seeds, against the data's circles
     boundary_iqr: Boundary  # their interquartile ranges (the circles' fields unused)
     cell: dict[str, Any] = field(default_factory=dict)  # a sweep's cell: {key: value}
+    # a comparison's seed study: per metric (loss, val_loss, val_accuracy) and epoch, the median and
+    # quartiles over the seeds ({"loss": {"median": [...], "q25": [...], "q75": [...]}, ...})
+    curves: dict[str, dict[str, list[float | None]]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.cell)
@@ -189,6 +193,8 @@ class SeedSummary:
         out["test_accuracy"] = self.test_accuracy
         out["test_accuracy_median"] = self.test_accuracy_median
         out["test_accuracy_min"] = self.test_accuracy_min
+        if self.test_accuracy_ci95 is not None:
+            out["test_accuracy_ci95"] = self.test_accuracy_ci95
         for name in ("test_loss", "final_loss", "final_val_loss", "epochs_to_perfect_val"):
             out.update(_spread_json(name, getattr(self, name)))
         out["perfect_val_seeds"] = self.perfect_val_seeds
@@ -198,6 +204,8 @@ class SeedSummary:
         for name in Boundary.figures():
             out[name], out[f"{name}_iqr"] = getattr(self.boundary, name), getattr(self.boundary_iqr, name)
         out.update({name: getattr(self.boundary, name) for name in Boundary.constants()})
+        if self.curves is not None:
+            out["curves"] = self.curves
         return out
 
     @classmethod
@@ -216,6 +224,7 @@ class SeedSummary:
             test_accuracy=raw["test_accuracy"],
             test_accuracy_median=raw.get("test_accuracy_median", raw["test_accuracy"]),
             test_accuracy_min=raw.get("test_accuracy_min", raw["test_accuracy"]),
+            test_accuracy_ci95=raw.get("test_accuracy_ci95"),
             test_loss=_spread(raw, "test_loss"),
             final_loss=_spread(raw, "final_loss"),
             final_val_loss=_spread(raw, "final_val_loss"),
@@ -226,6 +235,7 @@ class SeedSummary:
             boundary=boundary,
             boundary_iqr=iqr,
             cell={key: raw.get(key, raw.get("value")) for key in keys},  # "value": a folder before grids
+            curves=raw.get("curves"),
         )
 
 
@@ -254,3 +264,96 @@ class RunRow:
         own = {name: raw.get(name) for name in names}
         own["run"] = raw.get("run") or raw["loss"]
         return cls(**own, boundary=Boundary.from_json(raw))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Two losses on the same seeds
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The per-seed difference second - first of a number: its median and mean over the seeds, each
+    with a 95% interval from a bootstrap over seeds (pairs kept together)."""
+
+    median: float
+    ci95: tuple[float, float]
+    mean: float
+    mean_ci95: tuple[float, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "median": finite_or_none(self.median),
+            "ci95": [finite_or_none(v) for v in self.ci95],
+            "mean": finite_or_none(self.mean),
+            "mean_ci95": [finite_or_none(v) for v in self.mean_ci95],
+        }
+
+
+@dataclass
+class Paired:
+    """Two losses trained on the same seeds (the same data and initial weights): how often each
+    succeeded where the other failed, McNemar's exact test of that, the per-seed difference in test
+    accuracy (second minus first), and the verdict in one sentence a teacher can read out."""
+
+    losses: tuple[str, str]
+    n_seeds: int
+    both_succeed: int
+    only_first: int
+    only_second: int
+    neither: int
+    mcnemar_p: float
+    accuracy_difference: Difference
+    test_loss_difference: Difference | None  # only where both losses share a scale (the same loss)
+    seeds_to_detect: int | None  # seeds that would make a difference this large significant
+    verdict: str
+    cell: dict[str, Any] = field(default_factory=dict)  # a sweep's cell: {key: value}
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"cell": self.cell} if self.cell else {}
+        out.update(
+            {
+                "losses": list(self.losses),
+                "n_seeds": self.n_seeds,
+                "both_succeed": self.both_succeed,
+                "only_first": self.only_first,
+                "only_second": self.only_second,
+                "neither": self.neither,
+                "mcnemar_p": self.mcnemar_p,
+                "accuracy_difference": self.accuracy_difference.to_json(),
+                "test_loss_difference": None
+                if self.test_loss_difference is None
+                else self.test_loss_difference.to_json(),
+                "seeds_to_detect": self.seeds_to_detect,
+                "verdict": self.verdict,
+            }
+        )
+        return out
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Paired:
+        def difference(d: dict[str, Any] | None) -> Difference | None:
+            if d is None:
+                return None
+            nan = float("nan")
+            number = lambda v: nan if v is None else v  # noqa: E731
+            return Difference(
+                number(d["median"]),
+                tuple(number(v) for v in d["ci95"]),
+                number(d.get("mean")),
+                tuple(number(v) for v in d.get("mean_ci95") or (None, None)),
+            )
+
+        return cls(
+            losses=tuple(raw["losses"]),
+            n_seeds=raw["n_seeds"],
+            both_succeed=raw["both_succeed"],
+            only_first=raw["only_first"],
+            only_second=raw["only_second"],
+            neither=raw["neither"],
+            mcnemar_p=raw["mcnemar_p"],
+            accuracy_difference=difference(raw["accuracy_difference"]),
+            test_loss_difference=difference(raw.get("test_loss_difference")),
+            seeds_to_detect=raw.get("seeds_to_detect"),
+            verdict=raw.get("verdict", ""),
+            cell=dict(raw.get("cell") or {}),
+        )

@@ -36,6 +36,7 @@ from circles_hinge.cli.options import (
     SeedsOpt,
     SetOpt,
     ShardOpt,
+    SuccessOpt,
     SweepSeedsOpt,
     TrainNameOpt,
     ValuesOpt,
@@ -154,6 +155,7 @@ def compare(
     name: NameOpt = None,
     animate: CompareAnimateOpt = False,
     replays: ReplaysOpt = False,
+    success: SuccessOpt = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -174,7 +176,8 @@ def compare(
     n_seeds = count(seeds, "--seeds")
     with errors_to_exit_codes():
         ask = Ask(config, sets or [], None, number(seed), number(epochs))
-        plan = plan_compare(ask, loss_list, n_seeds, runs_dir, name, animate, replays)
+        threshold = None if success is None else number(success)
+        plan = plan_compare(ask, loss_list, n_seeds, runs_dir, name, animate, replays, threshold)
     show(plan.notices)
     with errors_to_exit_codes(), stop_on_sigterm(), index_after(plan.runs_dir):
         from circles_hinge.cli.summary import comparison_line
@@ -185,6 +188,8 @@ def compare(
             result = run_compare(plan, on_progress=bar.update)
     for r in result.report.results:
         _say(comparison_line(r), as_json)
+    for paired in result.report.paired:
+        _say(paired.verdict, as_json)
     _say(f"{time.perf_counter() - started:.1f} s in all", as_json)
     if as_json:
         _print_json(result.path, "report", result.report.to_json())
@@ -206,6 +211,7 @@ def sweep(
     runs_dir: RunsDirOpt = "outputs",
     name: NameOpt = None,
     resume: ResumeOpt = None,
+    success: SuccessOpt = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -233,6 +239,7 @@ def sweep(
                 ("--seeds", seeds),
                 ("--shard", shard),
                 ("--name", name),
+                ("--success", success),
             )
             if v
         ]
@@ -258,6 +265,7 @@ def sweep(
                 None if shard is None else parse_shard(shard),
                 n_workers,
                 option,
+                None if success is None else number(success),
             )
     show(plan.notices)
     with errors_to_exit_codes(), stop_on_sigterm(), index_after(plan.runs_dir):
@@ -338,26 +346,61 @@ def merge(
 
 @app.command()
 def report(
-    folder: Annotated[
-        Path | None,
+    folders: Annotated[
+        list[Path] | None,
         typer.Argument(
-            metavar="[FOLDER]",
+            metavar="[FOLDER]...",
             autocompletion=complete_folder,
-            help="A run, comparison or sweep folder (default: --runs-dir).",
+            help="A run, comparison or sweep folder (default: --runs-dir); with --compare, two or more.",
         ),
+    ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Set two or more run, comparison, study or sweep folders side by side on one page: one "
+            "table, their loss curves, their replays under one slider, and a paired verdict where they "
+            "share seeds.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="With --compare: the page to write (a new .html file)."),
     ] = None,
     runs_dir: RunsDirOpt = "outputs",
 ) -> None:
     """Write report.html again for a run, comparison or sweep folder, or index.html for a folder of runs.
 
     Reads only the files already there. A run made before report.html existed has no weights per
-    epoch, so its replay shows the final model (from model.keras) and says so.
+    epoch, so its replay shows the final model (from model.keras) and says so. With --compare A B
+    [C...], writes one page that sets the folders side by side (default: compare-A-vs-B.html in
+    --runs-dir), from any runs folder or machine.
     """
+    folders = folders or []
+    if compare:
+        from circles_hinge.studies.door import plan_gather
+
+        with errors_to_exit_codes():
+            plan = plan_gather(folders, runs_dir, out)
+            from circles_hinge.studies.gather import run_gather
+
+            written, gathered = run_gather(plan)
+        for paired in gathered.paired:
+            if paired.n_seeds > 1:  # a one-seed pair is an anecdote: the page lists those
+                typer.echo(paired.verdict, err=True)
+        typer.echo(str(written))
+        return
+    if out is not None:
+        raise fail("--out applies to report --compare; report FOLDER writes FOLDER/report.html", 2)
+    if len(folders) > 1:
+        raise fail(
+            f"report takes one folder (got {len(folders)}); to set folders side by side: report --compare", 2
+        )
     with errors_to_exit_codes():
         from circles_hinge.outputs.html import INDEX_FILE, REPORT_FILE, rebuild, write_index
         from circles_hinge.studies.door import check_runs_dir
 
-        written = rebuild(folder if folder is not None else check_runs_dir(runs_dir))
+        written = rebuild(folders[0] if folders else check_runs_dir(runs_dir))
         if written.name == REPORT_FILE and (written.parent.parent / INDEX_FILE).is_file():
             write_index(written.parent.parent)  # the folder's row may have changed
     typer.echo(str(written))

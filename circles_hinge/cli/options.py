@@ -203,6 +203,15 @@ OutOpt = Annotated[
         help="Where to write the picture: a .png, .svg or .pdf file, or a folder (losses.png in it).",
     ),
 ]
+SuccessOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--success",
+        metavar="ACCURACY",
+        help="A seed succeeds from this test accuracy, e.g. 0.95 (default 0.99); recorded in the folder "
+        "and shown on every page.",
+    ),
+]
 RunsJsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON list on stdout instead of the table.")
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from circles_hinge.losses import get_loss
 from circles_hinge.reports import ComparisonReport, SweepReport
-from circles_hinge.results import Boundary, SeedSummary, Spread
+from circles_hinge.results import Boundary, Paired, SeedSummary, Spread
 from circles_hinge.words import pct, plural
 
 
@@ -22,6 +22,10 @@ def _spread(spread: Spread, digits: int = 3) -> str:
     if spread.iqr is None:
         return _num(spread.median, digits)
     return f"{_num(spread.median, digits)} (IQR {_num(spread.iqr, digits)})"
+
+
+def _interval(ci: list[float] | None) -> str:
+    return "—" if ci is None else f"{pct(ci[0])}–{pct(ci[1])}"
 
 
 def _name(loss: str) -> str:
@@ -89,8 +93,44 @@ def comparison_markdown(report: ComparisonReport) -> str:
                 f"| {_num(r.final_loss, 4)} | {_num(r.final_val_loss, 4)} "
                 f"| {'never' if epochs is None else epochs} | {r.train_seconds:.2f} |"
             )
+    lines += _paired_markdown(report.paired, report.study)
     lines += _boundary_markdown(report)
     return "\n".join(lines) + "\n"
+
+
+def _paired_markdown(paired: list[Paired], study: bool) -> list[str]:
+    """The verdict of every pair of losses, seed by seed, in words and (for a study) in counts."""
+    if not paired:
+        return []
+    lines = ["", "## Seed by seed", ""]
+    if not study:
+        return lines + [p.verdict for p in paired]
+    lines += [
+        "Every loss trained the same seeds (the same data and initial weights), so each seed is a pair: "
+        "McNemar's exact test on the seeds where one succeeded and the other failed, and the per-seed "
+        "difference in test accuracy with a 95% bootstrap interval over seeds.",
+        "",
+    ]
+    for p in paired:
+        lines += [f"- {p.verdict}"]
+    lines += ["", *_paired_table(paired)]
+    return lines
+
+
+def _paired_table(paired: list[Paired], keys: list[str] | None = None) -> list[str]:
+    keys = keys or []
+    head = "| " + " | ".join(
+        [*keys, "first", "second", "both succeed", "only first", "only second", "neither"]
+    )
+    head += " | McNemar exact p | accuracy, second − first: median [95% CI] |"
+    rows = [head, "| " + " | ".join("---" for _ in range(len(keys) + 8)) + " |"]
+    for p in paired:
+        d = p.accuracy_difference
+        diff = f"{100 * d.median:+.1f} pts [{100 * d.ci95[0]:+.1f}, {100 * d.ci95[1]:+.1f}]"
+        cells = [*(str(p.cell.get(k)) for k in keys), _name(p.losses[0]), _name(p.losses[1])]
+        cells += [str(p.both_succeed), str(p.only_first), str(p.only_second), str(p.neither)]
+        rows.append("| " + " | ".join(cells) + f" | {p.mcnemar_p:.2g} | {diff} |")
+    return rows
 
 
 def _boundary_markdown(report: ComparisonReport) -> list[str]:
@@ -172,7 +212,7 @@ def sweep_markdown(report: SweepReport) -> str:
         "",
         "![sweep](sweep.png)",
         "",
-        "| " + " | ".join(keys) + " | loss | success rate (95% CI) | mean test accuracy (min) "
+        "| " + " | ".join(keys) + " | loss | success rate (95% CI) | mean test accuracy (95% CI; worst seed) "
         "| epochs to 100% validation (IQR) | boundary radius (IQR) |",
         "| " + " | ".join("---" for _ in keys) + " | --- | --- | --- | --- | --- |",
     ]
@@ -183,7 +223,26 @@ def sweep_markdown(report: SweepReport) -> str:
         lines.append(
             "| "
             + " | ".join(str(r.cell[key]) for key in keys)
-            + f" | {_name(r.loss)} | {rate} | {pct(r.test_accuracy)} ({pct(r.test_accuracy_min)}) "
+            + f" | {_name(r.loss)} | {rate} | {pct(r.test_accuracy)} ({_interval(r.test_accuracy_ci95)}; "
+            f"{pct(r.test_accuracy_min)}) "
             f"| {_spread(r.epochs_to_perfect_val, 2)} | {_spread(radius)} |"
         )
+    if report.paired:
+        detected = [p for p in report.paired if p.mcnemar_p < 0.05]
+        lines += [
+            "",
+            "## Seed by seed, per cell",
+            "",
+            "In each cell every loss trained the same seeds, so each seed is a pair (McNemar's exact test "
+            "on the discordant seeds; the accuracy difference with a 95% bootstrap interval over seeds). "
+            + (
+                f"A difference is detected (p < 0.05) in {len(detected)} of {len(report.paired)} "
+                "cell-and-pair comparisons:"
+                if detected
+                else "No cell shows a detectable difference (p < 0.05)."
+            ),
+            "",
+        ]
+        lines += [f"- {', '.join(f'{k}={v}' for k, v in p.cell.items())}: {p.verdict}" for p in detected]
+        lines += ["", *_paired_table(report.paired, keys)]
     return "\n".join(lines) + "\n"

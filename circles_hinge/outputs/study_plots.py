@@ -113,8 +113,20 @@ def sweep_figure(
             capsize=4,
             label=nice_name(loss),
         )
-        accuracy = [r.test_accuracy for r in mine]
-        ax_acc.plot(x, accuracy, color=color, marker=marker, ms=8, lw=line, label=f"{nice_name(loss)}: mean")
+        accuracy = np.array([r.test_accuracy for r in mine])
+        ci = np.array([r.test_accuracy_ci95 or [r.test_accuracy] * 2 for r in mine]).reshape(-1, 2)
+        ax_acc.errorbar(
+            x,
+            accuracy,
+            yerr=[np.maximum(0, accuracy - ci[:, 0]), np.maximum(0, ci[:, 1] - accuracy)],
+            color=color,
+            marker=marker,
+            ms=8,
+            lw=line,
+            elinewidth=1.5,
+            capsize=4,
+            label=f"{nice_name(loss)}: mean, 95% interval",
+        )
         ax_acc.plot(
             x,
             [r.test_accuracy_min for r in mine],
@@ -133,7 +145,10 @@ def sweep_figure(
         ylabel="share of seeds that succeed",
         ylim=(-0.03, 1.03),
     )
-    ax_acc.set(title=f"Test accuracy over {plural(n_seeds, 'seed')}", ylabel="test accuracy")
+    ax_acc.set(
+        title=f"Mean test accuracy over {plural(n_seeds, 'seed')},\nwith its 95% bootstrap interval",
+        ylabel="test accuracy",
+    )
     for ax in (ax_rate, ax_acc):
         ax.set_xlabel(param)
         ax.yaxis.set_major_formatter(_percent_formatter())
@@ -152,9 +167,11 @@ def grid_figure(
     n_seeds: int,
     success_accuracy: float,
 ):
-    """Heat maps of the success rate: rows of the map are the first key's values, columns the
-    second's; a panel per loss and per combination of further keys. Each cell reads "rate" over
-    "[lo–hi]", its 95% Wilson interval; a cell this folder did not train (a shard's) is grey."""
+    """Heat maps over the first two keys (rows: the first key's values, columns: the second's), a panel
+    per loss and per combination of further keys, in two rows: the success rate, each cell reading
+    "rate [lo–hi]" with its 95% Wilson interval, and the mean test accuracy with its 95% bootstrap
+    interval (a cell can fail often yet stay accurate on average). A cell this folder did not train (a
+    shard's) is grey."""
     plt = pyplot()
     from matplotlib.colors import LinearSegmentedColormap
 
@@ -163,56 +180,62 @@ def grid_figure(
     combos = [
         dict(zip([k for k, _ in rest], c, strict=True)) for c in itertools.product(*(v for _, v in rest))
     ]
-    panels = [(loss, combo) for combo in combos for loss in losses]
-    n_cols, n_rows = len(losses), len(combos)
+    n_cols = len(losses) * len(combos)
     cell_w, cell_h = 0.95, 0.62
-    width = max(4.2, 1.6 + cell_w * len(col_values)) * n_cols + 1.2
-    height = max(3.2, 1.7 + cell_h * len(row_values)) * n_rows
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(width, height), layout="constrained", squeeze=False)
-    cmap = LinearSegmentedColormap.from_list("success", ["#b2182b", "#f7f7f7", "#2166ac"])
-    image = None
+    width = max(4.2, 1.6 + cell_w * len(col_values)) * n_cols + 1.6
+    height = max(3.2, 1.7 + cell_h * len(row_values)) * 2
+    fig, axes = plt.subplots(2, n_cols, figsize=(width, height), layout="constrained", squeeze=False)
+    rate_map = LinearSegmentedColormap.from_list("success", ["#b2182b", "#f7f7f7", "#2166ac"])
     keys = [key for key, _ in grid]
     by_cell = {_cell_key(r.cell, keys, r.loss): r for r in results}
-    for ax, (loss, combo) in zip(axes.flat, panels, strict=False):
-        rate = np.full((len(row_values), len(col_values)), np.nan)
-        for i, rv in enumerate(row_values):
-            for j, cv in enumerate(col_values):
-                cell = {row_key: rv, col_key: cv, **combo}
-                r = by_cell.get(_cell_key(cell, keys, loss))
-                if r is None:
-                    ax.text(j, i, "not in\nthis folder", ha="center", va="center", fontsize=7, color="0.45")
-                    continue
-                rate[i, j] = r.success_rate
-                lo, hi = r.success_ci95
-                dark = abs(r.success_rate - 0.5) > 0.3
-                ax.text(
-                    j,
-                    i,
-                    f"{r.success_rate:.0%}\n[{lo:.0%}–{hi:.0%}]",
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if dark else "black",
-                )
-        masked = np.ma.masked_invalid(rate)
-        image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto")
-        ax.set_facecolor("0.88")
-        ax.set_xticks(range(len(col_values)), [str(v) for v in col_values])
-        ax.set_yticks(range(len(row_values)), [str(v) for v in row_values])
-        ax.set_xlabel(col_key)
-        ax.set_ylabel(row_key)
-        extra = ", ".join(f"{k}={v}" for k, v in combo.items())
-        ax.set_title(nice_name(loss) + (f" ({extra})" if extra else ""), fontsize=10)
-    for ax in list(axes.flat)[len(panels) :]:
-        ax.set_visible(False)
+    accuracies = [v for r in results for v in (r.test_accuracy_ci95 or [r.test_accuracy])]
+    acc_lo = max(0.0, np.floor(20 * min(accuracies, default=0.5) - 0.5) / 20)
+    images = [None, None]
+    panels = [(loss, combo) for combo in combos for loss in losses]
+    for col, (loss, combo) in enumerate(panels):
+        for row, (what, cmap, vmin) in enumerate(
+            (("success", rate_map, 0.0), ("accuracy", "cividis", acc_lo))
+        ):
+            ax = axes[row, col]
+            value = np.full((len(row_values), len(col_values)), np.nan)
+            for i, rv in enumerate(row_values):
+                for j, cv in enumerate(col_values):
+                    r = by_cell.get(_cell_key({row_key: rv, col_key: cv, **combo}, keys, loss))
+                    if r is None:
+                        ax.text(
+                            j, i, "not in\nthis folder", ha="center", va="center", fontsize=7, color="0.45"
+                        )
+                        continue
+                    if what == "success":
+                        value[i, j], (lo, hi) = r.success_rate, r.success_ci95
+                        text = f"{r.success_rate:.0%}\n[{lo:.0%}–{hi:.0%}]"
+                        dark = abs(r.success_rate - 0.5) > 0.3
+                    else:
+                        value[i, j] = r.test_accuracy
+                        lo, hi = r.test_accuracy_ci95 or (r.test_accuracy, r.test_accuracy)
+                        text = f"{r.test_accuracy:.1%}\n[{lo:.1%}–{hi:.1%}]"
+                        dark = (r.test_accuracy - vmin) / max(1e-9, 1 - vmin) < 0.55
+                    ax.text(
+                        j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
+                    )
+            images[row] = ax.imshow(np.ma.masked_invalid(value), cmap=cmap, vmin=vmin, vmax=1, aspect="auto")
+            ax.set_facecolor("0.88")
+            ax.set_xticks(range(len(col_values)), [str(v) for v in col_values])
+            ax.set_yticks(range(len(row_values)), [str(v) for v in row_values])
+            ax.set_xlabel(col_key)
+            ax.set_ylabel(row_key)
+            extra = ", ".join(f"{k}={v}" for k, v in combo.items())
+            head = "success rate" if what == "success" else "mean test accuracy"
+            ax.set_title(f"{nice_name(loss)}{f' ({extra})' if extra else ''}: {head}", fontsize=10)
     fig.suptitle(
-        f"Success rate (test accuracy ≥ {success_accuracy:.0%}) over {plural(n_seeds, 'seed')} per cell, "
-        "with its 95% Wilson interval",
+        f"Per cell over {plural(n_seeds, 'seed')}: the success rate (test accuracy ≥ {success_accuracy:.0%}) "
+        "with its 95% Wilson interval,\nand the mean test accuracy with its 95% bootstrap interval",
         fontsize=11,
     )
-    if image is not None:
-        bar = fig.colorbar(image, ax=axes, shrink=0.85, label="share of seeds that succeed")
-        bar.ax.yaxis.set_major_formatter(_percent_formatter())
+    for row, label in enumerate(("share of seeds that succeed", "mean test accuracy")):
+        if images[row] is not None:
+            bar = fig.colorbar(images[row], ax=axes[row, :], shrink=0.85, label=label)
+            bar.ax.yaxis.set_major_formatter(_percent_formatter())
     return fig
 
 

@@ -31,7 +31,7 @@ from circles_hinge.outputs.html.run import replay_data, thinning_note
 from circles_hinge.outputs.html.studies import seed_replays
 from circles_hinge.outputs.markdown import comparison_markdown
 from circles_hinge.reports import ComparisonReport
-from circles_hinge.results import SUCCESS_ACCURACY, Boundary, RunRow, SeedRow
+from circles_hinge.results import Boundary, RunRow, SeedRow, finite_or_none
 from circles_hinge.store.folders import (
     create_run_dir,
     prepare_runs_dir,
@@ -44,6 +44,8 @@ from circles_hinge.store.machine import machine, versions
 from circles_hinge.studies.experiment import RunResult, run_experiment
 from circles_hinge.studies.requests import ComparisonRequest
 from circles_hinge.studies.seeds import Progress, ProgressCounter, SeedStudy, seeds_label, train_studies
+from circles_hinge.studies.verdicts import pair_all
+from circles_hinge.words import plural
 
 if TYPE_CHECKING:
     from circles_hinge.studies.door import ComparePlan
@@ -68,6 +70,7 @@ class _Panels:
     hidden: list[HiddenPanel] | None = None
     seeds: dict[str, Any] | None = None  # with replays: every seed's weights per epoch, for report.html
     replays: dict[str, Any] | None = None  # side by side: each run's replay (loss -> replay_data)
+    shown: str | None = None  # a seed study: which seed the boundary panels draw, and why
 
 
 def run_compare(plan: ComparePlan, on_progress: Progress | None = None) -> ComparisonResult:
@@ -99,18 +102,18 @@ def run_comparison(
         runs: dict[str, RunResult] = {}
         if seeds is None:
             results, views, panels, runs = _side_by_side(request.configs, path, counter, animate)
+            paired = pair_all({r.loss: [_seed_row(r, request.success)] for r in results})
         else:
-            results, views, panels = _seed_study(
-                request.configs, request.seed_list, path, counter, request.replays
-            )
+            results, views, panels, paired = _seed_study(request, path, counter)
         counter("drawing comparison.png")
-        _draw_comparison(path / "comparison.png", config, views, panels)
+        _draw_comparison(path / "comparison.png", config, views, panels, request.success)
         report = ComparisonReport(
             losses=list(losses),
             seeds_label=seeds_label(request.seed_list),
             n_seeds=len(request.seed_list),
-            success_accuracy=SUCCESS_ACCURACY if seeds is not None else None,
+            success_accuracy=request.success if seeds is not None else None,
             results=results,
+            paired=paired,
             seconds=round(time.perf_counter() - start, 3),
             files=panels.files,
             config=config,
@@ -184,24 +187,33 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
     return results, views, _Panels(split, files, replays=replays), runs
 
 
-def _seed_study(
-    configs: dict[str, Config], seed_list: list[int], path: Path, counter: ProgressCounter, replays: bool
-):
+def _seed_row(r: RunRow, success: float) -> SeedRow:
+    """A side-by-side run as the one seed of a study, for its paired verdict."""
+    ok = r.test_accuracy >= success
+    return SeedRow(r.loss, r.seed, ok, r.test_accuracy, r.test_loss, r.final_loss, r.final_val_loss, None)
+
+
+def _seed_study(request: ComparisonRequest, path: Path, counter: ProgressCounter):
+    configs, seed_list = request.configs, request.seed_list
     counter("loading TensorFlow")
     load_tensorflow()
     first = next(iter(configs.values()))
     seed_everything(first.seed)
-    studies, splits = train_studies(configs, seed_list, counter, replays=replays)
+    studies, splits = train_studies(
+        configs, seed_list, counter, replays=request.replays, success=request.success
+    )
     write_csv(path / "seeds.csv", [row.to_row() for study in studies for row in study.rows])
 
-    split = splits[0]  # the panels show replica 0: the config's own seed
+    k, why = representative_seed(studies)  # the boundary panels draw one typical seed, and say which
+    split = splits[k]
     views = []
     for study in studies:
         cfg = configs[study.loss]
-        model = build_model(cfg, study.weights[0])
+        model = build_model(cfg, study.weights[k])
         outputs = keras_outputs(model)
         quartiles = {m: _quartiles(v) for m, v in study.history.items()}
-        ok = study.rows[0].success
+        study.summary.curves = _curves(quartiles)
+        ok = study.rows[k].success
         views.append(
             LossView(
                 study.loss,
@@ -209,9 +221,9 @@ def _seed_study(
                 outputs,
                 lambda X, o=outputs, s=study.spec: signed_decision(s, o(X)),
                 {m: q[1] for m, q in quartiles.items()},
-                study.rows[0].test_accuracy,
-                f"seed {seed_list[0]}{'' if ok else ', failed'}",
-                None if study.radii is None else {lv: r[0] for lv, r in study.radii.items()},
+                study.rows[k].test_accuracy,
+                f"seed {seed_list[k]}{'' if ok else ', failed'}",
+                None if study.radii is None else {lv: r[k] for lv, r in study.radii.items()},
                 band_level(cfg),
                 {m: (q[0], q[2]) for m, q in quartiles.items()},
             )
@@ -222,9 +234,47 @@ def _seed_study(
         len(seed_list),
         [StripRow(s.loss, np.array([r.test_accuracy for r in s.rows]), s.summary) for s in studies],
         _hidden_panels(studies, splits),
-        seed_replays(configs, studies, splits) if replays else None,
+        seed_replays(configs, studies, splits) if request.replays else None,
+        shown=f"seed {seed_list[k]}: {why}",
     )
-    return [s.summary for s in studies], views, panels
+    paired = pair_all({s.loss: s.rows for s in studies})
+    return [s.summary for s in studies], views, panels, paired
+
+
+def representative_seed(studies: list[SeedStudy]) -> tuple[int, str]:
+    """The seed a study's boundary panels draw, and why: among the seeds on which every loss succeeded,
+    the one whose test loss under the first loss is the median (the lower one of an even count); with
+    no such seed, among those on which some loss succeeded; with none, among all. A collapsed seed is
+    then drawn, and the panels say so."""
+    n = len(studies[0].rows)
+    every = [k for k in range(n) if all(s.rows[k].success for s in studies)]
+    some = [k for k in range(n) if any(s.rows[k].success for s in studies)]
+    if every:
+        pool, why = every, f"the median of the {plural(len(every), 'seed')} every loss succeeded on"
+    elif some:
+        pool, why = some, f"no seed succeeded under every loss; the median of the {len(some)} one did"
+    else:
+        pool, why = list(range(n)), "no seed succeeded; the median seed"
+    if len(studies) == 1 and every:
+        why = f"the median of its {plural(len(every), 'success', 'successes')}"
+
+    def test_loss(k: int) -> float:
+        value = studies[0].rows[k].test_loss
+        return np.inf if value is None or not np.isfinite(value) else float(value)
+
+    ranked = sorted(pool, key=lambda k: (test_loss(k), k))
+    return ranked[(len(ranked) - 1) // 2], why + " (by test loss)"
+
+
+def _curves(quartiles: dict[str, np.ndarray]) -> dict[str, dict[str, list[float | None]]]:
+    """Per metric and epoch, the median and quartiles over the seeds, for comparison.json."""
+    return {
+        metric: {
+            name: [finite_or_none(v) for v in q[i]] for i, name in ((1, "median"), (0, "q25"), (2, "q75"))
+        }
+        for metric, q in quartiles.items()
+        if metric in ("loss", "val_loss", "val_accuracy", "accuracy")
+    }
 
 
 def _quartiles(history: np.ndarray) -> np.ndarray:
@@ -288,7 +338,9 @@ def _hidden_panels(studies: list[SeedStudy], splits) -> list[HiddenPanel] | None
     return panels
 
 
-def _draw_comparison(path: Path, config: Config, views: list[LossView], panels: _Panels) -> None:
+def _draw_comparison(
+    path: Path, config: Config, views: list[LossView], panels: _Panels, success: float
+) -> None:
     split = panels.split
     factor = config.data.factor if config.data.dataset == "circles" else None
     compare_plots.plot_comparison(
@@ -301,6 +353,7 @@ def _draw_comparison(path: Path, config: Config, views: list[LossView], panels: 
         n_seeds=panels.n_seeds,
         strip=panels.strip,
         hidden=panels.hidden,
-        success_accuracy=SUCCESS_ACCURACY,
+        success_accuracy=success,
         dataset=config.data.dataset,
+        shown=panels.shown,
     )

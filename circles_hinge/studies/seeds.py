@@ -25,7 +25,7 @@ from circles_hinge.engine.boundary import (
 from circles_hinge.engine.data import load_split
 from circles_hinge.engine.model import initial_weights
 from circles_hinge.engine.recorder import WeightRecorder
-from circles_hinge.engine.stats import median_iqr, wilson_interval
+from circles_hinge.engine.stats import mean_interval, median_iqr, wilson_interval
 from circles_hinge.engine.trainer import ReplicaTrainer
 from circles_hinge.losses import LossSpec, encode_labels, predict_classes
 from circles_hinge.results import (
@@ -117,6 +117,7 @@ def _run_study(
     inside: Callable[[int, int, int, float], None] | None = None,
     factors: Sequence[float] | None = None,
     replays: bool = False,
+    success: float = SUCCESS_ACCURACY,
 ) -> SeedStudy:
     """K = len(seed_list) replicas of one loss, replica k on splits[k] (a grid sweep's replicas have
     different data: `factors` then gives each one's data.factor, for its boundary figures)."""
@@ -163,7 +164,7 @@ def _run_study(
             SeedRow(
                 loss=spec.name,
                 seed=seed,
-                success=accuracy[k] >= SUCCESS_ACCURACY,
+                success=accuracy[k] >= success,
                 test_accuracy=accuracy[k],
                 test_loss=finite_or_none(test_loss[k]),
                 final_loss=finite_or_none(history["loss"][k, -1]),
@@ -211,6 +212,7 @@ def summarise_seeds(
         test_accuracy=float(accuracy.mean()),
         test_accuracy_median=float(np.median(accuracy)),
         test_accuracy_min=float(accuracy.min()),
+        test_accuracy_ci95=list(mean_interval(accuracy)),
         test_loss=_spread([r.test_loss for r in rows]),
         final_loss=_spread([r.final_loss for r in rows]),
         final_val_loss=_spread([r.final_val_loss for r in rows]),
@@ -230,6 +232,7 @@ def train_studies(
     progress: Callable[[str, int], None],
     label: str = "",
     replays: bool = False,
+    success: float = SUCCESS_ACCURACY,
 ) -> tuple[list[SeedStudy], list]:
     """One ReplicaTrainer per loss, K = len(seed_list), all on the same data and initial weights;
     `replays` records every seed's weights per epoch (SeedStudy.frames)."""
@@ -249,13 +252,18 @@ def train_studies(
                     lambda s=stage: progress(s, 1),
                     inside,
                     replays=replays,
+                    success=success,
                 )
             )
     return studies, splits
 
 
 def train_cells(
-    configs: list[Config], seed_list: list[int], progress: Callable[[str, int], None], label: str = ""
+    configs: list[Config],
+    seed_list: list[int],
+    progress: Callable[[str, int], None],
+    label: str = "",
+    success: float = SUCCESS_ACCURACY,
 ) -> list[tuple[list[SeedRow], Boundary | None]]:
     """Seed studies of one loss at several data settings (a grid sweep's cells that differ only in
     data.noise or data.factor), trained as one batch of len(configs) x len(seed_list) replicas, each
@@ -279,6 +287,7 @@ def train_cells(
             lambda: progress(stage, 1),
             inside,
             factors=factors,
+            success=success,
         )
     n = len(seed_list)
     return [

@@ -26,7 +26,7 @@ from circles_hinge.outputs import study_plots
 from circles_hinge.outputs.html import write_sweep_report
 from circles_hinge.outputs.markdown import sweep_markdown
 from circles_hinge.reports import CellResult, SweepReport
-from circles_hinge.results import SUCCESS_ACCURACY
+from circles_hinge.results import Paired, SeedRow
 from circles_hinge.store.folders import (
     create_run_dir,
     make_reserve,
@@ -53,6 +53,7 @@ from circles_hinge.studies.seeds import (
     summarise_seeds,
     train_cells,
 )
+from circles_hinge.studies.verdicts import pair_all
 
 if TYPE_CHECKING:
     from circles_hinge.studies.door import MergePlan, ResumePlan, SweepPlan
@@ -154,7 +155,7 @@ def _train_batch(grid: Grid, batch: list[Unit], progress: Callable[[str, int], N
     label = f"{where}: " if where else ""
     out = []
     for (c, loss), (rows, constants) in zip(
-        batch, train_cells(configs, grid.seed_list, progress, label), strict=True
+        batch, train_cells(configs, grid.seed_list, progress, label, grid.success), strict=True
     ):
         cell = grid.cells[c]
         summary = summarise_seeds(loss, rows, None, constants, cell)  # a batch trains together: no time
@@ -231,10 +232,11 @@ def _report(grid: Grid, done: list[CellResult], seconds: float, workers: int | N
         losses=grid.losses,
         seeds_label=seeds_label(grid.seed_list),
         n_seeds=len(grid.seed_list),
-        success_accuracy=SUCCESS_ACCURACY,
+        success_accuracy=grid.success,
         shard=None if grid.shard is None else list(grid.shard),
         units=[[d.cell, d.loss] for d in done],
         results=[d.summary for d in done],
+        paired=_paired(grid, done),
         seconds=round(seconds, 3),
         workers=workers,  # processes this run trained in (None: merged from shards)
         files={"picture": "sweep.png", "table": "sweep.csv", "per_seed": "seeds.csv", "summary": "sweep.md"},
@@ -242,6 +244,15 @@ def _report(grid: Grid, done: list[CellResult], seconds: float, workers: int | N
         versions=versions(),
         machine=machine(),
     )
+
+
+def _paired(grid: Grid, done: list[CellResult]) -> list[Paired]:
+    """Every pair of losses in every cell that holds more than one (a shard may hold one loss of a
+    cell): the verdicts, from each seed's row."""
+    by_cell: dict[int, dict[str, list[SeedRow]]] = {}
+    for d in done:
+        by_cell.setdefault(d.cell, {})[d.loss] = [SeedRow.from_row(row) for row in d.seed_rows]
+    return [p for c, rows in by_cell.items() if len(rows) > 1 for p in pair_all(rows, grid.cells[c])]
 
 
 def _write_outputs(path: Path, report: SweepReport) -> None:
@@ -255,8 +266,8 @@ def _flat(result: dict[str, Any]) -> dict[str, Any]:
     """A result object as one CSV row: lists become `lo hi` columns or a space-separated field."""
     row = {}
     for key, value in result.items():
-        if key == "success_ci95":
-            row["success_ci95_lo"], row["success_ci95_hi"] = value
+        if key in ("success_ci95", "test_accuracy_ci95"):
+            row[f"{key}_lo"], row[f"{key}_hi"] = value
         elif isinstance(value, list):
             row[key] = " ".join(map(str, value))
         else:

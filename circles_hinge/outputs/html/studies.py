@@ -14,6 +14,7 @@ from circles_hinge.config import Config
 from circles_hinge.engine.data import n_classes
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
+from circles_hinge.outputs.html.curves import curves_section
 from circles_hinge.outputs.html.page import (
     REPORT_FILE,
     config_block,
@@ -28,7 +29,7 @@ from circles_hinge.outputs.html.run import _extent, controls, model_data, thinni
 from circles_hinge.outputs.page_budget import replay_seed_limit
 from circles_hinge.outputs.plots import class_names, loss_color, value_name
 from circles_hinge.reports import ComparisonReport, SweepReport
-from circles_hinge.results import RunRow, SeedSummary, read_seed_rows
+from circles_hinge.results import Paired, RunRow, SeedSummary, read_seed_rows
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import num, pct
 
@@ -113,12 +114,17 @@ def write_comparison_report(
             f"seeds {esc(report.seeds_label)} ({report.n_seeds} per loss), one initialisation "
             f"each; a seed succeeds at {pct(report.success_accuracy)} test accuracy or more.</p>"
         )
-        body += _study_table(report.summaries) + _strip(path, report, seeds is not None)
+        body += _study_table(report.summaries) + _verdicts(report.paired)
+        body += curves_section(
+            [(_display(r.loss), r.loss, r.curves) for r in report.summaries], report.n_seeds
+        )
+        body += _strip(path, report, seeds is not None)
         if seeds is not None:
             data["seeds"] = seeds
             body += _seed_replay_section(report)
     else:
         body += "same data, split and initial weights for every loss; one slider drives every replay.</p>"
+        body += "".join(f"<p class=note>{esc(p.verdict)}</p>" for p in report.paired[:1])
         body += _side_by_side_table(report.runs)
         missing = []
         for r in report.runs:
@@ -182,6 +188,42 @@ def _side_by_side_table(results: list[RunRow]) -> str:
         if r.run
     )
     return table(header, rows, numeric={1, 2, 3, 4, 5, 6}) + (f"<p>{links}</p>" if links else "")
+
+
+def _verdicts(paired: list[Paired]) -> str:
+    """Every pair of losses, seed by seed: the sentence, then the counts behind it."""
+    if not paired:
+        return ""
+    return (
+        "<h2>Seed by seed</h2><p>Every loss trained the same seeds, with the same data and initial weights, "
+        "so each seed is a pair.</p>"
+        + "".join(f"<p class=verdict>{esc(p.verdict)}</p>" for p in paired)
+        + _paired_table(paired)
+    )
+
+
+def _paired_table(paired: list[Paired], keys: list[str] | None = None) -> str:
+    keys = keys or []
+    header = [*keys, "first", "second", "both succeed", "only first", "only second", "neither"]
+    header += ["McNemar exact p", "accuracy, second − first: median [95% CI]"]
+    rows = []
+    for p in paired:
+        d = p.accuracy_difference
+        rows.append(
+            [
+                *(p.cell.get(k) for k in keys),
+                _display(p.losses[0]),
+                _display(p.losses[1]),
+                p.both_succeed,
+                p.only_first,
+                p.only_second,
+                p.neither,
+                f"{p.mcnemar_p:.2g}",
+                f"{100 * d.median:+.1f} pts [{100 * d.ci95[0]:+.1f}, {100 * d.ci95[1]:+.1f}]",
+            ]
+        )
+    n = len(keys)
+    return table(header, rows, numeric={n + 2, n + 3, n + 4, n + 5, n + 6})
 
 
 def _study_table(results: list[SeedSummary]) -> str:
@@ -277,6 +319,7 @@ def write_sweep_report(path: Path, report: SweepReport) -> Path:
             "successes": r.successes,
             "seeds": r.seeds,
             "test_accuracy": r.test_accuracy,
+            "test_accuracy_ci95": r.test_accuracy_ci95,
             "failed_seeds": r.failed_seeds,
         }
         for r in report.results
@@ -298,6 +341,9 @@ def write_sweep_report(path: Path, report: SweepReport) -> Path:
             f"{r.successes}/{r.seeds} = {pct(r.success_rate)}",
             f"{pct(r.success_ci95[0])} – {pct(r.success_ci95[1])}",
             pct(r.test_accuracy),
+            "—"
+            if r.test_accuracy_ci95 is None
+            else f"{pct(r.test_accuracy_ci95[0])} – {pct(r.test_accuracy_ci95[1])}",
         ]
         for r in report.results
     ]
@@ -311,19 +357,27 @@ def write_sweep_report(path: Path, report: SweepReport) -> Path:
     body = (
         f"<h1>{esc(title)}</h1><p class=lead>Folder <code>{esc(path.name)}</code> · a seed study of every "
         f"loss at each cell ({esc(report.seeds_label)}, {report.n_seeds} seeds each; success "
-        f"means at least {pct(report.success_accuracy)} test accuracy)"
+        f"means at least {pct(report.success_accuracy)} test accuracy, the threshold this sweep used)"
         + (f"; shard {shard[0]} of {shard[1]}, with only its share of the cells" if shard else "")
         + ".</p>"
         f"<h2>Success against {esc(param)}</h2><p class=no-print>{slices}"
         '<label>show <select id="sweep-metric">'
         '<option value="success">success rate with its 95% interval</option>'
-        '<option value="accuracy">mean test accuracy</option></select></label> '
+        '<option value="accuracy">mean test accuracy with its 95% interval</option></select></label> '
         '<span id="sweep-legend"></span></p><div id="sweep-chart" class=no-print></div>'
         "<p id=sweep-tip class=no-print>Hover over or click a point for its numbers.</p>"
         + table(
-            [*keys, "loss", "success", "95% Wilson interval", "mean test accuracy"],
+            [*keys, "loss", "success", "95% Wilson interval", "mean test accuracy", "its 95% interval"],
             rows,
             numeric={len(keys) + 3},
+        )
+        + (
+            "<h2>Seed by seed, per cell</h2><p>In each cell every loss trained the same seeds, so each "
+            "seed is a pair: McNemar's exact test on the seeds where one loss succeeded and the other "
+            "failed, and the per-seed difference in test accuracy with a 95% bootstrap interval.</p>"
+            + _paired_table(report.paired, keys)
+            if report.paired
+            else ""
         )
         + figures(path, [("sweep.png", "the sweep figure")])
         + "<h2>Config</h2>"
