@@ -93,6 +93,7 @@ class Study:
                 rows.append((f"{r.loss}{where}", f"{r.successes}/{r.seeds} succeed [{lo:.0%}, {hi:.0%}]"))
             else:
                 rows.append((r.loss, f"test accuracy {pct(r.test_accuracy)}"))
+        rows += [("seed by seed", p.verdict) for p in self.report.paired[:10]]
         rows.append(("folder", self.path))
         picture = self.path / ("sweep.png" if self.kind == "sweep" else "comparison.png")
         return _card(f"circles-hinge {self.kind} {self.path.name}", rows, picture)
