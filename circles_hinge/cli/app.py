@@ -24,10 +24,13 @@ from circles_hinge.cli.options import (
     JsonOpt,
     LossesOpt,
     LossOpt,
+    MergeRunsDirOpt,
     NameOpt,
     OutOpt,
     ParamOpt,
+    PictureRunsDirOpt,
     QuietOpt,
+    ReadRunsDirOpt,
     ReplaysOpt,
     ResumeOpt,
     RunsDirOpt,
@@ -94,7 +97,7 @@ def _main(
     """Train, inspect and compare hinge-loss classifiers on the circles experiment."""
 
 
-@app.command()
+@app.command(short_help="Train one network (the tutorial's by default) into a run folder.")
 def train(
     config: ConfigOpt = None,
     loss: LossOpt = None,
@@ -107,16 +110,23 @@ def train(
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train the tutorial's 4-2-1 network on circles and write a run folder.
+    """Train one network and write a run folder: by default the tutorial's 4-2-1 network on circles.
 
-    The run folder holds config.yaml, metrics.json, history.csv, model.keras and the pictures:
-    loss_curve.png, decision_regions.png, data.png, margins.png and hidden_layer.png, and
-    report.html, all of it in one page with training replayed (open it in a browser).
+    The run folder holds config.yaml, metrics.json, history.csv, model.keras, the pictures
+    (loss_curve.png, decision_regions.png, data.png, margins.png, hidden_layer.png) and report.html, all
+    of it in one page with training replayed (open it in a browser). Any data set, loss and width the
+    config allows: see `circles-hinge config` and docs/reference/config.md.
 
     Not every initialisation trains: if the first ends below 99% validation accuracy, the
     training.restarts (default 19) next initialisations are trained at once and the best on
     validation is kept; the summary and metrics.json say so. --set training.restarts=0 keeps the
     first whatever happens, as the tutorial does.
+
+    \b
+    Examples:
+      circles-hinge train                                   # the tutorial: hinge, seed 42
+      circles-hinge train --loss squared_hinge --seed 7
+      circles-hinge train --set data.dataset=moons --set training.epochs=50
     """
     from circles_hinge.cli.progress import EpochProgress
     from circles_hinge.studies.door import Ask, plan_train
@@ -143,7 +153,7 @@ def train(
         typer.echo(str(result.path))
 
 
-@app.command()
+@app.command(short_help="Train losses on the same seeds and compare them, paired.")
 def compare(
     config: ConfigOpt = None,
     losses: LossesOpt = "hinge,squared_hinge",
@@ -159,14 +169,22 @@ def compare(
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train several losses on the same data, split and initial weights, and compare them.
+    """Train several losses on the same data, split and initial weights, and compare them, seed by seed.
 
-    Writes one folder with a run folder per loss, comparison.png, comparison.json and comparison.md.
-    With --seeds N it is a seed study instead: success rates with Wilson intervals, boundary figures
-    over the successful seeds, and seeds.csv with one row per loss and seed.
+    Writes one folder with a run folder per loss, comparison.png, comparison.json, comparison.md and
+    report.html. With --seeds N it is a seed study instead: success rates with Wilson intervals, the
+    paired verdict of every pair of losses (McNemar's exact test on the seeds where one succeeded and
+    the other failed), curves across seeds, and seeds.csv with one row per loss and seed.
 
     Every loss trains one initialisation per seed, the same for all: there are no restarts here, so
-    a collapsed start counts as a failure rather than being retried.
+    a collapsed start counts as a failure rather than being retried. One seed is an anecdote: use
+    --seeds for an answer.
+
+    \b
+    Examples:
+      circles-hinge compare                                  # hinge vs squared hinge, seed 42
+      circles-hinge compare --seeds 40                       # a paired seed study
+      circles-hinge compare --losses hinge,squared_hinge,binary_crossentropy --seeds 100
     """
     from circles_hinge.cli.progress import StudyProgress
     from circles_hinge.studies.door import Ask, plan_compare
@@ -197,7 +215,7 @@ def compare(
         typer.echo(str(result.path))
 
 
-@app.command()
+@app.command(short_help="Seed studies of each loss over a grid of config values.")
 def sweep(
     grid: GridOpt = None,
     param: ParamOpt = None,
@@ -218,9 +236,16 @@ def sweep(
     """Run a seed study of each loss at every cell of a grid of config values (a separability sweep).
 
     Cells that differ only in their data (data.noise, data.factor) train together as one batch. Writes
-    sweep.json, sweep.csv (a row per cell and loss), seeds.csv (a row per training), sweep.md and
-    sweep.png: success rate with its 95% interval against the value for one key, heat maps for two or
-    more. A stopped sweep keeps the cells it finished; --resume FOLDER finishes it.
+    sweep.json, sweep.csv (a row per cell and loss), seeds.csv (a row per training), sweep.md,
+    sweep.png (success rate and mean test accuracy with their intervals) and report.html, with the
+    paired verdict of each pair of losses in each cell. A stopped sweep keeps the cells it finished;
+    --resume FOLDER finishes it.
+
+    \b
+    Examples:
+      circles-hinge sweep --param data.noise --values 0,0.05,0.1,0.2 --seeds 30
+      circles-hinge sweep --grid data.noise=0,0.1 --grid data.factor=0.3,0.5,0.7
+      circles-hinge sweep --grid data.noise=0,0.1 --shard 2/4       # one part of four
     """
     from circles_hinge.cli.progress import StudyProgress
     from circles_hinge.studies import door
@@ -312,7 +337,7 @@ def _sweep_summary(result, started: float, as_json: bool = False) -> None:
         typer.echo(str(result.path))
 
 
-@app.command()
+@app.command(short_help="Put the shards of one sweep together into one folder.")
 def merge(
     folders: Annotated[
         list[Path],
@@ -322,7 +347,7 @@ def merge(
             help="The shard folders of one sweep (sweep --shard I/N).",
         ),
     ],
-    runs_dir: RunsDirOpt = "outputs",
+    runs_dir: MergeRunsDirOpt = "outputs",
     name: NameOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -330,6 +355,10 @@ def merge(
 
     sweep.csv and seeds.csv are byte for byte those of the unsharded sweep; sweep.png, sweep.md,
     sweep.json and report.html are drawn from them. Every shard must be complete.
+
+    \b
+    Example:
+      circles-hinge merge outputs/sweep-data.noise-shard*of4
     """
     from circles_hinge.studies.door import plan_merge
 
@@ -344,7 +373,7 @@ def merge(
     _sweep_summary(result, started, as_json)
 
 
-@app.command()
+@app.command(short_help="Write a folder's page again, or set folders side by side.")
 def report(
     folders: Annotated[
         list[Path] | None,
@@ -367,14 +396,20 @@ def report(
         Path | None,
         typer.Option("--out", metavar="FILE", help="With --compare: the page to write (a new .html file)."),
     ] = None,
-    runs_dir: RunsDirOpt = "outputs",
+    runs_dir: ReadRunsDirOpt = "outputs",
 ) -> None:
-    """Write report.html again for a run, comparison or sweep folder, or index.html for a folder of runs.
+    """Write report.html again for a folder, index.html for a folder of runs, or set folders side by side.
 
     Reads only the files already there. A run made before report.html existed has no weights per
     epoch, so its replay shows the final model (from model.keras) and says so. With --compare A B
     [C...], writes one page that sets the folders side by side (default: compare-A-vs-B.html in
     --runs-dir), from any runs folder or machine.
+
+    \b
+    Examples:
+      circles-hinge report outputs/20261204-120000-hinge-s42
+      circles-hinge report                                   # outputs/index.html
+      circles-hinge report --compare outputs/run-a outputs/compare-hinge-vs-squared_hinge-40seeds
     """
     folders = folders or []
     if compare:
@@ -406,14 +441,19 @@ def report(
     typer.echo(str(written))
 
 
-@app.command("plot-losses")
+@app.command("plot-losses", short_help="Draw the margin-loss family and its gradients.")
 def plot_losses(
-    out: OutOpt = Path("outputs/losses.png"),
+    out: OutOpt = None,
+    runs_dir: PictureRunsDirOpt = "outputs",
 ) -> None:
-    """Draw the hinge family for a +1 target: the losses and their gradients against the output.
+    """Draw the margin-loss family for a +1 target: the losses and their gradients against the score.
 
-    Hinge, squared hinge, zero-one and binary cross-entropy (on the logit), computed with the NumPy
-    reference implementations. An existing file is never overwritten.
+    Computed with the NumPy reference implementations. An existing file is never overwritten.
+
+    \b
+    Examples:
+      circles-hinge plot-losses                              # outputs/losses.png
+      circles-hinge plot-losses --out slides/losses.svg
     """
     with errors_to_exit_codes():
         from circles_hinge.errors import RunDirError
@@ -421,7 +461,7 @@ def plot_losses(
         from circles_hinge.outputs.plots import FIGURE_FORMATS
         from circles_hinge.store.folders import new_file_path
 
-        path = new_file_path(out, "--out", "losses.png", FIGURE_FORMATS)
+        path = new_file_path(out or Path(runs_dir) / "losses.png", "--out", "losses.png", FIGURE_FORMATS)
         try:
             plot_loss_functions(path)
         except OSError as exc:
@@ -429,12 +469,16 @@ def plot_losses(
     typer.echo(str(path))
 
 
-@app.command("config")
+@app.command("config", short_help="Print the resolved config as YAML, after checking it.")
 def show_config(config: ConfigOpt = None, sets: SetOpt = None) -> None:
     """Print the resolved config as YAML, after checking it; trains nothing.
 
     The same defaults < --config FILE < --set order as every command, so the output, saved to a
     file, is what `train --config` would run. Bad input is one line and exit code 2, as for train.
+
+    \b
+    Example:
+      circles-hinge config --set data.dataset=moons > configs/moons.yaml
     """
     from circles_hinge.config import dump_yaml
     from circles_hinge.studies.door import Ask
@@ -444,15 +488,20 @@ def show_config(config: ConfigOpt = None, sets: SetOpt = None) -> None:
     typer.echo(dump_yaml(cfg), nl=False)
 
 
-@app.command()
+@app.command(short_help="List the run, comparison and sweep folders, newest first.")
 def runs(
-    runs_dir: RunsDirOpt = "outputs",
+    runs_dir: ReadRunsDirOpt = "outputs",
     as_json: RunsJsonOpt = False,
 ) -> None:
     """List the run, comparison and sweep folders under --runs-dir, newest first.
 
     A folder that did not finish is listed with its status (running, interrupted, failed), and one
     whose status.json cannot be read as unreadable. A comparison or sweep has one line per loss.
+
+    \b
+    Examples:
+      circles-hinge runs
+      circles-hinge runs --json | python -m json.tool
     """
     from circles_hinge.cli.listing import print_runs
     from circles_hinge.store.listing import list_runs, listing_json

@@ -76,6 +76,27 @@ RunsDirOpt = Annotated[
         "--runs-dir", metavar="DIR", autocompletion=complete_folder, help="Where run folders are made."
     ),
 ]
+ReadRunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir", metavar="DIR", autocompletion=complete_folder, help="The folder of runs to read."
+    ),
+]
+MergeRunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir", metavar="DIR", autocompletion=complete_folder, help="Where the merged folder is made."
+    ),
+]
+PictureRunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir",
+        metavar="DIR",
+        autocompletion=complete_folder,
+        help="Where the picture goes when --out is not given (as losses.png).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 JsonOpt = Annotated[
     bool,
@@ -196,7 +217,7 @@ ResumeOpt = Annotated[
     ),
 ]
 OutOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--out",
         metavar="FILE|DIR",
