@@ -5,10 +5,11 @@ the file, `from_json()` reads one back (also from folders written before a field
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from circles_hinge.config import Config, validate
-from circles_hinge.results import Paired, RunRow, SeedSummary
+from circles_hinge.results import Paired, RunRow, SeedRow, SeedSummary
 
 
 @dataclass
@@ -187,3 +188,39 @@ class CellResult:
     def from_json(cls, raw: dict[str, Any], keys: list[str]) -> CellResult:
         summary = SeedSummary.from_json(raw["result"], keys)
         return cls(raw["cell"], raw["loss"], summary, list(raw["seed_rows"]))
+
+
+# ---------------------------------------------------------------------------------------------------
+# report --compare: folders side by side
+
+
+@dataclass
+class Entry:
+    """One loss of one folder (and one cell of a sweep), as the page sets it beside the others."""
+
+    label: str
+    folder: Path  # the folder given (a comparison's runs are entries of their comparison)
+    kind: str  # run, compare (side by side), study, sweep
+    loss: str
+    config: Config
+    rows: list[SeedRow]  # one per seed: a run or a side-by-side loss has one
+    success: float  # the threshold its folder used
+    curves: dict[str, dict[str, list[float | None]]] | None = None  # per metric: median, q25, q75
+    replay: dict[str, Any] | None = None  # the replay its page holds
+    cell: dict[str, Any] = field(default_factory=dict)
+    restart: int = 0  # a `train` run that kept restart k > 0 started from other weights than its seed's
+
+    @property
+    def seeds(self) -> list[int]:
+        return [r.seed for r in self.rows]
+
+
+@dataclass
+class Gathered:
+    """What `report --compare` sets side by side: the folders, their entries, and the verdicts."""
+
+    folders: list[Path]
+    entries: list[Entry]
+    paired: list[Paired]
+    left_out: int = 0  # pairs beyond MAX_PAIRS
+    differences: list[tuple[str, list[str]]] = field(default_factory=list)  # config key, value per folder

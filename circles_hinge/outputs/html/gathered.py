@@ -17,7 +17,7 @@ from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import num, pct, plural
 
 if TYPE_CHECKING:
-    from circles_hinge.studies.gather import Entry, Gathered
+    from circles_hinge.reports import Entry, Gathered
 
 KIND_WORDS = {"run": "run", "compare": "run of a comparison", "study": "seed study", "sweep": "sweep cell"}
 
@@ -122,9 +122,7 @@ def _seed_by_seed(gathered: Gathered) -> str:
 
 
 def _differences(gathered: Gathered) -> str:
-    from circles_hinge.studies.gather import config_differences
-
-    diff = config_differences(gathered.entries)
+    diff = gathered.differences
     if not diff:
         return "<p>Every folder ran the same config (apart from the loss and the seed).</p>"
     header = ["config key", *(f.name for f in gathered.folders)]
