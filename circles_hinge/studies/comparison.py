@@ -27,9 +27,10 @@ from circles_hinge.losses import get_loss
 from circles_hinge.outputs import compare_plots
 from circles_hinge.outputs.compare_plots import HiddenPanel, LossView, StripRow
 from circles_hinge.outputs.html import write_comparison_report
-from circles_hinge.outputs.html.run import replay_data, thinning_note
-from circles_hinge.outputs.html.studies import seed_replays
+from circles_hinge.outputs.html.run import model_data, page_extent, replay_data, thinning_note
+from circles_hinge.outputs.html.studies import digits, floats32
 from circles_hinge.outputs.markdown import comparison_markdown
+from circles_hinge.outputs.plots import class_names, value_name
 from circles_hinge.reports import ComparisonReport
 from circles_hinge.results import Boundary, RunRow, SeedRow, finite_or_none
 from circles_hinge.store.folders import (
@@ -357,3 +358,43 @@ def _draw_comparison(
         dataset=config.data.dataset,
         shown=panels.shown,
     )
+
+
+def seed_replays(configs: dict[str, Config], studies: list[SeedStudy], splits: list[Split]) -> dict[str, Any]:
+    """Every seed's replay of each loss, for the page to build on a click: per loss what its network
+    is, per seed its points (shared by the losses) and each loss's weights per kept epoch and history.
+    The page turns them into the same replays a run's report.html shows."""
+
+    first = next(iter(configs.values()))
+    losses = []
+    for study in studies:
+        frames = study.frames[0]
+        losses.append(
+            {
+                "loss": study.loss,
+                "title": study.spec.title,
+                "model": model_data(configs[study.loss]),
+                "epochs": [int(e) for e, _ in frames],
+                "note": thinning_note(frames, configs[study.loss].training.epochs),
+                "classes": class_names(first.data.dataset, n_classes(first.data)),
+                "value_name": value_name(study.spec),
+            }
+        )
+    runs = {}
+    for k, split in enumerate(splits):
+        seed = studies[0].rows[k].seed
+        runs[str(seed)] = {
+            "x": [floats32(split.X_train), floats32(split.X_test)],
+            "y": [digits(split.y_train), digits(split.y_test)],
+            "extent": page_extent(np.concatenate([split.X_train, split.X_test])),
+            "accuracy": [study.rows[k].test_accuracy for study in studies],
+            "success": [study.rows[k].success for study in studies],
+            "theta": [floats32(np.stack([theta for _, theta in study.frames[k]])) for study in studies],
+            "history": [
+                floats32(
+                    np.stack([study.history[m][k] for m in ("loss", "accuracy", "val_loss", "val_accuracy")])
+                )
+                for study in studies
+            ],
+        }
+    return {"losses": losses, "runs": runs}

@@ -545,7 +545,7 @@
   }
 
   // --- a seed study: every seed's replay, built when it is asked for from the page's compact data ----
-  // DATA.seeds holds float32 arrays in base64 (see studies.seed_replays); a seed's replays are the
+  // DATA.seeds holds float32 arrays in base64 (see studies/comparison.py: seed_replays); a seed's replays are the
   // same objects a run's report.html carries, so they draw and compute exactly as a run's do.
   function float32s(b64) {
     const bytes = atob(b64);

@@ -51,7 +51,7 @@ def _floats(values: np.ndarray, digits: int = 9) -> list[float]:
     return [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=np.float64).ravel().tolist()]
 
 
-def _extent(X: np.ndarray, pad: float = 0.25) -> list[float]:
+def page_extent(X: np.ndarray, pad: float = 0.25) -> list[float]:
     """A square around the points, padded by `pad` of their span on each side (as the figures' grids)."""
     lo, hi = X.min(axis=0), X.max(axis=0)
     half = max(float((hi - lo).max()), 1e-3) * (0.5 + pad)
@@ -94,7 +94,7 @@ def replay_data(
         "history": {m: _floats(history[m], 6) for m in METRICS},
         "points": points,
         "classes": class_names(config.data.dataset, n_classes(config.data)),
-        "extent": _extent(np.concatenate([split.X_train, split.X_test])),
+        "extent": page_extent(np.concatenate([split.X_train, split.X_test])),
         "value_name": value_name(spec),
     }
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from circles_hinge.config import Config
-from circles_hinge.engine.data import n_classes
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
 from circles_hinge.outputs.html.curves import curves_section
@@ -25,68 +23,24 @@ from circles_hinge.outputs.html.page import (
     table,
     where_it_ran,
 )
-from circles_hinge.outputs.html.run import _extent, controls, model_data, thinning_note
+from circles_hinge.outputs.html.run import controls
 from circles_hinge.outputs.page_budget import replay_seed_limit
-from circles_hinge.outputs.plots import class_names, loss_color, value_name
+from circles_hinge.outputs.plots import loss_color
 from circles_hinge.reports import ComparisonReport, SweepReport
 from circles_hinge.results import Paired, RunRow, SeedSummary, read_seed_rows
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import num, pct
 
-if TYPE_CHECKING:
-    from circles_hinge.engine.data import Split
-    from circles_hinge.studies.seeds import SeedStudy
-
 STRIP_MAX_SEEDS = 2000  # squares per loss in the per-seed strip; a larger study shows its first ones
 
 
-def _floats32(values: np.ndarray) -> str:
+def floats32(values: np.ndarray) -> str:
     """float32 values, little-endian, in base64: exact and about 5.3 characters a number."""
     return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
 
 
-def _digits(y: np.ndarray) -> str:
+def digits(y: np.ndarray) -> str:
     return (np.asarray(y, dtype=np.uint8) + ord("0")).tobytes().decode("ascii")
-
-
-def seed_replays(configs: dict[str, Config], studies: list[SeedStudy], splits: list[Split]) -> dict[str, Any]:
-    """Every seed's replay of each loss, for the page to build on a click: per loss what its network
-    is, per seed its points (shared by the losses) and each loss's weights per kept epoch and history.
-    The page turns them into the same replays a run's report.html shows."""
-
-    first = next(iter(configs.values()))
-    losses = []
-    for study in studies:
-        frames = study.frames[0]
-        losses.append(
-            {
-                "loss": study.loss,
-                "title": study.spec.title,
-                "model": model_data(configs[study.loss]),
-                "epochs": [int(e) for e, _ in frames],
-                "note": thinning_note(frames, configs[study.loss].training.epochs),
-                "classes": class_names(first.data.dataset, n_classes(first.data)),
-                "value_name": value_name(study.spec),
-            }
-        )
-    runs = {}
-    for k, split in enumerate(splits):
-        seed = studies[0].rows[k].seed
-        runs[str(seed)] = {
-            "x": [_floats32(split.X_train), _floats32(split.X_test)],
-            "y": [_digits(split.y_train), _digits(split.y_test)],
-            "extent": _extent(np.concatenate([split.X_train, split.X_test])),
-            "accuracy": [study.rows[k].test_accuracy for study in studies],
-            "success": [study.rows[k].success for study in studies],
-            "theta": [_floats32(np.stack([theta for _, theta in study.frames[k]])) for study in studies],
-            "history": [
-                _floats32(
-                    np.stack([study.history[m][k] for m in ("loss", "accuracy", "val_loss", "val_accuracy")])
-                )
-                for study in studies
-            ],
-        }
-    return {"losses": losses, "runs": runs}
 
 
 def _display(loss: str) -> str:
@@ -101,7 +55,7 @@ def write_comparison_report(
 ) -> Path:
     """A side-by-side comparison's replays under one slider (`replays`: each loss's replay, from the runs
     just trained; None when the page is written again from the folder, which then takes each run's from
-    its own report.html), or a seed study's table and strip, and with `seeds` (`seed_replays`) each
+    its own report.html), or a seed study's table and strip, and with `seeds` (`comparison.seed_replays`) each
     seed's replay; rewriting a study's page keeps the replays it holds."""
     names = " vs ".join(_display(r.loss) for r in report.results)
     title = f"{'Seed study' if report.study else 'Comparison'}: {names}"
