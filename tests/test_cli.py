@@ -35,11 +35,15 @@ def test_help_does_not_import_tensorflow_or_pydantic():
     assert out.stdout.strip() == "[]"
 
 
-def test_train_help_lists_the_options():
+def test_train_help_lists_the_options_and_every_loss():
+    from circles_hinge.losses import LOSSES
+
     result = runner.invoke(app, ["train", "--help"])
     assert result.exit_code == 0
     for option in ("--config", "--loss", "--seed", "--epochs", "--set", "--runs-dir", "--name", "--quiet"):
         assert option in result.output
+    words = result.output.replace("|", " ").split()
+    assert all(loss in words for loss in LOSSES), "the --loss help names every registered loss"
 
 
 @pytest.mark.parametrize(

@@ -175,14 +175,24 @@ def test_margins_say_which_dashed_line_is_missing_and_why():
     assert plots.missing_margin_note(spec, saturated(grid).reshape(241, 241)) == ""
 
 
-def test_the_losses_figure_has_a_legend_on_both_panels():
+def test_the_losses_figure_draws_the_whole_margin_family_as_scikit_learn_does():
     from circles_hinge.outputs.loss_plots import loss_functions_figure
 
     fig = loss_functions_figure()
     try:
+        family = ["zero-one", "hinge", "perceptron", "squared hinge", "modified Huber", "log loss"]
         for ax in fig.axes:
             labels = [t.get_text() for t in ax.get_legend().get_texts()]
-            assert len(labels) == 4 and labels[0].startswith("hinge")
+            assert [label.split("  ")[0] for label in labels] == family
+        lines = {
+            line.get_label().split("  ")[0]: line
+            for line in fig.axes[0].get_lines()
+            if "  " in line.get_label()
+        }
+        z, huber = lines["modified Huber"].get_data()
+        assert huber[np.argmin(np.abs(z + 3))] == pytest.approx(12.0)  # -4z below z = -1, as scikit-learn's
+        z, log_loss = lines["log loss"].get_data()
+        assert log_loss[np.argmin(np.abs(z))] == pytest.approx(np.log(2), rel=1e-6)  # the logit's log loss
         assert layout_faults(fig) == []
     finally:
         plots.pyplot().close(fig)
