@@ -107,8 +107,16 @@ def test_every_run_figure_fits_and_names_the_loss_and_classes_in_words(loss, dat
                 words,
             )
             legend = [t.get_text().split(":")[0] for t in fig.axes[0].get_legend().get_texts()]
-            if what != "loss curve":
+            if what == "decision regions":  # with the label the loss trains each class as
+                assert legend[:k] == plots.labelled_names(spec, names), what
+            elif what != "loss curve":
                 assert legend[:k] == names, what
+            if what in ("data", "decision regions", "margins"):  # the plane from the data's own range
+                X = split.X_train if what == "data" else split.X_test
+                x0, x1, y0, y1 = plots.data_extent(X)
+                assert fig.axes[0].get_xlim() == pytest.approx((x0, x1)), what
+                assert fig.axes[0].get_ylim() == pytest.approx((y0, y1)), what
+                assert x0 < X[:, 0].min() and X[:, 0].max() < x1 and y0 < X[:, 1].min() and X[:, 1].max() < y1
         title = figures["decision regions"].axes[0].get_title()
         assert title == f"{spec.title}: decision regions\ntest data, accuracy 100.0%"
         hidden_title = figures["hidden layer"].axes[0].get_title()
