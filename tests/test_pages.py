@@ -203,6 +203,8 @@ return {first: at(0), two: at(2), last: at(Number(slider.max)), extent: r.extent
 def test_the_replay_has_axes_a_colour_scale_a_hidden_view_that_follows_the_epoch_and_a_loss_readout(
     pages, browser
 ):
+    from selenium.webdriver.common.by import By
+
     from circles_hinge.engine.model import hidden_activations
     from circles_hinge.engine.runtime import load_tensorflow
 
@@ -224,6 +226,13 @@ def test_the_replay_has_axes_a_colour_scale_a_hidden_view_that_follows_the_epoch
     assert seen["two"]["readout"].startswith("Epoch 2: training loss")
     assert numbers == pytest.approx([history["loss"][1], history["val_loss"][1]], rel=1e-3)
     # the hidden view: its axes are this epoch's range, padded by 6% (Keras' activations at the end)
+    # the page counts the points inside the margin as Keras did for the run's table
+    inside = json.loads((run / "metrics.json").read_text())["test_points_inside_margin"]
+    counted = browser.execute_script("return window.circlesReport.replay.replays[0].stats.test.inside")
+    assert (
+        counted == inside
+        and "Keras counted" not in browser.find_element(By.CSS_SELECTOR, ".frame-status").text
+    )
     assert {"hidden unit 1", "hidden unit 2"} <= set(hidden)
     assert seen["first"]["range"] != seen["last"]["range"], "the axes follow the epochs"
     load_tensorflow()
@@ -383,6 +392,16 @@ def test_the_sweep_chart_and_the_index_are_labelled_and_the_index_links_every_ro
     study = next(r for r in rows if r["name"] == "study")
     assert re.fullmatch(r"hinge: mean \d+\.\d%squared_hinge: mean \d+\.\d%", study["accuracy"]), study
     assert browser.execute_script("return document.title").startswith("circles-hinge: runs in ")
+    # sorted by test accuracy: by the loss the filter picks (here squared hinge's, a row's second)
+    order = browser.execute_script(
+        """const loss = document.getElementById('filter-loss');
+        loss.value = 'squared_hinge'; loss.dispatchEvent(new Event('change'));
+        document.querySelectorAll('#runs th')[5].click();
+        return Array.from(document.querySelectorAll('#runs tbody tr')).filter((r) => !r.hidden)
+          .map((r) => r.cells[5].textContent);"""
+    )
+    squared = [float(re.search(r"squared_hinge: (?:mean )?(\d+\.\d)%", text).group(1)) for text in order]
+    assert len(squared) == 3 and squared == sorted(squared, reverse=True), order
 
 
 # --- print --------------------------------------------------------------------------------------------
