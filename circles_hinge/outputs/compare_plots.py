@@ -204,7 +204,6 @@ def draw_boundary_by_angle(ax, views: list[LossView], factor: float) -> None:
         loc="upper center",
         fontsize=7.5,
         framealpha=0.92,
-        ncols=2 if rows > 4 else 1,
     )
 
 
@@ -266,7 +265,8 @@ def _summary_text(ax, views: list[LossView]) -> None:
 def plot_comparison(
     path: Path, views: list[LossView], X, y, n_classes: int, factor: float | None, **options
 ) -> None:
-    save_figure(comparison_figure(views, X, y, n_classes, factor, **options), path, dpi=95, tight=True)
+    figure = comparison_figure(views, X, y, n_classes, factor, **options)
+    save_figure(figure, path, dpi=95, tight=True, thumbnail=True)
 
 
 def comparison_figure(

@@ -80,7 +80,7 @@ def plot_grid(path: Path, report: dict) -> None:
         fig = sweep_figure(keys[0], report["results"], losses, n_seeds, threshold)
     else:
         fig = grid_figure(report["grid"], report["results"], losses, n_seeds, threshold)
-    save_figure(fig, path)
+    save_figure(fig, path, thumbnail=True)
 
 
 def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float):

@@ -1,25 +1,22 @@
 """index.html of a folder of runs: every run, comparison and sweep, newest first, with its status (also
 running, interrupted, failed), losses with their test accuracy, seed, a thumbnail and a link to its
 report; the page filters by kind and loss and sorts by any column. Rewritten atomically after every
-command. The thumbnails are small copies of each folder's main figure, made for the index in
-`.thumbnails/` (list_runs skips dot-folders) and made again only when the figure changes."""
+command. The thumbnails are each folder's thumbnail.png, a small copy of its main figure that the
+folder's pipeline writes with the figure (and `circles-hinge report` for a folder made before)."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 from urllib.parse import quote
 
 from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, esc, render
+from circles_hinge.outputs.plots import THUMBNAIL, write_thumbnail
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.store.listing import list_runs
 
-THUMBNAILS = {"run": "decision_regions.png", "compare": "comparison.png", "sweep": "sweep.png"}
-THUMBNAIL_DIR = ".thumbnails"
-THUMBNAIL_WIDTH = 320  # shown 160 px wide: sharp on a screen of 2 pixels per CSS pixel
-THUMBNAIL_COLORS = 64
+FIGURES = {"run": "decision_regions.png", "compare": "comparison.png", "sweep": "sweep.png"}  # main ones
 
 
 def _accuracy(text: str) -> float | None:
@@ -39,41 +36,17 @@ def _options(values: set[str], every: str) -> str:
     )
 
 
-def thumbnail(runs_dir: Path, folder: Path, figure: str) -> Path | None:
-    """`.thumbnails/<folder>.png`: the folder's figure THUMBNAIL_WIDTH px wide in THUMBNAIL_COLORS
-    colours, made again when the figure is newer; None when there is no figure or it cannot be read."""
-    from PIL import Image, UnidentifiedImageError
-
-    source = folder / figure
-    target = runs_dir / THUMBNAIL_DIR / f"{folder.name}.png"
+def ensure_thumbnail(folder: Path, kind: str | None) -> Path | None:
+    """The folder's THUMBNAIL, made from its main figure if the folder predates thumbnails (for
+    `circles-hinge report`); None when there is no figure to make it from."""
+    target, figure = folder / THUMBNAIL, folder / FIGURES.get(kind or "", "")
+    if target.is_file() or kind not in FIGURES or not figure.is_file():
+        return target if target.is_file() else None
     try:
-        mtime = source.stat().st_mtime
-    except OSError:
+        write_thumbnail(figure.read_bytes(), target)
+    except (OSError, ValueError):  # an unreadable figure: the index shows no picture
         return None
-    try:
-        if target.stat().st_mtime >= mtime:
-            return target
-    except OSError:
-        pass
-    try:
-        with Image.open(source) as image:
-            image = image.convert("RGB")
-            height = max(1, round(image.height * THUMBNAIL_WIDTH / image.width))
-            small = image.resize((THUMBNAIL_WIDTH, height), Image.Resampling.LANCZOS)
-    except (OSError, UnidentifiedImageError, ValueError):
-        return None
-    buf = io.BytesIO()
-    small.quantize(colors=THUMBNAIL_COLORS, dither=Image.Dither.NONE).save(buf, format="PNG", optimize=True)
-    target.parent.mkdir(exist_ok=True)
-    write_atomic(target, buf.getvalue())
     return target
-
-
-def _forget_thumbnails(runs_dir: Path, names: set[str]) -> None:
-    """Remove the thumbnails of folders that are gone."""
-    for old in (runs_dir / THUMBNAIL_DIR).glob("*.png"):
-        if old.stem not in names:
-            old.unlink(missing_ok=True)
 
 
 def index_page(runs_dir: Path) -> str:
@@ -87,11 +60,10 @@ def index_page(runs_dir: Path) -> str:
         report = r.path / REPORT_FILE
         target = f"{href}/{REPORT_FILE}" if report.is_file() else f"{href}/"
         link = f'<a href="{target}">{"report" if report.is_file() else "folder"}</a>'
-        small = thumbnail(runs_dir, r.path, THUMBNAILS[r.kind]) if r.kind in THUMBNAILS else None
         thumb = (
-            f'<a href="{target}" tabindex="-1"><img loading="lazy" src="{THUMBNAIL_DIR}/{href}.png" '
-            f'width="160" alt="{esc(r.kind)} {esc(r.path.name)}: {esc(THUMBNAILS[r.kind])}"></a>'
-            if small is not None
+            f'<a href="{target}" tabindex="-1"><img loading="lazy" src="{href}/{THUMBNAIL}" width="160" '
+            f'alt="{esc(r.kind)} {esc(r.path.name)}: {esc(FIGURES.get(r.kind, ""))}"></a>'
+            if (r.path / THUMBNAIL).is_file()
             else ""
         )
         pairs = list(zip(names, r.test_accuracy)) if len(names) == len(r.test_accuracy) else []
@@ -116,7 +88,6 @@ def index_page(runs_dir: Path) -> str:
             f'<tr data-kind="{esc(r.kind)}" data-status="{esc(r.status)}" '
             f'data-losses="{esc(",".join(names))}">' + "".join(cells) + "</tr>"
         )
-    _forget_thumbnails(runs_dir, {r.path.name for r in runs})
     header = [
         ("started", "text"),
         ("name", "text"),
@@ -144,7 +115,7 @@ def index_page(runs_dir: Path) -> str:
         "kind": "index",
         "runs": [{"name": r.path.name, "kind": r.kind, "status": r.status} for r in runs],
     }
-    return render(f"circles-hinge: runs in {runs_dir}", body, data)
+    return render(f"circles-hinge: runs in {runs_dir}", body, data, script="index.js")
 
 
 def write_index(runs_dir: Path) -> Path:

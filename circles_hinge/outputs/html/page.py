@@ -53,8 +53,9 @@ def palette() -> dict[str, Any]:
     }
 
 
-def render(title: str, body: str, data: dict[str, Any]) -> str:
-    """The whole page. `</` inside the JSON is written `<\\/`, so no value can end the script early."""
+def render(title: str, body: str, data: dict[str, Any], script: str = "report.js") -> str:
+    """The whole page, with the shipped `script` (report.js; index.js for the index). `</` inside the
+    JSON is written `<\\/`, so no value can end the script early."""
     from circles_hinge import __version__
 
     data = {**data, "palette": palette()}
@@ -65,7 +66,7 @@ def render(title: str, body: str, data: dict[str, Any]) -> str:
         ("{{TITLE}}", esc(title)),
         ("{{STYLE}}", _asset("report.css")),
         ("{{BODY}}", body),
-        ("{{SCRIPT}}", _asset("report.js")),
+        ("{{SCRIPT}}", _asset(script)),
     ):
         page = page.replace(key, value, 1)
     return page.replace("{{DATA}}", payload, 1)  # last: the data may hold any of the markers above

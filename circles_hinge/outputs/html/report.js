@@ -1,5 +1,5 @@
 // circles-hinge report pages: the replay (a forward pass of the recorded weights, drawn on canvases),
-// the seed strip, the sweep chart, the index's filters and figures opened full size. Plain JavaScript,
+// the seed strip, the sweep chart and figures opened full size (index.js serves the index). Plain JavaScript,
 // no library, no network. Colours and markers come from the page's data (plots.py owns them), so the
 // page draws a class and a loss in the colours the PNGs and training.gif use.
 "use strict";
@@ -925,7 +925,9 @@
     const select = document.getElementById("sweep-metric");
     const tip = document.getElementById("sweep-tip");
     const NS = "http://www.w3.org/2000/svg";
-    const W = 640, H = 340, pad = { l: 56, r: 16, t: 14, b: 44 };
+    // drawn at the width it is shown (a phone's or up to 680 px), so that its text keeps its size
+    let W = 640, H = 340;
+    const pad = { l: 50, r: 16, t: 14, b: 44 };
     const numeric = sw.values.every((v) => typeof v === "number");
     const xs = numeric ? sw.values : sw.values.map((_, i) => i);
     const xlo = Math.min(...xs), xhi = Math.max(...xs);
@@ -950,6 +952,8 @@
       return node("path", { d, fill: color, class: "point", tabindex: 0, role: "button" }, svg);
     }
     function draw() {
+      W = Math.max(300, Math.min(680, Math.floor(host.clientWidth || 640)));
+      H = Math.max(240, Math.round(W * 0.53));
       host.textContent = "";
       const metric = select.value;
       const what = metric === "success" ? "Success rate with its 95% interval" : "Mean test accuracy";
@@ -1009,60 +1013,12 @@
     });
     select.addEventListener("change", draw);
     document.querySelectorAll(".sweep-slice").forEach((s) => s.addEventListener("change", draw));
-    draw();
-  }
-
-  // --- the index: filter by kind and loss, sort by any column ---------------------------------------
-  // Test accuracy sorts by the loss the filter picks, else by each row's best loss.
-  function initIndex() {
-    const table = document.getElementById("runs");
-    if (!table) return;
-    const body = table.tBodies[0];
-    const rows = Array.from(body.rows);
-    const kind = document.getElementById("filter-kind");
-    const loss = document.getElementById("filter-loss");
-    const count = document.getElementById("shown-count");
-    function filter() {
-      let shown = 0;
-      rows.forEach((r) => {
-        const ok = (!kind.value || r.dataset.kind === kind.value) &&
-          (!loss.value || r.dataset.losses.split(",").includes(loss.value));
-        r.hidden = !ok;
-        if (ok) shown++;
-      });
-      count.textContent = shown + " of " + rows.length + " shown";
-    }
-    kind.addEventListener("change", filter);
-    loss.addEventListener("change", filter);
-    Array.from(table.tHead.rows[0].cells).forEach((th, col) => {
-      if (!th.dataset.sort) return;
-      th.tabIndex = 0;
-      th.setAttribute("role", "button");
-      const key = (r) => {
-        const cell = r.cells[col];
-        if (cell.dataset.accuracies && loss.value) {
-          const v = JSON.parse(cell.dataset.accuracies)[loss.value];
-          return v === undefined || v === null ? "" : String(v);
-        }
-        return cell.dataset.value ?? cell.textContent;
-      };
-      const sortBy = () => {
-        const down = th.getAttribute("aria-sort") !== "descending";
-        Array.from(table.tHead.rows[0].cells).forEach((c) => c.removeAttribute("aria-sort"));
-        th.setAttribute("aria-sort", down ? "descending" : "ascending");
-        const numericCol = th.dataset.sort === "number";
-        rows.sort((a, b) => {
-          let x = key(a), y = key(b);
-          if (numericCol) { x = x === "" ? -Infinity : Number(x); y = y === "" ? -Infinity : Number(y); }
-          const c = x < y ? -1 : x > y ? 1 : 0;
-          return down ? -c : c;
-        });
-        rows.forEach((r) => body.appendChild(r));
-      };
-      th.addEventListener("click", sortBy);
-      th.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(); } });
+    let resizing = null, drawnAt = host.clientWidth;
+    window.addEventListener("resize", () => {
+      clearTimeout(resizing);
+      resizing = setTimeout(() => { if (host.clientWidth !== drawnAt) { drawnAt = host.clientWidth; draw(); } }, 120);
     });
-    filter();
+    draw();
   }
 
   // --- figures: a click opens the picture at its full size over the page (Escape or a click closes) --
@@ -1100,7 +1056,6 @@
   api.replay = initReplays();
   api.seeds = initSeeds(api.replay);
   initSweep();
-  initIndex();
   api.zoom = initZoom();
   // For scripts and tests: the outputs of replay r's network at `epoch` for points [[x1, x2], ...]
   api.outputs = (r, epoch, points) => {
