@@ -443,3 +443,20 @@ def test_the_comparison_figure_fits_shows_every_radius_and_says_what_it_does_not
         assert loss_axis.get_ylabel() == "loss (log scale)"
     finally:
         plots.pyplot().close(fig)
+
+
+def test_a_margin_reached_exactly_is_outlined_where_the_plateau_begins():
+    """float32 tanh is exactly ±1 beyond an input of 7.9: a plateau the margin line must outline."""
+    from matplotlib.contour import ContourSet
+
+    spec, split = get_loss("hinge"), _split()
+    plateau = lambda X: np.clip(_model(spec, 2, 20)(X) * 3, -1, 1)  # noqa: E731 - exactly ±1 off the boundary
+    fig = plots.pyplot().figure()
+    try:
+        ax = fig.add_subplot()
+        _, values, _ = plots.draw_plane(ax, plateau, spec, 2, plots.data_extent(split.X_test))
+        assert values.max() == 1.0 and values.min() == -1.0
+        (margins,) = [c for c in ax.collections if isinstance(c, ContourSet) and len(c.levels) == 2]
+        assert np.allclose(margins.levels, [-1, 1]) and all(len(p.vertices) > 10 for p in margins.get_paths())
+    finally:
+        plots.pyplot().close(fig)

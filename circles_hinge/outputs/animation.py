@@ -27,6 +27,7 @@ from circles_hinge.outputs.plots import (
     labelled_names,
     lead_cmap,
     make_grid,
+    margin_levels,
     plane_scale,
     pyplot,
     scatter_classes,
@@ -112,7 +113,9 @@ def _draw_plane(ax, xx, yy, value, out, spec: LossSpec, k: int, scale: float) ->
         if boundary:
             ax.contour(xx, yy, classes, levels=np.arange(k) + 0.5, colors="k", linewidths=1.8)
         if margins:
-            ax.contour(xx, yy, value, levels=margins, colors="k", linestyles="--", linewidths=1.2)
+            ax.contour(
+                xx, yy, value, levels=margin_levels(margins), colors="k", linestyles="--", linewidths=1.2
+            )
         return boundary, margins
     ax.pcolormesh(xx, yy, value, cmap=value_cmap(), shading="auto", vmin=-scale, vmax=scale)
     boundary = bool(value.min() < 0 < value.max())
@@ -120,7 +123,7 @@ def _draw_plane(ax, xx, yy, value, out, spec: LossSpec, k: int, scale: float) ->
         ax.contour(xx, yy, value, levels=[0.0], colors="k", linewidths=1.8)
     margins = [level for level in (-1.0, 1.0) if value.min() <= level <= value.max()]
     if margins:
-        ax.contour(xx, yy, value, levels=margins, colors="k", linestyles="--", linewidths=1.2)
+        ax.contour(xx, yy, value, levels=margin_levels(margins), colors="k", linestyles="--", linewidths=1.2)
     return boundary, margins
 
 

@@ -467,6 +467,13 @@ def value_name(spec: LossSpec) -> str:
     return "logit of p" if spec.prediction == "threshold" else "model output f(x)"
 
 
+def margin_levels(levels) -> list[float]:
+    """Contour levels for margin lines at `levels` (±1): a hair inside them, so that a plateau of
+    exactly ±1 (float32 tanh rounds to 1 from an input of about 7.9) is outlined, as a point there is
+    on the margin (matplotlib draws a contour only where values cross the level, not reach it)."""
+    return [float(level) * (1 - 3e-8) for level in levels]
+
+
 def draw_plane(ax, outputs: Outputs, spec: LossSpec, n_classes: int, extent, scale=None, n: int = 241):
     """The decision value over `extent` in the class colours (deeper away from the boundary), the
     boundary (solid) and the margin (dashed). Returns what a colour bar shows, the values and the
@@ -483,7 +490,9 @@ def draw_plane(ax, outputs: Outputs, spec: LossSpec, n_classes: int, extent, sca
         ax.imshow(class_plane(classes, values, scale), extent=extent, origin="lower", aspect="auto")
         image = ScalarMappable(Normalize(0, scale), lead_cmap())
         if values.max() >= 1:
-            ax.contour(xx, yy, values, levels=[1.0], colors="k", linestyles="--", linewidths=1.2)
+            ax.contour(
+                xx, yy, values, levels=margin_levels([1.0]), colors="k", linestyles="--", linewidths=1.2
+            )
         if len(np.unique(classes)) > 1:
             ax.contour(xx, yy, classes, levels=np.arange(n_classes) + 0.5, colors="k", linewidths=1.6)
     else:
@@ -494,7 +503,9 @@ def draw_plane(ax, outputs: Outputs, spec: LossSpec, n_classes: int, extent, sca
             ax.contour(xx, yy, values, levels=[0.0], colors="k", linewidths=1.6)
         reached = [level for level in (-1.0, 1.0) if values.min() <= level <= values.max()]
         if reached:
-            ax.contour(xx, yy, values, levels=reached, colors="k", linestyles="--", linewidths=1.2)
+            ax.contour(
+                xx, yy, values, levels=margin_levels(reached), colors="k", linestyles="--", linewidths=1.2
+            )
     return image, values, scale
 
 
