@@ -4,7 +4,7 @@ import circles_hinge as ch
 run = ch.train(loss="squared_hinge")      # also ch.compare, ch.sweep, ch.load_run (see api.py)
 """
 
-__all__ = ["train", "compare", "sweep", "load_run", "Run", "Study", "__version__"]
+__all__ = ["train", "compare", "sweep", "report_compare", "load_run", "Run", "Study", "__version__"]
 
 
 def __getattr__(name: str):
@@ -17,7 +17,7 @@ def __getattr__(name: str):
         except PackageNotFoundError:  # a checkout that was never installed
             return "unknown"
     # (no module of the package is named train, compare or sweep, so none can shadow these names)
-    if name in ("api", "train", "compare", "sweep", "load_run", "Run", "Study"):
+    if name in ("api", "train", "compare", "sweep", "report_compare", "load_run", "Run", "Study"):
         import importlib
 
         api = importlib.import_module("circles_hinge.api")  # not `from . import api`: that asks us again

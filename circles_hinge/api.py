@@ -28,6 +28,8 @@ import yaml
 from circles_hinge.config import Config, validate
 from circles_hinge.errors import ConfigError
 from circles_hinge.outputs.html.index import folder_states, update_index
+from circles_hinge.reports import ComparisonReport, SweepReport
+from circles_hinge.results import RunRow, SeedSummary
 from circles_hinge.studies.comparison import run_compare
 from circles_hinge.studies.door import Ask, ConfigLike, plan_compare, plan_sweep, plan_train
 from circles_hinge.studies.experiment import RunResult, run_train
@@ -70,31 +72,28 @@ class Run:
 
 @dataclass
 class Study:
-    """A comparison, seed study or sweep folder: `report` is its comparison.json or sweep.json."""
+    """A comparison, seed study or sweep folder: `report` is its comparison.json or sweep.json, typed
+    (`report.to_json()` is the file)."""
 
     path: Path
-    report: dict[str, Any]
+    report: ComparisonReport | SweepReport
     kind: str
     runs: dict[str, Run] = field(default_factory=dict)  # a side-by-side comparison's run per loss
 
     @property
-    def results(self) -> list[dict[str, Any]]:
-        return self.report.get("results", [])
+    def results(self) -> list[RunRow] | list[SeedSummary]:
+        return self.report.results
 
     def _repr_html_(self) -> str:
         rows = []
         for r in self.results:
-            if "success_rate" in r:
-                lo, hi = r["success_ci95"]
-                where = f" at {r['value']}" if "value" in r else ""
-                rows.append(
-                    (
-                        f"{r['loss']}{where}",
-                        f"{r['successes']}/{r['seeds']} succeed [{lo:.0%}, {hi:.0%}]",
-                    )
-                )
+            if isinstance(r, SeedSummary):
+                lo, hi = r.success_ci95
+                where = "".join(f" at {key}={value}" for key, value in r.cell.items())
+                rows.append((f"{r.loss}{where}", f"{r.successes}/{r.seeds} succeed [{lo:.0%}, {hi:.0%}]"))
             else:
-                rows.append((r["loss"], f"test accuracy {pct(r.get('test_accuracy'))}"))
+                rows.append((r.loss, f"test accuracy {pct(r.test_accuracy)}"))
+        rows += [("seed by seed", p.verdict) for p in self.report.paired[:10]]
         rows.append(("folder", self.path))
         picture = self.path / ("sweep.png" if self.kind == "sweep" else "comparison.png")
         return _card(f"circles-hinge {self.kind} {self.path.name}", rows, picture)
@@ -164,11 +163,13 @@ def compare(
     epochs: int | None = None,
     replays: bool = False,
     animate: bool = False,
+    success: float | None = None,
 ) -> Study:
     """`circles-hinge compare`: the losses side by side (seeds=None) or as a seed study (seeds=N);
-    `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`)."""
+    `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`); `success`:
+    the test accuracy from which a seed succeeds (default 0.99)."""
     ask = Ask.from_api(config, overrides, seed=seed, epochs=epochs)
-    plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays)
+    plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays, success)
     _notify(plan.notices)
     with _index_after(plan.runs_dir):
         result = run_compare(plan)
@@ -188,6 +189,7 @@ def sweep(
     grid: Mapping[str, list[Any]] | None = None,
     workers: int = 1,
     shard: tuple[int, int] | None = None,
+    success: float | None = None,
 ) -> Study:
     """`circles-hinge sweep`: a seed study of each loss at every value of one config key
     (`param`, `values`), or at every cell of a grid (`grid={"data.noise": [0, 0.1], "data.factor":
@@ -199,11 +201,23 @@ def sweep(
     axes = list(grid.items()) if grid is not None else [(param, list(values or []))]
     option = "--grid" if grid is not None else "--param"
     ask = Ask.from_api(config, overrides)
-    plan = plan_sweep(ask, axes, list(losses), seeds, runs_dir, name, shard, workers, option)
+    plan = plan_sweep(ask, axes, list(losses), seeds, runs_dir, name, shard, workers, option, success)
     _notify(plan.notices)
     with _index_after(plan.runs_dir):
         result = run_sweep(plan)
     return Study(result.path, result.report, "sweep")
+
+
+def report_compare(
+    folders: list[str | Path], runs_dir: str | Path = "outputs", out: str | Path | None = None
+) -> Path:
+    """`circles-hinge report --compare`: two or more run, comparison, study or sweep folders on one
+    page (a new file: `out`, or compare-A-vs-B.html in `runs_dir`); returns its path."""
+    from circles_hinge.studies.door import plan_gather
+    from circles_hinge.studies.gather import run_gather
+
+    written, _ = run_gather(plan_gather(folders, runs_dir, out))
+    return written
 
 
 def load_run(path: str | Path) -> Run:

@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # quick loop; `make test`, which CI runs, runs everything.
 SLOW_FILES = {"test_reliability.py", "test_sweep_report.py"}
 SLOW_TESTS = {
-    "test_help_does_not_import_tensorflow",
+    "test_help_does_not_import_tensorflow_or_pydantic",
     "test_bad_config_exits_before_tensorflow_loads",
     "test_replays_beyond_the_limit_exit_2_before_tensorflow_loads",
     "test_real_process_bad_config_prints_one_line",

@@ -53,12 +53,12 @@ def test_bad_input_raises_one_line_and_writes_nothing(tmp_path, call, message):
 def test_compare_and_sweep_return_their_reports(tmp_path):
     side = ch.compare(config=TINY, runs_dir=tmp_path)
     assert set(side.runs) == {"hinge", "squared_hinge"}
-    assert side.runs["hinge"].metrics["test_accuracy"] == side.results[0]["test_accuracy"]
+    assert side.runs["hinge"].metrics["test_accuracy"] == side.results[0].test_accuracy
     study = ch.compare(config=TINY, seeds=3, runs_dir=tmp_path, name="s")
-    assert [r["seeds"] for r in study.results] == [3, 3] and "succeed" in study._repr_html_()
+    assert [r.seeds for r in study.results] == [3, 3] and "succeed" in study._repr_html_()
     swept = ch.sweep("data.noise", [0.0, 0.1], losses=["hinge"], seeds=2, config=TINY, runs_dir=tmp_path)
     assert swept.kind == "sweep" and (swept.path / "sweep.csv").exists()
-    assert "machine" in swept.report and "machine" in study.report
+    assert "machine" in swept.report.to_json() and study.report.machine == swept.report.machine
     grid = ch.sweep(
         grid={"data.noise": [0.0, 0.1], "data.factor": [0.3, 0.5]},
         losses=["hinge"],
@@ -66,13 +66,13 @@ def test_compare_and_sweep_return_their_reports(tmp_path):
         config=TINY,
         runs_dir=tmp_path,
     )
-    assert [(r["data.noise"], r["data.factor"]) for r in grid.results] == [
+    assert [(r.cell["data.noise"], r.cell["data.factor"]) for r in grid.results] == [
         (0.0, 0.3),
         (0.0, 0.5),
         (0.1, 0.3),
         (0.1, 0.5),
     ]
-    assert grid.report["keys"] == ["data.noise", "data.factor"] and (grid.path / "sweep.md").exists()
+    assert grid.report.keys == ["data.noise", "data.factor"] and (grid.path / "sweep.md").exists()
 
 
 def test_a_second_train_in_one_process_reuses_tensorflow(tmp_path):

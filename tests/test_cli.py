@@ -19,12 +19,14 @@ def _python(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
-def test_help_does_not_import_tensorflow():
+def test_help_does_not_import_tensorflow_or_pydantic():
     code = (
         "import sys; from typer.testing import CliRunner; from circles_hinge.cli.app import app\n"
-        "for args in (['--help'], ['train', '--help'], ['runs', '--help']):\n"
+        "for args in (['--help'], ['train', '--help'], ['compare', '--help'], ['sweep', '--help'],\n"
+        "             ['report', '--help'], ['runs', '--help']):\n"
         "    r = CliRunner().invoke(app, args); assert r.exit_code == 0, r.output\n"
-        "heavy = ('tensorflow', 'keras', 'matplotlib', 'sklearn', 'circles_hinge.config')\n"
+        "heavy = ('tensorflow', 'keras', 'matplotlib', 'sklearn', 'circles_hinge.config', 'pydantic',\n"
+        "         'numpy')\n"
         "heavy = [m for m in heavy if m in sys.modules]\n"
         "print(heavy)"
     )

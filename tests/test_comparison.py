@@ -6,10 +6,10 @@ import json
 import pytest
 from conftest import check_common_report, read_status
 
-from circles_hinge.engine.boundary import BOUNDARY_KEYS
 from circles_hinge.errors import ConfigError
 from circles_hinge.loading import load_config
 from circles_hinge.losses import get_loss
+from circles_hinge.results import Boundary
 from circles_hinge.store.folders import RUN_FILES
 from circles_hinge.store.listing import list_runs
 from circles_hinge.studies.comparison import run_comparison
@@ -36,7 +36,7 @@ def test_compare_rejects_a_bad_request_before_making_a_folder(tiny_config, tmp_p
 def test_compare_writes_every_file(side_by_side):
     result, progress = side_by_side
     path = result.path
-    check_common_report(path, result.report, "compare")
+    check_common_report(path, result.report.to_json(), "compare")
     for name in ("comparison.png", "comparison.json", "comparison.md", "config.yaml"):
         assert (path / name).stat().st_size > 0, name
     assert (path / "comparison.png").stat().st_size < 400_000
@@ -49,7 +49,7 @@ def test_compare_writes_every_file(side_by_side):
 
 def test_compare_json_holds_each_loss_with_its_numbers(side_by_side):
     result, _ = side_by_side
-    report = result.report
+    report = result.report.to_json()
     assert report["seeds_label"] == "42" and [r["loss"] for r in report["results"]] == [
         "hinge",
         "squared_hinge",
@@ -61,7 +61,7 @@ def test_compare_json_holds_each_loss_with_its_numbers(side_by_side):
         "final_val_loss": float,
         "train_seconds": float,
         "epochs_to_perfect_val": (int, type(None)),
-        **{key: (float, type(None)) for key in BOUNDARY_KEYS},
+        **{key: (float, type(None)) for key in Boundary.figures()},
     }
     for r in report["results"]:
         for key, kind in types.items():
@@ -93,7 +93,7 @@ def test_a_comparison_records_the_restarts_it_used(tmp_path):
 
     request = check_comparison(load_config(TINY, ["training.restarts=5"]), ["hinge"], 1)
     result = run_comparison(request, tmp_path)
-    assert result.report["config"]["training"]["restarts"] == 0
+    assert result.report.config.training.restarts == 0
     assert load_config(result.path / "config.yaml").training.restarts == 0
 
 
@@ -103,7 +103,7 @@ def test_comparison_markdown_lists_every_failed_seed(study):
     from circles_hinge.outputs.markdown import comparison_markdown
 
     report = copy.deepcopy(study.report)
-    report["results"][0]["failed_seeds"] = list(range(100, 113))  # 13 seeds: the 13th was once cut
+    report.results[0].failed_seeds = list(range(100, 113))  # 13 seeds: the 13th was once cut
     text = comparison_markdown(report)
     assert ", ".join(map(str, range(100, 113))) in text and "…" not in text
 
@@ -167,19 +167,20 @@ def test_the_seed_study_shows_the_worst_failure_beside_a_typical_success(tiny_co
 
     from circles_hinge.engine.data import load_split
     from circles_hinge.losses import get_loss
-    from circles_hinge.results import SeedStudy
+    from circles_hinge.results import SeedRow
     from circles_hinge.studies.comparison import _hidden_panels
+    from circles_hinge.studies.seeds import SeedStudy
 
     splits = [load_split(tiny_config.data, seed, 0.2) for seed in range(5)]
     n = len(splits[0].y_train)
 
     def study(loss, accuracy, test_loss, diverged=()):
         rows = [
-            {"seed": k, "success": a >= 0.99, "test_accuracy": a, "test_loss": t}
+            SeedRow(loss, k, a >= 0.99, a, t, None, None, None)
             for k, (a, t) in enumerate(zip(accuracy, test_loss))
         ]
         hidden = np.stack([np.full((n, 2), np.nan if k in diverged else float(k)) for k in range(5)])
-        return SeedStudy(loss, get_loss(loss), rows, {}, [], {}, hidden, None)
+        return SeedStudy(loss, get_loss(loss), rows, None, [], {}, hidden, None)
 
     studies = [
         # seed 1 fails first (a near miss); seed 2 is the collapse; successes 3, 4, 0 by test loss

@@ -1,9 +1,10 @@
-"""Every kind of page (run, comparison, seed study, sweep, index) in headless Chromium, as a reader meets
-it: no sideways scrolling at 390, 768 and 1280 px (the widths are printed at the end of the run),
-figures at their natural size that open full size, replays side by side from 1100 px, the replay's
-axes, colour scale, hidden view and loss readout, the colours the figures use, controls a keyboard
-and a screen reader can use, an address that says what is shown, and print: no table cut off, no
-heading alone at the foot of a page. Skipped only when Chromium is missing and CI is not set."""
+"""Every kind of page (run, comparison, seed study, sweep, folders side by side, index) in headless
+Chromium, as a reader meets it: no sideways scrolling at 390, 768 and 1280 px (the widths are printed
+at the end of the run), figures at their natural size that open full size, replays side by side from
+1100 px, the replay's axes, colour scale, hidden view and loss readout, the colours the figures use,
+controls a keyboard and a screen reader can use, an address that says what is shown, and print: no
+table cut off, no heading alone at the foot of a page. Skipped only when Chromium is missing and CI is
+not set."""
 
 import base64
 import io
@@ -40,6 +41,7 @@ def pages(tmp_path_factory):
     """One folder of each kind in one runs folder, and its index: a run whose first initialisation
     failed (20 restarts, the widest table there was), a comparison, a seed study with replays and a
     sweep, all trained for real on the tiny config."""
+    from circles_hinge.api import report_compare
     from circles_hinge.studies.comparison import run_comparison
     from circles_hinge.studies.experiment import run_experiment
     from circles_hinge.studies.requests import check_comparison
@@ -57,6 +59,8 @@ def pages(tmp_path_factory):
     sweep = one_key_sweep(config, "data.noise", ["0", "0.2"], losses, runs, 2, name="sweep").path
     found = {"run": run, "compare": compare, "study": study, "sweep": sweep}
     pages = {kind: path / REPORT_FILE for kind, path in found.items()}
+    # report --compare: folders side by side (a run, a comparison and a study)
+    pages["folders"] = report_compare([run, compare, study], runs, runs / "side-by-side.html")
     pages["index"] = write_index(runs)
     assert (runs / INDEX_FILE).is_file()
     return pages
@@ -113,7 +117,7 @@ def widths(driver) -> dict:
 
 
 @needs_browser
-@pytest.mark.parametrize("kind", ["run", "compare", "study", "sweep", "index"])
+@pytest.mark.parametrize("kind", ["run", "compare", "study", "sweep", "folders", "index"])
 def test_no_page_scrolls_sideways_on_a_phone_a_tablet_or_a_laptop(pages, browser, kind):
     for width in WIDTHS:
         open_page(browser, pages[kind], width)
@@ -421,7 +425,7 @@ def printed_pages(driver) -> list[list[str]]:
 
 
 @needs_browser
-@pytest.mark.parametrize("kind", ["run", "compare", "study", "sweep", "index"])
+@pytest.mark.parametrize("kind", ["run", "compare", "study", "sweep", "folders", "index"])
 def test_a_page_prints_without_a_table_cut_off_or_a_heading_left_alone(pages, browser, kind):
     open_page(browser, pages[kind], PRINT_WIDTH)
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})

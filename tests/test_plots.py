@@ -197,15 +197,22 @@ def test_the_losses_figure_has_a_legend_on_both_panels():
 
 
 def _sweep_rows(values, losses):
+    from circles_hinge.results import SeedSummary
+
     return [
-        {
-            "data.x": v,
-            "loss": loss,
-            "success_rate": 0.6,
-            "success_ci95": [0.3, 0.8],
-            "test_accuracy": 0.9,
-            "test_accuracy_min": 0.5,
-        }
+        SeedSummary.from_json(
+            {
+                "data.x": v,
+                "loss": loss,
+                "seeds": 5,
+                "successes": 3,
+                "success_rate": 0.6,
+                "success_ci95": [0.3, 0.8],
+                "test_accuracy": 0.9,
+                "test_accuracy_min": 0.5,
+            },
+            ["data.x"],
+        )
         for v in values
         for loss in losses
     ]

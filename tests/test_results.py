@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from circles_hinge.cli.summary import comparison_line, restart_line, sweep_line
-from circles_hinge.results import METRICS, epochs_to_perfect, finite_or_none, history_rows
+from circles_hinge.results import METRICS, SeedSummary, epochs_to_perfect, finite_or_none, history_rows
 
 
 def test_history_rows_write_every_metric_exactly():
@@ -20,8 +20,9 @@ def test_epochs_to_perfect_and_finite_or_none():
 
 
 def test_the_sweep_line_names_the_cell_and_the_interval():
-    r = {"data.noise": 0.1, "data.factor": 0.5, "loss": "hinge", "success_rate": 0.5}
-    r.update(success_ci95=[0.1, 0.9], test_accuracy=0.75)
+    r = {"data.noise": 0.1, "data.factor": 0.5, "loss": "hinge", "success_rate": 0.5, "seeds": 4}
+    r.update(success_ci95=[0.1, 0.9], test_accuracy=0.75, successes=2)
+    r = SeedSummary.from_json(r, ["data.noise", "data.factor"])
     assert sweep_line(["data.noise", "data.factor"], r) == (
         "data.noise=0.1, data.factor=0.5, hinge: success 50% [95% CI 10%-90%], mean test accuracy 75.0%"
     )
@@ -63,9 +64,11 @@ def test_the_restart_line_counts_in_words(accuracies, kept, needle):
 def test_the_comparison_line_counts_failed_seeds_in_words(failed, words):
     r = {
         "loss": "hinge",
+        "seeds": 4,
+        "successes": 2,
         "test_accuracy": 0.9,
         "success_rate": 0.5,
         "success_ci95": [0.1, 0.9],
         "failed_seeds": failed,
     }
-    assert comparison_line(r).endswith(words)
+    assert comparison_line(SeedSummary.from_json(r)).endswith(words)

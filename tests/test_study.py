@@ -14,7 +14,7 @@ from circles_hinge.studies.requests import check_comparison
 
 
 def test_seed_study_writes_its_files_and_per_seed_csv(study):
-    path, report = study.path, study.report
+    path, report = study.path, study.report.to_json()
     assert path.name == "study"
     check_common_report(path, report, "compare")
     for name in ("comparison.png", "comparison.json", "comparison.md", "seeds.csv"):
@@ -37,8 +37,9 @@ def test_seed_study_writes_its_files_and_per_seed_csv(study):
 
 def test_seed_study_statistics_agree_with_the_per_seed_rows(study):
     rows = list(csv.DictReader((study.path / "seeds.csv").open()))
-    assert study.report["seeds_label"] == "42..44"
-    for r in study.report["results"]:
+    report = study.report.to_json()
+    assert report["seeds_label"] == "42..44"
+    for r in report["results"]:
         mine = [row for row in rows if row["loss"] == r["loss"]]
         accuracy = np.array([float(row["test_accuracy"]) for row in mine])
         ok = accuracy >= 0.99
@@ -56,7 +57,7 @@ def test_seed_study_statistics_agree_with_the_per_seed_rows(study):
 
 def test_replica_of_the_config_seed_reproduces_the_single_run(side_by_side, study):
     """Seed 42 trained as one replica of three gives the numbers of the plain run with seed 42."""
-    single = {r["loss"]: r for r in side_by_side[0].report["results"]}
+    single = {r.loss: r.to_json() for r in side_by_side[0].report.results}
     rows = list(csv.DictReader((study.path / "seeds.csv").open()))
     for row in rows:
         if row["seed"] == "42":
@@ -93,8 +94,8 @@ def test_a_diverging_seed_in_a_one_seed_study_counts_as_failed(tmp_path):
         ],
     )
     result = run_comparison(check_comparison(config, ["multiclass_svm"], 1), tmp_path)
-    [row] = result.report["results"]
-    assert row["success_rate"] == 0.0 and row["failed_seeds"] == [config.seed]
+    [row] = result.report.results
+    assert row.success_rate == 0.0 and row.failed_seeds == [config.seed]
 
 
 def test_compare_and_sweep_never_restart_so_every_loss_starts_from_the_same_weights():
@@ -137,6 +138,6 @@ def test_seed_s_is_the_same_run_alone_and_in_studies_of_3_and_50(loss, dataset, 
         write_csv(tmp_path / "replica.csv", history_rows({m: v[k] for m, v in study.history.items()}))
         assert (tmp_path / "replica.csv").read_bytes() == history_csv, (len(seed_list), k)
         row = study.rows[k]
-        assert row["seed"] == 45
-        assert row["test_loss"] == alone.metrics["test_loss"]
-        assert row["test_accuracy"] == alone.metrics["test_accuracy"]
+        assert row.seed == 45
+        assert row.test_loss == alone.metrics["test_loss"]
+        assert row.test_accuracy == alone.metrics["test_accuracy"]

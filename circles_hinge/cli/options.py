@@ -76,6 +76,27 @@ RunsDirOpt = Annotated[
         "--runs-dir", metavar="DIR", autocompletion=complete_folder, help="Where run folders are made."
     ),
 ]
+ReadRunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir", metavar="DIR", autocompletion=complete_folder, help="The folder of runs to read."
+    ),
+]
+MergeRunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir", metavar="DIR", autocompletion=complete_folder, help="Where the merged folder is made."
+    ),
+]
+PictureRunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir",
+        metavar="DIR",
+        autocompletion=complete_folder,
+        help="Where the picture goes when --out is not given (as losses.png).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 JsonOpt = Annotated[
     bool,
@@ -196,11 +217,20 @@ ResumeOpt = Annotated[
     ),
 ]
 OutOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--out",
         metavar="FILE|DIR",
         help="Where to write the picture: a .png, .svg or .pdf file, or a folder (losses.png in it).",
+    ),
+]
+SuccessOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--success",
+        metavar="ACCURACY",
+        help="A seed succeeds from this test accuracy, e.g. 0.95 (default 0.99); recorded in the folder "
+        "and shown on every page.",
     ),
 ]
 RunsJsonOpt = Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from circles_hinge.results import SUCCESS_ACCURACY
+from circles_hinge.results import SUCCESS_ACCURACY, RunRow, SeedSummary
 from circles_hinge.words import plural
 
 
@@ -49,25 +49,25 @@ def restart_line(m: dict[str, Any]) -> str:
     )
 
 
-def comparison_line(r: dict[str, Any]) -> str:
+def comparison_line(r: RunRow | SeedSummary) -> str:
     """One loss of a comparison: its test accuracy, and for a seed study its success rate."""
-    line = f"{r['loss']}: test accuracy {r['test_accuracy']:.1%}"
-    if "success_rate" in r:
-        lo, hi = r["success_ci95"]
-        line += f" (mean over seeds), success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}]"
-        if r.get("failed_seeds"):
-            word = "seed" if len(r["failed_seeds"]) == 1 else "seeds"
-            line += f", failed {word} {','.join(map(str, r['failed_seeds']))}"
-    if r.get("boundary_radius_mean") is not None:
-        line += f", boundary radius {r['boundary_radius_mean']:.3f}"
+    line = f"{r.loss}: test accuracy {r.test_accuracy:.1%}"
+    if isinstance(r, SeedSummary):
+        lo, hi = r.success_ci95
+        line += f" (mean over seeds), success {r.success_rate:.0%} [95% CI {lo:.0%}-{hi:.0%}]"
+        if r.failed_seeds:
+            word = "seed" if len(r.failed_seeds) == 1 else "seeds"
+            line += f", failed {word} {','.join(map(str, r.failed_seeds))}"
+    if r.boundary.boundary_radius_mean is not None:
+        line += f", boundary radius {r.boundary.boundary_radius_mean:.3f}"
     return line
 
 
-def sweep_line(keys: list[str], r: dict[str, Any]) -> str:
+def sweep_line(keys: list[str], r: SeedSummary) -> str:
     """One cell and loss of a sweep: its success rate and mean test accuracy."""
-    lo, hi = r["success_ci95"]
-    cell = ", ".join(f"{key}={r[key]}" for key in keys)
+    lo, hi = r.success_ci95
+    cell = ", ".join(f"{key}={r.cell[key]}" for key in keys)
     return (
-        f"{cell}, {r['loss']}: success {r['success_rate']:.0%} [95% CI {lo:.0%}-{hi:.0%}], "
-        f"mean test accuracy {r['test_accuracy']:.1%}"
+        f"{cell}, {r.loss}: success {r.success_rate:.0%} [95% CI {lo:.0%}-{hi:.0%}], "
+        f"mean test accuracy {r.test_accuracy:.1%}"
     )

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -12,27 +11,13 @@ from circles_hinge.config import Config
 from circles_hinge.engine.data import n_classes
 from circles_hinge.engine.model import output_activation
 from circles_hinge.losses import LossSpec, decision_values
+from circles_hinge.results import Boundary
 
 OUTER_RADIUS = 1.0  # make_circles puts the outer circle at radius 1 and the inner one at `factor`
 # tanh reaches ±1 only in the limit, and squared hinge (whose gradient 2(1 - y·f) fades near 1) leaves
 # it near 0.99 even deep inside the inner circle; so for a tanh output the band is |f| < 0.9, where a
 # correctly classified point still pays hinge loss above 0.1. Other outputs (a logit) use ±1 itself.
 TANH_BAND_LEVEL = 0.9
-
-BOUNDARY_KEYS = (  # figures of one model; a study reports their median over the successful seeds
-    "boundary_radius_mean",
-    "boundary_radius_min",
-    "boundary_radius_max",
-    "boundary_coverage",
-    "inner_margin",
-    "outer_margin",
-    "distance_from_midway",
-    "max_distance_from_midway",
-    "band_inner_radius_mean",
-    "band_outer_radius_mean",
-    "band_width_mean",
-)
-BOUNDARY_CONSTANTS = ("inner_radius", "outer_radius", "midway_radius", "band_level")
 
 
 def ray_angles(n_angles: int) -> np.ndarray:
@@ -114,9 +99,7 @@ def midway_radius(factor: float) -> float:
     return (factor + OUTER_RADIUS) / 2
 
 
-def boundary_summary(
-    radii: dict[float, np.ndarray], factor: float, band_level: float = 1.0
-) -> dict[str, Any]:
+def boundary_summary(radii: dict[float, np.ndarray], factor: float, band_level: float = 1.0) -> Boundary:
     """The boundary figures of one model, from `boundary_radii(..., levels=(0, -band_level, band_level))`.
 
     inner/outer_margin: the gap from the data's inner circle (radius `factor`) to the boundary's
@@ -130,31 +113,30 @@ def boundary_summary(
     midway = midway_radius(factor)
     r_min, r_max = _stat(r0, np.min), _stat(r0, np.max)
     r_mean = _stat(r0, np.mean)
-    return {
-        "boundary_radius_mean": r_mean,
-        "boundary_radius_min": r_min,
-        "boundary_radius_max": r_max,
-        "boundary_coverage": float(np.isfinite(r0).mean()),  # share of rays that cross the boundary
-        "inner_margin": None if r_min is None else r_min - factor,
-        "outer_margin": None if r_max is None else OUTER_RADIUS - r_max,
-        "distance_from_midway": None if r_mean is None else r_mean - midway,
-        "max_distance_from_midway": _stat(np.abs(r0 - midway), np.max),
-        "band_inner_radius_mean": _stat(inner, np.mean),
-        "band_outer_radius_mean": _stat(outer, np.mean),
-        "band_width_mean": _stat(outer - inner, np.mean),
-        **boundary_constants(factor, band_level),
-    }
+    return Boundary(
+        boundary_radius_mean=r_mean,
+        boundary_radius_min=r_min,
+        boundary_radius_max=r_max,
+        boundary_coverage=float(np.isfinite(r0).mean()),  # share of rays that cross the boundary
+        inner_margin=None if r_min is None else r_min - factor,
+        outer_margin=None if r_max is None else OUTER_RADIUS - r_max,
+        distance_from_midway=None if r_mean is None else r_mean - midway,
+        max_distance_from_midway=_stat(np.abs(r0 - midway), np.max),
+        band_inner_radius_mean=_stat(inner, np.mean),
+        band_outer_radius_mean=_stat(outer, np.mean),
+        band_width_mean=_stat(outer - inner, np.mean),
+    ).with_constants(boundary_constants(factor, band_level))
 
 
-def boundary_constants(factor: float, band_level: float) -> dict[str, float]:
-    """The figures a model's boundary is measured against (BOUNDARY_CONSTANTS): the data's circles, the
-    maximum-margin radius midway between them, and the band's level."""
-    return {
-        "inner_radius": float(factor),
-        "outer_radius": OUTER_RADIUS,
-        "midway_radius": midway_radius(factor),
-        "band_level": float(band_level),
-    }
+def boundary_constants(factor: float, band_level: float) -> Boundary:
+    """What a model's boundary is measured against: the data's circles, the maximum-margin radius
+    midway between them, and the band's level (no model's figures)."""
+    return Boundary(
+        inner_radius=float(factor),
+        outer_radius=OUTER_RADIUS,
+        midway_radius=midway_radius(factor),
+        band_level=float(band_level),
+    )
 
 
 def band_level(config: Config) -> float:
@@ -176,7 +158,3 @@ def signed_decision(spec: LossSpec, outputs: np.ndarray) -> np.ndarray | None:
 def has_boundary(config: Config) -> bool:
     """Circles, with two classes: every loss then has one signed decision value (see signed_decision)."""
     return config.data.dataset == "circles" and n_classes(config.data) == 2
-
-
-def empty_boundary() -> dict[str, Any]:
-    return dict.fromkeys((*BOUNDARY_KEYS, *BOUNDARY_CONSTANTS))

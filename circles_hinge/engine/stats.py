@@ -81,3 +81,45 @@ def paired_counts(first: Sequence[bool], second: Sequence[bool]) -> tuple[int, i
     """(both, only first, only second, neither) over pairs of successes."""
     a, b = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
     return int(np.sum(a & b)), int(np.sum(a & ~b)), int(np.sum(~a & b)), int(np.sum(~a & ~b))
+
+
+def paired_interval(
+    first: Sequence[float], second: Sequence[float], statistic=np.median, resamples: int = 9999
+) -> tuple[float, tuple[float, float]]:
+    """A statistic of the per-seed differences second - first, and its 95% percentile interval from a
+    bootstrap over seeds (scipy's `bootstrap`, resampling seeds, so each pair stays a pair). The
+    resampling is seeded: the same seeds give the same interval. With one seed, or every difference
+    equal, the interval is the value itself."""
+    from scipy.stats import bootstrap
+
+    d = np.asarray(second, dtype=np.float64) - np.asarray(first, dtype=np.float64)
+    d = d[np.isfinite(d)]
+    if not d.size:
+        return math.nan, (math.nan, math.nan)
+    value = float(statistic(d))
+    if d.size < 2 or np.all(d == d[0]):
+        return value, (value, value)
+    result = bootstrap(
+        (d,), statistic, n_resamples=resamples, method="percentile", rng=np.random.default_rng(0)
+    )
+    lo, hi = result.confidence_interval
+    return value, (float(lo), float(hi))
+
+
+def mean_interval(values: Sequence[float]) -> tuple[float, float]:
+    """A 95% percentile interval of the mean over seeds, from a seeded bootstrap (the value itself
+    with one seed, or every value equal)."""
+    _, interval = paired_interval(np.zeros(len(values)), values, np.mean)
+    return interval
+
+
+def seeds_to_detect(n: int, only_first: int, only_second: int, alpha: float = 0.05, most: int = 1000):
+    """How many seeds would make McNemar's exact test detect (p < alpha) a difference of this size, if
+    the discordant shares stayed what they are: n times the smallest whole factor that does it. None
+    when there is no difference to detect, or not within `most` times as many seeds."""
+    if only_first == only_second:
+        return None
+    for factor in range(1, most + 1):
+        if mcnemar_exact(only_first * factor, only_second * factor) < alpha:
+            return n * factor
+    return None

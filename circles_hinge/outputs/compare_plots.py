@@ -280,10 +280,13 @@ def comparison_figure(
     hidden: list[HiddenPanel] | None = None,
     success_accuracy: float = SUCCESS_ACCURACY,
     dataset: str | None = None,
+    shown: str | None = None,
 ):
     """The comparison picture: decision regions and margin views side by side, the boundaries overlaid,
     boundary radius by angle, the loss curves; for a seed study also test accuracy per seed and the
-    hidden layer of the worst failure beside a typical success."""
+    hidden layer of the worst failure beside a typical success. `shown`: a seed study's panels draw
+    one seed, and every panel that draws it says which (and why that one)."""
+    seed_note = "" if not views else f" ({views[0].caption.split(',')[0]})"
     plt = pyplot()
     cols = len(views) + 1
     heights = [1, 1, 0.85] + ([0.8] if hidden else [])
@@ -317,7 +320,7 @@ def comparison_figure(
         )
         margin = "1 (dashed)" if view.spec.multiclass else "±1 (dashed)"
         lines = [
-            nice_name(view.loss),
+            f"{nice_name(view.loss)}, {view.caption}" if shown else nice_name(view.loss),
             f"boundary (solid), margin {margin}",
             f"{count} of {len(y)} test points inside the margin (ringed)",
         ]
@@ -328,9 +331,9 @@ def comparison_figure(
     ax = fig.add_subplot(top[cols - 1])
     draw_boundary_overlay(ax, X, y, views, n_classes, factor)
     ax.set_title(
-        "Both decision boundaries on the test data"
-        if len(views) == 2
-        else "The decision boundaries on the test data",
+        ("Both" if len(views) == 2 else "The")
+        + " decision boundaries on the test data"
+        + (f"\n{shown}" if shown else ""),
         fontsize=10,
     )
     ax = fig.add_subplot(middle[cols - 1])
@@ -338,7 +341,8 @@ def comparison_figure(
         draw_boundary_by_angle(ax, views, factor)
         level = next(v.band_level for v in views if v.radii is not None)
         ax.set_title(
-            f"Where the boundary lies: radius along each ray\n(band: |output| < {level:g}, still pays loss)",
+            f"Where the boundary lies{seed_note if shown else ''}: radius along each ray\n"
+            f"(band: |output| < {level:g}, still pays loss)",
             fontsize=10,
         )
     else:

@@ -17,7 +17,6 @@ from circles_hinge.engine.boundary import (
     band_level,
     boundary_radii,
     boundary_summary,
-    empty_boundary,
     has_boundary,
     signed_decision,
 )
@@ -28,9 +27,12 @@ from circles_hinge.losses import get_loss
 from circles_hinge.outputs import compare_plots
 from circles_hinge.outputs.compare_plots import HiddenPanel, LossView, StripRow
 from circles_hinge.outputs.html import write_comparison_report
-from circles_hinge.outputs.html.studies import seed_replays
+from circles_hinge.outputs.html.run import model_data, plane_data, replay_data, thinning_note
+from circles_hinge.outputs.html.studies import digits, floats32
 from circles_hinge.outputs.markdown import comparison_markdown
-from circles_hinge.results import RUN_KEYS, SUCCESS_ACCURACY, SeedStudy
+from circles_hinge.outputs.plots import data_extent
+from circles_hinge.reports import ComparisonReport
+from circles_hinge.results import Boundary, RunRow, SeedRow, finite_or_none
 from circles_hinge.store.folders import (
     create_run_dir,
     prepare_runs_dir,
@@ -42,7 +44,9 @@ from circles_hinge.store.folders import (
 from circles_hinge.store.machine import machine, versions
 from circles_hinge.studies.experiment import RunResult, run_experiment
 from circles_hinge.studies.requests import ComparisonRequest
-from circles_hinge.studies.seeds import Progress, ProgressCounter, seeds_label, train_studies
+from circles_hinge.studies.seeds import Progress, ProgressCounter, SeedStudy, seeds_label, train_studies
+from circles_hinge.studies.verdicts import pair_all
+from circles_hinge.words import plural
 
 if TYPE_CHECKING:
     from circles_hinge.studies.door import ComparePlan
@@ -51,7 +55,7 @@ if TYPE_CHECKING:
 @dataclass
 class ComparisonResult:
     path: Path
-    report: dict[str, Any]  # comparison.json
+    report: ComparisonReport  # comparison.json
     runs: dict[str, RunResult] = field(default_factory=dict)  # side by side: each loss's run
 
 
@@ -66,6 +70,8 @@ class _Panels:
     strip: list[StripRow] | None = None
     hidden: list[HiddenPanel] | None = None
     seeds: dict[str, Any] | None = None  # with replays: every seed's weights per epoch, for report.html
+    replays: dict[str, Any] | None = None  # side by side: each run's replay (loss -> replay_data)
+    shown: str | None = None  # a seed study: which seed the boundary panels draw, and why
 
 
 def run_compare(plan: ComparePlan, on_progress: Progress | None = None) -> ComparisonResult:
@@ -97,28 +103,27 @@ def run_comparison(
         runs: dict[str, RunResult] = {}
         if seeds is None:
             results, views, panels, runs = _side_by_side(request.configs, path, counter, animate)
+            paired = pair_all({r.loss: [_seed_row(r, request.success)] for r in results})
         else:
-            results, views, panels = _seed_study(
-                request.configs, request.seed_list, path, counter, request.replays
-            )
+            results, views, panels, paired = _seed_study(request, path, counter)
         counter("drawing comparison.png")
-        _draw_comparison(path / "comparison.png", config, views, panels)
-        report = {
-            "kind": "compare",
-            "losses": list(losses),
-            "seeds_label": seeds_label(request.seed_list),
-            "n_seeds": len(request.seed_list),
-            "success_accuracy": SUCCESS_ACCURACY if seeds is not None else None,
-            "results": results,
-            "seconds": round(time.perf_counter() - start, 3),
-            "files": panels.files,
-            "config": config.to_dict(),
-            "versions": versions(),
-            "machine": machine(),
-        }
-        write_json(path / "comparison.json", report)
+        _draw_comparison(path / "comparison.png", config, views, panels, request.success)
+        report = ComparisonReport(
+            losses=list(losses),
+            seeds_label=seeds_label(request.seed_list),
+            n_seeds=len(request.seed_list),
+            success_accuracy=request.success if seeds is not None else None,
+            results=results,
+            paired=paired,
+            seconds=round(time.perf_counter() - start, 3),
+            files=panels.files,
+            config=config,
+            versions=versions(),
+            machine=machine(),
+        )
+        write_json(path / "comparison.json", report.to_json())
         write_atomic(path / "comparison.md", comparison_markdown(report))
-        write_comparison_report(path, report, panels.seeds)  # report.html: replays under one slider
+        write_comparison_report(path, report, panels.seeds, panels.replays)  # report.html: one slider
         folder.complete()
     return ComparisonResult(path, report, runs)
 
@@ -127,7 +132,7 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
     """One run folder per loss; the figure draws from the models just trained (nothing is read back)."""
     counter("loading TensorFlow")
     load_tensorflow()
-    results, views, runs = [], [], {}
+    results, views, runs, replays = [], [], {}, {}
     for loss, cfg in configs.items():
         spec = get_loss(loss)
         run = run_experiment(
@@ -141,20 +146,26 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
         runs[loss] = run
         outputs = run.outputs
         level = band_level(cfg)
-        radii, figures = None, empty_boundary()
+        radii, figures = None, Boundary()
         if has_boundary(cfg):
             radii = boundary_radii(
                 lambda X, o=outputs, s=spec: signed_decision(s, o(X)), levels=(0.0, -level, level)
             )
             figures = boundary_summary(radii, cfg.data.factor, level)
+        m = run.metrics
         results.append(
-            {
-                "loss": loss,
-                "seed": cfg.seed,
-                **{key: run.metrics[key] for key in RUN_KEYS},
-                "run": run.path.name,
-                **figures,
-            }
+            RunRow(
+                loss=loss,
+                seed=cfg.seed,
+                test_accuracy=m["test_accuracy"],
+                test_loss=m["test_loss"],
+                final_loss=m["final_loss"],
+                final_val_loss=m["final_val_loss"],
+                epochs_to_perfect_val=m["epochs_to_perfect_val"],
+                train_seconds=m["train_seconds"],
+                run=run.path.name,
+                boundary=figures,
+            )
         )
         views.append(
             LossView(
@@ -163,35 +174,48 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
                 outputs,
                 lambda X, o=outputs, s=spec: signed_decision(s, o(X)),
                 run.history,
-                run.metrics["test_accuracy"],
+                m["test_accuracy"],
                 f"seed {cfg.seed}",
                 radii,
                 level,
             )
         )
-    files = {"picture": "comparison.png", "runs": {r["loss"]: r["run"] for r in results}}
+        title = f"{spec.title} loss (run folder {run.path.name})"
+        note = thinning_note(run.frames, len(run.history["loss"]))
+        inside = m.get("test_points_inside_margin")  # Keras' count, for the page to say where its own differs
+        replays[loss] = replay_data(cfg, run.split, run.history, run.frames, title, note, inside)
+    files = {"picture": "comparison.png", "runs": {r.loss: r.run for r in results}}
     split = runs[next(iter(configs))].split  # every loss has the same data and split
-    return results, views, _Panels(split, files), runs
+    return results, views, _Panels(split, files, replays=replays), runs
 
 
-def _seed_study(
-    configs: dict[str, Config], seed_list: list[int], path: Path, counter: ProgressCounter, replays: bool
-):
+def _seed_row(r: RunRow, success: float) -> SeedRow:
+    """A side-by-side run as the one seed of a study, for its paired verdict."""
+    ok = r.test_accuracy >= success
+    return SeedRow(r.loss, r.seed, ok, r.test_accuracy, r.test_loss, r.final_loss, r.final_val_loss, None)
+
+
+def _seed_study(request: ComparisonRequest, path: Path, counter: ProgressCounter):
+    configs, seed_list = request.configs, request.seed_list
     counter("loading TensorFlow")
     load_tensorflow()
     first = next(iter(configs.values()))
     seed_everything(first.seed)
-    studies, splits = train_studies(configs, seed_list, counter, replays=replays)
-    write_csv(path / "seeds.csv", [row for study in studies for row in study.rows])
+    studies, splits = train_studies(
+        configs, seed_list, counter, replays=request.replays, success=request.success
+    )
+    write_csv(path / "seeds.csv", [row.to_row() for study in studies for row in study.rows])
 
-    split = splits[0]  # the panels show replica 0: the config's own seed
+    k, why = representative_seed(studies)  # the boundary panels draw one typical seed, and say which
+    split = splits[k]
     views = []
     for study in studies:
         cfg = configs[study.loss]
-        model = build_model(cfg, study.weights[0])
+        model = build_model(cfg, study.weights[k])
         outputs = keras_outputs(model)
         quartiles = {m: _quartiles(v) for m, v in study.history.items()}
-        ok = study.rows[0]["success"]
+        study.summary.curves = _curves(quartiles)
+        ok = study.rows[k].success
         views.append(
             LossView(
                 study.loss,
@@ -199,9 +223,9 @@ def _seed_study(
                 outputs,
                 lambda X, o=outputs, s=study.spec: signed_decision(s, o(X)),
                 {m: q[1] for m, q in quartiles.items()},
-                study.rows[0]["test_accuracy"],
-                f"seed {seed_list[0]}{'' if ok else ', failed'}",
-                None if study.radii is None else {lv: r[0] for lv, r in study.radii.items()},
+                study.rows[k].test_accuracy,
+                f"seed {seed_list[k]}{'' if ok else ', failed'}",
+                None if study.radii is None else {lv: r[k] for lv, r in study.radii.items()},
                 band_level(cfg),
                 {m: (q[0], q[2]) for m, q in quartiles.items()},
             )
@@ -210,11 +234,49 @@ def _seed_study(
         split,
         {"picture": "comparison.png", "per_seed": "seeds.csv"},
         len(seed_list),
-        [StripRow(s.loss, np.array([r["test_accuracy"] for r in s.rows]), s.summary) for s in studies],
+        [StripRow(s.loss, np.array([r.test_accuracy for r in s.rows]), s.summary) for s in studies],
         _hidden_panels(studies, splits),
-        seed_replays(configs, studies, splits) if replays else None,
+        seed_replays(configs, studies, splits) if request.replays else None,
+        shown=f"seed {seed_list[k]}: {why}",
     )
-    return [s.summary for s in studies], views, panels
+    paired = pair_all({s.loss: s.rows for s in studies})
+    return [s.summary for s in studies], views, panels, paired
+
+
+def representative_seed(studies: list[SeedStudy]) -> tuple[int, str]:
+    """The seed a study's boundary panels draw, and why: among the seeds on which every loss succeeded,
+    the one whose test loss under the first loss is the median (the lower one of an even count); with
+    no such seed, among those on which some loss succeeded; with none, among all. A collapsed seed is
+    then drawn, and the panels say so."""
+    n = len(studies[0].rows)
+    every = [k for k in range(n) if all(s.rows[k].success for s in studies)]
+    some = [k for k in range(n) if any(s.rows[k].success for s in studies)]
+    if every:
+        pool, why = every, f"the median of the {plural(len(every), 'seed')} every loss succeeded on"
+    elif some:
+        pool, why = some, f"no seed succeeded under every loss; the median of the {len(some)} one did"
+    else:
+        pool, why = list(range(n)), "no seed succeeded; the median seed"
+    if len(studies) == 1 and every:
+        why = f"the median of its {plural(len(every), 'success', 'successes')}"
+
+    def test_loss(k: int) -> float:
+        value = studies[0].rows[k].test_loss
+        return np.inf if value is None or not np.isfinite(value) else float(value)
+
+    ranked = sorted(pool, key=lambda k: (test_loss(k), k))
+    return ranked[(len(ranked) - 1) // 2], why + " (by test loss)"
+
+
+def _curves(quartiles: dict[str, np.ndarray]) -> dict[str, dict[str, list[float | None]]]:
+    """Per metric and epoch, the median and quartiles over the seeds, for comparison.json."""
+    return {
+        metric: {
+            name: [finite_or_none(v) for v in q[i]] for i, name in ((1, "median"), (0, "q25"), (2, "q75"))
+        }
+        for metric, q in quartiles.items()
+        if metric in ("loss", "val_loss", "val_accuracy", "accuracy")
+    }
 
 
 def _quartiles(history: np.ndarray) -> np.ndarray:
@@ -233,34 +295,32 @@ def _hidden_panels(studies: list[SeedStudy], splits) -> list[HiddenPanel] | None
     differ in the seed, not in the loss. None when no seed failed.
     """
 
-    def test_loss(row) -> float:
-        value = row["test_loss"]
+    def test_loss(row: SeedRow) -> float:
+        value = row.test_loss
         return np.inf if value is None or not np.isfinite(value) else float(value)
 
     runs = [(study, k) for study in studies for k in range(len(study.rows))]
     failures = [
-        (study, k) for study, k in runs if not study.rows[k]["success"] and np.isfinite(study.hidden[k]).all()
+        (study, k) for study, k in runs if not study.rows[k].success and np.isfinite(study.hidden[k]).all()
     ]
     if not failures:
         return None
-    study, k = min(
-        failures, key=lambda sk: (sk[0].rows[sk[1]]["test_accuracy"], -test_loss(sk[0].rows[sk[1]]))
-    )
+    study, k = min(failures, key=lambda sk: (sk[0].rows[sk[1]].test_accuracy, -test_loss(sk[0].rows[sk[1]])))
     row = study.rows[k]
-    n_failed = sum(not s.rows[j]["success"] for s, j in runs)
+    n_failed = sum(not s.rows[j].success for s, j in runs)
     panels = [
         HiddenPanel(
-            f"{study.spec.display}, seed {row['seed']} (the worst failure)",
-            f"lowest test accuracy of the {n_failed} failed runs: {row['test_accuracy']:.1%}"
+            f"{study.spec.display}, seed {row.seed} (the worst failure)",
+            f"lowest test accuracy of the {n_failed} failed runs: {row.test_accuracy:.1%}"
             if n_failed > 1
-            else f"the only failed run: test accuracy {row['test_accuracy']:.1%}",
+            else f"the only failed run: test accuracy {row.test_accuracy:.1%}",
             study.hidden[k],
             splits[k].y_train,
             study.spec,
         )
     ]
-    successes = [(study, j) for j, r in enumerate(study.rows) if r["success"]] or [
-        (s, j) for s, j in runs if s.rows[j]["success"]
+    successes = [(study, j) for j, r in enumerate(study.rows) if r.success] or [
+        (s, j) for s, j in runs if s.rows[j].success
     ]
     if successes:
         successes.sort(key=lambda sk: test_loss(sk[0].rows[sk[1]]))
@@ -269,9 +329,9 @@ def _hidden_panels(studies: list[SeedStudy], splits) -> list[HiddenPanel] | None
         whose = "its" if typical is study else "all"
         panels.append(
             HiddenPanel(
-                f"{typical.spec.display}, seed {good['seed']} (a typical success)",
-                f"median test loss of {whose} {len(successes)} successes: {good['test_loss']:.2g}, "
-                f"test accuracy {good['test_accuracy']:.1%}",
+                f"{typical.spec.display}, seed {good.seed} (a typical success)",
+                f"median test loss of {whose} {len(successes)} successes: {good.test_loss:.2g}, "
+                f"test accuracy {good.test_accuracy:.1%}",
                 typical.hidden[j],
                 splits[j].y_train,
                 typical.spec,
@@ -280,7 +340,9 @@ def _hidden_panels(studies: list[SeedStudy], splits) -> list[HiddenPanel] | None
     return panels
 
 
-def _draw_comparison(path: Path, config: Config, views: list[LossView], panels: _Panels) -> None:
+def _draw_comparison(
+    path: Path, config: Config, views: list[LossView], panels: _Panels, success: float
+) -> None:
     split = panels.split
     factor = config.data.factor if config.data.dataset == "circles" else None
     compare_plots.plot_comparison(
@@ -293,6 +355,47 @@ def _draw_comparison(path: Path, config: Config, views: list[LossView], panels: 
         n_seeds=panels.n_seeds,
         strip=panels.strip,
         hidden=panels.hidden,
-        success_accuracy=SUCCESS_ACCURACY,
+        success_accuracy=success,
         dataset=config.data.dataset,
+        shown=panels.shown,
     )
+
+
+def seed_replays(configs: dict[str, Config], studies: list[SeedStudy], splits: list[Split]) -> dict[str, Any]:
+    """Every seed's replay of each loss, for the page to build on a click: per loss what its network
+    is, per seed its points (shared by the losses) and each loss's weights per kept epoch and history.
+    The page turns them into the same replays a run's report.html shows."""
+
+    losses = []
+    for study in studies:
+        frames = study.frames[0]
+        plane = plane_data(configs[study.loss], splits[0])  # the names and the crowded class of every seed
+        del plane["extent"]  # each seed has its own, below
+        losses.append(
+            {
+                "loss": study.loss,
+                "title": study.spec.title,
+                "model": model_data(configs[study.loss]),
+                "epochs": [int(e) for e, _ in frames],
+                "note": thinning_note(frames, configs[study.loss].training.epochs),
+                **plane,
+            }
+        )
+    runs = {}
+    for k, split in enumerate(splits):
+        seed = studies[0].rows[k].seed
+        runs[str(seed)] = {
+            "x": [floats32(split.X_train), floats32(split.X_test)],
+            "y": [digits(split.y_train), digits(split.y_test)],
+            "extent": list(data_extent(split.X_test)),
+            "accuracy": [study.rows[k].test_accuracy for study in studies],
+            "success": [study.rows[k].success for study in studies],
+            "theta": [floats32(np.stack([theta for _, theta in study.frames[k]])) for study in studies],
+            "history": [
+                floats32(
+                    np.stack([study.history[m][k] for m in ("loss", "accuracy", "val_loss", "val_accuracy")])
+                )
+                for study in studies
+            ],
+        }
+    return {"losses": losses, "runs": runs}

@@ -18,7 +18,8 @@ from typing import Any
 from circles_hinge.config import Config, ignored_by_dataset, show
 from circles_hinge.errors import ConfigError
 from circles_hinge.loading import API_LABELS, Labels, resolve_config
-from circles_hinge.store.folders import check_name, check_name_free
+from circles_hinge.results import SUCCESS_ACCURACY
+from circles_hinge.store.folders import check_name, check_name_free, new_file_path
 from circles_hinge.studies.budget import (
     Estimate,
     check_run_fits,
@@ -26,6 +27,7 @@ from circles_hinge.studies.budget import (
     estimate_sweep,
     long_notice,
 )
+from circles_hinge.studies.gather import check_folders
 from circles_hinge.studies.grid import Grid, check_grid, check_merge, check_resume
 from circles_hinge.studies.requests import ComparisonRequest, check_comparison
 
@@ -120,6 +122,12 @@ class ResumePlan(Plan):
 
 
 @dataclass
+class GatherPlan(Plan):
+    folders: list[Path] = field(default_factory=list)
+    out: Path = None  # type: ignore[assignment]  # the page to write (a new file)
+
+
+@dataclass
 class MergePlan(Plan):
     folders: list[Path] = field(default_factory=list)
     grid: Grid = None  # type: ignore[assignment]
@@ -162,6 +170,7 @@ def plan_compare(
     name: str | None = None,
     animate: bool = False,
     replays: bool = False,
+    success: float | None = None,
 ) -> ComparePlan:
     """`compare`: side by side (seeds None) or a seed study; every loss, the seeds, the page budget of
     replays, the folder name and memory, checked."""
@@ -171,7 +180,8 @@ def plan_compare(
     ask = _first_loss(ask, losses)
     config, given = ask.read()
     runs_path = check_runs_dir(runs_dir)
-    request = check_comparison(config, losses, seeds, name, replays)
+    success = SUCCESS_ACCURACY if success is None else success
+    request = check_comparison(config, losses, seeds, name, replays, success)
     _name(request.name, runs_path)
     notices = []
     if animate and seeds is not None:
@@ -203,6 +213,7 @@ def plan_sweep(
     shard: tuple[int, int] | None = None,
     workers: int = 1,
     option: str = "--grid",
+    success: float | None = None,
 ) -> SweepPlan:
     """`sweep`: the whole grid (every cell's config, the losses, the seeds, the shard), a key the data
     set ignores (every value would train the very same models), the folder name and the memory of the
@@ -218,7 +229,8 @@ def plan_sweep(
     for key, _ in axes:
         if key in ignored_by_dataset(config):
             raise ConfigError(f"{option} {key} cannot be swept here: {ignored_by_dataset(config)[key]}")
-    grid = check_grid(config, axes, losses, seeds, name, shard, option=option)
+    success = SUCCESS_ACCURACY if success is None else success
+    grid = check_grid(config, axes, losses, seeds, name, shard, option=option, success=success)
     name = _name(name, runs_path)
     estimate = estimate_sweep(grid, workers)
     notices = _long(estimate, config)
@@ -248,6 +260,25 @@ def plan_merge(folders: Sequence[str | Path], runs_dir: str | Path = "outputs", 
     runs_path = check_runs_dir(runs_dir)
     name = _name(name, runs_path)
     return MergePlan(runs_path, [], folders, grid, entries, name)
+
+
+def plan_gather(
+    folders: Sequence[str | Path], runs_dir: str | Path = "outputs", out: str | Path | None = None
+) -> GatherPlan:
+    """`report --compare`: the folders (each finished and of a kind we read, none twice) and the page to
+    write: `out`, which must not exist, or a new `compare-A-vs-B.html` in the runs folder."""
+    paths = check_folders(folders)
+    runs_path = check_runs_dir(runs_dir)
+    if out is not None:
+        page = new_file_path(Path(out), "--out", "compare.html", ("html",))
+    else:
+        stem = "compare-" + "-vs-".join(p.name for p in paths[:3]) + ("-and-more" if len(paths) > 3 else "")
+        page = runs_path / f"{stem}.html"
+        n = 2
+        while page.exists():  # never over a page already there
+            page = runs_path / f"{stem}-{n}.html"
+            n += 1
+    return GatherPlan(runs_path, [], paths, page)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ class RunResult:
     split: Split
     config: Config
     model: Any
+    frames: list[tuple[int, np.ndarray]]  # (epoch, weights) recorded for the replay
 
     @property
     def spec(self) -> LossSpec:
@@ -219,9 +220,10 @@ def run_experiment(
         if frames is not None:
             frames.save(path / "training.gif", kept_trainer, replica)
         write_json(path / "metrics.json", metrics)
-        write_run_report(path, config, split, history, metrics, weights.frames(kept_trainer, replica))
+        frames_kept = weights.frames(kept_trainer, replica)
+        write_run_report(path, config, split, history, metrics, frames_kept)
         folder.complete()
-    return RunResult(path, metrics, history, result.weights[0], split, config, model)
+    return RunResult(path, metrics, history, result.weights[0], split, config, model, frames_kept)
 
 
 def _leading_replica(logs: dict[str, np.ndarray]) -> int:

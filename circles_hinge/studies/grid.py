@@ -17,8 +17,10 @@ import yaml
 from circles_hinge.config import Config, validate
 from circles_hinge.errors import ConfigError
 from circles_hinge.loading import load_config, safe_load
+from circles_hinge.reports import CellResult, SweepReport
+from circles_hinge.results import SUCCESS_ACCURACY
 from circles_hinge.store.folders import STATUS_FILE, check_name, liveness, read_json
-from circles_hinge.studies.requests import check_seeds, configs_for, no_restarts
+from circles_hinge.studies.requests import check_seeds, check_success, configs_for, no_restarts
 
 # Keys that change a replica's data but not the graph or the number of points: cells that differ
 # only in these share one batch. (data.n_samples changes the number of batches, so it forms groups.)
@@ -110,6 +112,7 @@ class Grid:
     cells: list[dict[str, Any]]  # {key: value} per cell; the first axis varies slowest
     configs: list[dict[str, Config]]  # per cell: {loss: Config}
     shard: tuple[int, int] | None = None  # (i, n): this run trains the i-th of n parts
+    success: float = SUCCESS_ACCURACY  # the test accuracy from which a seed succeeds
 
     @property
     def keys(self) -> list[str]:
@@ -136,6 +139,7 @@ class Grid:
             "losses": self.losses,
             "seeds": len(self.seed_list),
             "shard": None if self.shard is None else list(self.shard),
+            "success": self.success,
         }
 
     def batches(self, units: Sequence[Unit], max_replicas: int = MAX_BATCH_REPLICAS) -> list[list[Unit]]:
@@ -164,8 +168,10 @@ def check_grid(
     name: str | None = None,
     shard: tuple[int, int] | None = None,
     option: str = "--grid",
+    success: float = SUCCESS_ACCURACY,
 ) -> Grid:
     """Validate a whole grid sweep before anything runs: a Grid, or ConfigError with one line."""
+    success = check_success(success)
     if not axes:
         raise ConfigError("--grid is missing: give at least one axis, e.g. --grid data.noise=0,0.1")
     keys = [key for key, _ in axes]
@@ -205,7 +211,7 @@ def check_grid(
             )
     if name is not None:
         check_name(name)
-    return Grid(config, parsed, list(losses), seed_list, cells, configs, shard)
+    return Grid(config, parsed, list(losses), seed_list, cells, configs, shard, success)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -263,10 +269,15 @@ def check_resume(folder: Path) -> tuple[Grid, dict[str, Any], dict[str, Any]]:
     config = no_restarts(load_config(folder / "config.yaml"))
     shard = None if record["shard"] is None else tuple(record["shard"])
     axes = [(axis["key"], axis["values"]) for axis in record["grid"]]
-    return check_grid(config, axes, record["losses"], record["seeds"], shard=shard), record, status
+    success = record.get("success", SUCCESS_ACCURACY)  # a folder made before --success: the default
+    return (
+        check_grid(config, axes, record["losses"], record["seeds"], shard=shard, success=success),
+        record,
+        status,
+    )
 
 
-def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[dict[str, Any]]]:
+def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[CellResult]]:
     """The shards of one sweep, each complete, together covering it once: (grid, every shard's
     finished entries in the grid's order); ConfigError naming the folder for anything else."""
     if not folders:
@@ -283,13 +294,20 @@ def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[dict[str, Any]]]:
             )
         if report.get("shard") is None:
             raise ConfigError(f"merge: {folder} is a whole sweep, not a shard (made without --shard)")
-        request = (report["grid"], report["losses"], report["n_seeds"], report["config"], report["shard"][1])
+        request = (
+            report["grid"],
+            report["losses"],
+            report["n_seeds"],
+            report["config"],
+            report["shard"][1],
+            report.get("success_accuracy"),
+        )
         if first is None:
             first = request
         elif request != first:
             raise ConfigError(
                 f"merge: {folder} is a shard of a different sweep than {folders[0]} (its grid, losses, "
-                "seeds, config or shard count differ)"
+                "seeds, config, success threshold or shard count differ)"
             )
         reports.append((folder, report))
     n = first[4]
@@ -304,18 +322,14 @@ def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[dict[str, Any]]]:
         raise ConfigError(f"merge: shard {', '.join(missing)} is missing; give all {n} shard folders")
     config = validate(first[3], f"{folders[0]}/sweep.json config")
     axes = [(axis["key"], axis["values"]) for axis in first[0]]
-    grid = check_grid(config, axes, first[1], first[2])
-    entries: dict[Unit, dict[str, Any]] = {}
-    for folder, report in reports:
+    grid = check_grid(config, axes, first[1], first[2], success=first[5] or SUCCESS_ACCURACY)
+    entries: dict[Unit, CellResult] = {}
+    for folder, raw in reports:
         seed_rows = _read_rows(folder / "seeds.csv")
-        n_seeds = report["n_seeds"]
-        for j, ((c, loss), result) in enumerate(zip(report["units"], report["results"], strict=True)):
-            entries[(c, loss)] = {
-                "cell": c,
-                "loss": loss,
-                "result": result,
-                "seed_rows": seed_rows[j * n_seeds : (j + 1) * n_seeds],
-            }
+        report = SweepReport.from_json(raw, f"{folder}/sweep.json")
+        n_seeds = report.n_seeds
+        for j, ((c, loss), summary) in enumerate(zip(report.units, report.results, strict=True)):
+            entries[(c, loss)] = CellResult(c, loss, summary, seed_rows[j * n_seeds : (j + 1) * n_seeds])
     return grid, [entries[u] for u in grid.units()]
 
 

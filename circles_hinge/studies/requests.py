@@ -10,6 +10,7 @@ from circles_hinge.config import SEED_LIMIT, Config, validate
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES
 from circles_hinge.outputs.page_budget import check_replays
+from circles_hinge.results import SUCCESS_ACCURACY
 from circles_hinge.store.folders import check_name
 
 MAX_SEEDS = 100_000  # seeds in one study: a hard bound; memory is checked per request (budget.py)
@@ -72,17 +73,34 @@ class ComparisonRequest:
     seed_list: list[int]
     name: str | None = None
     replays: bool = False  # a seed study keeps every seed's weights per epoch for report.html
+    success: float = SUCCESS_ACCURACY  # the test accuracy from which a seed succeeds
+
+
+def check_success(success: float) -> float:
+    """--success: the test accuracy a seed must reach to count as a success, in (0, 1]."""
+    if isinstance(success, bool) or not isinstance(success, (int, float)) or not 0 < success <= 1:
+        raise ConfigError(
+            f"--success must be a number in (0, 1], the test accuracy from which a seed succeeds "
+            f"(default {SUCCESS_ACCURACY}) — got {success!r}"
+        )
+    return float(success)
 
 
 def check_comparison(
-    config: Config, losses: list[str], seeds: int | None, name: str | None = None, replays: bool = False
+    config: Config,
+    losses: list[str],
+    seeds: int | None,
+    name: str | None = None,
+    replays: bool = False,
+    success: float = SUCCESS_ACCURACY,
 ) -> ComparisonRequest:
     """Validate a comparison before anything runs: ConfigError with one line, or the request that
     `run_comparison` trusts."""
+    success = check_success(success)
     config = no_restarts(config)
     configs = configs_for(config, losses)
     seed_list = check_seeds(config, seeds) if seeds is not None else [config.seed]
     if replays and seeds is not None:
         check_replays(config, losses, seeds)
     name = None if name is None else check_name(name)
-    return ComparisonRequest(config, list(losses), configs, seeds, seed_list, name, replays)
+    return ComparisonRequest(config, list(losses), configs, seeds, seed_list, name, replays, success)

@@ -8,32 +8,53 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from circles_hinge.config import Config
 from circles_hinge.engine.boundary import (
-    BOUNDARY_CONSTANTS,
-    BOUNDARY_KEYS,
     band_level,
     boundary_constants,
     boundary_radii,
     boundary_summary,
-    empty_boundary,
     has_boundary,
     signed_decision,
 )
 from circles_hinge.engine.data import load_split
 from circles_hinge.engine.model import initial_weights
 from circles_hinge.engine.recorder import WeightRecorder
-from circles_hinge.engine.stats import median_iqr, wilson_interval
+from circles_hinge.engine.stats import mean_interval, median_iqr, wilson_interval
 from circles_hinge.engine.trainer import ReplicaTrainer
 from circles_hinge.losses import LossSpec, encode_labels, predict_classes
-from circles_hinge.results import SUCCESS_ACCURACY, SeedStudy, epochs_to_perfect, finite_or_none
+from circles_hinge.results import (
+    SUCCESS_ACCURACY,
+    Boundary,
+    SeedRow,
+    SeedSummary,
+    Spread,
+    epochs_to_perfect,
+    finite_or_none,
+)
 from circles_hinge.words import batch_progress
 
 Progress = Callable[[str, int, int], None]  # (what is happening, epochs done, epochs in total)
+
+
+@dataclass
+class SeedStudy:
+    """One loss's seed study as trained: per-seed rows and summary, and the arrays behind the figures."""
+
+    loss: str
+    spec: LossSpec
+    rows: list[SeedRow]  # one per seed, the rows of seeds.csv
+    summary: SeedSummary  # its result in comparison.json / sweep.json
+    weights: list[list[np.ndarray]]
+    history: dict[str, np.ndarray]  # metric -> (K, epochs)
+    hidden: np.ndarray  # last hidden layer on each replica's training data, (K, n_train, units)
+    radii: dict[float, np.ndarray] | None  # level -> (K, n_angles)
+    frames: list[list[tuple[int, np.ndarray]]] | None = None  # with replays: per seed, (epoch, weights)
 
 
 def seeds_label(seed_list: Sequence[int]) -> str:
@@ -96,6 +117,7 @@ def _run_study(
     inside: Callable[[int, int, int, float], None] | None = None,
     factors: Sequence[float] | None = None,
     replays: bool = False,
+    success: float = SUCCESS_ACCURACY,
 ) -> SeedStudy:
     """K = len(seed_list) replicas of one loss, replica k on splits[k] (a grid sweep's replicas have
     different data: `factors` then gives each one's data.factor, for its boundary figures)."""
@@ -136,64 +158,72 @@ def _run_study(
                 level,
             )
             if radii is not None
-            else empty_boundary()
+            else Boundary()
         )
         rows.append(
-            {
-                "loss": spec.name,
-                "seed": seed,
-                "success": accuracy[k] >= SUCCESS_ACCURACY,
-                "test_accuracy": accuracy[k],
-                "test_loss": finite_or_none(test_loss[k]),
-                "final_loss": finite_or_none(history["loss"][k, -1]),
-                "final_val_loss": finite_or_none(history["val_loss"][k, -1]),
-                "epochs_to_perfect_val": epochs_to_perfect(history["val_accuracy"][k]),
-                **{key: figures[key] for key in BOUNDARY_KEYS},
-            }
+            SeedRow(
+                loss=spec.name,
+                seed=seed,
+                success=accuracy[k] >= success,
+                test_accuracy=accuracy[k],
+                test_loss=finite_or_none(test_loss[k]),
+                final_loss=finite_or_none(history["loss"][k, -1]),
+                final_val_loss=finite_or_none(history["val_loss"][k, -1]),
+                epochs_to_perfect_val=epochs_to_perfect(history["val_accuracy"][k]),
+                boundary=figures,
+            )
         )
-    constants = {key: figures[key] for key in BOUNDARY_CONSTANTS}  # the same for every seed
-    summary = summarise_seeds(spec.name, rows, seconds, constants)
+    summary = summarise_seeds(spec.name, rows, seconds, figures)  # the circles are every seed's
     frames = [recorder.frames(trainer, k) for k in range(len(seed_list))] if recorder is not None else None
     return SeedStudy(spec.name, spec, rows, summary, result.weights, history, hidden, radii, frames)
 
 
+def _spread(values: list[float | None]) -> Spread:
+    return Spread(*median_iqr(values))
+
+
 def summarise_seeds(
     loss: str,
-    rows: list[dict[str, Any]],
+    rows: list[SeedRow],
     train_seconds: float | None,
-    constants: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One result object from per-seed rows: success rate with its Wilson interval, the failed seeds,
-    mean test accuracy, and medians (plain keys) with IQRs (`*_iqr`); boundary figures over the
-    successful seeds only, since a collapsed model has no boundary worth measuring. No
-    `train_seconds` when it is None (a grid sweep's cells train together: none has a time of its own)."""
+    circles: Boundary | None = None,
+    cell: dict[str, Any] | None = None,
+) -> SeedSummary:
+    """One loss's summary from its per-seed rows: success rate with its Wilson interval, the failed
+    seeds, mean test accuracy, medians with IQRs; boundary figures over the successful seeds only (a
+    collapsed model has no boundary worth measuring), against `circles` (the data's circles and band,
+    the same for every seed). No `train_seconds` when it is None (a grid sweep's cells train together:
+    none has a time of its own)."""
     n = len(rows)
-    ok = [r for r in rows if r["success"]]
+    ok = [r for r in rows if r.success]
     lo, hi = wilson_interval(len(ok), n)
-    accuracy = np.array([r["test_accuracy"] for r in rows])
-    summary: dict[str, Any] = {
-        "loss": loss,
-        "seeds": n,
-        "seed_range": [rows[0]["seed"], rows[-1]["seed"]],
-        "success_rate": len(ok) / n,
-        "success_ci95": [lo, hi],
-        "successes": len(ok),
-        "failed_seeds": [r["seed"] for r in rows if not r["success"]],
-        "test_accuracy": float(accuracy.mean()),
-        "test_accuracy_median": float(np.median(accuracy)),
-        "test_accuracy_min": float(accuracy.min()),
-    }
-    for key in ("test_loss", "final_loss", "final_val_loss", "epochs_to_perfect_val"):
-        summary[key], summary[f"{key}_iqr"] = median_iqr([r[key] for r in rows])
-    summary["perfect_val_seeds"] = sum(r["epochs_to_perfect_val"] is not None for r in rows)
-    if train_seconds is not None:
-        summary["train_seconds"] = round(train_seconds, 4)
-    measured = [r for r in ok if r["boundary_radius_mean"] is not None]
-    summary["boundary_seeds"] = len(measured)
-    for key in BOUNDARY_KEYS:
-        summary[key], summary[f"{key}_iqr"] = median_iqr([r[key] for r in measured])
-    summary.update(constants or dict.fromkeys(BOUNDARY_CONSTANTS))
-    return summary
+    accuracy = np.array([r.test_accuracy for r in rows])
+    measured = [r for r in ok if r.boundary.found]
+    spreads = {name: _spread([getattr(r.boundary, name) for r in measured]) for name in Boundary.figures()}
+    constants = {name: getattr(circles or Boundary(), name) for name in Boundary.constants()}
+    return SeedSummary(
+        loss=loss,
+        seeds=n,
+        seed_range=[rows[0].seed, rows[-1].seed],
+        success_rate=len(ok) / n,
+        success_ci95=[lo, hi],
+        successes=len(ok),
+        failed_seeds=[r.seed for r in rows if not r.success],
+        test_accuracy=float(accuracy.mean()),
+        test_accuracy_median=float(np.median(accuracy)),
+        test_accuracy_min=float(accuracy.min()),
+        test_accuracy_ci95=list(mean_interval(accuracy)),
+        test_loss=_spread([r.test_loss for r in rows]),
+        final_loss=_spread([r.final_loss for r in rows]),
+        final_val_loss=_spread([r.final_val_loss for r in rows]),
+        epochs_to_perfect_val=_spread([r.epochs_to_perfect_val for r in rows]),
+        perfect_val_seeds=sum(r.epochs_to_perfect_val is not None for r in rows),
+        train_seconds=None if train_seconds is None else round(train_seconds, 4),
+        boundary_seeds=len(measured),
+        boundary=Boundary(**{name: s.median for name, s in spreads.items()}, **constants),
+        boundary_iqr=Boundary(**{name: s.iqr for name, s in spreads.items()}),
+        cell=dict(cell or {}),
+    )
 
 
 def train_studies(
@@ -202,6 +232,7 @@ def train_studies(
     progress: Callable[[str, int], None],
     label: str = "",
     replays: bool = False,
+    success: float = SUCCESS_ACCURACY,
 ) -> tuple[list[SeedStudy], list]:
     """One ReplicaTrainer per loss, K = len(seed_list), all on the same data and initial weights;
     `replays` records every seed's weights per epoch (SeedStudy.frames)."""
@@ -221,14 +252,19 @@ def train_studies(
                     lambda s=stage: progress(s, 1),
                     inside,
                     replays=replays,
+                    success=success,
                 )
             )
     return studies, splits
 
 
 def train_cells(
-    configs: list[Config], seed_list: list[int], progress: Callable[[str, int], None], label: str = ""
-) -> list[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
+    configs: list[Config],
+    seed_list: list[int],
+    progress: Callable[[str, int], None],
+    label: str = "",
+    success: float = SUCCESS_ACCURACY,
+) -> list[tuple[list[SeedRow], Boundary | None]]:
     """Seed studies of one loss at several data settings (a grid sweep's cells that differ only in
     data.noise or data.factor), trained as one batch of len(configs) x len(seed_list) replicas, each
     with its own data; the per-seed rows of each cell, in order. Replica k's arithmetic does not
@@ -251,6 +287,7 @@ def train_cells(
             lambda: progress(stage, 1),
             inside,
             factors=factors,
+            success=success,
         )
     n = len(seed_list)
     return [

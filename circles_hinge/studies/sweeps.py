@@ -25,7 +25,8 @@ from circles_hinge.engine.runtime import load_tensorflow, seed_everything
 from circles_hinge.outputs import study_plots
 from circles_hinge.outputs.html import write_sweep_report
 from circles_hinge.outputs.markdown import sweep_markdown
-from circles_hinge.results import SUCCESS_ACCURACY
+from circles_hinge.reports import CellResult, SweepReport
+from circles_hinge.results import Paired, SeedRow
 from circles_hinge.store.folders import (
     create_run_dir,
     make_reserve,
@@ -52,6 +53,7 @@ from circles_hinge.studies.seeds import (
     summarise_seeds,
     train_cells,
 )
+from circles_hinge.studies.verdicts import pair_all
 
 if TYPE_CHECKING:
     from circles_hinge.studies.door import MergePlan, ResumePlan, SweepPlan
@@ -64,7 +66,7 @@ if TYPE_CHECKING:
 @dataclass
 class SweepResult:
     path: Path
-    report: dict[str, Any]
+    report: SweepReport
 
 
 def run_grid(
@@ -104,7 +106,8 @@ def _sweep(
     started: str = "",
 ) -> SweepResult:
     start = time.perf_counter() - record["seconds"]
-    done = {(d["cell"], d["loss"]): d for d in record["done"]}
+    finished = [CellResult.from_json(d, grid.keys) for d in record["done"]]
+    done = {(d.cell, d.loss): d for d in finished}
     todo = [u for u in grid.shard_units() if u not in done]
     batches = grid.batches(todo)
     workers = max(1, min(workers, len(batches)))
@@ -117,14 +120,14 @@ def _sweep(
             write_atomic(path / "config.yaml", dump_yaml(grid.config))
         write_json(path / RESUME_FILE, record)
 
-        def keep(finished: list[dict[str, Any]]) -> None:
+        def keep(batch: list[CellResult]) -> None:
             """A batch's cells, kept at once: resume.json first (what a resume reads), then the rows."""
-            for entry in finished:
-                done[(entry["cell"], entry["loss"])] = entry
-            record["done"] = [done[u] for u in grid.shard_units() if u in done]
+            for entry in batch:
+                done[(entry.cell, entry.loss)] = entry
+            record["done"] = [done[u].to_json() for u in grid.shard_units() if u in done]
             record["seconds"] = round(time.perf_counter() - start, 3)
             write_json(path / RESUME_FILE, record)
-            _write_tables(path, record["done"])
+            _write_tables(path, [done[u] for u in grid.shard_units() if u in done])
             folder.running(stage="training", done=f"{len(done)} of {len(grid.shard_units())} studies")
 
         if workers == 1:
@@ -135,14 +138,15 @@ def _sweep(
             _train_in_workers(grid, batches, keep, counter, workers)
         folder.running(stage="writing")
         counter("drawing sweep.png")
-        report = _report(grid, record["done"], time.perf_counter() - start, workers)
+        kept = [done[u] for u in grid.shard_units() if u in done]
+        report = _report(grid, kept, time.perf_counter() - start, workers)
         _write_outputs(path, report)
         (path / RESUME_FILE).unlink(missing_ok=True)
         folder.complete()
     return SweepResult(path, report)
 
 
-def _train_batch(grid: Grid, batch: list[Unit], progress: Callable[[str, int], None]) -> list[dict[str, Any]]:
+def _train_batch(grid: Grid, batch: list[Unit], progress: Callable[[str, int], None]) -> list[CellResult]:
     """One batch of cells of one loss, trained at once: a finished entry per unit."""
     configs = [grid.configs[c][loss] for c, loss in batch]
     where = ", ".join(
@@ -151,18 +155,11 @@ def _train_batch(grid: Grid, batch: list[Unit], progress: Callable[[str, int], N
     label = f"{where}: " if where else ""
     out = []
     for (c, loss), (rows, constants) in zip(
-        batch, train_cells(configs, grid.seed_list, progress, label), strict=True
+        batch, train_cells(configs, grid.seed_list, progress, label, grid.success), strict=True
     ):
-        summary = summarise_seeds(loss, rows, None, constants)  # a batch trains together: no time per cell
         cell = grid.cells[c]
-        out.append(
-            {
-                "cell": c,
-                "loss": loss,
-                "result": {**cell, **summary},
-                "seed_rows": [{**cell, **row} for row in rows],
-            }
-        )
+        summary = summarise_seeds(loss, rows, None, constants, cell)  # a batch trains together: no time
+        out.append(CellResult(c, loss, summary, [row.to_row(cell) for row in rows]))
     return out
 
 
@@ -173,7 +170,7 @@ def _train_here(grid: Grid, batches: list[list[Unit]], keep, counter: ProgressCo
         keep(_train_batch(grid, batch, counter))
 
 
-def _worker(grid: Grid, batch: list[Unit], queue) -> list[dict[str, Any]]:
+def _worker(grid: Grid, batch: list[Unit], queue) -> list[CellResult]:
     """A worker process's job: one batch, its progress sent to the parent through `queue`."""
     load_tensorflow()  # one thread, as in the parent
     seed_everything(grid.config.seed)
@@ -223,49 +220,45 @@ def _relay(queue, counter: ProgressCounter) -> Iterator[None]:
 # Writing
 
 
-def _write_tables(path: Path, done: list[dict[str, Any]]) -> None:
+def _write_tables(path: Path, done: list[CellResult]) -> None:
     if done:
-        write_csv(path / "sweep.csv", [_flat(d["result"]) for d in done])
-        write_csv(path / "seeds.csv", [row for d in done for row in d["seed_rows"]])
+        write_csv(path / "sweep.csv", [_flat(d.summary.to_json()) for d in done])
+        write_csv(path / "seeds.csv", [row for d in done for row in d.seed_rows])
 
 
-def _report(grid: Grid, done: list[dict[str, Any]], seconds: float, workers: int | None) -> dict[str, Any]:
-    report: dict[str, Any] = {
-        "kind": "sweep",
-        "grid": grid.request()["grid"],
-        "keys": grid.keys,
-    }
-    if len(grid.axes) == 1:  # the one-key form, as `--param KEY --values LIST` gives it
-        report["param"], report["values"] = grid.axes[0]
-    report.update(
-        {
-            "losses": grid.losses,
-            "seeds_label": seeds_label(grid.seed_list),
-            "n_seeds": len(grid.seed_list),
-            "success_accuracy": SUCCESS_ACCURACY,
-            "shard": None if grid.shard is None else list(grid.shard),
-            "units": [[d["cell"], d["loss"]] for d in done],
-            "results": [d["result"] for d in done],
-            "seconds": round(seconds, 3),
-            "workers": workers,  # processes this run trained in (None: merged from shards)
-            "files": {
-                "picture": "sweep.png",
-                "table": "sweep.csv",
-                "per_seed": "seeds.csv",
-                "summary": "sweep.md",
-            },
-            "config": grid.config.to_dict(),
-            "versions": versions(),
-            "machine": machine(),
-        }
+def _report(grid: Grid, done: list[CellResult], seconds: float, workers: int | None) -> SweepReport:
+    return SweepReport(
+        grid=[(key, list(values)) for key, values in grid.axes],
+        losses=grid.losses,
+        seeds_label=seeds_label(grid.seed_list),
+        n_seeds=len(grid.seed_list),
+        success_accuracy=grid.success,
+        shard=None if grid.shard is None else list(grid.shard),
+        units=[[d.cell, d.loss] for d in done],
+        results=[d.summary for d in done],
+        paired=_paired(grid, done),
+        seconds=round(seconds, 3),
+        workers=workers,  # processes this run trained in (None: merged from shards)
+        files={"picture": "sweep.png", "table": "sweep.csv", "per_seed": "seeds.csv", "summary": "sweep.md"},
+        config=grid.config,
+        versions=versions(),
+        machine=machine(),
     )
-    return report
 
 
-def _write_outputs(path: Path, report: dict[str, Any]) -> None:
+def _paired(grid: Grid, done: list[CellResult]) -> list[Paired]:
+    """Every pair of losses in every cell that holds more than one (a shard may hold one loss of a
+    cell): the verdicts, from each seed's row."""
+    by_cell: dict[int, dict[str, list[SeedRow]]] = {}
+    for d in done:
+        by_cell.setdefault(d.cell, {})[d.loss] = [SeedRow.from_row(row) for row in d.seed_rows]
+    return [p for c, rows in by_cell.items() if len(rows) > 1 for p in pair_all(rows, grid.cells[c])]
+
+
+def _write_outputs(path: Path, report: SweepReport) -> None:
     study_plots.plot_grid(path / "sweep.png", report)
     write_atomic(path / "sweep.md", sweep_markdown(report))
-    write_json(path / "sweep.json", report)
+    write_json(path / "sweep.json", report.to_json())
     write_sweep_report(path, report)  # report.html: the interactive success-rate chart
 
 
@@ -273,8 +266,8 @@ def _flat(result: dict[str, Any]) -> dict[str, Any]:
     """A result object as one CSV row: lists become `lo hi` columns or a space-separated field."""
     row = {}
     for key, value in result.items():
-        if key == "success_ci95":
-            row["success_ci95_lo"], row["success_ci95_hi"] = value
+        if key in ("success_ci95", "test_accuracy_ci95"):
+            row[f"{key}_lo"], row[f"{key}_hi"] = value
         elif isinstance(value, list):
             row[key] = " ".join(map(str, value))
         else:
@@ -297,7 +290,7 @@ def merge_shards(plan: MergePlan) -> SweepResult:
         write_atomic(path / "config.yaml", dump_yaml(grid.config))
         _write_tables(path, done)
         report = _report(grid, done, seconds, workers=None)
-        report["merged_from"] = [str(f) for f in folders]
+        report.merged_from = [str(f) for f in folders]
         _write_outputs(path, report)
         folder.complete()
     return SweepResult(path, report)

@@ -4,10 +4,12 @@ in the browser from the weights recorded at every epoch."""
 
 from pathlib import Path
 
+from circles_hinge.errors import ConfigError
 from circles_hinge.outputs.html.index import ensure_thumbnail, write_index
 from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, read_data
 from circles_hinge.outputs.html.run import NoReport, rebuild_run_report, write_run_report
 from circles_hinge.outputs.html.studies import write_comparison_report, write_sweep_report
+from circles_hinge.reports import ComparisonReport, SweepReport
 from circles_hinge.store.folders import read_json
 from circles_hinge.store.listing import list_runs
 
@@ -45,21 +47,32 @@ def rebuild(folder: Path) -> Path:
     if kind == "run":
         return rebuild_run_report(folder)
     if kind == "compare":
-        report = read_json(folder / "comparison.json")
-        if report is None:
-            raise NoReport(f"{folder} has no comparison.json: the comparison did not finish")
-        for run in (report.get("files") or {}).get("runs", {}).values():  # made before report.html
-            if not (folder / run / REPORT_FILE).is_file() and (folder / run / "metrics.json").is_file():
-                rebuild_run_report(folder / run)
+        report = _read_report(folder, "comparison.json", ComparisonReport, "the comparison did not finish")
+        for row in report.runs:  # a run made before report.html existed gets its own page first
+            if (
+                not (folder / row.run / REPORT_FILE).is_file()
+                and (folder / row.run / "metrics.json").is_file()
+            ):
+                rebuild_run_report(folder / row.run)
         return write_comparison_report(folder, report)
     if kind == "sweep":
-        report = read_json(folder / "sweep.json")
-        if report is None:
-            raise NoReport(f"{folder} has no sweep.json: the sweep did not finish")
-        return write_sweep_report(folder, report)
+        return write_sweep_report(
+            folder, _read_report(folder, "sweep.json", SweepReport, "the sweep did not finish")
+        )
     if not list_runs(folder) and not (folder / INDEX_FILE).is_file():
         raise NoReport(
             f"{folder} is not a run, comparison or sweep folder, and holds none to index; "
             "give one of those, or the --runs-dir they are in"
         )
     return write_index(folder)
+
+
+def _read_report(folder: Path, name: str, kind, unfinished: str):
+    """comparison.json or sweep.json, typed; NoReport with one line when it is missing or not one."""
+    raw = read_json(folder / name)
+    if raw is None:
+        raise NoReport(f"{folder} has no {name}: {unfinished}")
+    try:
+        return kind.from_json(raw, str(folder / name))
+    except (KeyError, TypeError, ValueError, IndexError, ConfigError) as exc:
+        raise NoReport(f"{folder / name} is not a report this version can read ({exc})") from None

@@ -820,7 +820,7 @@
   }
 
   // --- a seed study: every seed's replay, built when it is asked for from the page's compact data ----
-  // DATA.seeds holds float32 arrays in base64 (see studies.seed_replays); a seed's replays are the
+  // DATA.seeds holds float32 arrays in base64 (see studies/comparison.py: seed_replays); a seed's replays are the
   // same objects a run's report.html carries, so they draw and compute exactly as a run's do.
   function float32s(b64) {
     const bytes = atob(b64);
@@ -932,7 +932,9 @@
     const xs = numeric ? sw.values : sw.values.map((_, i) => i);
     const xlo = Math.min(...xs), xhi = Math.max(...xs);
     const X = (i) => pad.l + (xhi > xlo ? (xs[i] - xlo) / (xhi - xlo) : 0.5) * (W - pad.l - pad.r);
-    const Y = (v) => pad.t + (1 - v) * (H - pad.t - pad.b);
+    let ylo = 0; // the accuracy view starts where the lowest interval does, so differences show
+    const Y = (v) => pad.t + (1 - (v - ylo) / (1 - ylo)) * (H - pad.t - pad.b);
+    const interval = (r, metric) => (metric === "success" ? r.success_ci95 : r.test_accuracy_ci95 || [r.test_accuracy, r.test_accuracy]);
     const hiddenLosses = new Set();
     const shapes = "o^sDv";
     function node(tag, attrs, parent, text) {
@@ -956,11 +958,15 @@
       H = Math.max(240, Math.round(W * 0.53));
       host.textContent = "";
       const metric = select.value;
-      const what = metric === "success" ? "Success rate with its 95% interval" : "Mean test accuracy";
-      const svg = node("svg", { viewBox: "0 0 " + W + " " + H, role: "group", "aria-label": what + " against " + sw.param + ", one line per loss" }, host);
-      for (let t = 0; t <= 1.0001; t += 0.25) {
+      const lows = sw.results.map((r) => interval(r, metric)[0]).filter((v) => v !== null && isFinite(v));
+      ylo = metric === "success" || !lows.length ? 0 : Math.max(0, Math.floor(20 * Math.min(...lows) - 0.5) / 20);
+      const what = metric === "success" ? "Success rate" : "Mean test accuracy";
+      const svg = node("svg", { viewBox: "0 0 " + W + " " + H, role: "group",
+        "aria-label": what + " with its 95% interval against " + sw.param + ", one line per loss" }, host);
+      for (let k = 0; k <= 4; k++) {
+        const t = ylo + (1 - ylo) * k / 4;
         node("line", { x1: pad.l, x2: W - pad.r, y1: Y(t), y2: Y(t), stroke: "#ddd" }, svg);
-        node("text", { x: pad.l - 6, y: Y(t) + 4, "text-anchor": "end", "font-size": 12 }, svg, Math.round(100 * t) + "%");
+        node("text", { x: pad.l - 6, y: Y(t) + 4, "text-anchor": "end", "font-size": 12 }, svg, (100 * t).toFixed(ylo ? 1 : 0) + "%");
       }
       sw.values.forEach((v, i) => node("text", { x: X(i), y: H - pad.b + 16, "text-anchor": "middle", "font-size": 12 }, svg, String(v)));
       node("text", { x: (W + pad.l) / 2, y: H - 6, "text-anchor": "middle", "font-size": 13 }, svg, sw.param);
@@ -978,13 +984,15 @@
         node("path", { d, fill: "none", stroke: color, "stroke-width": 2, "stroke-dasharray": li % 2 ? "6 3" : "none" }, svg);
         rows.forEach((r, i) => {
           if (!r) return;
-          if (metric === "success")
-            node("line", { x1: X(i) + nudge, x2: X(i) + nudge, y1: Y(r.success_ci95[0]), y2: Y(r.success_ci95[1]), stroke: color, "stroke-width": 1.2 }, svg);
+          const [lo, hi] = interval(r, metric);
+          node("line", { x1: X(i) + nudge, x2: X(i) + nudge, y1: Y(lo), y2: Y(hi), stroke: color, "stroke-width": 1.2 }, svg);
           const dot = point(svg, shapes[li % shapes.length], X(i) + nudge, Y(value(r)), color);
           const at = Object.keys(r.at).map((k) => ", " + k + " = " + r.at[k]).join("");
           const text = sw.display[li] + ", " + sw.param + " = " + r.value + at + ": success " + r.successes + "/" + r.seeds +
             " = " + pct(r.success_rate) + " (95% CI " + pct(r.success_ci95[0]) + "–" + pct(r.success_ci95[1]) +
-            "), mean test accuracy " + pct(r.test_accuracy) + (r.failed_seeds.length ? ", failed seeds " + r.failed_seeds.join(", ") : "");
+            "), mean test accuracy " + pct(r.test_accuracy) +
+            (r.test_accuracy_ci95 ? " (95% CI " + pct(r.test_accuracy_ci95[0]) + "–" + pct(r.test_accuracy_ci95[1]) + ")" : "") +
+            (r.failed_seeds.length ? ", failed seeds " + r.failed_seeds.join(", ") : "");
           dot.setAttribute("aria-label", text);
           node("title", {}, dot, text);
           const showTip = () => { tip.textContent = text; };
