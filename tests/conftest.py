@@ -37,6 +37,18 @@ FIRST_CASE_FAST = {
 }
 
 
+# What tests/test_pages.py measured (each page's width at each window width, and in print), shown at
+# the end of the run
+PAGE_WIDTHS: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if PAGE_WIDTHS:
+        terminalreporter.section("page widths measured in headless Chromium")
+        for line in PAGE_WIDTHS:
+            terminalreporter.write_line(line)
+
+
 def pytest_collection_modifyitems(items):
     first_seen = set()
     for item in items:

@@ -27,10 +27,10 @@ from circles_hinge.losses import get_loss
 from circles_hinge.outputs import compare_plots
 from circles_hinge.outputs.compare_plots import HiddenPanel, LossView, StripRow
 from circles_hinge.outputs.html import write_comparison_report
-from circles_hinge.outputs.html.run import model_data, page_extent, replay_data, thinning_note
+from circles_hinge.outputs.html.run import model_data, plane_data, replay_data, thinning_note
 from circles_hinge.outputs.html.studies import digits, floats32
 from circles_hinge.outputs.markdown import comparison_markdown
-from circles_hinge.outputs.plots import class_names, value_name
+from circles_hinge.outputs.plots import data_extent
 from circles_hinge.reports import ComparisonReport
 from circles_hinge.results import Boundary, RunRow, SeedRow, finite_or_none
 from circles_hinge.store.folders import (
@@ -182,7 +182,8 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
         )
         title = f"{spec.title} loss (run folder {run.path.name})"
         note = thinning_note(run.frames, len(run.history["loss"]))
-        replays[loss] = replay_data(cfg, run.split, run.history, run.frames, title, note)
+        inside = m.get("test_points_inside_margin")  # Keras' count, for the page to say where its own differs
+        replays[loss] = replay_data(cfg, run.split, run.history, run.frames, title, note, inside)
     files = {"picture": "comparison.png", "runs": {r.loss: r.run for r in results}}
     split = runs[next(iter(configs))].split  # every loss has the same data and split
     return results, views, _Panels(split, files, replays=replays), runs
@@ -365,10 +366,11 @@ def seed_replays(configs: dict[str, Config], studies: list[SeedStudy], splits: l
     is, per seed its points (shared by the losses) and each loss's weights per kept epoch and history.
     The page turns them into the same replays a run's report.html shows."""
 
-    first = next(iter(configs.values()))
     losses = []
     for study in studies:
         frames = study.frames[0]
+        plane = plane_data(configs[study.loss], splits[0])  # the names and the crowded class of every seed
+        del plane["extent"]  # each seed has its own, below
         losses.append(
             {
                 "loss": study.loss,
@@ -376,8 +378,7 @@ def seed_replays(configs: dict[str, Config], studies: list[SeedStudy], splits: l
                 "model": model_data(configs[study.loss]),
                 "epochs": [int(e) for e, _ in frames],
                 "note": thinning_note(frames, configs[study.loss].training.epochs),
-                "classes": class_names(first.data.dataset, n_classes(first.data)),
-                "value_name": value_name(study.spec),
+                **plane,
             }
         )
     runs = {}
@@ -386,7 +387,7 @@ def seed_replays(configs: dict[str, Config], studies: list[SeedStudy], splits: l
         runs[str(seed)] = {
             "x": [floats32(split.X_train), floats32(split.X_test)],
             "y": [digits(split.y_train), digits(split.y_test)],
-            "extent": page_extent(np.concatenate([split.X_train, split.X_test])),
+            "extent": list(data_extent(split.X_test)),
             "accuracy": [study.rows[k].test_accuracy for study in studies],
             "success": [study.rows[k].success for study in studies],
             "theta": [floats32(np.stack([theta for _, theta in study.frames[k]])) for study in studies],

@@ -5,7 +5,7 @@ in the browser from the weights recorded at every epoch."""
 from pathlib import Path
 
 from circles_hinge.errors import ConfigError
-from circles_hinge.outputs.html.index import write_index
+from circles_hinge.outputs.html.index import ensure_thumbnail, write_index
 from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, read_data
 from circles_hinge.outputs.html.run import NoReport, rebuild_run_report, write_run_report
 from circles_hinge.outputs.html.studies import write_comparison_report, write_sweep_report
@@ -43,6 +43,7 @@ def rebuild(folder: Path) -> Path:
             ),
             None,
         )
+    ensure_thumbnail(folder, kind)  # a folder made before thumbnails, for the index
     if kind == "run":
         return rebuild_run_report(folder)
     if kind == "compare":

@@ -28,7 +28,7 @@ from circles_hinge.outputs.html.page import (
     table,
     where_it_ran,
 )
-from circles_hinge.outputs.plots import class_names, value_name
+from circles_hinge.outputs.plots import class_names, crowded_class, data_extent, labelled_names, value_name
 from circles_hinge.results import METRICS
 from circles_hinge.store.folders import read_json, write_atomic
 from circles_hinge.words import num, pct
@@ -51,12 +51,19 @@ def _floats(values: np.ndarray, digits: int = 9) -> list[float]:
     return [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=np.float64).ravel().tolist()]
 
 
-def page_extent(X: np.ndarray, pad: float = 0.25) -> list[float]:
-    """A square around the points, padded by `pad` of their span on each side (as the figures' grids)."""
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    half = max(float((hi - lo).max()), 1e-3) * (0.5 + pad)
-    cx, cy = (lo + hi) / 2
-    return [float(cx - half), float(cx + half), float(cy - half), float(cy + half)]
+def plane_data(config: Config, split) -> dict[str, Any]:
+    """What the replay's plane needs besides the network: the classes in words (with the label the
+    loss trains them as), the extent every figure of the folder uses, and the class too crowded to
+    ring (the circles' inner circle), from the test points as the figures draw them."""
+    spec, k = get_loss(config.training.loss), n_classes(config.data)
+    names = class_names(config.data.dataset, k)
+    return {
+        "classes": names,
+        "labels": labelled_names(spec, names),
+        "extent": list(data_extent(split.X_test)),
+        "crowded": crowded_class(split.X_test, split.y_test),
+        "value_name": value_name(spec),
+    }
 
 
 def model_data(config: Config) -> dict[str, Any]:
@@ -76,9 +83,11 @@ def replay_data(
     frames: list[tuple[int, np.ndarray]],
     title: str,
     note: str | None = None,
+    inside_margin: int | None = None,
 ) -> dict[str, Any]:
     """What the page's forward pass needs: layer widths, activations, the class rule, weights per epoch,
-    the points, and the history for the loss curve."""
+    the points, and the history for the loss curve; `inside_margin`: Keras' count of test points
+    inside the margin at the last epoch, for the page to say so where its own count differs."""
     spec = get_loss(config.training.loss)
     points = {
         part: {"x": _floats(X), "y": y.tolist()}  # exact: a point on the margin stays on its side
@@ -93,9 +102,8 @@ def replay_data(
         # 6 digits are all the page shows: about 12 characters an epoch and metric
         "history": {m: _floats(history[m], 6) for m in METRICS},
         "points": points,
-        "classes": class_names(config.data.dataset, n_classes(config.data)),
-        "extent": page_extent(np.concatenate([split.X_train, split.X_test])),
-        "value_name": value_name(spec),
+        "inside_margin": inside_margin,
+        **plane_data(config, split),
     }
 
 
@@ -110,12 +118,24 @@ def thinning_note(frames: list[tuple[int, np.ndarray]], epochs: int) -> str | No
 
 
 def controls() -> str:
+    """One slider and a play button for every replay in #replays (the page's script fills it)."""
     return (
-        '<div class="controls no-print"><button id="play" type="button">▶ play</button>'
-        '<input id="epoch" type="range" min="0" max="0" step="1" value="0" aria-label="epoch">'
-        '<span><span id="epoch-label">epoch</span><span id="epoch-of"></span></span></div>'
-        '<div id="replays"></div>'
+        '<div class="controls"><button id="play" type="button">▶ play</button>'
+        '<label for="epoch" class="visually-hidden">Epoch</label>'
+        '<input id="epoch" type="range" min="0" max="0" step="1" value="0" aria-valuetext="epoch">'
+        '<span class="epoch-readout" aria-hidden="true"><span id="epoch-label">epoch</span>'
+        '<span id="epoch-of"></span></span></div>'
+        '<div id="replays" class="replays"></div>'
         "<noscript><p>The replay needs JavaScript; the figures below do not.</p></noscript>"
+    )
+
+
+def player(heading: str, intro: str, heading_id: str = "replay") -> str:
+    """The replay's section: its heading, what it shows, the controls and the replays. It is left out
+    of print (the figures show the last epoch) and its slider stays on screen only within it."""
+    return (
+        f'<section class="player" aria-labelledby="{heading_id}"><h2 id="{heading_id}">{esc(heading)}</h2>'
+        f"{intro}{controls()}</section>"
     )
 
 
@@ -125,23 +145,24 @@ def _summary(metrics: dict[str, Any], config: Config) -> str:
     if data.dataset == "circles":
         where += f", factor {data.factor:g}"
     perfect = metrics.get("epochs_to_perfect_val")
+    widths = [str(u) for _, u in layer_shapes(config)]
+    network = " → ".join(["2", *widths[:-1]]) + f" ({config.model.hidden_activation})"
+    network += f" → {widths[-1]} ({output_activation(config)})"
     rows = [
         ["loss", f"{spec.display}{'' if spec.display == spec.name else f' ({spec.name})'}: {spec.formula}"],
         ["seed", metrics.get("seed")],
         ["data", where],
-        ["network", "2 → " + " → ".join(map(str, config.model.hidden_units)) + " → output"],
+        ["network", network],
         ["test accuracy", pct(metrics.get("test_accuracy"))],
         ["test loss", num(metrics.get("test_loss"))],
-        [
-            "final loss (validation)",
-            f"{num(metrics.get('final_loss'))} ({num(metrics.get('final_val_loss'))})",
-        ],
+        ["final training loss", num(metrics.get("final_loss"))],
+        ["final validation loss", num(metrics.get("final_val_loss"))],
         ["first epoch with 100% validation accuracy", "never" if perfect is None else perfect],
         ["epochs", metrics.get("epochs")],
         ["training time", f"{metrics.get('train_seconds', float('nan')):.2f} s"],
         ["test points inside the margin", metrics.get("test_points_inside_margin", "—")],
     ]
-    return table(["", ""], rows)
+    return table(["", ""], rows, cards=False)
 
 
 def _restarts(metrics: dict[str, Any]) -> str:
@@ -150,17 +171,19 @@ def _restarts(metrics: dict[str, Any]) -> str:
         return ""
     kept = metrics.get("initialisation", 0)
     on = metrics.get("initialisation_accuracy_on", "validation")
-    cells = "".join(
-        f"<td{' class=kept' if r == kept else ''}><b>{r}</b><br>{'diverged' if a < 0 else pct(a)}"
-        f"{'<br>kept' if r == kept else ''}</td>"
+    boxes = "".join(
+        f"<li{' class=kept' if r == kept else ''}><b>{r}</b><br>{'diverged' if a < 0 else pct(a)}"
+        f"{'<br>kept' if r == kept else ''}</li>"
         for r, a in enumerate(accuracies)
     )
     return (
         "<h2>Restarts</h2>"
         f"<p>The first initialisation ended at {pct(accuracies[0])} {esc(on)} accuracy, below 99%, so "
         f"{len(accuracies) - 1} more were trained and the best on {esc(on)} was kept: "
-        f"<b>initialisation {kept}</b>. Everything on this page is the kept one's.</p>"
-        + f"<table class=restarts><tr><th>initialisation<br>final {esc(on)} accuracy</th>{cells}</tr></table>"
+        f"<b>initialisation {kept}</b>. Everything on this page is the kept one's. Each box: the "
+        f"initialisation and its final {esc(on)} accuracy.</p>"
+        f'<ol class="restarts" start="0" aria-label="final {esc(on)} accuracy of each initialisation">'
+        f"{boxes}</ol>"
     )
 
 
@@ -177,18 +200,34 @@ def run_page(
     title = (
         f"{spec.title} loss, seed {metrics.get('seed')}: test accuracy {pct(metrics.get('test_accuracy'))}"
     )
-    replay = replay_data(config, split, history, frames, f"{spec.title} loss, seed {config.seed}", note)
+    replay = replay_data(
+        config,
+        split,
+        history,
+        frames,
+        f"{spec.title} loss, seed {config.seed}",
+        note,
+        metrics.get("test_points_inside_margin"),
+    )
+    intro = (
+        "<p>Drag the slider, press play, or use the arrow keys on the slider: the page computes f(x) "
+        "from the weights recorded after every epoch, with the same forward pass as Keras. The address "
+        "ends in <code>#epoch=N</code>, so a link opens this epoch.</p>"
+    )
+    gif = (
+        '<p class=no-print><a href="training.gif">training.gif</a>: the same training as an animation, '
+        "one frame per epoch (for slides).</p>"
+        if (path / "training.gif").is_file()
+        else ""
+    )
     body = (
         f"<h1>{esc(title)}</h1><p class=lead>Run folder <code>{esc(path.name)}</code> · "
         f"written by <code>circles-hinge train</code>; <code>circles-hinge report {esc(path.name)}</code> "
         "writes this page again.</p>"
         + _summary(metrics, config)
-        + "<h2>Training, replayed</h2><p>Drag the slider or press play: the page computes f(x) from "
-        "the weights recorded after every epoch, with the same forward pass as Keras. The address "
-        "ends in <code>#epoch=N</code>, so a link opens this epoch.</p>"
-        + controls()
+        + player("Training, replayed", intro)
         + _restarts(metrics)
-        + figures(path, FIGURES)
+        + figures(path, FIGURES, gif)
         + "<h2>Config</h2>"
         + config_block(path)
         + "<h2>Where it ran</h2>"

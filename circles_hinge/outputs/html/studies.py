@@ -23,7 +23,7 @@ from circles_hinge.outputs.html.page import (
     table,
     where_it_ran,
 )
-from circles_hinge.outputs.html.run import controls
+from circles_hinge.outputs.html.run import player
 from circles_hinge.outputs.page_budget import replay_seed_limit
 from circles_hinge.outputs.plots import loss_color
 from circles_hinge.reports import ComparisonReport, SweepReport
@@ -87,10 +87,13 @@ def write_comparison_report(
                 missing.append(_display(r.loss))
                 continue
             data["replays"].append(replay)
-        body += "<h2>Training, replayed side by side</h2>"
+        intro = (
+            "<p>One slider drives every replay: at each epoch, each loss's network as it was then, "
+            "side by side on a wide screen. The address ends in <code>#epoch=N</code>.</p>"
+        )
         if missing:
-            body += f"<p class=note>No recorded weights for {esc(', '.join(missing))}: no replay.</p>"
-        body += controls()
+            intro += f"<p class=note>No recorded weights for {esc(', '.join(missing))}: no replay.</p>"
+        body += player("Training, replayed side by side", intro)
     body += figures(path, [("comparison.png", "the comparison figure")])
     body += "<h2>Config</h2>" + config_block(path)
     body += "<h2>Where it ran</h2>" + where_it_ran(report.machine, report.versions)
@@ -99,15 +102,16 @@ def write_comparison_report(
 
 
 def _seed_replay_section(report: dict[str, Any]) -> str:
-    return (
-        '<h2 id="seed-replay">One seed, replayed</h2><p>Click a seed in the strip: its training under '
-        "every loss is replayed here, one slider for all, from the weights the study recorded after "
-        "every epoch (<code>--replays</code>). They are the weights <code>circles-hinge train --seed S "
-        "--set training.restarts=0</code> records, bit for bit. The address ends in "
-        "<code>#seed=S&amp;epoch=N</code>, so a link opens that seed at that epoch. Every seed adds its "
-        "own points and weights to this page, which stays under 2 MB, so <code>--replays</code> takes "
-        f"at most {_limit(report) or 'a limited number of'} seeds of this config.</p>" + controls()
+    intro = (
+        "<p>Click a seed above: its training under every loss is replayed here, one slider for all, "
+        "from the weights the study recorded after every epoch (<code>--replays</code>). They are the "
+        "weights <code>circles-hinge train --seed S --set training.restarts=0</code> records, bit for "
+        "bit. The address ends in <code>#seed=S&amp;epoch=N</code>, so a link opens that seed at that "
+        "epoch. Every seed adds its own points and weights to this page, which stays under 2 MB, so "
+        f"<code>--replays</code> takes at most {_limit(report) or 'a limited number of'} seeds of this "
+        "config.</p>"
     )
+    return player("One seed, replayed", intro, heading_id="seed-replay")
 
 
 def _run_replay(run: Path, row: RunRow) -> dict[str, Any] | None:
@@ -200,17 +204,22 @@ def _study_table(results: list[SeedSummary]) -> str:
     return "<h2>Success per loss</h2>" + table(header, rows, numeric={4, 5, 6})
 
 
+STRIP_NUMBERED = 300  # up to this many seeds per loss, each seed's button shows its number
+
+
 def _strip(path: Path, report: ComparisonReport, replays: bool = False) -> str:
-    """One square per seed and loss, coloured by its test accuracy; hovering names the seed, clicking
-    opens its replay (with --replays) and shows the command that trains it alone (seed s trains the
-    same alone as inside a study)."""
+    """One button per seed and loss: filled green if the seed succeeded, hollow with a dashed
+    vermillion border and a cross if it failed (shape as well as colour), with its number (up to
+    STRIP_NUMBERED seeds); its label and tooltip give the test accuracy; clicking it opens its replay
+    (with --replays) and shows the command that trains it alone (seed s trains the same alone as
+    inside a study)."""
     try:
         rows = read_seed_rows(path / "seeds.csv")
     except (OSError, KeyError, ValueError):
         return ""
     threshold = float(report.success_accuracy)
     if replays:
-        click = "click a seed to replay it below, and for the command that trains it alone."
+        click = "click a seed (or press Enter on it) to replay it below, and for its own command."
     else:
         click = (
             "click a seed for the command that trains it alone, which gives the same history. This study "
@@ -218,33 +227,34 @@ def _strip(path: Path, report: ComparisonReport, replays: bool = False) -> str:
             f"{_limit(report) or 'a limited number of'} seeds of this config) and replays any seed here."
         )
     parts = [
-        "<h2>Every seed</h2><p>One square per seed: green succeeded, red failed, darker red lower test "
-        f"accuracy. Hover for the numbers; {click}</p><p id=seed-tip class=note>Click a seed.</p>"
+        "<h2>Every seed</h2><p>One button per seed: <span class=strip-key><b>filled green</b>: succeeded "
+        f"(test accuracy ≥ {pct(threshold)}); <b>hollow, dashed, ✗</b>: failed</span>. Hover or focus a "
+        f"seed for its test accuracy; {click}</p><p id=seed-tip class=note aria-live=polite>Click a seed.</p>"
     ]
     for loss in dict.fromkeys(r.loss for r in rows):
         mine = [r for r in rows if r.loss == loss][:STRIP_MAX_SEEDS]
-        size = max(3.0, min(14.0, 900 / max(1, len(mine))))
-        squares = []
-        for i, r in enumerate(mine):
+        buttons = []
+        for r in mine:
             accuracy = r.test_accuracy
             ok = accuracy >= threshold
-            colour = "#009E73" if ok else f"hsl(0, 75%, {30 + 40 * max(0.0, accuracy - 0.5) * 2:.0f}%)"
             command = (
                 f"circles-hinge train --config {path.name}/config.yaml --loss {loss} --seed {r.seed} "
                 "--set training.restarts=0"
             )
-            squares.append(
-                f'<rect x="{i * size:.1f}" y="2" width="{size * 0.9:.1f}" height="14" fill="{colour}" '
-                f'data-seed="{esc(r.seed)}" data-command="{esc(command)}" tabindex="0"><title>seed '
-                f"{esc(r.seed)}: test accuracy {pct(accuracy)}{'' if ok else ' (failed)'}</title></rect>"
+            words = f"seed {esc(r.seed)}: test accuracy {pct(accuracy)}{'' if ok else ', failed'}"
+            buttons.append(
+                f'<button type="button" class="seed{"" if ok else " failed"}" data-seed="{esc(r.seed)}" '
+                f'data-command="{esc(command)}" aria-label="{words}" title="{words}">'
+                f"{esc(r.seed)}</button>"
             )
-        width = len(mine) * size
+        failed = sum(r.test_accuracy < threshold for r in mine)
         more = f" (first {STRIP_MAX_SEEDS} seeds)" if len(mine) == STRIP_MAX_SEEDS else ""
+        compact = " compact" if len(mine) > STRIP_NUMBERED else ""
         parts.append(
-            f"<h3>{esc(_display(loss))}{more}</h3>"
-            f'<svg class="strip" width="{width + 2:.0f}" height="18" viewBox="-1 0 {width + 2:.1f} 18">'
-            + "".join(squares)
-            + "</svg>"
+            f"<h3>{esc(_display(loss))}{more}: {len(mine) - failed} succeeded, {failed} failed</h3>"
+            f'<div class="strip{compact}" role="group" aria-label="{esc(_display(loss))}: every seed">'
+            + "".join(buttons)
+            + "</div>"
         )
     return "".join(parts)
 
