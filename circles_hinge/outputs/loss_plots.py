@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from circles_hinge.engine import reference
-from circles_hinge.outputs.plots import pyplot, save_figure
+from circles_hinge.outputs.plots import loss_color, pyplot, save_figure
 
 
 def plot_loss_functions(path: Path) -> None:
@@ -24,30 +24,35 @@ def _curves(z: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray, str, str]]
     p = 1 / (1 + np.exp(-z))  # cross-entropy on a sigmoid output is the log loss of the logit z
     bce_grad = reference.binary_crossentropy_grad(y, p)[:, 0] * n * (p * (1 - p))[:, 0]  # chain rule to z
     return {
-        "zero-one  [z < 0]": ((z[:, 0] < 0).astype(float), np.zeros(n), "#000000", "-"),
-        "hinge  max(0, 1 - z)": (reference.hinge(y, z), reference.hinge_grad(y, z)[:, 0] * n, "#0072B2", "-"),
+        "zero-one  [z < 0]": ((z[:, 0] < 0).astype(float), np.zeros(n), "#999999", "-"),
+        "hinge  max(0, 1 - z)": (
+            reference.hinge(y, z),
+            reference.hinge_grad(y, z)[:, 0] * n,
+            loss_color("hinge"),
+            "-",
+        ),
         "perceptron  max(0, -z)": (
             reference.perceptron(y, z),
             reference.perceptron_grad(y, z)[:, 0] * n,
-            "#56B4E9",
+            loss_color("perceptron"),
             "--",
         ),
         "squared hinge  max(0, 1 - z)²": (
             reference.squared_hinge(y, z),
             reference.squared_hinge_grad(y, z)[:, 0] * n,
-            "#D55E00",
+            loss_color("squared_hinge"),
             "-",
         ),
         "modified Huber  (z < -1: -4z)": (
             reference.modified_huber(y, z),
             reference.modified_huber_grad(y, z)[:, 0] * n,
-            "#CC79A7",
+            loss_color("modified_huber"),
             "-.",
         ),
         "log loss  log(1 + e^-z) (binary cross-entropy of the logit)": (
             reference.binary_crossentropy(y, p),
             bce_grad,
-            "#009E73",
+            loss_color("binary_crossentropy"),
             ":",
         ),
     }

@@ -30,7 +30,9 @@ Outputs = Callable[[np.ndarray], np.ndarray]
 # are the classes (areas and points, each also with its own marker), the dark hues the losses (lines;
 # training solid, validation dashed). Figures, training.gif and the pages all read these.
 CLASS_COLORS = ["#56B4E9", "#E69F00", "#F0E442", "#999999", "#FFFFFF"]  # sky blue, orange, yellow, greys
-LINE_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000"]  # blue, vermillion, green, purple
+# blue, vermillion, green, reddish purple, black (Okabe-Ito), then wine and teal (Paul Tol's muted scheme,
+# also colour-blind safe): one line colour per registered loss
+LINE_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#882255", "#44AA99"]
 LOSS_COLORS = {name: LINE_COLORS[i % len(LINE_COLORS)] for i, name in enumerate(LOSSES)}
 MARKERS = "s^ovD"
 EDGE = "#1b1b1b"  # outlines of grey points and rings
