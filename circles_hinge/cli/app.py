@@ -241,13 +241,16 @@ def sweep(
                 f"--resume takes the sweep's settings from its folder; leave out {', '.join(given)}", 2
             )
     with errors_to_exit_codes():
-        from circles_hinge.studies.grid import default_workers, parse_shard
+        from circles_hinge.studies.grid import default_workers, resolve_shard, shard_folder_name
 
         n_workers = n_workers or default_workers()
         if resume is not None:
             plan = door.plan_resume(resume, n_workers)
         else:
             axes, option = _axes(grid, param, values)
+            parts, source = (None, None) if shard is None else resolve_shard(shard)
+            if source is not None and name is not None:  # every task of the array has this --name
+                name = shard_folder_name(name, parts)
             plan = door.plan_sweep(
                 door.Ask(config, sets or []),
                 axes,
@@ -255,10 +258,12 @@ def sweep(
                 count(seeds, "--seeds") or 10,
                 runs_dir,
                 name,
-                None if shard is None else parse_shard(shard),
+                parts,
                 n_workers,
                 option,
             )
+            if source is not None:
+                plan.notices.insert(0, source)
     show(plan.notices)
     with errors_to_exit_codes(), stop_on_sigterm(), index_after(plan.runs_dir):
         from circles_hinge.studies.grid import sweep_epochs
@@ -310,6 +315,7 @@ def merge(
         list[Path],
         typer.Argument(
             metavar="FOLDER...",
+            readable=False,  # the door says what is wrong with a folder, in its own words
             autocompletion=complete_folder,
             help="The shard folders of one sweep (sweep --shard I/N).",
         ),
@@ -342,6 +348,7 @@ def report(
         Path | None,
         typer.Argument(
             metavar="[FOLDER]",
+            readable=False,  # rebuild says what is wrong with the folder, in its own words
             autocompletion=complete_folder,
             help="A run, comparison or sweep folder (default: --runs-dir).",
         ),
@@ -354,12 +361,15 @@ def report(
     epoch, so its replay shows the final model (from model.keras) and says so.
     """
     with errors_to_exit_codes():
-        from circles_hinge.outputs.html import INDEX_FILE, REPORT_FILE, rebuild, write_index
+        from circles_hinge.outputs.html import INDEX_FILE, REPORT_FILE, rebuild
+        from circles_hinge.outputs.html.index import update_index
         from circles_hinge.studies.door import check_runs_dir
 
         written = rebuild(folder if folder is not None else check_runs_dir(runs_dir))
-        if written.name == REPORT_FILE and (written.parent.parent / INDEX_FILE).is_file():
-            write_index(written.parent.parent)  # the folder's row may have changed
+    if written.name == REPORT_FILE and os.path.isfile(written.parent.parent / INDEX_FILE):
+        problem = update_index(written.parent.parent)  # the folder's row may have changed
+        if problem is not None:
+            typer.echo(f"warning: {problem}", err=True)
     typer.echo(str(written))
 
 

@@ -77,6 +77,15 @@ def plot_grid(path: Path, report: dict) -> None:
     save_figure(fig, path)
 
 
+# a value a shard did not train for this loss: a gap in its lines
+_NOT_HERE = {
+    "success_rate": np.nan,
+    "success_ci95": [np.nan, np.nan],
+    "test_accuracy": np.nan,
+    "test_accuracy_min": np.nan,
+}
+
+
 def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: int, success_accuracy: float):
     plt = pyplot()
     values = list(dict.fromkeys(r[param] for r in results))
@@ -88,7 +97,8 @@ def sweep_figure(param: str, results: list[dict], losses: list[str], n_seeds: in
     line, nudge = (2, 0.015 * span) if numeric else (0, 0.12)
     fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     for i, loss in enumerate(losses):
-        rows = {r[param]: r for r in results if r["loss"] == loss}
+        found = {r[param]: r for r in results if r["loss"] == loss}
+        rows = {v: found.get(v, _NOT_HERE) for v in values}
         x = positions + (i - (len(losses) - 1) / 2) * nudge  # nudge apart overlapping error bars
         rate = np.array([rows[v]["success_rate"] for v in values])
         lo = np.array([rows[v]["success_ci95"][0] for v in values])

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from circles_hinge.errors import ConfigError, Interrupted, RunDirError, RunFailed, TrainingDiverged
+from circles_hinge.files import FileProblem, load_json
 
 STATUS_FILE = "status.json"
 REPORT_FILES = {"compare": "comparison.json", "sweep": "sweep.json"}
@@ -258,12 +259,12 @@ class CsvLog:
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
-    """The JSON object in `path`, or None if it is missing, unreadable or not an object."""
+    """The JSON object in `path`, or None if it is missing, unreadable or not an object (a FIFO or a
+    device in its place is not opened: `files.load_json` says why, for a caller that needs to)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_json(path)
+    except FileProblem:
         return None
-    return data if isinstance(data, dict) else None
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -3,11 +3,29 @@ seeds, accuracies, time), newest first, for `runs`, `runs --json` and index.html
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.store.folders import REPORT_FILES, STATUS_FILE, liveness, read_json
+from circles_hinge.errors import RunDirError
+from circles_hinge.files import CONFIG_MAX_BYTES, FileProblem, check_regular, load_json, read_bytes, read_text
+from circles_hinge.store.folders import REPORT_FILES, RUN_FILES, STATUS_FILE, liveness, read_json
+
+# What a finished folder of each kind must hold (what is read back: its config, results, tables and
+# weights); one that lacks any of them, or holds something broken in the place of these or of the
+# pictures and pages it also writes, is listed as `damaged`, with what is wrong, never as complete.
+# (A folder made by an older version may lack a picture or report.html; that is not damage.)
+FINISHED_FILES = {
+    "run": ("config.yaml", "metrics.json", "history.csv", "model.keras"),
+    "compare": ("config.yaml", "comparison.json"),
+    "sweep": ("config.yaml", "sweep.json", "sweep.csv", "seeds.csv"),
+}
+OTHER_FILES = {
+    "run": tuple(f for f in RUN_FILES if f not in FINISHED_FILES["run"]),
+    "compare": ("comparison.md", "comparison.png", "seeds.csv", "report.html"),
+    "sweep": ("sweep.md", "sweep.png", "report.html"),
+}
 
 
 @dataclass
@@ -26,6 +44,7 @@ class RunSummary:
     test_loss: list[str]
     seconds: float | None
     started: str
+    problem: str = ""  # what is wrong with a damaged or unreadable folder: 'metrics.json is empty'
 
 
 def _is_number(value: Any) -> bool:
@@ -41,8 +60,8 @@ def _read_config(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+        data = yaml.safe_load(read_text(path / "config.yaml", CONFIG_MAX_BYTES))
+    except (FileProblem, ValueError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -91,11 +110,29 @@ def _study_row(summary: RunSummary, path: Path, status: dict[str, Any]) -> None:
         summary.test_loss.append(_formatted(mine[0].get("test_loss"), ".3g", prefix[1]))
 
 
-def _kind_from_files(path: Path) -> str | None:
+def _kind_from_files(names: set[str]) -> str | None:
     for kind, name in (("run", "metrics.json"), ("compare", "comparison.json"), ("sweep", "sweep.json")):
-        if (path / name).exists():
+        if name in names:
             return kind
     return None
+
+
+def _damage(path: Path, kind: str, names: set[str]) -> str:
+    """What is wrong with a folder that says complete: each file it must hold that is missing, and each
+    of its files that is not a regular file, unreadable, empty, or (JSON) not valid; '' when nothing."""
+    wrong = []
+    needed = FINISHED_FILES.get(kind, ())
+    for name in (*needed, *(f for f in OTHER_FILES.get(kind, ()) if f in names)):
+        try:
+            if name not in names:
+                raise FileProblem(path / name, "is missing", missing=True)
+            if name.endswith(".json"):
+                load_json(path / name)
+            elif check_regular(path / name, 2**62).st_size == 0:
+                raise FileProblem(path / name, "is empty")
+        except FileProblem as exc:
+            wrong.append(f"{name} {exc.why}")
+    return "; ".join(wrong)
 
 
 def _last_epoch(path: Path, kind: str, status: dict[str, Any]) -> str:
@@ -103,9 +140,8 @@ def _last_epoch(path: Path, kind: str, status: dict[str, Any]) -> str:
     finish); for a comparison or sweep, the progress its status.json last recorded."""
     if kind == "run":
         try:
-            with open(path / "history.csv", "rb") as fh:
-                rows = sum(1 for line in fh if line.endswith(b"\n")) - 1
-        except OSError:
+            rows = read_bytes(path / "history.csv").count(b"\n") - 1
+        except FileProblem:
             rows = 0
         return f" after epoch {rows}" if rows > 0 else " before its first epoch ended"
     done = status.get("done")
@@ -113,23 +149,31 @@ def _last_epoch(path: Path, kind: str, status: dict[str, Any]) -> str:
 
 
 def _summarise(path: Path) -> RunSummary | None:
-    status_path = path / STATUS_FILE
-    status = read_json(status_path)
-    if status is None:
-        kind = _kind_from_files(path)
-        if not status_path.exists():
+    try:
+        names = set(os.listdir(path))
+    except OSError as exc:  # a folder we may not read is listed, never skipped or fatal
+        return RunSummary(path, "?", "unreadable", "", "", [], [], None, "", f"the folder: {exc.strerror}")
+    problem = ""
+    try:
+        status = load_json(path / STATUS_FILE)
+    except FileProblem as exc:
+        kind = _kind_from_files(names)
+        if exc.missing:
             if kind is None:
                 return None  # not one of ours
             status = {"status": "unknown", "kind": kind}
         else:  # ours, but status.json is damaged: list it rather than hide it
-            status = {"status": "unreadable", "kind": kind or "?"}
+            status, problem = {"status": "unreadable", "kind": kind or "?"}, f"{STATUS_FILE} {exc.why}"
     kind = str(status.get("kind", "run"))
     state = str(status.get("status", "unknown"))
     if state == "running":
         state = liveness(status)
         if state == "died":
             state += _last_epoch(path, kind, status)
-    summary = RunSummary(path, kind, state, "", "", [], [], None, str(status.get("started", "")))
+    elif state == "complete":
+        problem = _damage(path, kind, names)
+        state = "damaged" if problem else state
+    summary = RunSummary(path, kind, state, "", "", [], [], None, str(status.get("started", "")), problem)
     if kind == "run":
         _run_row(summary, path)
     elif kind in REPORT_FILES:
@@ -137,16 +181,31 @@ def _summarise(path: Path) -> RunSummary | None:
     return summary
 
 
+def summarise_folder(path: Path) -> RunSummary | None:
+    """One folder's row as `runs` shows it (its kind, status, losses, ...); None if it is not ours."""
+    return _summarise(path)
+
+
 def list_runs(runs_dir: Path) -> list[RunSummary]:
     """Every run, comparison and sweep folder directly under runs_dir, newest first. Never raises on
-    a broken or foreign folder: it is listed with the status it has (`unreadable` when status.json
-    cannot be read), or skipped if nothing in it is ours."""
-    if not runs_dir.is_dir():
+    a broken or foreign folder: it is listed with the status it has (`unreadable` when it or its
+    status.json cannot be read, `damaged` when it says complete but lacks a file or holds a broken
+    one, with `problem` saying what), or skipped if nothing in it is ours. RunDirError when runs_dir
+    itself cannot be read."""
+    try:
+        children = sorted(os.scandir(runs_dir), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
         return []
+    except OSError as exc:
+        raise RunDirError(f"--runs-dir {runs_dir} cannot be read: {exc.strerror}") from None
     found = []
-    for child in runs_dir.iterdir():
-        if child.is_dir() and not child.name.startswith("."):
-            summary = _summarise(child)
+    for child in children:
+        try:
+            folder = child.is_dir()
+        except OSError:
+            folder = True  # cannot even tell: _summarise lists it as unreadable
+        if folder and not child.name.startswith("."):
+            summary = _summarise(Path(child.path))
             if summary is not None:
                 found.append(summary)
     found.sort(key=lambda s: (s.started, s.path.name), reverse=True)
@@ -167,6 +226,8 @@ def listing_json(found: list[RunSummary]) -> list[dict[str, Any]]:
             "started": r.started,
             "seconds": r.seconds,
         }
+        if r.problem:
+            record["problem"] = r.problem
         for name in ("metrics.json", "comparison.json", "sweep.json"):
             data = read_json(r.path / name)
             if data is not None:

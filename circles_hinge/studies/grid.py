@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,20 +208,96 @@ def check_grid(
     return Grid(config, parsed, list(losses), seed_list, cells, configs, shard)
 
 
-def parse_shard(text: str) -> tuple[int, int]:
-    """'2/4' -> (2, 4)."""
-    i, sep, n = text.partition("/")
+def parse_shard(text: str, environ: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """'2/4' -> (2, 4); 'auto' or 'auto/N': this task's shard of a job array (`resolve_shard`)."""
+    return resolve_shard(text, environ)[0]
+
+
+def resolve_shard(text: str, environ: Mapping[str, str] | None = None) -> tuple[tuple[int, int], str | None]:
+    """--shard as (I, N) and, for `auto`, the line that says where they came from. 'auto' reads a
+    SLURM array task (SLURM_ARRAY_TASK_ID; N from SLURM_ARRAY_TASK_COUNT or MIN/MAX, with its STEP) or
+    a GNU parallel job (PARALLEL_SEQ, with N given as auto/N), so a job script needs no arithmetic."""
+    head, sep, count = text.strip().partition("/")
+    if head.strip().lower() == "auto":
+        return _auto_shard(text, count.strip() if sep else None, os.environ if environ is None else environ)
     try:
         if not sep:
             raise ValueError
-        shard = int(i), int(n)
+        shard = int(head), int(count)
     except ValueError:
         raise ConfigError(
-            f"--shard must be I/N, e.g. 2/4 for the second of four parts — got {text!r}"
+            f"--shard must be I/N, e.g. 2/4 for the second of four parts, or auto — got {text!r}"
         ) from None
     if shard[1] < 1:
         raise ConfigError(f"--shard {text}: N must be at least 1")
-    return shard
+    return shard, None
+
+
+def _env_int(environ: Mapping[str, str], name: str) -> int | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"--shard auto: {name}={value!r} is not an integer") from None
+
+
+def _auto_shard(text: str, count: str | None, environ: Mapping[str, str]) -> tuple[tuple[int, int], str]:
+    given = None
+    if count is not None:
+        try:
+            given = int(count)
+        except ValueError:
+            given = 0
+        if given < 1:
+            raise ConfigError(f"--shard {text}: N must be an integer of at least 1, e.g. auto/4")
+    task = _env_int(environ, "SLURM_ARRAY_TASK_ID")
+    if task is not None:
+        first, last = _env_int(environ, "SLURM_ARRAY_TASK_MIN"), _env_int(environ, "SLURM_ARRAY_TASK_MAX")
+        step = _env_int(environ, "SLURM_ARRAY_TASK_STEP") or 1
+        n = _env_int(environ, "SLURM_ARRAY_TASK_COUNT")
+        if n is None and first is not None and last is not None:
+            n = (last - first) // step + 1
+        if n is not None and given is not None and n != given:
+            raise ConfigError(f"--shard {text}, but this SLURM array has {n} tasks; give --shard auto")
+        n = n if n is not None else given
+        if n is None:
+            raise ConfigError(
+                "--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor "
+                "SLURM_ARRAY_TASK_MIN/MAX; give the count as --shard auto/N"
+            )
+        if first is None:
+            first = last - (n - 1) * step if last is not None else 1
+        i = (task - first) // step + 1
+        if (task - first) % step or not 1 <= i <= n:
+            raise ConfigError(
+                f"--shard auto: SLURM_ARRAY_TASK_ID={task} is not one of the array's {n} tasks "
+                f"{first}..{first + (n - 1) * step}"
+            )
+        return (i, n), f"shard {i}/{n}: SLURM array task {task} of {first}..{first + (n - 1) * step}"
+    seq = _env_int(environ, "PARALLEL_SEQ")
+    if seq is not None:
+        if given is None:
+            raise ConfigError(
+                f"--shard auto under GNU parallel (PARALLEL_SEQ={seq}) needs the number of shards: "
+                "--shard auto/N, with N the number of jobs"
+            )
+        if not 1 <= seq <= given:
+            raise ConfigError(
+                f"--shard {text}: GNU parallel's PARALLEL_SEQ={seq} is not between 1 and {given}"
+            )
+        return (seq, given), f"shard {seq}/{given}: GNU parallel job {seq}"
+    raise ConfigError(
+        f"--shard {text}: no SLURM array task (SLURM_ARRAY_TASK_ID) or GNU parallel job (PARALLEL_SEQ) "
+        "in the environment; give --shard I/N"
+    )
+
+
+def shard_folder_name(name: str, shard: tuple[int, int]) -> str:
+    """--name under --shard auto: every task of an array gets the same --name, so each shard's
+    folder is NAME-shardIofN."""
+    return f"{name}-shard{shard[0]}of{shard[1]}"
 
 
 def sweep_epochs(grid: Grid) -> int:

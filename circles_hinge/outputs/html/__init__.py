@@ -2,14 +2,18 @@
 HTML, CSS and canvas in one self-contained file each (no network, no library). The replay computes f(x)
 in the browser from the weights recorded at every epoch."""
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
+from circles_hinge.errors import RunDirError
+from circles_hinge.files import FileProblem, load_json
 from circles_hinge.outputs.html.index import write_index
 from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, read_data
 from circles_hinge.outputs.html.run import NoReport, rebuild_run_report, write_run_report
 from circles_hinge.outputs.html.studies import write_comparison_report, write_sweep_report
 from circles_hinge.store.folders import read_json
-from circles_hinge.store.listing import list_runs
+from circles_hinge.store.listing import list_runs, summarise_folder
 
 __all__ = [
     "INDEX_FILE",
@@ -27,36 +31,67 @@ __all__ = [
 
 def rebuild(folder: Path) -> Path:
     """`circles-hinge report FOLDER`: a run's, comparison's or sweep's report.html again from its files;
-    for a folder of runs, its index.html. Returns the page written."""
+    for a folder of runs, its index.html. Returns the page written. NoReport (one line) for a folder
+    that cannot have one, saying why; RunDirError when the page cannot be written."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise NoReport(f"{folder} is not a folder")
+    try:
+        names = set(os.listdir(folder))
+    except FileNotFoundError:
+        raise NoReport(f"{folder} does not exist") from None
+    except NotADirectoryError:
+        raise NoReport(f"{folder} is not a folder") from None
+    except OSError as exc:
+        raise NoReport(f"{folder} cannot be read: {exc.strerror or exc}") from None
     kind = (read_json(folder / "status.json") or {}).get("kind")
     if kind is None:
-        kind = next(
-            (
-                k
-                for k, f in (("run", "metrics.json"), ("compare", "comparison.json"), ("sweep", "sweep.json"))
-                if (folder / f).is_file()
-            ),
-            None,
-        )
+        files = (("run", "metrics.json"), ("compare", "comparison.json"), ("sweep", "sweep.json"))
+        kind = next((k for k, f in files if f in names), None)
+    try:
+        return _rebuild(folder, kind, names)
+    except OSError as exc:  # a read-only folder or a full disk: the page was not written
+        where = exc.filename or folder
+        raise RunDirError(
+            f"{where} could not be written: {exc.strerror or exc}; nothing was changed"
+        ) from None
+
+
+def _study_report(folder: Path, name: str) -> dict:
+    """comparison.json or sweep.json, or NoReport saying what is wrong with it and the folder's status."""
+    try:
+        return load_json(folder / name)
+    except FileProblem as exc:
+        summary = summarise_folder(folder)
+        status = summary.status if summary is not None else "unknown"
+        raise NoReport(f"{folder} has no report to write: {name} {exc.why} (its status: {status})") from None
+
+
+@contextmanager
+def _damaged(folder: Path, name: str):
+    """A JSON that parses but lacks what the page shows (edited by hand, or from another version)."""
+    try:
+        yield
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise NoReport(
+            f"{folder / name} does not hold what its report shows ({type(exc).__name__}: {exc}); "
+            "it may be damaged or from another version"
+        ) from None
+
+
+def _rebuild(folder: Path, kind: str | None, names: set[str]) -> Path:
     if kind == "run":
         return rebuild_run_report(folder)
     if kind == "compare":
-        report = read_json(folder / "comparison.json")
-        if report is None:
-            raise NoReport(f"{folder} has no comparison.json: the comparison did not finish")
-        for run in (report.get("files") or {}).get("runs", {}).values():  # made before report.html
-            if not (folder / run / REPORT_FILE).is_file() and (folder / run / "metrics.json").is_file():
-                rebuild_run_report(folder / run)
-        return write_comparison_report(folder, report)
+        report = _study_report(folder, "comparison.json")
+        with _damaged(folder, "comparison.json"):
+            for run in (report.get("files") or {}).get("runs", {}).values():  # made before report.html
+                if not (folder / run / REPORT_FILE).is_file() and (folder / run / "metrics.json").is_file():
+                    rebuild_run_report(folder / run)
+            return write_comparison_report(folder, report)
     if kind == "sweep":
-        report = read_json(folder / "sweep.json")
-        if report is None:
-            raise NoReport(f"{folder} has no sweep.json: the sweep did not finish")
-        return write_sweep_report(folder, report)
-    if not list_runs(folder) and not (folder / INDEX_FILE).is_file():
+        report = _study_report(folder, "sweep.json")
+        with _damaged(folder, "sweep.json"):
+            return write_sweep_report(folder, report)
+    if not list_runs(folder) and INDEX_FILE not in names:
         raise NoReport(
             f"{folder} is not a run, comparison or sweep folder, and holds none to index; "
             "give one of those, or the --runs-dir they are in"

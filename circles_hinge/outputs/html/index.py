@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from circles_hinge.errors import CirclesHingeError
 from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, esc, render
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.store.listing import list_runs
@@ -30,6 +31,14 @@ def _options(values: set[str], every: str) -> str:
     )
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file, but False (not PermissionError) inside a folder that cannot be read."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def index_page(runs_dir: Path) -> str:
     runs = list_runs(runs_dir)
     rows, losses, kinds = [], set(), set()
@@ -41,13 +50,13 @@ def index_page(runs_dir: Path) -> str:
         report = r.path / REPORT_FILE
         link = (
             f'<a href="{href}/{REPORT_FILE}">report</a>'
-            if report.is_file()
+            if _is_file(report)
             else f'<a href="{href}/">folder</a>'
         )
         thumb_file = r.path / THUMBNAILS.get(r.kind, "")
         thumb = (
             f'<img loading="lazy" src="{href}/{quote(thumb_file.name)}" alt="">'
-            if r.kind in THUMBNAILS and thumb_file.is_file()
+            if r.kind in THUMBNAILS and _is_file(thumb_file)
             else ""
         )
         accuracy = "<br>".join(esc(a) for a in r.test_accuracy)
@@ -55,7 +64,9 @@ def index_page(runs_dir: Path) -> str:
             f'<td data-value="{esc(r.started)}">{esc(r.started.replace("T", " ")[:19])}</td>',
             f"<td>{esc(r.path.name)}</td>",
             f"<td>{esc(r.kind)}</td>",
-            f'<td class="status-{esc(r.status)}">{esc(r.status)}</td>',
+            f'<td class="status-{esc(r.status)}">{esc(r.status)}'
+            + (f"<br><small>{esc(r.problem)}</small>" if r.problem else "")
+            + "</td>",
             f"<td>{'<br>'.join(esc(n) for n in names)}</td>",
             f"<td>{esc(r.seeds)}</td>",
             f'<td class=num data-value="{_first_number(r.test_accuracy)}">{accuracy}</td>',
@@ -128,4 +139,6 @@ def update_index(runs_dir: Path, before: dict[str, float] | None = None) -> str 
         write_index(runs_dir)
     except OSError as exc:  # a full disk or a read-only folder must not hide the command's own outcome
         return f"{runs_dir / INDEX_FILE} could not be written: {exc.strerror or exc}"
+    except CirclesHingeError as exc:  # the runs folder cannot be listed
+        return f"{runs_dir / INDEX_FILE} could not be written: {exc}"
     return None
