@@ -241,7 +241,8 @@ def sweep(
                 f"--resume takes the sweep's settings from its folder; leave out {', '.join(given)}", 2
             )
     with errors_to_exit_codes():
-        from circles_hinge.studies.grid import default_workers, resolve_shard, shard_folder_name
+        from circles_hinge.studies.grid import default_workers
+        from circles_hinge.studies.shards import resolve_shard, shard_folder_name
 
         n_workers = n_workers or default_workers()
         if resume is not None:
@@ -322,23 +323,36 @@ def merge(
     ],
     runs_dir: RunsDirOpt = "outputs",
     name: NameOpt = None,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help="Merge the finished shards among FOLDER... even if some are missing or unfinished; "
+            "every file and page says partial, and the commands that would make the rest are printed.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Put the shards of one sweep together into the folder a single run would have made.
 
     sweep.csv and seeds.csv are byte for byte those of the unsharded sweep; sweep.png, sweep.md,
-    sweep.json and report.html are drawn from them. Every shard must be complete.
+    sweep.json and report.html are drawn from them. Every shard must be complete, unless --partial:
+    then the finished ones are merged into a folder marked partial (sweep.json, sweep.md, report.html
+    and the picture's title say which shards it lacks), and the commands that would make the missing
+    shards are printed.
     """
     from circles_hinge.studies.door import plan_merge
 
     started = time.perf_counter()
     with errors_to_exit_codes():
-        plan = plan_merge(folders, runs_dir, name)
+        plan = plan_merge(folders, runs_dir, name, partial)
+    show(plan.notices)
     with errors_to_exit_codes(), index_after(plan.runs_dir):
         from circles_hinge.studies.sweeps import merge_shards
 
         result = merge_shards(plan)
-    _say(f"merged {len(folders)} shards: {len(result.report['results'])} cell-and-loss rows", as_json)
+    merged = f"merged {len(plan.folders)} of {plan.parts.n} shards"
+    _say(f"{merged}: {len(result.report['results'])} cell-and-loss rows", as_json)
     _sweep_summary(result, started, as_json)
 
 

@@ -74,7 +74,25 @@ def plot_grid(path: Path, report: dict) -> None:
         fig = sweep_figure(keys[0], report["results"], losses, n_seeds, threshold)
     else:
         fig = grid_figure(report["grid"], report["results"], losses, n_seeds, threshold)
+    part = part_line(report)
+    if part:  # a shard, or a merge of some shards: said above everything else
+        fig.suptitle("\n".join(filter(None, [part, fig.get_suptitle()])), fontsize=11)
     save_figure(fig, path)
+
+
+def part_line(report: dict) -> str:
+    """What part of its sweep a folder holds, for its picture, pages and summary: 'Partial: shards 1,
+    3 of 3 only; shard 2 missing' for `merge --partial`, 'Shard 2 of 3: ...' for a shard; '' for all."""
+    part, shard = report.get("partial"), report.get("shard")
+    if part:
+        missing = part["missing"]
+        return (
+            f"Partial: shards {', '.join(map(str, part['shards']))} of {part['of']} only; "
+            f"shard{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} missing"
+        )
+    if shard:
+        return f"Shard {shard[0]} of {shard[1]}: only its share of the cells"
+    return ""
 
 
 # a value a shard did not train for this loss: a gap in its lines

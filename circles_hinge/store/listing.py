@@ -90,6 +90,8 @@ def _study_row(summary: RunSummary, path: Path, status: dict[str, Any]) -> None:
         seed = _read_config(path).get("seed", "")
         summary.seeds = str(status.get("seeds_label") or (f"from {seed}" if seed != "" else ""))
         return
+    if report.get("partial") and summary.status == "complete":  # merge --partial: some shards only
+        summary.status = "partial"
     results = [r for r in report.get("results", []) if isinstance(r, dict)]
     names = list(dict.fromkeys(str(r.get("loss", "")) for r in results))  # a sweep repeats them
     summary.losses = ",".join(names)

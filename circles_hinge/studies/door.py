@@ -26,8 +26,9 @@ from circles_hinge.studies.budget import (
     estimate_sweep,
     long_notice,
 )
-from circles_hinge.studies.grid import Grid, check_grid, check_merge, check_resume
+from circles_hinge.studies.grid import Grid, check_grid
 from circles_hinge.studies.requests import ComparisonRequest, check_comparison
+from circles_hinge.studies.shards import MergeParts, check_merge, check_resume
 
 ConfigLike = Config | Mapping[str, Any] | str | Path | None
 Given = dict[str, tuple[Any, str]]  # dotted key -> (value, where it was given): what the user asked for
@@ -125,6 +126,7 @@ class MergePlan(Plan):
     grid: Grid = None  # type: ignore[assignment]
     entries: list[dict[str, Any]] = field(default_factory=list)
     name: str | None = None
+    parts: MergeParts | None = None  # with --partial: the missing shards and the commands for them
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -241,13 +243,23 @@ def plan_resume(folder: str | Path, workers: int = 1) -> ResumePlan:
     return ResumePlan(folder.parent, notices, folder, grid, record, status, workers)
 
 
-def plan_merge(folders: Sequence[str | Path], runs_dir: str | Path = "outputs", name: str | None = None):
-    """`merge`: the shards of one sweep, each complete, together covering it once."""
+def plan_merge(
+    folders: Sequence[str | Path],
+    runs_dir: str | Path = "outputs",
+    name: str | None = None,
+    partial: bool = False,
+):
+    """`merge`: the shards of one sweep, each complete, together covering it once; with `partial`, the
+    finished ones, with a notice for each folder left out and each missing shard's command."""
     folders = [Path(f) for f in folders]
-    grid, entries = check_merge(folders)
     runs_path = check_runs_dir(runs_dir)
+    parts = check_merge(folders, partial, runs_path)
     name = _name(name, runs_path)
-    return MergePlan(runs_path, [], folders, grid, entries, name)
+    notices = [f"warning: left out {why}" for why in parts.skipped]
+    notices += [
+        f"missing shard {i}/{parts.n}: {command}" for i, command in zip(parts.missing, parts.commands)
+    ]
+    return MergePlan(runs_path, notices, parts.used, parts.grid, parts.entries, name, parts)
 
 
 # ---------------------------------------------------------------------------------------------------

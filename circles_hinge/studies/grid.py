@@ -7,17 +7,16 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from circles_hinge.config import Config, validate
 from circles_hinge.errors import ConfigError
-from circles_hinge.loading import load_config, safe_load
-from circles_hinge.store.folders import STATUS_FILE, check_name, liveness, read_json
+from circles_hinge.loading import safe_load
+from circles_hinge.store.folders import check_name
 from circles_hinge.studies.requests import check_seeds, configs_for, no_restarts
 
 # Keys that change a replica's data but not the graph or the number of points: cells that differ
@@ -208,96 +207,20 @@ def check_grid(
     return Grid(config, parsed, list(losses), seed_list, cells, configs, shard)
 
 
-def parse_shard(text: str, environ: Mapping[str, str] | None = None) -> tuple[int, int]:
-    """'2/4' -> (2, 4); 'auto' or 'auto/N': this task's shard of a job array (`resolve_shard`)."""
-    return resolve_shard(text, environ)[0]
-
-
-def resolve_shard(text: str, environ: Mapping[str, str] | None = None) -> tuple[tuple[int, int], str | None]:
-    """--shard as (I, N) and, for `auto`, the line that says where they came from. 'auto' reads a
-    SLURM array task (SLURM_ARRAY_TASK_ID; N from SLURM_ARRAY_TASK_COUNT or MIN/MAX, with its STEP) or
-    a GNU parallel job (PARALLEL_SEQ, with N given as auto/N), so a job script needs no arithmetic."""
-    head, sep, count = text.strip().partition("/")
-    if head.strip().lower() == "auto":
-        return _auto_shard(text, count.strip() if sep else None, os.environ if environ is None else environ)
+def parse_shard(text: str) -> tuple[int, int]:
+    """'2/4' -> (2, 4)."""
+    i, sep, n = text.strip().partition("/")
     try:
         if not sep:
             raise ValueError
-        shard = int(head), int(count)
+        shard = int(i), int(n)
     except ValueError:
         raise ConfigError(
             f"--shard must be I/N, e.g. 2/4 for the second of four parts, or auto — got {text!r}"
         ) from None
     if shard[1] < 1:
         raise ConfigError(f"--shard {text}: N must be at least 1")
-    return shard, None
-
-
-def _env_int(environ: Mapping[str, str], name: str) -> int | None:
-    value = environ.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(f"--shard auto: {name}={value!r} is not an integer") from None
-
-
-def _auto_shard(text: str, count: str | None, environ: Mapping[str, str]) -> tuple[tuple[int, int], str]:
-    given = None
-    if count is not None:
-        try:
-            given = int(count)
-        except ValueError:
-            given = 0
-        if given < 1:
-            raise ConfigError(f"--shard {text}: N must be an integer of at least 1, e.g. auto/4")
-    task = _env_int(environ, "SLURM_ARRAY_TASK_ID")
-    if task is not None:
-        first, last = _env_int(environ, "SLURM_ARRAY_TASK_MIN"), _env_int(environ, "SLURM_ARRAY_TASK_MAX")
-        step = _env_int(environ, "SLURM_ARRAY_TASK_STEP") or 1
-        n = _env_int(environ, "SLURM_ARRAY_TASK_COUNT")
-        if n is None and first is not None and last is not None:
-            n = (last - first) // step + 1
-        if n is not None and given is not None and n != given:
-            raise ConfigError(f"--shard {text}, but this SLURM array has {n} tasks; give --shard auto")
-        n = n if n is not None else given
-        if n is None:
-            raise ConfigError(
-                "--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor "
-                "SLURM_ARRAY_TASK_MIN/MAX; give the count as --shard auto/N"
-            )
-        if first is None:
-            first = last - (n - 1) * step if last is not None else 1
-        i = (task - first) // step + 1
-        if (task - first) % step or not 1 <= i <= n:
-            raise ConfigError(
-                f"--shard auto: SLURM_ARRAY_TASK_ID={task} is not one of the array's {n} tasks "
-                f"{first}..{first + (n - 1) * step}"
-            )
-        return (i, n), f"shard {i}/{n}: SLURM array task {task} of {first}..{first + (n - 1) * step}"
-    seq = _env_int(environ, "PARALLEL_SEQ")
-    if seq is not None:
-        if given is None:
-            raise ConfigError(
-                f"--shard auto under GNU parallel (PARALLEL_SEQ={seq}) needs the number of shards: "
-                "--shard auto/N, with N the number of jobs"
-            )
-        if not 1 <= seq <= given:
-            raise ConfigError(
-                f"--shard {text}: GNU parallel's PARALLEL_SEQ={seq} is not between 1 and {given}"
-            )
-        return (seq, given), f"shard {seq}/{given}: GNU parallel job {seq}"
-    raise ConfigError(
-        f"--shard {text}: no SLURM array task (SLURM_ARRAY_TASK_ID) or GNU parallel job (PARALLEL_SEQ) "
-        "in the environment; give --shard I/N"
-    )
-
-
-def shard_folder_name(name: str, shard: tuple[int, int]) -> str:
-    """--name under --shard auto: every task of an array gets the same --name, so each shard's
-    folder is NAME-shardIofN."""
-    return f"{name}-shard{shard[0]}of{shard[1]}"
+    return shard
 
 
 def sweep_epochs(grid: Grid) -> int:
@@ -312,92 +235,3 @@ def default_name(grid: Grid) -> str:
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-# ---------------------------------------------------------------------------------------------------
-# A sweep folder to finish, and the shards to merge
-
-
-def check_resume(folder: Path) -> tuple[Grid, dict[str, Any], dict[str, Any]]:
-    """A sweep folder that stopped, with what it was asked and what it finished; ConfigError (one
-    line) for anything else. (grid, resume record, status)."""
-    status = read_json(folder / STATUS_FILE)
-    if not folder.is_dir() or status is None or status.get("kind") != "sweep":
-        raise ConfigError(f"--resume {folder} is not a sweep folder (no sweep status.json in it)")
-    state = str(status.get("status"))
-    if state == "complete":
-        raise ConfigError(f"--resume {folder}: this sweep is complete; there is nothing to resume")
-    if state == "running" and liveness(status) != "died":
-        raise ConfigError(
-            f"--resume {folder}: this sweep is still {liveness(status)} (pid {status.get('pid')})"
-        )
-    record = read_json(folder / RESUME_FILE)
-    if record is None or not {"grid", "losses", "seeds", "shard", "done"} <= set(record):
-        raise ConfigError(
-            f"--resume {folder}: {RESUME_FILE} is missing or unreadable, so it cannot be resumed"
-        )
-    config = no_restarts(load_config(folder / "config.yaml"))
-    shard = None if record["shard"] is None else tuple(record["shard"])
-    axes = [(axis["key"], axis["values"]) for axis in record["grid"]]
-    return check_grid(config, axes, record["losses"], record["seeds"], shard=shard), record, status
-
-
-def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[dict[str, Any]]]:
-    """The shards of one sweep, each complete, together covering it once: (grid, every shard's
-    finished entries in the grid's order); ConfigError naming the folder for anything else."""
-    if not folders:
-        raise ConfigError("merge needs the shard folders, e.g. circles-hinge merge outputs/sweep-*-shard*")
-    reports, first = [], None
-    for folder in folders:
-        report = read_json(folder / "sweep.json")
-        status = read_json(folder / STATUS_FILE) or {}
-        if report is None or report.get("kind") != "sweep":
-            raise ConfigError(f"merge: {folder} is not a finished sweep folder (no sweep.json in it)")
-        if status.get("status") != "complete":
-            raise ConfigError(
-                f"merge: {folder} is {status.get('status', 'unfinished')}; finish it with --resume first"
-            )
-        if report.get("shard") is None:
-            raise ConfigError(f"merge: {folder} is a whole sweep, not a shard (made without --shard)")
-        request = (report["grid"], report["losses"], report["n_seeds"], report["config"], report["shard"][1])
-        if first is None:
-            first = request
-        elif request != first:
-            raise ConfigError(
-                f"merge: {folder} is a shard of a different sweep than {folders[0]} (its grid, losses, "
-                "seeds, config or shard count differ)"
-            )
-        reports.append((folder, report))
-    n = first[4]
-    seen: dict[int, Path] = {}
-    for folder, report in reports:
-        i = report["shard"][0]
-        if i in seen:
-            raise ConfigError(f"merge: {seen[i]} and {folder} are both shard {i}/{n}; give each shard once")
-        seen[i] = folder
-    missing = [f"{i}/{n}" for i in range(1, n + 1) if i not in seen]
-    if missing:
-        raise ConfigError(f"merge: shard {', '.join(missing)} is missing; give all {n} shard folders")
-    config = validate(first[3], f"{folders[0]}/sweep.json config")
-    axes = [(axis["key"], axis["values"]) for axis in first[0]]
-    grid = check_grid(config, axes, first[1], first[2])
-    entries: dict[Unit, dict[str, Any]] = {}
-    for folder, report in reports:
-        seed_rows = _read_rows(folder / "seeds.csv")
-        n_seeds = report["n_seeds"]
-        for j, ((c, loss), result) in enumerate(zip(report["units"], report["results"], strict=True)):
-            entries[(c, loss)] = {
-                "cell": c,
-                "loss": loss,
-                "result": result,
-                "seed_rows": seed_rows[j * n_seeds : (j + 1) * n_seeds],
-            }
-    return grid, [entries[u] for u in grid.units()]
-
-
-def _read_rows(path: Path) -> list[dict[str, str]]:
-    """seeds.csv as written: every field as its text, which write_csv writes back unchanged."""
-    import csv
-
-    with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))

@@ -264,7 +264,12 @@ def _report(grid: Grid, done: list[dict[str, Any]], seconds: float, workers: int
 
 def _write_outputs(path: Path, report: dict[str, Any]) -> None:
     study_plots.plot_grid(path / "sweep.png", report)
-    write_atomic(path / "sweep.md", sweep_markdown(report))
+    markdown = sweep_markdown(report)
+    if report.get("partial"):  # said first, with the commands that would make the rest
+        commands = "".join(f"    {c}\n" for c in report["partial"]["commands"])
+        part = study_plots.part_line(report)
+        markdown = f"**{part}.** The commands that would make them:\n\n{commands}\n{markdown}"
+    write_atomic(path / "sweep.md", markdown)
     write_json(path / "sweep.json", report)
     write_sweep_report(path, report)  # report.html: the interactive success-rate chart
 
@@ -289,15 +294,24 @@ def _flat(result: dict[str, Any]) -> dict[str, Any]:
 def merge_shards(plan: MergePlan) -> SweepResult:
     """One sweep folder from its shards (`door.plan_merge`): sweep.csv and seeds.csv byte for byte
     those of one run, and its picture, tables and reports drawn from them."""
-    grid, done, folders = plan.grid, plan.entries, plan.folders
+    grid, done, folders, parts = plan.grid, plan.entries, plan.folders, plan.parts
+    partial = parts is not None and bool(parts.missing)
     prepare_runs_dir(plan.runs_dir)
     seconds = sum((read_json(f / "sweep.json") or {}).get("seconds", 0.0) for f in folders)
-    path = create_run_dir(plan.runs_dir, plan.name or default_name(grid), exact=plan.name is not None)
+    stem = default_name(grid) + ("-partial" if partial else "")
+    path = create_run_dir(plan.runs_dir, plan.name or stem, exact=plan.name is not None)
     with run_folder(path, "sweep") as folder:
         write_atomic(path / "config.yaml", dump_yaml(grid.config))
         _write_tables(path, done)
         report = _report(grid, done, seconds, workers=None)
         report["merged_from"] = [str(f) for f in folders]
+        if partial:
+            report["partial"] = {
+                "shards": sorted(i for i in range(1, parts.n + 1) if i not in parts.missing),
+                "of": parts.n,
+                "missing": parts.missing,
+                "commands": parts.commands,
+            }
         _write_outputs(path, report)
         folder.complete()
     return SweepResult(path, report)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ import numpy as np
 from circles_hinge.config import Config, validate
 from circles_hinge.engine.data import n_classes
 from circles_hinge.errors import ConfigError
+from circles_hinge.files import FileProblem, read_text
 from circles_hinge.losses import LOSSES, get_loss
 from circles_hinge.outputs.html.page import (
     REPORT_FILE,
@@ -28,6 +30,7 @@ from circles_hinge.outputs.html.page import (
 from circles_hinge.outputs.html.run import _extent, controls, model_data, thinning_note
 from circles_hinge.outputs.page_budget import replay_seed_limit
 from circles_hinge.outputs.plots import class_names, loss_color, value_name
+from circles_hinge.outputs.study_plots import part_line
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import num, pct
 
@@ -200,10 +203,9 @@ def _strip(path: Path, report: dict[str, Any], replays: bool = False) -> str:
     """One square per seed and loss, coloured by its test accuracy; hovering names the seed, clicking
     opens its replay (with --replays) and shows the command that trains it alone (seed s trains the
     same alone as inside a study)."""
-    try:
-        with (path / "seeds.csv").open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-    except OSError:
+    try:  # a regular file only: a FIFO in its place would block
+        rows = list(csv.DictReader(io.StringIO(read_text(path / "seeds.csv"), newline="")))
+    except FileProblem:
         return ""
     threshold = float(report["success_accuracy"])
     if replays:
@@ -263,7 +265,9 @@ def write_sweep_report(path: Path, report: dict[str, Any]) -> Path:
     grid = report.get("grid") or [{"key": report["param"], "values": report.get("values", [])}]
     keys = [axis["key"] for axis in grid]
     param = keys[0]
-    title = f"Sweep of {' x '.join(keys)}: " + ", ".join(_display(loss) for loss in losses)
+    title = f"{'Partial sweep' if report.get('partial') else 'Sweep'} of {' x '.join(keys)}: " + ", ".join(
+        _display(loss) for loss in losses
+    )
     keep = ("loss", "success_rate", "success_ci95", "successes", "seeds", "test_accuracy", "failed_seeds")
     results = [
         {
@@ -305,7 +309,14 @@ def write_sweep_report(path: Path, report: dict[str, Any]) -> Path:
         f"means at least {pct(report.get('success_accuracy'))} test accuracy)"
         + (f"; shard {shard[0]} of {shard[1]}, with only its share of the cells" if shard else "")
         + ".</p>"
-        f"<h2>Success against {esc(param)}</h2><p class=no-print>{slices}"
+        + (  # merge --partial: what is missing, and the commands that would make it
+            f"<p class=note><b>{esc(part_line(report))}.</b> The commands that would make the rest:"
+            + "".join(f"<br><code>{esc(c)}</code>" for c in report["partial"]["commands"])
+            + "</p>"
+            if report.get("partial")
+            else ""
+        )
+        + f"<h2>Success against {esc(param)}</h2><p class=no-print>{slices}"
         '<label>show <select id="sweep-metric">'
         '<option value="success">success rate with its 95% interval</option>'
         '<option value="accuracy">mean test accuracy</option></select></label> '
