@@ -236,7 +236,7 @@ def test_merge_refuses_missing_repeated_or_foreign_shards(sharded, tiny_config, 
         ([shards[0], shards[0]], "are both shard 2/2"),
         ([shards[0], other], "a shard of a different sweep"),
         ([whole, shards[0]], "is a whole sweep, not a shard"),
-        ([root / "nowhere"], "is not a finished sweep folder"),
+        ([root / "nowhere"], "nowhere does not exist"),
     ]:
         with pytest.raises(ConfigError, match=message):
             merge_shards(plan_merge(folders, tmp_path / "out"))
