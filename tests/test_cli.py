@@ -459,7 +459,7 @@ def test_sweep_resume_refuses_what_it_cannot_resume(tmp_path):
     write_json(done / "status.json", {"status": "complete", "kind": "sweep", "started": "x"})
     for args, needle in [
         (["--resume", str(done)], "this sweep is complete; there is nothing to resume"),
-        (["--resume", str(tmp_path / "nowhere")], "is not a sweep folder"),
+        (["--resume", str(tmp_path / "nowhere")], "nowhere does not exist"),
         (["--resume", str(done), "--param", "data.noise"], "leave out --param"),
         (["--values", "0,0.1"], "--param is required (or --resume FOLDER"),
     ]:
