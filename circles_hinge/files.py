@@ -90,6 +90,28 @@ def read_bytes(path: Path, limit: int = FOLDER_FILE_MAX_BYTES) -> bytes:
     return data
 
 
+def read_ends(path: Path, n: int = 64 * KIB) -> tuple[bytes, bytes]:
+    """The first and last `n` bytes of a regular file (of any size): enough to tell a file cut short
+    or replaced by something else without reading all of it; FileProblem otherwise."""
+    path = Path(path)
+    check_regular(path, 2**62)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise FileProblem(path, f"cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise FileProblem(path, _kind(os.fstat(fh.fileno()).st_mode))
+        try:
+            head = fh.read(n)
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - n))
+            tail = fh.read(n)
+        except OSError as exc:
+            raise FileProblem(path, f"cannot be read: {exc.strerror or exc}") from None
+    return head, tail
+
+
 def read_text(path: Path, limit: int = FOLDER_FILE_MAX_BYTES) -> str:
     data = read_bytes(path, limit)
     try:

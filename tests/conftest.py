@@ -28,6 +28,7 @@ SLOW_TESTS = {
     "test_workers_and_merged_shards_write_the_bytes_of_one_process",
     "test_a_good_start_trains_once_and_equals_the_plain_single_run",
     "test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it",
+    "test_every_folder_state_against_every_command_that_reads_folders",
 }
 # Tables of cases whose first case stays in the quick loop and whose others are slow.
 FIRST_CASE_FAST = {

@@ -3,13 +3,18 @@ seeds, accuracies, time), newest first, for `runs`, `runs --json` and index.html
 
 from __future__ import annotations
 
+import csv
+import errno
+import io
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.errors import RunDirError
-from circles_hinge.files import CONFIG_MAX_BYTES, FileProblem, check_regular, load_json, read_bytes, read_text
+from circles_hinge.errors import ConfigError, RunDirError
+from circles_hinge.files import CONFIG_MAX_BYTES, FileProblem, load_json, read_bytes, read_ends, read_text
+from circles_hinge.loading import read_yaml
 from circles_hinge.store.folders import REPORT_FILES, RUN_FILES, STATUS_FILE, liveness, read_json
 
 # What a finished folder of each kind must hold (what is read back: its config, results, tables and
@@ -119,21 +124,66 @@ def _kind_from_files(names: set[str]) -> str | None:
     return None
 
 
+# How each kind of file ends when it was written in full
+_ENDINGS = {".html": b"</html>", ".png": b"IEND", ".md": b"\n", ".csv": b"\n"}
+
+
+def _check_file(path: Path) -> None:
+    """FileProblem if `path` is not what circles-hinge wrote there: JSON and the config are parsed;
+    a CSV has its header's number of fields in its last row; model.keras is a whole zip file; a page,
+    a picture, a table ends as one written in full. Big files are read at their two ends only."""
+    if path.suffix == ".json":
+        load_json(path)
+        return
+    if path.name == "config.yaml":
+        try:
+            read_yaml(path, option="")
+        except ConfigError as exc:
+            raise FileProblem(path, str(exc).removeprefix(f"{path} ").removeprefix(f"{path}: ")) from None
+        return
+    head, tail = read_ends(path)
+    if not head:
+        raise FileProblem(path, "is empty")
+    ending = _ENDINGS.get(path.suffix)
+    if ending is not None and ending not in tail[-64:]:
+        raise FileProblem(path, "is cut short or damaged (it does not end as written)")
+    if path.suffix == ".csv":
+        header, last = head.split(b"\n", 1)[0], tail.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        try:
+            fields = [len(next(csv.reader([line.decode("utf-8")]))) for line in (header, last)]
+        except (UnicodeDecodeError, StopIteration, csv.Error):
+            fields = [0, 1]
+        if fields[0] != fields[1] or fields[0] < 2:
+            raise FileProblem(path, "is cut short or damaged (its last row is not whole)")
+    if path.suffix == ".keras":
+        with io.BytesIO(tail) as end:
+            if not zipfile.is_zipfile(end):
+                raise FileProblem(path, "is cut short or damaged (not a whole Keras zip file)")
+
+
 def _damage(path: Path, kind: str, names: set[str]) -> str:
     """What is wrong with a folder that says complete: each file it must hold that is missing, and each
     of its files that is not a regular file, unreadable, empty, or (JSON) not valid; '' when nothing."""
     wrong = []
     needed = FINISHED_FILES.get(kind, ())
+    if kind == "compare" and (read_json(path / "comparison.json") or {}).get("success_accuracy") is not None:
+        needed = (*needed, "seeds.csv")  # a seed study's one row per seed
     for name in (*needed, *(f for f in OTHER_FILES.get(kind, ()) if f in names)):
         try:
             if name not in names:
                 raise FileProblem(path / name, "is missing", missing=True)
-            if name.endswith(".json"):
-                load_json(path / name)
-            elif check_regular(path / name, 2**62).st_size == 0:
-                raise FileProblem(path / name, "is empty")
+            _check_file(path / name)
         except FileProblem as exc:
             wrong.append(f"{name} {exc.why}")
+    if kind == "compare" and not wrong:  # a side-by-side comparison's run folders, one per loss
+        runs = (read_json(path / "comparison.json") or {}).get("files") or {}
+        for run in (runs.get("runs") or {}).values() if isinstance(runs, dict) else ():
+            try:
+                inner = set(os.listdir(path / str(run)))
+            except OSError as exc:
+                wrong.append(f"{run}/ {'is missing' if exc.errno == errno.ENOENT else exc.strerror}")
+                continue
+            wrong += [f"{run}/{text}" for text in _damage(path / str(run), "run", inner).split("; ") if text]
     return "; ".join(wrong)
 
 
