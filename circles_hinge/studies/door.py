@@ -21,6 +21,7 @@ from circles_hinge.loading import API_LABELS, Labels, resolve_config
 from circles_hinge.store.folders import check_name, check_name_free
 from circles_hinge.studies.budget import (
     Estimate,
+    batch_notice,
     check_run_fits,
     check_study_fits,
     estimate_sweep,
@@ -295,8 +296,9 @@ def _first_loss(ask: Ask, losses: list[str]) -> Ask:
 
 
 def _long(estimate: Estimate, config: Config) -> list[str]:
-    notice = long_notice(estimate, config.training.epochs)
-    return [] if notice is None else [notice]
+    """A long run's estimated time, and a batch_size larger than the data (clipped to it)."""
+    notices = [long_notice(estimate, config.training.epochs), batch_notice(config)]
+    return [n for n in notices if n is not None]
 
 
 def _ignored_by_studies(given: Given, losses: list[str]) -> dict[str, str]:
