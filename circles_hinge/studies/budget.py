@@ -111,9 +111,7 @@ def estimate_study(config: Config, seeds: int, losses: int) -> Estimate:
     n = config.data.n_samples
     per_seed = SEED_BYTES + n * (REPLICA_SAMPLE_BYTES + _width_bytes(config))
     memory = BASE_BYTES + STUDY_BYTES + seeds * per_seed + _batch_bytes(config, seeds)
-    seconds = (
-        losses * config.training.epochs * _batches(config) * _batch_seconds(seeds, real_batch(config))
-    )
+    seconds = losses * config.training.epochs * _batches(config) * _batch_seconds(seeds, real_batch(config))
     return Estimate(int(memory), seconds, _batches(config), f"{seeds:,} seeds x {n:,} samples")
 
 
