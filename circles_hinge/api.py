@@ -29,6 +29,7 @@ from circles_hinge.errors import ConfigError
 from circles_hinge.files import FileProblem, load_json, read_text
 from circles_hinge.loading import load_folder_config
 from circles_hinge.outputs.html.index import folder_states, update_index
+from circles_hinge.store.folders import recording_call
 from circles_hinge.store.listing import summarise_folder
 from circles_hinge.studies.comparison import run_compare
 from circles_hinge.studies.door import Ask, ConfigLike, plan_compare, plan_sweep, plan_train
@@ -133,6 +134,15 @@ def _index_after(runs_dir: Path):
             warnings.warn(problem, UserWarning, stacklevel=4)
 
 
+def _call(function: str, **arguments: Any) -> list[str]:
+    """The call as status.json records it: ["circles_hinge.train", "loss='hinge'", "seed=7", ...],
+    the arguments given (None and False left out)."""
+    given = [
+        f"{key}={value!r}" for key, value in arguments.items() if value is not None and value is not False
+    ]
+    return [f"circles_hinge.{function}", *given]
+
+
 def train(
     loss: str | None = None,
     seed: int | None = None,
@@ -150,7 +160,18 @@ def train(
     plan = plan_train(ask, runs_dir, name, animate)
     _notify(plan.notices)
     on_epoch = None if quiet else _print_epoch(plan.config.training.epochs)
-    with _index_after(plan.runs_dir):
+    call = _call(
+        "train",
+        loss=loss,
+        seed=seed,
+        config=config,
+        overrides=overrides,
+        runs_dir=str(runs_dir),
+        name=name,
+        animate=animate,
+        epochs=epochs,
+    )
+    with _index_after(plan.runs_dir), recording_call(call):
         result = run_train(plan, on_epoch=on_epoch)
     return Run.of(result)
 
@@ -172,7 +193,20 @@ def compare(
     ask = Ask.from_api(config, overrides, seed=seed, epochs=epochs)
     plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays)
     _notify(plan.notices)
-    with _index_after(plan.runs_dir):
+    call = _call(
+        "compare",
+        losses=list(losses),
+        seeds=seeds,
+        config=config,
+        overrides=overrides,
+        runs_dir=str(runs_dir),
+        name=name,
+        seed=seed,
+        epochs=epochs,
+        replays=replays,
+        animate=animate,
+    )
+    with _index_after(plan.runs_dir), recording_call(call):
         result = run_compare(plan)
     runs = {loss: Run.of(run) for loss, run in result.runs.items()}  # side by side: a run per loss
     return Study(result.path, result.report, "compare", runs)
@@ -203,7 +237,21 @@ def sweep(
     ask = Ask.from_api(config, overrides)
     plan = plan_sweep(ask, axes, list(losses), seeds, runs_dir, name, shard, workers, option)
     _notify(plan.notices)
-    with _index_after(plan.runs_dir):
+    call = _call(
+        "sweep",
+        param=param,
+        values=values,
+        grid=grid,
+        losses=list(losses),
+        seeds=seeds,
+        config=config,
+        overrides=overrides,
+        runs_dir=str(runs_dir),
+        name=name,
+        workers=workers,
+        shard=shard,
+    )
+    with _index_after(plan.runs_dir), recording_call(call):
         result = run_sweep(plan)
     return Study(result.path, result.report, "sweep")
 

@@ -74,6 +74,16 @@ def safe_load(text: str) -> Any:
         loader.dispose()
 
 
+def refused_tag(exc: yaml.constructor.ConstructorError) -> str:
+    """'uses the tag !!python/object:os.system, which is never run: ...' for a tag the safe loader refuses."""
+    found = re.search(r"tag '([^']+)'", str(exc.problem or ""))
+    tag = found.group(1).replace("tag:yaml.org,2002:", "!!") if found else "a YAML tag"
+    return (
+        f"uses the tag {tag}, which is never run or constructed here; give a plain value "
+        "(a number, text, a list, true, false or null)"
+    )
+
+
 def read_yaml(path: Path, option: str = "--config") -> dict[str, Any]:
     """Read a config file with the safe loader: tags such as !!python/object are refused, never run.
     `option` names it in messages: --config, or '' for a folder's own config.yaml."""
@@ -101,6 +111,10 @@ def read_yaml(path: Path, option: str = "--config") -> dict[str, Any]:
         raise ConfigError(
             f"{name}: {exc.key} is given twice, at lines {first} and {second}; keep one"
         ) from None
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{name}{at} {refused_tag(exc)}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -178,6 +192,8 @@ def parse_set(item: str) -> dict[str, Any]:
         value = safe_load(text)  # null is a value: model.output_activation=null means "what the loss needs"
     except DuplicateKeyError as exc:
         raise ConfigError(f"--set {key}: the value names {exc.key} twice; give it once") from None
+    except yaml.constructor.ConstructorError as exc:
+        raise ConfigError(f"--set {key}: the value {text!r} {refused_tag(exc)}") from None
     except yaml.YAMLError:
         raise ConfigError(f"--set {key}: the value {text!r} is not valid YAML") from None
     nested: dict[str, Any] = {parts[-1]: value}

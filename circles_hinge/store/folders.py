@@ -9,6 +9,7 @@ renamed, so a reader never sees half a file.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import errno
 import io
@@ -161,7 +162,7 @@ def make_reserve(path: Path, new_folder: bool = True) -> None:
         path.rmdir()
         raise RunDirError(
             f"cannot start a run in {path.parent}: {RESERVE_BYTES // 1024} KiB for its status could not "
-            f"be written ({exc.strerror}); nothing was made"
+            f"be written ({exc.strerror}); no run folder was made"
         ) from None
 
 
@@ -467,9 +468,28 @@ def run_folder(path: Path, kind: str, started: str = "") -> Iterator[RunFolder]:
         raise RunFailed(path, message, log_error, status_error) from exc
 
 
+# The Python API's call while it runs (`recording_call`): status.json records it instead of the
+# interpreter's own argv, which says only ["-c"] or the notebook kernel's arguments.
+_CALL: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("circles_hinge_call", default=None)
+
+
+@contextlib.contextmanager
+def recording_call(words: list[str]) -> Iterator[None]:
+    """status.json's `command` is `words` (e.g. ["circles_hinge.train", "loss='hinge'"]) inside."""
+    token = _CALL.set(list(words))
+    try:
+        yield
+    finally:
+        _CALL.reset(token)
+
+
 def command_line() -> list[str]:
     """The command as typed: `python -m circles_hinge train ...` (sys.orig_argv) when run as a module,
-    where sys.argv[0] would be the path of __main__.py; else sys.argv (the console script)."""
+    where sys.argv[0] would be the path of __main__.py; else sys.argv (the console script); inside
+    an API call, the call and its arguments (`recording_call`)."""
+    call = _CALL.get()
+    if call is not None:
+        return list(call)
     if sys.argv and Path(sys.argv[0]).name == "__main__.py":
         return list(getattr(sys, "orig_argv", sys.argv))
     return list(sys.argv)
