@@ -62,7 +62,8 @@ def check_regular(path: Path, limit: int) -> os.stat_result:
     if not stat.S_ISREG(info.st_mode):
         raise FileProblem(path, _kind(info.st_mode))
     if info.st_size > limit:
-        raise FileProblem(path, f"is {size_text(info.st_size)}; at most {size_text(limit)} is read")
+        size = f"{info.st_size:,} bytes" + (f" ({size_text(info.st_size)})" if info.st_size >= KIB else "")
+        raise FileProblem(path, f"is {size}; at most {size_text(limit)} is read")
     return info
 
 

@@ -84,3 +84,23 @@ def test_a_second_train_in_one_process_reuses_tensorflow(tmp_path):
         ch.train(seed=seed, config=TINY, runs_dir=tmp_path)
         times.append(time.perf_counter() - start)
     assert times[1] < times[0] or times[0] < 3  # TensorFlow was already loaded by an earlier test
+
+
+def test_status_json_of_an_api_call_records_the_call(tmp_path):
+    """#23 case 8: status.json of an API run recorded the interpreter's argv, ["-c"]."""
+    import json
+
+    from conftest import TINY
+
+    import circles_hinge as ch
+
+    run = ch.train(loss="hinge", seed=3, config=TINY, runs_dir=tmp_path, overrides={"training.epochs": 1})
+    command = json.loads((run.path / "status.json").read_text())["command"]
+    assert command == [
+        "circles_hinge.train",
+        "loss='hinge'",
+        "seed=3",
+        f"config={TINY!r}",
+        "overrides={'training.epochs': 1}",
+        f"runs_dir={str(tmp_path)!r}",
+    ]

@@ -10,7 +10,6 @@ unreadable and read-only states drop the capabilities that let root past file pe
 that cannot be done they are skipped, with the reason.
 """
 
-import ctypes
 import json
 import os
 import shutil
@@ -18,11 +17,12 @@ import socket
 import stat
 import subprocess
 import sys
-from contextlib import contextmanager, nullcontext
+import warnings
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
-from conftest import TINY
+from conftest import PERMISSIONS_SKIP, TINY, as_a_user
 from typer.testing import CliRunner
 
 import circles_hinge as ch
@@ -31,70 +31,6 @@ from circles_hinge.errors import ConfigError
 from circles_hinge.store.folders import process_identity, read_json
 
 runner = CliRunner()
-
-# ---------------------------------------------------------------------------------------------------
-# Acting as a user that file permissions apply to
-
-
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = [
-        ("effective", ctypes.c_uint32),
-        ("permitted", ctypes.c_uint32),
-        ("inheritable", ctypes.c_uint32),
-    ]
-
-
-_CAP_V3 = 0x20080522
-_DAC = (1 << 1) | (1 << 2)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-
-
-def _capabilities(set_to: int | None = None) -> int:
-    """The effective capabilities of this thread (the low 32), after setting them to `set_to`."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    data = (_CapData * 2)()
-    if libc.capget(ctypes.byref(_CapHeader(_CAP_V3, 0)), data) != 0:
-        raise OSError(ctypes.get_errno(), "capget failed")
-    if set_to is not None:
-        data[0].effective = set_to
-        if libc.capset(ctypes.byref(_CapHeader(_CAP_V3, 0)), data) != 0:
-            raise OSError(ctypes.get_errno(), "capset failed")
-    return data[0].effective
-
-
-def _why_permissions_cannot_apply() -> str | None:
-    if os.geteuid() != 0:
-        return None  # file permissions apply as they are
-    if not sys.platform.startswith("linux"):
-        return "root reads any file here, and capabilities are Linux's"
-    try:
-        saved = _capabilities()
-        _capabilities(saved & ~_DAC)
-        _capabilities(saved)
-    except OSError as exc:
-        return f"root reads any file, and its capabilities cannot be dropped here ({exc})"
-    return None
-
-
-PERMISSIONS_SKIP = _why_permissions_cannot_apply()
-
-
-@contextmanager
-def as_a_user():
-    """File permissions apply inside (root's DAC capabilities off for this thread)."""
-    if os.geteuid() != 0:
-        yield
-        return
-    saved = _capabilities()
-    _capabilities(saved & ~_DAC)
-    try:
-        yield
-    finally:
-        _capabilities(saved)
-
 
 # ---------------------------------------------------------------------------------------------------
 # The folders, made once
@@ -371,3 +307,150 @@ def test_permissions_apply_inside_as_a_user(tmp_path):
         secret.read_text()
     assert secret.read_text() == "x"  # root again
     assert socket.gethostname() != "elsewhere.example"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The cases of #23, each as it was found
+
+
+def _copy(made: Path, name: str, runs_dir: Path) -> Path:
+    runs_dir.mkdir(exist_ok=True)
+    return Path(shutil.copytree(made / name, runs_dir / name, symlinks=True))
+
+
+@pytest.mark.skipif(bool(PERMISSIONS_SKIP), reason=PERMISSIONS_SKIP or "")
+def test_an_unreadable_folder_is_listed_and_train_still_writes_the_index(made, tmp_path):
+    """Case 2: with a folder the user cannot read in the runs dir, `runs` ended in a traceback and a
+    `train` there exited 0 without index.html and without a word."""
+    runs_dir = tmp_path / "runs"
+    _copy(made, "run", runs_dir)
+    locked = _copy(made, "study", runs_dir)
+    locked.chmod(0)
+    try:
+        with as_a_user():
+            listed = runner.invoke(app, ["runs", "--runs-dir", str(runs_dir)])
+            trained = runner.invoke(app, ["train", "--config", str(TINY), "--runs-dir", str(runs_dir), "-q"])
+            index = (runs_dir / "index.html").read_text()
+            (runs_dir / "index.html").unlink()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # the API says a failed index write as a warning
+                ch.train(config=TINY, runs_dir=runs_dir, name="from-the-api")
+            api_index = (runs_dir / "index.html").read_text()
+    finally:
+        locked.chmod(0o755)
+    assert listed.exit_code == 0 and listed.exception is None, listed.output
+    row = next(line for line in listed.stdout.splitlines() if " study " in line)
+    assert "unreadable (the folder: Permission denied)" in row
+    assert trained.exit_code == 0 and trained.exception is None, trained.output
+    assert "study" in index and "unreadable" in index and "warning" not in trained.stderr
+    assert "from-the-api" in api_index and "unreadable" in api_index
+
+
+@pytest.mark.skipif(bool(PERMISSIONS_SKIP), reason=PERMISSIONS_SKIP or "")
+def test_unreadable_or_read_only_runs_dirs_and_folders_are_one_line(made, tmp_path):
+    """Case 3: tracebacks from `runs` and `report` on an unreadable runs dir, and from `report` on a
+    read-only folder or runs dir."""
+    runs_dir = tmp_path / "runs"
+    run = _copy(made, "run", runs_dir)
+    assert runner.invoke(app, ["report", "--runs-dir", str(runs_dir)]).exit_code == 0  # an index.html
+    cases = []
+    for mode, args, needle in [
+        (
+            0,
+            ["runs", "--runs-dir", str(runs_dir)],
+            f"--runs-dir {runs_dir} cannot be read: Permission denied",
+        ),
+        (
+            0,
+            ["report", "--runs-dir", str(runs_dir)],
+            f"error: {runs_dir} cannot be read: Permission denied",
+        ),
+        (0o555, ["report", "--runs-dir", str(runs_dir)], f"{runs_dir}/index.html could not be written"),
+        (0o555, ["report", str(run)], None),  # the run's own folder is writable: its report is written
+    ]:
+        runs_dir.chmod(mode)
+        try:
+            with as_a_user():
+                cases.append((runner.invoke(app, args), needle))
+        finally:
+            runs_dir.chmod(0o755)
+    run.chmod(0o555)
+    try:
+        with as_a_user():
+            cases.append(
+                (runner.invoke(app, ["report", str(run)]), f"{run}/report.html could not be written")
+            )
+    finally:
+        run.chmod(0o755)
+    for result, needle in cases:
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        if needle is None:
+            assert result.exit_code == 0, result.output
+            assert "warning: " in result.stderr and "index.html could not be written" in result.stderr
+            continue
+        assert result.exit_code == 1 and result.stderr == f"error: {result.stderr[7:].strip()}\n"
+        assert needle in result.stderr
+
+
+def test_merge_of_a_shard_without_seeds_csv_is_one_line(made, tmp_path):
+    """Case 3: `merge` with a shard that lacks seeds.csv ended in a traceback."""
+    shard1, shard2 = _copy(made, "shard1", tmp_path), _copy(made, "shard2", tmp_path)
+    (shard1 / "seeds.csv").unlink()
+    result = runner.invoke(app, ["merge", str(shard1), str(shard2), "--runs-dir", str(tmp_path / "out")])
+    assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert (
+        result.stderr
+        == f"error: merge: {shard1}: seeds.csv is missing (or merge --partial to merge the finished shards)\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_what_report_and_runs_say_matches_the_folder(made, tmp_path):
+    """Case 4: `report` on a killed run said "its status is running" and that it had no history.csv,
+    though history.csv held its epochs; a truncated metrics.json or sweep.json was called missing;
+    `runs` listed a run with a corrupt metrics.json as complete."""
+    killed = _copy(made, "run", tmp_path)
+    (killed / "metrics.json").unlink()
+    status = json.loads((killed / "status.json").read_text())
+    status.update(status="running", finished=None, pid=_dead_pid(), pid_start=None)
+    (killed / "status.json").write_text(json.dumps(status))
+    result = runner.invoke(app, ["report", str(killed)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {killed} has no report to write: metrics.json is missing (its status: died after epoch 2); "
+        "only a finished run has a report\n"
+    )
+
+    cut = _copy(made, "sweep", tmp_path / "cut")
+    text = (cut / "sweep.json").read_text()
+    (cut / "sweep.json").write_text(text[: len(text) // 2])
+    result = runner.invoke(app, ["report", str(cut)])
+    assert result.exit_code == 1 and "sweep.json is cut short after" in result.stderr
+    assert "(truncated JSON) (its status: damaged)" in result.stderr and "missing" not in result.stderr
+
+    corrupt = _copy(made, "run", tmp_path / "corrupt")
+    (corrupt / "metrics.json").write_text('{"loss": "hinge", "test_accuracy": 1.0,,}')
+    listed = runner.invoke(app, ["runs", "--json", "--runs-dir", str(tmp_path / "corrupt")])
+    (record,) = json.loads(listed.stdout)
+    assert record["status"] == "damaged"
+    assert record["problem"] == "metrics.json is not valid JSON at line 1, column 40 (damaged)"
+    with pytest.raises(ConfigError, match="metrics.json is not valid JSON at line 1, column 40"):
+        ch.load_run(corrupt)
+
+
+@pytest.mark.parametrize("how", ["a FIFO", "a folder", "unreadable"])
+def test_no_command_opens_a_fifo_or_waits_on_one(made, tmp_path, how):
+    """Case 5's sibling in folders: a FIFO where a file should be blocked `runs` for ever."""
+    if how == "unreadable" and PERMISSIONS_SKIP:
+        pytest.skip(PERMISSIONS_SKIP)
+    run = _copy(made, "run", tmp_path)
+    _damage(run / "metrics.json", how)
+    with as_a_user() if how == "unreadable" else nullcontext():
+        listed = runner.invoke(app, ["runs", "--json", "--runs-dir", str(tmp_path)])
+    (record,) = json.loads(listed.stdout)
+    said = {
+        "a FIFO": "metrics.json is a named pipe (FIFO), not a regular file",
+        "a folder": "metrics.json is a folder, not a file",
+        "unreadable": "metrics.json cannot be read: Permission denied",
+    }[how]
+    assert (record["status"], record["problem"]) == ("damaged", said)
