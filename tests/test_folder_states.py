@@ -333,7 +333,7 @@ def test_an_unreadable_folder_is_listed_and_train_still_writes_the_index(made, t
             index = (runs_dir / "index.html").read_text()
             (runs_dir / "index.html").unlink()
             with warnings.catch_warnings():
-                warnings.simplefilter("error")  # the API says a failed index write as a warning
+                warnings.simplefilter("error", UserWarning)  # a failed index write is a UserWarning
                 ch.train(config=TINY, runs_dir=runs_dir, name="from-the-api")
             api_index = (runs_dir / "index.html").read_text()
     finally:
