@@ -316,7 +316,7 @@ def test_an_oversized_request_is_refused_with_its_estimate_and_nothing_made(tmp_
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 2, err
         [line] = err.strip().splitlines()
-        assert re.match(r"error: this request needs about [\d.]+ GiB of memory .* GiB is available; ", line)
+        assert re.match(r"error: this request needs about [\d,.]+ GiB of memory .* GiB is available; ", line)
         assert largest in line
         assert not runs.exists(), "nothing is made"
 

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import zipfile
 
 import pytest
 from conftest import ROOT, TINY
@@ -134,9 +135,18 @@ def test_json_refuses_nan(tmp_path):
 
 def _finished_files(path, kind):
     """Stand-ins for the files a finished folder must hold besides its results (listing.FINISHED_FILES)."""
+    stand_ins = {
+        "config.yaml": "seed: 1\n",
+        "history.csv": "epoch,loss\n1,0.5\n",
+        "seeds.csv": "seed,loss\n1,0.5\n",
+    }
+    stand_ins["sweep.csv"] = stand_ins["seeds.csv"]
     for name in FINISHED_FILES[kind]:
-        if not (path / name).exists():
-            (path / name).write_text("seed: 1\n" if name == "config.yaml" else "x\n")
+        if name == "model.keras":
+            with zipfile.ZipFile(path / name, "w") as archive:  # a whole zip, as Keras writes
+                archive.writestr("config.json", "{}")
+        elif not (path / name).exists():
+            (path / name).write_text(stand_ins[name])
 
 
 def test_listing_shows_incomplete_and_skips_foreign_folders(tmp_path):
