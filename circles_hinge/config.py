@@ -111,6 +111,14 @@ class Config(_Section):
 # Messages: every one is ours, built from the schema; pydantic's own wording never reaches the user
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value twice rather than as an anchor and an alias (&id001, *id001): a message shows
+    the value the user wrote, not YAML's bookkeeping."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def show(value: Any) -> str:
     """A value as it is written in YAML (true, null, .nan, 'text', [4, 2]), at most 60 characters."""
     if value is None:
@@ -121,7 +129,7 @@ def show(value: Any) -> str:
         text = ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
     elif isinstance(value, (dict, list)):
         try:
-            text = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
+            text = yaml.dump(value, Dumper=_PlainDumper, default_flow_style=True, width=10**6).strip()
         except yaml.YAMLError:
             text = repr(value)
     else:

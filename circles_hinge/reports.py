@@ -79,6 +79,20 @@ class ComparisonReport:
 
 
 @dataclass
+class Partial:
+    """`merge --partial`: the shards a folder holds, of how many, the ones missing, and the commands
+    that would make them."""
+
+    shards: list[int]
+    of: int
+    missing: list[int]
+    commands: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"shards": self.shards, "of": self.of, "missing": self.missing, "commands": self.commands}
+
+
+@dataclass
 class SweepReport:
     """sweep.json: a seed study of each loss at every cell of a grid (a `SeedSummary` per cell and loss,
     its cell's values first); a shard holds only its share of the cells."""
@@ -99,12 +113,28 @@ class SweepReport:
     machine: dict[str, Any]
     merged_from: list[str] | None = None
     paired: list[Paired] = field(default_factory=list)  # every pair of losses in every cell
+    partial: Partial | None = None  # merge --partial: some shards are missing
     kind: str = "sweep"
     extra: dict[str, Any] = field(default_factory=dict)  # fields of a newer version, kept as read
 
     @property
     def keys(self) -> list[str]:
         return [key for key, _ in self.grid]
+
+    @property
+    def part(self) -> str:
+        """What part of its sweep the folder holds, for its picture, pages and summary: 'Partial:
+        shards 1, 3 of 3 only; shard 2 missing' for `merge --partial`, 'Shard 2 of 3: ...' for a
+        shard; '' for all of it."""
+        if self.partial is not None:
+            missing = self.partial.missing
+            return (
+                f"Partial: shards {', '.join(map(str, self.partial.shards))} of {self.partial.of} only; "
+                f"shard{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} missing"
+            )
+        if self.shard:
+            return f"Shard {self.shard[0]} of {self.shard[1]}: only its share of the cells"
+        return ""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -134,6 +164,8 @@ class SweepReport:
         )
         if self.merged_from is not None:
             out["merged_from"] = self.merged_from
+        if self.partial is not None:
+            out["partial"] = self.partial.to_json()
         out.update(self.extra)
         return out
 
@@ -161,6 +193,7 @@ class SweepReport:
             machine=dict(raw.get("machine") or {}),
             merged_from=raw.get("merged_from"),
             paired=[Paired.from_json(p) for p in raw.get("paired") or []],
+            partial=None if not raw.get("partial") else Partial(**raw["partial"]),
             extra={k: v for k, v in raw.items() if k not in known},
         )
 

@@ -465,7 +465,7 @@ def test_sweep_resume_refuses_what_it_cannot_resume(tmp_path):
     write_json(done / "status.json", {"status": "complete", "kind": "sweep", "started": "x"})
     for args, needle in [
         (["--resume", str(done)], "this sweep is complete; there is nothing to resume"),
-        (["--resume", str(tmp_path / "nowhere")], "is not a sweep folder"),
+        (["--resume", str(tmp_path / "nowhere")], "nowhere does not exist"),
         (["--resume", str(done), "--param", "data.noise"], "leave out --param"),
         (["--values", "0,0.1"], "--param is required (or --resume FOLDER"),
     ]:
@@ -596,3 +596,38 @@ def test_sweep_grid_prints_one_json_document_and_refuses_bad_grids_in_one_line(t
         assert bad.exit_code == 2 and needle in bad.stderr, (extra, bad.output)
         assert len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "never").exists()
+
+
+def test_compare_and_sweep_off_a_terminal_say_each_stage_once_with_the_epochs_in_all(tmp_path):
+    """#23 case 7: to a log, compare said "loading TensorFlow" three times and credited both losses'
+    epochs to the last ("squared_hinge: training: 60/60 epochs in all"); a sweep repeated its stage
+    with no count. Now: TensorFlow once, every stage line with the epochs done in all, the total on
+    a line of its own, and no time left before an epoch has given a rate."""
+    base = ["--config", str(TINY), "--runs-dir", str(tmp_path)]
+    result = runner.invoke(app, ["compare", *base])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines.count("loading TensorFlow") == 1 and not any("s: loading" in line for line in lines)
+    assert "hinge: training (0/4 epochs in all)" in lines
+    assert any(line.startswith("squared_hinge: training (2/4 epochs in all") for line in lines)
+    assert not any(line.startswith(("hinge: training: ", "squared_hinge: training: ")) for line in lines)
+    assert sum(line.startswith("4/4 epochs in all, ") for line in lines) == 1
+
+    grid = ["--param", "data.noise", "--values", "0,0.1", "--seeds", "2", "--workers", "1"]
+    result = runner.invoke(app, ["sweep", *base, *grid])
+    assert result.exit_code == 0, result.output
+    stages = [line for line in result.stderr.splitlines() if "cells x" in line]
+    assert stages == [
+        "hinge, 2 cells x 2 seeds (0/4 epochs in all)",
+        "squared_hinge, 2 cells x 2 seeds (2/4 epochs in all)",
+    ]
+    assert "left" not in stages[0]
+
+
+def test_a_time_left_inside_an_epoch_waits_for_a_rate():
+    """#23 case 7: "about 4 min left in this epoch" after a second of tracing, for a sweep of 45 s."""
+    from circles_hinge.words import batch_progress
+
+    assert "left" not in batch_progress(1, 30, 50, 9000, 1.0)  # a second in: tracing, no rate yet
+    assert "left" not in batch_progress(1, 30, 300, 9000, 5.0)  # 3% of the epoch
+    assert batch_progress(1, 30, 1800, 9000, 6.0).endswith("about 24 s left in this epoch")

@@ -1,5 +1,9 @@
 """Config: defaults, files, precedence, and every rejection — each a one-line ConfigError."""
 
+import os
+import re
+from pathlib import Path
+
 import pytest
 import yaml
 from conftest import DEFAULT, TINY
@@ -272,7 +276,7 @@ def test_python_tags_are_never_executed(tmp_path):
     marker = tmp_path / "pwned"
     f = tmp_path / "evil.yaml"
     f.write_text(f"seed: !!python/object/apply:os.system ['touch {marker}']\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match="uses the tag !!python/object/apply:os.system, which is never run"):
         load_config(f)
     assert not marker.exists()
 
@@ -471,3 +475,43 @@ def test_ignored_by_dataset():
     assert set(ignored_by_dataset(load_config(None, ["data.dataset=moons"]))) == {"data.factor"}
     blobs = load_config(None, ["data.dataset=blobs"], loss="categorical_hinge")
     assert set(ignored_by_dataset(blobs)) == {"data.factor", "data.noise"}
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda p: Path("/dev/zero"), "--config /dev/zero is a device, not a regular file"),
+        (
+            lambda p: (os.mkfifo(p / "fifo.yaml"), p / "fifo.yaml")[1],
+            "is a named pipe (FIFO), not a regular file",
+        ),
+        (
+            lambda p: (p / "big.yaml").write_bytes(b"#" * (2**20 + 1)) and p / "big.yaml",
+            "is 1,048,577 bytes (1 MiB); at most 1 MiB is read",
+        ),
+        (lambda p: (p / "link.yaml").symlink_to(p / "nowhere") or p / "link.yaml", "is a link to"),
+    ],
+)
+def test_a_config_that_is_no_regular_file_or_too_big_is_refused_before_it_is_read(tmp_path, make, said):
+    """#23 case 5: --config /dev/zero was read without end (4.9 GB in 5 s); a FIFO would block."""
+    path = make(tmp_path)
+    with pytest.raises(ConfigError, match=re.escape(said)) as err:
+        load_config(path)
+    assert "\n" not in str(err.value)
+
+
+def test_a_yaml_tag_is_refused_as_a_tag_and_no_anchor_shows(tmp_path):
+    """#23 case 8: a !!python tag in --set was called "not valid YAML"; YAML anchors (&id001) leaked."""
+    with pytest.raises(
+        ConfigError, match=r"--set seed: the value '!!python/object:os.system x' uses the tag "
+    ):
+        load_config(None, ["seed=!!python/object:os.system x"])
+    (tmp_path / "tag.yaml").write_text("seed: !!python/name:os.system\n")
+    with pytest.raises(
+        ConfigError, match=r"tag.yaml at line 1 uses the tag !!python/name:os.system, which is"
+    ):
+        load_config(tmp_path / "tag.yaml")
+    (tmp_path / "anchors.yaml").write_text("data:\n  noise: &x [1, 2]\n  factor: [*x, *x]\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path / "anchors.yaml")
+    assert "got [[1, 2], [1, 2]]" in str(err.value) and "&" not in str(err.value)

@@ -191,7 +191,7 @@ def test_cli_report_rebuilds_a_folder_and_the_index(run_folder):
     result = runner.invoke(app, ["report", "--runs-dir", str(run_folder.parent)])
     assert result.exit_code == 0 and (run_folder.parent / INDEX_FILE).is_file()
     result = runner.invoke(app, ["report", str(run_folder / "missing")])
-    assert result.exit_code == 1 and "is not a folder" in result.output
+    assert result.exit_code == 1 and "does not exist" in result.output
 
 
 def test_every_command_rewrites_the_index_also_when_it_fails(tmp_path):

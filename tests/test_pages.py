@@ -383,6 +383,14 @@ def test_the_sweep_chart_and_the_index_are_labelled_and_the_index_links_every_ro
         p.get_attribute("aria-label").startswith(("hinge", "squared hinge")) for p in points
     )
     open_page(browser, pages["index"], 1280)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(  # the thumbnails load lazily: on a busy machine, not at once
+        lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('#runs img'))"
+            ".every((i) => i.complete && i.naturalWidth)"
+        )
+    )
     rows = browser.execute_script(
         "return Array.from(document.querySelectorAll('#runs tbody tr')).map((r) => ({"
         " name: r.cells[1].textContent,"

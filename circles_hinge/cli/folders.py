@@ -4,6 +4,7 @@ Registered on the app in app.py."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,7 @@ def report(
         list[Path] | None,
         typer.Argument(
             metavar="[FOLDER]...",
+            readable=False,  # rebuild says what is wrong with the folder, in its own words
             autocompletion=complete_folder,
             help="A run, comparison or sweep folder (default: --runs-dir); with --compare, two or more.",
         ),
@@ -79,12 +81,15 @@ def report(
             f"report takes one folder (got {len(folders)}); to set folders side by side: report --compare", 2
         )
     with errors_to_exit_codes():
-        from circles_hinge.outputs.html import INDEX_FILE, REPORT_FILE, rebuild, write_index
+        from circles_hinge.outputs.html import INDEX_FILE, REPORT_FILE, rebuild
+        from circles_hinge.outputs.html.index import update_index
         from circles_hinge.studies.door import check_runs_dir
 
         written = rebuild(folders[0] if folders else check_runs_dir(runs_dir))
-        if written.name == REPORT_FILE and (written.parent.parent / INDEX_FILE).is_file():
-            write_index(written.parent.parent)  # the folder's row may have changed
+    if written.name == REPORT_FILE and os.path.isfile(written.parent.parent / INDEX_FILE):
+        problem = update_index(written.parent.parent)  # the folder's row may have changed
+        if problem is not None:
+            typer.echo(f"warning: {problem}", err=True)
     typer.echo(str(written))
 
 

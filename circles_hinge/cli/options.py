@@ -203,9 +203,13 @@ ShardOpt = Annotated[
     str | None,
     typer.Option(
         "--shard",
-        metavar="I/N",
+        metavar="I/N|auto",
         help="Train only the I-th of N disjoint parts of the grid, into its own folder; "
-        "`circles-hinge merge` puts the N folders together.",
+        "`circles-hinge merge` puts the N folders together. --shard auto (or auto/N) reads I and N "
+        "from a SLURM array (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT, or "
+        "SLURM_ARRAY_TASK_MIN/MAX; without MIN the array is taken to start at 1) or from GNU "
+        "parallel (PARALLEL_SEQ is I; give N as auto/N); with --name NAME each shard's folder is "
+        "NAME-shardIofN.",
     ),
 ]
 ResumeOpt = Annotated[
@@ -213,6 +217,7 @@ ResumeOpt = Annotated[
     typer.Option(
         "--resume",
         metavar="FOLDER",
+        readable=False,  # the door says what is wrong with the folder, in its own words
         autocompletion=complete_folder,
         help="Finish a sweep that was stopped, in its folder, keeping the cells it finished.",
     ),

@@ -224,13 +224,17 @@ def sweep(
                 f"--resume takes the sweep's settings from its folder; leave out {', '.join(given)}", 2
             )
     with errors_to_exit_codes():
-        from circles_hinge.studies.grid import default_workers, parse_shard
+        from circles_hinge.studies.grid import default_workers
+        from circles_hinge.studies.shards import resolve_shard, shard_folder_name
 
         n_workers = n_workers or default_workers()
         if resume is not None:
             plan = door.plan_resume(resume, n_workers)
         else:
             axes, option = _axes(grid, param, values)
+            parts, source = (None, None) if shard is None else resolve_shard(shard)
+            if source is not None and name is not None:  # every task of the array has this --name
+                name = shard_folder_name(name, parts)
             plan = door.plan_sweep(
                 door.Ask(config, sets or []),
                 axes,
@@ -238,11 +242,13 @@ def sweep(
                 count(seeds, "--seeds") or 10,
                 runs_dir,
                 name,
-                None if shard is None else parse_shard(shard),
+                parts,
                 n_workers,
                 option,
                 None if success is None else number(success),
             )
+            if source is not None:
+                plan.notices.insert(0, source)
     show(plan.notices)
     with errors_to_exit_codes(), stop_on_sigterm(), index_after(plan.runs_dir):
         from circles_hinge.studies.grid import sweep_epochs
@@ -293,18 +299,30 @@ def merge(
         list[Path],
         typer.Argument(
             metavar="FOLDER...",
+            readable=False,  # the door says what is wrong with a folder, in its own words
             autocompletion=complete_folder,
             help="The shard folders of one sweep (sweep --shard I/N).",
         ),
     ],
     runs_dir: MergeRunsDirOpt = "outputs",
     name: NameOpt = None,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help="Merge the finished shards among FOLDER... even if some are missing or unfinished; "
+            "every file and page says partial, and the commands that would make the rest are printed.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Put the shards of one sweep together into the folder a single run would have made.
 
     sweep.csv and seeds.csv are byte for byte those of the unsharded sweep; sweep.png, sweep.md,
-    sweep.json and report.html are drawn from them. Every shard must be complete.
+    sweep.json and report.html are drawn from them. Every shard must be complete, unless --partial:
+    then the finished ones are merged into a folder marked partial (sweep.json, sweep.md, report.html
+    and the picture's title say which shards it lacks), and the commands that would make the missing
+    shards are printed.
 
     \b
     Example:
@@ -314,10 +332,12 @@ def merge(
 
     started = time.perf_counter()
     with errors_to_exit_codes():
-        plan = plan_merge(folders, runs_dir, name)
+        plan = plan_merge(folders, runs_dir, name, partial)
+    show(plan.notices)
     with errors_to_exit_codes(), index_after(plan.runs_dir):
         from circles_hinge.studies.sweeps import merge_shards
 
         result = merge_shards(plan)
-    say(f"merged {len(folders)} shards: {len(result.report.results)} cell-and-loss rows", as_json)
+    merged = f"merged {len(plan.folders)} of {plan.parts.n} shards"
+    say(f"{merged}: {len(result.report.results)} cell-and-loss rows", as_json)
     _sweep_summary(result, started, as_json)

@@ -81,6 +81,8 @@ def plot_grid(path: Path, report: SweepReport) -> None:
         fig = sweep_figure(keys[0], report.results, losses, n_seeds, threshold)
     else:
         fig = grid_figure(report.grid, report.results, losses, n_seeds, threshold)
+    if report.part:  # a shard, or a merge of some shards: said above everything else
+        fig.suptitle("\n".join(filter(None, [report.part, fig.get_suptitle()])), fontsize=11)
     save_figure(fig, path, thumbnail=True)
 
 
@@ -98,14 +100,12 @@ def sweep_figure(
     fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     for i, loss in enumerate(losses):
         rows = {r.cell[param]: r for r in results if r.loss == loss}
-        if not rows:  # a shard may hold none of this loss's values
-            continue
-        have = [j for j, v in enumerate(values) if v in rows]  # a shard holds only its share
-        x = (positions + (i - (len(losses) - 1) / 2) * nudge)[have]  # nudge apart overlapping bars
-        mine = [rows[values[j]] for j in have]
-        rate = np.array([r.success_rate for r in mine])
-        lo = np.array([r.success_ci95[0] for r in mine])
-        hi = np.array([r.success_ci95[1] for r in mine])
+        x = positions + (i - (len(losses) - 1) / 2) * nudge  # nudge apart overlapping error bars
+        # a value a shard did not train for this loss: a gap in its lines
+        mine = [rows.get(v) for v in values]
+        rate = np.array([np.nan if r is None else r.success_rate for r in mine])
+        lo = np.array([np.nan if r is None else r.success_ci95[0] for r in mine])
+        hi = np.array([np.nan if r is None else r.success_ci95[1] for r in mine])
         color, marker = loss_color(loss, i), MARKERS[i % 5]
         ax_rate.errorbar(
             x,
@@ -119,8 +119,10 @@ def sweep_figure(
             capsize=4,
             label=nice_name(loss),
         )
-        accuracy = np.array([r.test_accuracy for r in mine])
-        ci = np.array([r.test_accuracy_ci95 or [r.test_accuracy] * 2 for r in mine]).reshape(-1, 2)
+        accuracy = np.array([np.nan if r is None else r.test_accuracy for r in mine])
+        ci = np.array(
+            [[np.nan, np.nan] if r is None else r.test_accuracy_ci95 or [r.test_accuracy] * 2 for r in mine]
+        ).reshape(-1, 2)
         ax_acc.errorbar(
             x,
             accuracy,
@@ -135,7 +137,7 @@ def sweep_figure(
         )
         ax_acc.plot(
             x,
-            [r.test_accuracy_min for r in mine],
+            [np.nan if r is None else r.test_accuracy_min for r in mine],
             color=color,
             marker=marker,
             mfc="white" if not numeric else color,

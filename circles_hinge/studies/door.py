@@ -18,18 +18,21 @@ from typing import Any
 from circles_hinge.config import Config, ignored_by_dataset, show
 from circles_hinge.errors import ConfigError
 from circles_hinge.loading import API_LABELS, Labels, resolve_config
+from circles_hinge.reports import CellResult
 from circles_hinge.results import SUCCESS_ACCURACY
 from circles_hinge.store.folders import check_name, check_name_free, new_file_path
 from circles_hinge.studies.budget import (
     Estimate,
+    batch_notice,
     check_run_fits,
     check_study_fits,
     estimate_sweep,
     long_notice,
 )
 from circles_hinge.studies.gather import check_folders
-from circles_hinge.studies.grid import Grid, check_grid, check_merge, check_resume
+from circles_hinge.studies.grid import Grid, check_grid
 from circles_hinge.studies.requests import ComparisonRequest, check_comparison
+from circles_hinge.studies.shards import MergeParts, check_merge, check_resume
 
 ConfigLike = Config | Mapping[str, Any] | str | Path | None
 Given = dict[str, tuple[Any, str]]  # dotted key -> (value, where it was given): what the user asked for
@@ -131,8 +134,9 @@ class GatherPlan(Plan):
 class MergePlan(Plan):
     folders: list[Path] = field(default_factory=list)
     grid: Grid = None  # type: ignore[assignment]
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[CellResult] = field(default_factory=list)
     name: str | None = None
+    parts: MergeParts | None = None  # with --partial: the missing shards and the commands for them
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -253,13 +257,23 @@ def plan_resume(folder: str | Path, workers: int = 1) -> ResumePlan:
     return ResumePlan(folder.parent, notices, folder, grid, record, status, workers)
 
 
-def plan_merge(folders: Sequence[str | Path], runs_dir: str | Path = "outputs", name: str | None = None):
-    """`merge`: the shards of one sweep, each complete, together covering it once."""
+def plan_merge(
+    folders: Sequence[str | Path],
+    runs_dir: str | Path = "outputs",
+    name: str | None = None,
+    partial: bool = False,
+):
+    """`merge`: the shards of one sweep, each complete, together covering it once; with `partial`, the
+    finished ones, with a notice for each folder left out and each missing shard's command."""
     folders = [Path(f) for f in folders]
-    grid, entries = check_merge(folders)
     runs_path = check_runs_dir(runs_dir)
+    parts = check_merge(folders, partial, runs_path)
     name = _name(name, runs_path)
-    return MergePlan(runs_path, [], folders, grid, entries, name)
+    notices = [f"warning: left out {why}" for why in parts.skipped]
+    notices += [
+        f"missing shard {i}/{parts.n}: {command}" for i, command in zip(parts.missing, parts.commands)
+    ]
+    return MergePlan(runs_path, notices, parts.used, parts.grid, parts.entries, name, parts)
 
 
 def plan_gather(
@@ -314,8 +328,9 @@ def _first_loss(ask: Ask, losses: list[str]) -> Ask:
 
 
 def _long(estimate: Estimate, config: Config) -> list[str]:
-    notice = long_notice(estimate, config.training.epochs)
-    return [] if notice is None else [notice]
+    """A long run's estimated time, and a batch_size larger than the data (clipped to it)."""
+    notices = [long_notice(estimate, config.training.epochs), batch_notice(config)]
+    return [n for n in notices if n is not None]
 
 
 def _ignored_by_studies(given: Given, losses: list[str]) -> dict[str, str]:

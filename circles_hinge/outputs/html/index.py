@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from circles_hinge.errors import CirclesHingeError
 from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, esc, render
 from circles_hinge.outputs.plots import THUMBNAIL, write_thumbnail
 from circles_hinge.store.folders import write_atomic
@@ -49,6 +50,14 @@ def ensure_thumbnail(folder: Path, kind: str | None) -> Path | None:
     return target
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file, but False (not PermissionError) inside a folder that cannot be read."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def index_page(runs_dir: Path) -> str:
     runs = list_runs(runs_dir)
     rows, losses, kinds = [], set(), set()
@@ -58,12 +67,12 @@ def index_page(runs_dir: Path) -> str:
         kinds.add(r.kind)
         href = quote(r.path.name)
         report = r.path / REPORT_FILE
-        target = f"{href}/{REPORT_FILE}" if report.is_file() else f"{href}/"
-        link = f'<a href="{target}">{"report" if report.is_file() else "folder"}</a>'
+        target = f"{href}/{REPORT_FILE}" if _is_file(report) else f"{href}/"
+        link = f'<a href="{target}">{"report" if _is_file(report) else "folder"}</a>'
         thumb = (
             f'<a href="{target}" tabindex="-1"><img loading="lazy" src="{href}/{THUMBNAIL}" width="160" '
             f'alt="{esc(r.kind)} {esc(r.path.name)}: {esc(FIGURES.get(r.kind, ""))}"></a>'
-            if (r.path / THUMBNAIL).is_file()
+            if _is_file(r.path / THUMBNAIL)
             else ""
         )
         pairs = list(zip(names, r.test_accuracy)) if len(names) == len(r.test_accuracy) else []
@@ -77,7 +86,9 @@ def index_page(runs_dir: Path) -> str:
             f"{esc(r.started.replace('T', ' ')[:19])}</td>",
             f'<td data-label="name"><a href="{target}">{esc(r.path.name)}</a></td>',
             f'<td data-label="kind">{esc(r.kind)}</td>',
-            f'<td data-label="status" class="status-{esc(r.status)}">{esc(r.status)}</td>',
+            f'<td data-label="status" class="status-{esc(r.status)}">{esc(r.status)}'
+            + (f"<br><small>{esc(r.problem)}</small>" if r.problem else "")
+            + "</td>",
             f'<td data-label="seed">{esc(r.seeds)}</td>',
             f'<td data-label="test accuracy" class="num accuracy" data-value="{_sortable(best)}" '
             f"data-accuracies='{esc(json.dumps(values))}'>{accuracy}</td>",
@@ -150,4 +161,6 @@ def update_index(runs_dir: Path, before: dict[str, float] | None = None) -> str 
         write_index(runs_dir)
     except OSError as exc:  # a full disk or a read-only folder must not hide the command's own outcome
         return f"{runs_dir / INDEX_FILE} could not be written: {exc.strerror or exc}"
+    except CirclesHingeError as exc:  # the runs folder cannot be listed
+        return f"{runs_dir / INDEX_FILE} could not be written: {exc}"
     return None

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from circles_hinge.files import CONFIG_MAX_BYTES, FileProblem, read_bytes, read_text
 from circles_hinge.store.folders import write_atomic
 
 REPORT_FILE = "report.html"
@@ -80,8 +81,8 @@ def write_page(path: Path, title: str, body: str, data: dict[str, Any]) -> Path:
 def read_data(path: Path) -> dict[str, Any] | None:
     """The JSON a report page carries, or None when there is no such page or it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
+        text = read_text(path)  # a regular file only: a FIFO in its place would block
+    except FileProblem:
         return None
     start = text.find(_DATA_START)
     end = text.find("</script>", start)
@@ -95,8 +96,8 @@ def read_data(path: Path) -> dict[str, Any] | None:
 
 def png_data_url(path: Path) -> str | None:
     try:
-        return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
-    except OSError:
+        return "data:image/png;base64," + base64.b64encode(read_bytes(path)).decode("ascii")
+    except FileProblem:
         return None
 
 
@@ -177,9 +178,9 @@ def where_it_ran(machine: dict[str, Any] | None, versions: dict[str, Any] | None
 
 def config_block(folder: Path) -> str:
     try:
-        text = (folder / "config.yaml").read_text(encoding="utf-8")
-    except OSError:
-        return "<p>config.yaml is missing.</p>"
+        text = read_text(folder / "config.yaml", CONFIG_MAX_BYTES)
+    except FileProblem as exc:
+        return f"<p>config.yaml {esc(exc.why)}.</p>"
     return (
         "<p>The fully resolved config (<code>config.yaml</code>; <code>--config</code> it to repeat the "
         f"run):</p><pre>{esc(text)}</pre>"

@@ -5,6 +5,7 @@ pictures, the config and the machine. `rebuild_run_report` writes it again from 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ from circles_hinge.engine.data import load_split, n_classes
 from circles_hinge.engine.model import layer_shapes, output_activation
 from circles_hinge.engine.recorder import MAX_NUMBERS
 from circles_hinge.engine.runtime import load_tensorflow
-from circles_hinge.errors import CirclesHingeError
-from circles_hinge.loading import load_config
+from circles_hinge.errors import CirclesHingeError, ConfigError
+from circles_hinge.files import FOLDER_FILE_MAX_BYTES, FileProblem, check_regular, load_json, read_text
+from circles_hinge.loading import load_folder_config
 from circles_hinge.losses import get_loss
 from circles_hinge.outputs.html.page import (
     REPORT_FILE,
@@ -30,7 +32,7 @@ from circles_hinge.outputs.html.page import (
 )
 from circles_hinge.outputs.plots import class_names, crowded_class, data_extent, labelled_names, value_name
 from circles_hinge.results import METRICS
-from circles_hinge.store.folders import read_json, write_atomic
+from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import num, pct
 
 FIGURES = [
@@ -251,22 +253,43 @@ def write_run_report(
 
 
 def read_history(path: Path) -> dict[str, list[float]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return {m: [float(r[m]) for r in rows] for m in METRICS}
+    """history.csv's columns; NoReport saying what is wrong when it is not the CSV a run writes."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(read_text(path))))
+        history = {m: [float(r[m]) for r in rows] for m in METRICS}
+    except FileProblem as exc:
+        raise NoReport(f"{path.parent} has no history to report: {path.name} {exc.why}") from None
+    except (KeyError, TypeError, ValueError):
+        raise NoReport(f"{path} is damaged: it is not the per-epoch CSV a run writes") from None
+    if not rows:
+        raise NoReport(f"{path} holds no epoch: there is no history to report")
+    return history
+
+
+def _unfinished(path: Path, exc: FileProblem) -> NoReport:
+    """Why a run folder has no report, with what the folder says about itself (`runs`' status)."""
+    from circles_hinge.store.listing import summarise_folder
+
+    summary = summarise_folder(path)
+    status = summary.status if summary is not None else "unknown"
+    return NoReport(
+        f"{path} has no report to write: {exc.path.name} {exc.why} (its status: {status}); "
+        "only a finished run has a report"
+    )
 
 
 def rebuild_run_report(path: Path) -> Path:
     """report.html again from config.yaml, metrics.json, history.csv and the weights: those of every
     epoch when an earlier report.html holds them, else the final model from model.keras (said on the page)."""
-    metrics = read_json(path / "metrics.json")
-    if metrics is None or not (path / "history.csv").is_file():
-        status = (read_json(path / "status.json") or {}).get("status", "unknown")
-        raise NoReport(
-            f"{path} has no metrics.json and history.csv to report on (its status is {status}); "
-            "only a finished run has a report"
-        )
-    config = load_config(path / "config.yaml")
+    try:
+        metrics = load_json(path / "metrics.json")
+        check_regular(path / "history.csv", FOLDER_FILE_MAX_BYTES)
+    except FileProblem as exc:
+        raise _unfinished(path, exc) from None
+    try:
+        config = load_folder_config(path / "config.yaml")
+    except ConfigError as exc:
+        raise NoReport(f"{path} cannot be reported: {exc}") from None
     split = load_split(config.data, config.seed, config.training.validation_split)
     history = read_history(path / "history.csv")
     old = read_data(path / REPORT_FILE)
@@ -284,9 +307,16 @@ def rebuild_run_report(path: Path) -> Path:
 
 
 def _final_weights(path: Path) -> list[np.ndarray]:
-    if not path.is_file():
-        raise NoReport(f"{path} is missing: there are no weights to replay")
+    try:
+        check_regular(path, FOLDER_FILE_MAX_BYTES)
+    except FileProblem as exc:
+        raise NoReport(f"{path} {exc.why}: there are no weights to replay") from None
     load_tensorflow()
     import keras
 
-    return keras.models.load_model(path, compile=False).get_weights()
+    try:
+        return keras.models.load_model(path, compile=False).get_weights()
+    except Exception as exc:  # noqa: BLE001 - Keras says a damaged file in many ways; one line for all
+        raise NoReport(
+            f"{path} cannot be loaded ({type(exc).__name__}): there are no weights to replay"
+        ) from None

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from circles_hinge.errors import ConfigError
+from circles_hinge.files import FileProblem
 from circles_hinge.losses import LOSSES, get_loss
 from circles_hinge.outputs.html.curves import curves_section
 from circles_hinge.outputs.html.page import (
@@ -214,8 +215,8 @@ def _strip(path: Path, report: ComparisonReport, replays: bool = False) -> str:
     (with --replays) and shows the command that trains it alone (seed s trains the same alone as
     inside a study)."""
     try:
-        rows = read_seed_rows(path / "seeds.csv")
-    except (OSError, KeyError, ValueError):
+        rows = read_seed_rows(path / "seeds.csv")  # a regular file only: a FIFO in its place would block
+    except (FileProblem, KeyError, ValueError):
         return ""
     threshold = float(report.success_accuracy)
     if replays:
@@ -272,7 +273,9 @@ def write_sweep_report(path: Path, report: SweepReport) -> Path:
     keys, a menu per further key picks the slice of the grid drawn. The table has every cell."""
     losses, keys = report.losses, report.keys
     param = keys[0]
-    title = f"Sweep of {' x '.join(keys)}: " + ", ".join(_display(loss) for loss in losses)
+    title = f"{'Partial sweep' if report.partial else 'Sweep'} of {' x '.join(keys)}: " + ", ".join(
+        _display(loss) for loss in losses
+    )
     results = [
         {
             "value": r.cell.get(param),
@@ -324,7 +327,14 @@ def write_sweep_report(path: Path, report: SweepReport) -> Path:
         f"means at least {pct(report.success_accuracy)} test accuracy, the threshold this sweep used)"
         + (f"; shard {shard[0]} of {shard[1]}, with only its share of the cells" if shard else "")
         + ".</p>"
-        f"<h2>Success against {esc(param)}</h2><p class=no-print>{slices}"
+        + (  # merge --partial: what is missing, and the commands that would make it
+            f"<p class=note><b>{esc(report.part)}.</b> The commands that would make the rest:"
+            + "".join(f"<br><code>{esc(c)}</code>" for c in report.partial.commands)
+            + "</p>"
+            if report.partial
+            else ""
+        )
+        + f"<h2>Success against {esc(param)}</h2><p class=no-print>{slices}"
         '<label>show <select id="sweep-metric">'
         '<option value="success">success rate with its 95% interval</option>'
         '<option value="accuracy">mean test accuracy with its 95% interval</option></select></label> '
