@@ -44,15 +44,31 @@ LOSSES: dict[str, LossSpec] = {
         # Hinge needs -1/+1 targets and an output in [-1, 1]: tanh, as in the tutorial.
         LossSpec("hinge", "pm1", False, "tanh", "sign", "max(0, 1 - y*f)", "hinge"),
         LossSpec("squared_hinge", "pm1", False, "tanh", "sign", "max(0, 1 - y*f)^2", "squared hinge"),
+        # Binary cross-entropy on p = sigmoid(f) is the log loss log(1 + exp(-y*f)) of the logit f,
+        # y = -1/+1: scikit-learn's `log_loss`, the fifth member of its margin-loss family.
         LossSpec(
             "binary_crossentropy",
             "01",
             False,
             "sigmoid",
             "threshold",
-            "-y log p - (1-y) log(1-p)",
+            "-y log p - (1-y) log(1-p) = log(1 + exp(-y*f)), p = sigmoid(f)",
             "binary cross-entropy",
         ),
+        # scikit-learn SGDClassifier's two other margin losses, on -1/+1 labels and a score f. Both need
+        # an unbounded (linear) output: under tanh, |f| < 1, so y*f >= -1 always and modified Huber's
+        # linear branch -4*y*f is never reached (it is then squared hinge), and the perceptron's loss
+        # is capped at 1, its gradient a constant -y that no saturated tanh passes on.
+        LossSpec(
+            "modified_huber",
+            "pm1",
+            False,
+            "linear",
+            "sign",
+            "max(0, 1 - y*f)^2 if y*f >= -1, else -4*y*f",
+            "modified Huber",
+        ),
+        LossSpec("perceptron", "pm1", False, "linear", "sign", "max(0, -y*f)", "perceptron"),
         LossSpec(
             "categorical_hinge",
             "onehot",

@@ -175,6 +175,20 @@ def test_margins_say_which_dashed_line_is_missing_and_why():
     assert plots.missing_margin_note(spec, saturated(grid).reshape(241, 241)) == ""
 
 
+def test_the_losses_figure_draws_scikit_learns_family_with_its_values():
+    """At the margins scikit-learn's figure marks, each curve holds the loss's defining values."""
+    from circles_hinge.outputs.loss_plots import family_curves
+
+    z = np.array([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0])
+    curves = {label.split("  ")[0]: curve for label, curve in family_curves(z).items()}
+    np.testing.assert_allclose(curves["modified Huber"][0], [8, 4, 1, 0.25, 0, 0])
+    np.testing.assert_allclose(curves["modified Huber"][1], [-4, -4, -2, -1, 0, 0])
+    np.testing.assert_allclose(curves["perceptron"][0], [2, 1, 0, 0, 0, 0])
+    np.testing.assert_allclose(curves["log loss"][0], np.log1p(np.exp(-z)))
+    np.testing.assert_allclose(curves["hinge"][0], [3, 2, 1, 0.5, 0, 0])
+    np.testing.assert_array_equal(curves["zero-one"][0], [1, 1, 0, 0, 0, 0])
+
+
 def test_the_losses_figure_has_a_legend_on_both_panels():
     from circles_hinge.outputs.loss_plots import loss_functions_figure
 
@@ -182,7 +196,14 @@ def test_the_losses_figure_has_a_legend_on_both_panels():
     try:
         for ax in fig.axes:
             labels = [t.get_text() for t in ax.get_legend().get_texts()]
-            assert len(labels) == 4 and labels[0].startswith("hinge")
+            assert [label.split("  ")[0] for label in labels] == [
+                "zero-one",
+                "hinge",
+                "squared hinge",
+                "modified Huber",
+                "log loss",
+                "perceptron",
+            ]
         assert layout_faults(fig) == []
     finally:
         plots.pyplot().close(fig)

@@ -15,10 +15,13 @@ import pytest
 import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.linear_model._sgd_fast import Hinge, ModifiedHuber
 from sklearn.metrics import hinge_loss
 
 from circles_hinge.engine import reference
+from circles_hinge.engine.keras_losses import modified_huber as keras_modified_huber
 from circles_hinge.engine.keras_losses import multiclass_svm as keras_multiclass_svm
+from circles_hinge.engine.keras_losses import perceptron as keras_perceptron
 
 GAP = 1e-2  # gradient checks use inputs at least this far from every kink; the FD step is 1e-6
 K = 4  # classes in the multi-class cases
@@ -45,6 +48,15 @@ def _binary(rng, m, zero_one):
     far = np.min(np.abs(1 - y * f), axis=1) > GAP
     labels = (y + 1) / 2 if zero_one else y
     return labels, f, labels, far
+
+
+def _margin(rng, m, kinks):
+    """-1/+1 labels and scores with every y*f at least GAP from each kink (the Keras versions of
+    scikit-learn's losses take -1/+1 labels only)."""
+    y = rng.choice([-1.0, 1.0], size=(m, 3))
+    f = rng.normal(0, 1.5, size=(m, 3))
+    far = np.all(np.min(np.abs((y * f)[..., None] - np.array(kinks)), axis=-1) > GAP, axis=1)
+    return y, f, y, far
 
 
 def _bce(rng, m):
@@ -133,6 +145,15 @@ CASES = {
         reference.binary_crossentropy_grad,
         keras.losses.binary_crossentropy,
         _bce,
+    ),
+    "modified_huber": Case(
+        reference.modified_huber,
+        reference.modified_huber_grad,
+        keras_modified_huber,
+        lambda r, m: _margin(r, m, (-1.0, 1.0)),
+    ),
+    "perceptron": Case(
+        reference.perceptron, reference.perceptron_grad, keras_perceptron, lambda r, m: _margin(r, m, (0.0,))
     ),
     "multiclass_svm": Case(
         lambda t, p: reference.multiclass_svm(p, t),
@@ -558,3 +579,99 @@ def test_hinge_gradient_is_a_subgradient(problem, direction):
     v = direction[: f.size].reshape(f.shape)
     rhs = reference.hinge(y, f).mean() + np.sum(reference.hinge_grad(y, f) * v)
     assert reference.hinge(y, f + v).mean() >= rhs - 1e-9
+
+
+# --- scikit-learn's margin losses on a grid of scores -------------------------------------------------
+
+# The loss objects SGDClassifier trains with (loss="modified_huber" and loss="perceptron"); each is
+# called as py_loss(p, y) and py_dloss(p, y), p the score and y in {-1, +1}.
+SKLEARN_LOSSES = {"modified_huber": ModifiedHuber(), "perceptron": Hinge(0.0)}
+KINKS = {"modified_huber": (-1.0, 1.0), "perceptron": (0.0,)}
+
+
+def _score_grid(dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Labels -1 and +1 against scores -3..3 in steps of 0.05 (the kinks -1, 0 and 1 among them)."""
+    f = np.linspace(-3, 3, 121)
+    return np.repeat([-1.0, 1.0], len(f)).astype(dtype), np.tile(f, 2).astype(dtype)
+
+
+def _sklearn(name: str, y: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    loss = SKLEARN_LOSSES[name]
+    pairs = list(zip(f.astype(float), y.astype(float)))
+    return np.array([loss.py_loss(p, t) for p, t in pairs]), np.array([loss.py_dloss(p, t) for p, t in pairs])
+
+
+def _away_from_kinks(name: str, y: np.ndarray, f: np.ndarray) -> np.ndarray:
+    z = (y * f).astype(float)
+    return np.all(np.abs(z[:, None] - np.array(KINKS[name])) > GAP, axis=1)
+
+
+@pytest.fixture(scope="module")
+def reloaded_losses(tmp_path_factory):
+    """Each loss as Keras gives it back from a model.keras written with it (by name, in safe mode)."""
+    from circles_hinge.engine.model import build_model, save_model
+    from circles_hinge.loading import load_config
+    from circles_hinge.losses import get_loss
+
+    out = {}
+    for name in SKLEARN_LOSSES:
+        path = tmp_path_factory.mktemp(name) / "model.keras"
+        save_model(build_model(load_config(None, [f"training.loss={name}"])), get_loss(name), path)
+        model = keras.models.load_model(path, safe_mode=True)
+        assert model.loss.__name__ == name
+        out[name] = model.loss
+    return out
+
+
+@pytest.mark.parametrize("name", SKLEARN_LOSSES)
+def test_reference_margin_losses_match_sklearn_on_a_grid(name):
+    y, f = _score_grid()
+    expected, dloss = _sklearn(name, y, f)
+    ours = getattr(reference, name)(y[:, None], f[:, None])
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-12)
+    grad = getattr(reference, f"{name}_grad")(y[:, None], f[:, None])[:, 0] * len(f)  # per sample
+    kink = (y * f == 0) if name == "perceptron" else np.zeros(len(f), dtype=bool)
+    np.testing.assert_allclose(grad[~kink], dloss[~kink], rtol=1e-12, atol=1e-12)
+    if name == "perceptron":  # at its kink scikit-learn takes -y, we take 0 (reference.py's convention)
+        assert kink.sum() == 2 and np.all(grad[kink] == 0) and np.all(dloss[kink] == -y[kink])
+    far = _away_from_kinks(name, y, f)
+    h = 2.0**-12  # each piece is a polynomial of degree <= 2: central differences are exact but for rounding
+    loss = getattr(reference, name)
+    numeric = (loss(y[:, None], f[:, None] + h) - loss(y[:, None], f[:, None] - h)) / (2 * h)
+    np.testing.assert_allclose(grad[far], numeric[far], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", SKLEARN_LOSSES)
+def test_keras_margin_losses_saved_with_the_model_match_sklearn_on_a_grid(name, reloaded_losses):
+    loss = reloaded_losses[name]
+    y, f = _score_grid(np.float32)
+    expected, dloss = _sklearn(name, y, f)
+    values = loss(tf.constant(y[:, None]), tf.constant(f[:, None])).numpy()
+    assert values.dtype == np.float32
+    np.testing.assert_allclose(values, expected, **TOL[np.float32])
+    grad = _tf_grad(Case(None, None, loss, None), y[:, None], f[:, None])[:, 0] * len(f)
+    kink = (y * f == 0) if name == "perceptron" else np.zeros(len(f), dtype=bool)
+    np.testing.assert_allclose(grad[~kink], dloss[~kink], **TOL[np.float32])
+    assert np.all(grad[kink] == 0)  # tf.maximum(0, -z) sends a tie's gradient to the constant 0
+    # finite differences of the same Keras function in float64, away from the kinks
+    far = _away_from_kinks(name, y, f)
+    y64, f64, h = y.astype(np.float64)[:, None], f.astype(np.float64)[:, None], 1e-6
+    numeric = (loss(y64, f64 + h).numpy() - loss(y64, f64 - h).numpy()) / (2 * h)
+    np.testing.assert_allclose(grad[far], numeric[far], **TOL[np.float32])
+
+
+def test_binary_crossentropy_is_the_log_loss_of_the_logit():
+    """-y log p - (1 - y) log(1 - p) with p = sigmoid(f) and 0/1 targets is log(1 + exp(-y*f)) for
+    -1/+1 labels: scikit-learn's log loss (its half binomial loss on the raw score)."""
+    from sklearn._loss._loss import CyHalfBinomialLoss
+
+    y, f = _score_grid()
+    y01 = (y + 1) / 2
+    sk_loss, sk_grad = np.empty_like(f), np.empty_like(f)
+    CyHalfBinomialLoss().loss_gradient(y01, f, None, sk_loss, sk_grad)  # written into the arrays given
+    np.testing.assert_allclose(reference.log_loss(y[:, None], f[:, None]), sk_loss, rtol=1e-12, atol=1e-15)
+    grad = reference.log_loss_grad(y[:, None], f[:, None])[:, 0] * len(f)
+    np.testing.assert_allclose(grad, sk_grad, rtol=1e-12, atol=1e-15)
+    p = 1 / (1 + np.exp(-f))
+    bce = reference.binary_crossentropy(y01[:, None], p[:, None])  # clipped at 1e-7: |f| <= 3 stays inside
+    np.testing.assert_allclose(bce, sk_loss, rtol=1e-12, atol=1e-12)

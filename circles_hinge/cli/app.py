@@ -410,10 +410,11 @@ def report(
 def plot_losses(
     out: OutOpt = Path("outputs/losses.png"),
 ) -> None:
-    """Draw the hinge family for a +1 target: the losses and their gradients against the output.
+    """Draw the margin-loss family: the losses and their gradients against the margin y·f.
 
-    Hinge, squared hinge, zero-one and binary cross-entropy (on the logit), computed with the NumPy
-    reference implementations. An existing file is never overwritten.
+    Zero-one, hinge, squared hinge, modified Huber, log loss (binary cross-entropy on the logit) and
+    perceptron, as scikit-learn's SGDClassifier defines them, computed with the NumPy reference
+    implementations. An existing file is never overwritten.
     """
     with errors_to_exit_codes():
         from circles_hinge.errors import RunDirError

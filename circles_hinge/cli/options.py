@@ -119,7 +119,8 @@ LossOpt = Annotated[
         "-l",
         metavar="LOSS",
         autocompletion=complete_loss,
-        help="hinge | squared_hinge | binary_crossentropy | categorical_hinge | multiclass_svm",
+        help="hinge | squared_hinge | binary_crossentropy | modified_huber | perceptron | "
+        "categorical_hinge | multiclass_svm",
     ),
 ]
 TrainNameOpt = Annotated[

@@ -1,6 +1,7 @@
 """The Keras side of the loss registry: each loss as the Keras function the trainer and the saved model
-use, and the Weston-Watkins multi-class SVM hinge loss, which Keras lacks (saved with and reloaded from
-model.keras). Keras loads on the first call, not on import, so the door can check a request first."""
+use, and the losses Keras lacks, each saved with and reloaded from model.keras: the Weston-Watkins
+multi-class SVM hinge loss, and scikit-learn SGDClassifier's modified Huber and perceptron losses.
+Keras loads on the first call, not on import, so the door can check a request first."""
 
 from __future__ import annotations
 
@@ -25,20 +26,44 @@ def multiclass_svm(y_true, y_pred):
     return ops.sum(margins, axis=-1)
 
 
+def modified_huber(y_true, y_pred):
+    """Per-sample mean over the last axis of max(0, 1 - y*f)^2 where y*f >= -1, else -4*y*f, for
+    labels y in {-1, +1} (scikit-learn's `ModifiedHuber`): squared hinge near the margin, linear far
+    on the wrong side, so an outlier pulls no harder than the perceptron's gradient times four."""
+    from keras import ops
+
+    z = ops.cast(y_true, y_pred.dtype) * y_pred
+    quadratic = ops.square(ops.maximum(0.0, 1.0 - z))
+    return ops.mean(ops.where(z >= -1.0, quadratic, -4.0 * z), axis=-1)
+
+
+def perceptron(y_true, y_pred):
+    """Per-sample mean over the last axis of max(0, -y*f) for labels y in {-1, +1} (scikit-learn's
+    `Hinge(threshold=0)`): a point pays only once it is on the wrong side, and never for its margin."""
+    from keras import ops
+
+    z = ops.cast(y_true, y_pred.dtype) * y_pred
+    return ops.mean(ops.maximum(0.0, -z), axis=-1)
+
+
+CUSTOM = {f.__name__: f for f in (multiclass_svm, modified_huber, perceptron)}
+
+
 @cache
 def register() -> None:
-    """Register multiclass_svm as `circles_hinge>multiclass_svm`, so a saved model names it and
+    """Register each loss Keras lacks as `circles_hinge>NAME`, so a saved model names it and
     `keras.models.load_model` finds it again (once per process)."""
     import keras
 
-    keras.saving.register_keras_serializable(package="circles_hinge")(multiclass_svm)
+    for function in CUSTOM.values():
+        keras.saving.register_keras_serializable(package="circles_hinge")(function)
 
 
 def keras_loss(spec: LossSpec):
     """The Keras functional loss (per-sample values, mean over the last axis)."""
     import keras
 
-    if spec.name == "multiclass_svm":
+    if spec.name in CUSTOM:
         register()
-        return multiclass_svm
+        return CUSTOM[spec.name]
     return keras.losses.get(spec.name)

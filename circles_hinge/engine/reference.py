@@ -91,6 +91,54 @@ def squared_hinge_grad(y_true, y_pred) -> np.ndarray:
     return -2 * y * np.maximum(slack, 0) / slack.size
 
 
+def _agreement(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, z = y*f) for scikit-learn's margin losses, whose labels are -1/+1 as given (no 0/1
+    conversion: these are not Keras losses, and our Keras versions take -1/+1 only)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return y_true, y_true * y_pred
+
+
+def modified_huber(y_true, y_pred) -> np.ndarray:
+    """Per-sample mean over the last axis of max(0, 1 - z)**2 for z = y*f >= -1, else -4z (scikit-learn's
+    `ModifiedHuber`). The two pieces meet at z = -1 with value 4 and slope -4: smooth, so no kink to
+    choose but the margin z = 1, where both sides have gradient 0."""
+    _, z = _agreement(y_true, y_pred)
+    return np.where(z >= -1, np.square(np.maximum(1 - z, 0)), -4 * z).mean(axis=-1)
+
+
+def modified_huber_grad(y_true, y_pred) -> np.ndarray:
+    """Gradient of the batch-mean modified Huber loss with respect to y_pred: -2y(1 - z) inside the
+    margin, -4y beyond z = -1, 0 past the margin."""
+    y, z = _agreement(y_true, y_pred)
+    return np.where(z >= -1, -2 * y * np.maximum(1 - z, 0), -4 * y) / z.size
+
+
+def perceptron(y_true, y_pred) -> np.ndarray:
+    """Per-sample mean over the last axis of max(0, -y*f) (scikit-learn's `Hinge(threshold=0)`)."""
+    _, z = _agreement(y_true, y_pred)
+    return np.maximum(-z, 0).mean(axis=-1)
+
+
+def perceptron_grad(y_true, y_pred) -> np.ndarray:
+    """Gradient of the batch-mean perceptron loss: -y where y*f < 0, else 0 (0 at the kink y*f == 0,
+    where scikit-learn's `dloss` picks -y)."""
+    y, z = _agreement(y_true, y_pred)
+    return np.where(z < 0, -y, 0) / z.size
+
+
+def log_loss(y_true, f) -> np.ndarray:
+    """Per-sample mean over the last axis of log(1 + exp(-y*f)) for -1/+1 labels and a logit f: binary
+    cross-entropy of p = sigmoid(f) with 0/1 targets, written on the logit (scikit-learn's `log_loss`)."""
+    _, z = _agreement(y_true, f)
+    return np.logaddexp(0, -z).mean(axis=-1)
+
+
+def log_loss_grad(y_true, f) -> np.ndarray:
+    """Gradient of the batch-mean log loss with respect to the logit f: -y sigmoid(-y*f)."""
+    y, z = _agreement(y_true, f)
+    return -y * np.exp(-np.logaddexp(0, z)) / z.size
+
+
 def categorical_hinge(y_true_onehot, y_pred) -> np.ndarray:
     """Keras' categorical hinge: max(0, neg - pos + 1), neg = max((1 - y)*s), pos = sum(y*s).
 

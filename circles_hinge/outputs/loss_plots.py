@@ -1,5 +1,6 @@
-"""The losses figure of `plot-losses`: hinge, squared hinge, binary cross-entropy and zero-one for a +1
-target against the model output, and their gradients, from the NumPy references in reference.py."""
+"""The losses figure of `plot-losses`: the margin-loss family as scikit-learn's `plot_sgd_loss_functions`
+draws it (zero-one, hinge, squared hinge, modified Huber, log loss, perceptron) against the margin y·f,
+and their gradients, from the NumPy references in reference.py."""
 
 from __future__ import annotations
 
@@ -10,47 +11,55 @@ import numpy as np
 from circles_hinge.engine import reference
 from circles_hinge.outputs.plots import pyplot, save_figure
 
+# Okabe & Ito's palette (as plots.py), one colour and line style per loss; the config name in brackets
+# where the loss trains here, so a reader can find it in --loss.
+FAMILY = [
+    ("zero-one  [y·f < 0]", None, "#555555", ":"),
+    ("hinge  max(0, 1 - y·f)  [hinge]", "hinge", "#0072B2", "-"),
+    ("squared hinge  max(0, 1 - y·f)²  [squared_hinge]", "squared_hinge", "#D55E00", "-"),
+    ("modified Huber  [modified_huber]", "modified_huber", "#CC79A7", "--"),
+    ("log loss  log(1 + e^(-y·f))  [binary_crossentropy on the logit]", "log_loss", "#009E73", "-."),
+    ("perceptron  max(0, -y·f)  [perceptron]", "perceptron", "#E69F00", "-"),
+]
+
 
 def plot_loss_functions(path: Path) -> None:
-    """The losses for a +1 target against the output f, and their gradients, from reference.py."""
+    """The family's losses against the margin y·f, and their gradients, from reference.py."""
     save_figure(loss_functions_figure(), path)
+
+
+def family_curves(z: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{legend label: (loss, d loss / d f for y = +1)} at margins z, per point (not batch means)."""
+    y, f = np.ones((len(z), 1)), z[:, None]  # a +1 label, so the margin y·f is f itself
+    out = {}
+    for label, name, _, _ in FAMILY:
+        if name is None:
+            out[label] = ((z < 0).astype(float), np.zeros(len(z)))  # flat wherever it is defined
+            continue
+        loss = getattr(reference, name)(y, f)
+        out[label] = (loss, getattr(reference, f"{name}_grad")(y, f)[:, 0] * len(z))
+    return out
 
 
 def loss_functions_figure():
     plt = pyplot()
-    f = np.linspace(-2, 2, 801)[:, None]
-    y = np.ones_like(f)
-    n = len(f)
-    p = 1 / (1 + np.exp(-f))  # cross-entropy is drawn on the logit: p = sigmoid(f)
-    curves = {
-        "hinge  max(0, 1 - f)": (reference.hinge(y, f), reference.hinge_grad(y, f) * n, "#0072B2", "-"),
-        "squared hinge  max(0, 1 - f)²": (
-            reference.squared_hinge(y, f),
-            reference.squared_hinge_grad(y, f) * n,
-            "#D55E00",
-            "-",
-        ),
-        "binary cross-entropy  -log σ(f)": (
-            reference.binary_crossentropy(y, p),
-            reference.binary_crossentropy_grad(y, p)[:, 0] * n * (p * (1 - p))[:, 0],
-            "#009E73",
-            "-.",
-        ),
-        "zero-one  [f < 0]": ((f[:, 0] < 0).astype(float), np.zeros(n), "#555555", ":"),
-    }
-    fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
-    for label, (loss, grad, color, style) in curves.items():
-        ax_loss.plot(f[:, 0], np.ravel(loss), color=color, ls=style, lw=2.2, label=label)
-        ax_grad.plot(f[:, 0], np.ravel(grad), color=color, ls=style, lw=2.2, label=label)
+    z = np.linspace(-4, 4, 801)
+    fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
+    for (label, (loss, grad)), (_, _, color, style) in zip(family_curves(z).items(), FAMILY):
+        ax_loss.plot(z, loss, color=color, ls=style, lw=2.2, label=label)
+        ax_grad.plot(z, grad, color=color, ls=style, lw=2.2, label=label)
     for ax in (ax_loss, ax_grad):
         ax.axvline(0, color="k", lw=0.6)
         ax.axvline(1, color="k", lw=0.6, ls="--")
         ax.grid(alpha=0.25)
-        ax.set_xlabel("model output f for a point whose label is +1")
-    ax_loss.set(ylabel="loss", ylim=(-0.1, 4), title="Losses: hinge pays until f >= 1 (dashed line)")
+        ax.set_xlabel("margin y·f (label y = ±1, score f)")
+    title = "The margin losses (scikit-learn's SGDClassifier family)"
+    ax_loss.set(ylabel="loss", ylim=(-0.2, 8), title=title)
     ax_grad.set(
-        ylabel="d loss / d f", ylim=(-4.5, 0.5), title="Gradients: zero past the margin; zero-one has none"
+        ylabel="d loss / d f  (for y = +1)",
+        ylim=(-8.5, 0.5),
+        title="Gradients: zero past the margin (dashed line); zero-one has none",
     )
-    ax_loss.legend(loc="upper right", fontsize=8)
-    ax_grad.legend(loc="lower right", fontsize=8)  # below the flat gradients, right of squared hinge's
+    ax_loss.legend(loc="upper right", fontsize=7.5)
+    ax_grad.legend(loc="lower right", fontsize=7.5)
     return fig
