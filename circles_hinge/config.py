@@ -23,7 +23,8 @@ Activation = Literal["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "
 Initializer = Literal[
     "he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "lecun_uniform", "lecun_normal"
 ]
-Dataset = Literal["circles", "moons", "blobs"]
+# circles, moons, blobs: scikit-learn's generators; xor, spiral, gauss: TensorFlow Playground's
+Dataset = Literal["circles", "moons", "blobs", "xor", "spiral", "gauss"]
 Shuffle = bool | Literal["every_epoch"]  # training.shuffle; engine/shuffle.py says what each means
 SEED_LIMIT = 2**32  # seeds are 0 .. SEED_LIMIT - 1 (NumPy's and Keras' generators take 32 bits)
 
@@ -290,6 +291,10 @@ def validate(raw: dict[str, Any], source: str = "", origins: dict[str, str] | No
 # What each data set does not use: a setting here is ignored for that data set, and the CLI says so.
 DATASET_IGNORES = {
     "moons": {"data.factor": "data.factor applies to data.dataset circles only"},
+    **{
+        name: {"data.factor": "data.factor applies to data.dataset circles only"}
+        for name in ("xor", "spiral", "gauss")
+    },
     "blobs": {
         "data.factor": "data.factor applies to data.dataset circles only",
         "data.noise": "data.dataset blobs has a fixed spread; data.noise applies to circles and moons",
