@@ -7,12 +7,14 @@ shuffles, so the first test_size points are a random test part as for circles.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from circles_hinge.config import DataConfig
+from circles_hinge.engine.points import read_points, test_rows
 
 # The tutorial's 3-class companion experiment (categorical hinge on blobs).
 BLOB_CENTERS = [(0, 0), (15, 15), (0, 15)]
@@ -29,6 +31,7 @@ class Split:
     y_fit: np.ndarray
     X_val: np.ndarray
     y_val: np.ndarray
+    test_rows: np.ndarray | None = None  # a file's rows (data.dataset csv) that make the test part
 
     @property
     def X_train(self) -> np.ndarray:
@@ -46,6 +49,8 @@ def n_classes(data: DataConfig) -> int:
     2-sample blobs set has 2 classes."""
     if data.dataset == "blobs":
         return min(len(BLOB_CENTERS), data.n_samples)
+    if data.dataset == "csv":
+        return read_points(data.path).n_classes
     return 2
 
 
@@ -53,6 +58,9 @@ def make_dataset(data: DataConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """X of shape (n_samples, 2) float32 and integer classes y, generated with random_state=seed."""
     from sklearn.datasets import make_blobs, make_circles, make_moons
 
+    if data.dataset == "csv":
+        points = read_points(data.path)
+        return points.X, points.y
     if data.dataset in PLAYGROUND:
         X, y = make_playground(data.dataset, data.n_samples, data.noise, seed)
     elif data.dataset == "circles":
@@ -132,5 +140,11 @@ def split_dataset(X: np.ndarray, y: np.ndarray, test_size: int, validation_split
 
 
 def load_split(data: DataConfig, seed: int, validation_split: float) -> Split:
+    if data.dataset == "csv":  # the file's points, its test part a seeded stratified draw
+        points = read_points(data.path)
+        test, train = test_rows(points, data.test_size, seed)
+        order = np.concatenate([test, train])
+        split = split_dataset(points.X[order], points.y[order], data.test_size, validation_split)
+        return dataclasses.replace(split, test_rows=test)
     X, y = make_dataset(data, seed)
     return split_dataset(X, y, data.test_size, validation_split)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from circles_hinge.losses import get_loss
 from circles_hinge.reports import ComparisonReport, SweepReport
 from circles_hinge.results import Boundary, Paired, SeedSummary, Spread
-from circles_hinge.words import pct, plural
+from circles_hinge.words import data_words, pct, plural
 
 
 def _num(x: float | None, digits: int = 3) -> str:
@@ -40,9 +40,7 @@ def comparison_markdown(report: ComparisonReport) -> str:
     study = report.study
     names = " vs ".join(_name(r.loss) for r in report.results)
     lines = [f"# Comparison: {names}", ""]
-    where = f"{data.dataset}, {data.n_samples} samples, noise {data.noise}"
-    if data.dataset == "circles":
-        where += f", factor {data.factor}"
+    where = data_words(data)
     if study:
         lines.append(
             f"Each loss trained with seeds {report.seeds_label} "

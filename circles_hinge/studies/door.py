@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.config import Config, ignored_by_dataset, show
+from circles_hinge.config import Config, ignored_by_dataset, show, test_count
+from circles_hinge.engine.points import check_test_part, read_points
 from circles_hinge.errors import ConfigError
 from circles_hinge.loading import API_LABELS, Labels, resolve_config
 from circles_hinge.results import SUCCESS_ACCURACY
@@ -73,11 +74,46 @@ class Ask:
             config = config.to_dict()
         named = {"loss": self.loss, "seed": self.seed, "epochs": self.epochs}
         if isinstance(config, Mapping):
-            return resolve_config(None, list(self.sets), base=dict(config), labels=self.labels(), **named)
+            return resolve_config(
+                None, list(self.sets), base=dict(config), labels=self.labels(), prepare=points_file, **named
+            )
         if isinstance(config, str) and not config.strip():
             raise ConfigError("--config is empty; give a YAML file such as configs/default.yaml")
         path = Path(config) if config is not None else None
-        return resolve_config(path, list(self.sets), labels=self.labels(), **named)
+        return resolve_config(path, list(self.sets), labels=self.labels(), prepare=points_file, **named)
+
+
+def points_file(raw: dict[str, Any]) -> dict[str, Any]:
+    """data.dataset csv: read and check the file data.path now, before TensorFlow loads or a folder is
+    made, and set data.n_samples to its row count (what every later check and estimate counts on).
+    Anything else, and a csv request without a usable data.path, goes to the schema as it is."""
+    data = raw.get("data")
+    if not isinstance(data, dict) or data.get("dataset") != "csv":
+        return raw
+    path = data.get("path")
+    if not isinstance(path, str) or not path.strip():
+        return raw  # the schema says data.path is missing or not a path
+    points = read_points(path)
+    test_size = data.get("test_size")
+    valid_count = isinstance(test_size, int) and not isinstance(test_size, bool) and test_size > 0
+    if test_size is None or valid_count or (isinstance(test_size, float) and 0 < test_size < 1):
+        check_test_part(points, test_count(test_size, len(points.y), "csv"))
+    return {**raw, "data": {**data, "n_samples": len(points.y)}}
+
+
+def check_classes(config: Config, losses: Sequence[str]) -> None:
+    """A file of k > 2 classes needs k-class losses, as blobs does (the schema checks blobs itself)."""
+    from circles_hinge.losses import get_loss
+
+    if config.data.dataset != "csv":
+        return
+    k = read_points(config.data.path).n_classes
+    for loss in losses:
+        if k > 2 and not get_loss(loss).multiclass:
+            raise ConfigError(
+                f"training.loss {loss} is a two-class loss but data.path {config.data.path} has {k} "
+                "classes; use categorical_hinge or multiclass_svm"
+            )
 
 
 @dataclass
@@ -143,6 +179,7 @@ def plan_train(ask: Ask, runs_dir: str | Path = "outputs", name: str | None = No
     """`train`: the config, the folder name, and memory, checked; notices for ignored settings, for an
     option that overrides a --set of the same key, and for a long run."""
     config, given = ask.read()
+    check_classes(config, [config.training.loss])
     runs_path = check_runs_dir(runs_dir)
     name = _name(name, runs_path)
     set_sources = {ask.labels().set_item(item) for item in ask.sets}
@@ -179,6 +216,7 @@ def plan_compare(
     losses = check_loss_names(list(losses))
     ask = _first_loss(ask, losses)
     config, given = ask.read()
+    check_classes(config, losses)
     runs_path = check_runs_dir(runs_dir)
     success = SUCCESS_ACCURACY if success is None else success
     request = check_comparison(config, losses, seeds, name, replays, success)
@@ -223,6 +261,7 @@ def plan_sweep(
     losses = check_loss_names(list(losses))
     ask = _first_loss(ask, losses)
     config, given = ask.read()
+    check_classes(config, losses)
     runs_path = check_runs_dir(runs_dir)
     if option == "--param" and not any(values for _, values in axes):
         raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")

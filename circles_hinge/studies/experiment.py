@@ -20,6 +20,7 @@ from circles_hinge.engine.model import (
     keras_outputs,
     save_model,
 )
+from circles_hinge.engine.points import points_record, read_points
 from circles_hinge.engine.recorder import WeightRecorder
 from circles_hinge.engine.runtime import load_tensorflow, seed_everything
 from circles_hinge.engine.trainer import evaluate_replica, fit_with_restarts
@@ -162,6 +163,9 @@ def run_experiment(
         load_tensorflow()
         seed_everything(config.seed)
         split = load_split(config.data, config.seed, config.training.validation_split)
+        if split.test_rows is not None:  # a user's file: which file, byte for byte, and its test rows
+            record = points_record(read_points(config.data.path), config.data.path, split.test_rows)
+            write_json(path / "data.json", record)
         frames = FrameRecorder(config, split) if animate else None  # training.gif
         weights = WeightRecorder(config.training.epochs)  # every epoch's weights, for report.html
         watch = _Watch(folder, config.training.epochs, history_log, weights, frames, stage, on_epoch)
