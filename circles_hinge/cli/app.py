@@ -17,6 +17,7 @@ import typer
 
 from circles_hinge.cli.options import (
     AnimateOpt,
+    BaselinesOpt,
     CompareAnimateOpt,
     ConfigOpt,
     EpochsOpt,
@@ -104,6 +105,7 @@ def train(
     runs_dir: RunsDirOpt = "outputs",
     name: TrainNameOpt = None,
     animate: AnimateOpt = False,
+    baselines: BaselinesOpt = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -124,10 +126,10 @@ def train(
     started = time.perf_counter()
     with errors_to_exit_codes():
         ask = Ask(config, sets or [], loss, number(seed), number(epochs))
-        plan = plan_train(ask, runs_dir, name, animate)  # every check, before any folder
+        plan = plan_train(ask, runs_dir, name, animate, baselines)  # every check, before any folder
     show(plan.notices)
     with errors_to_exit_codes(), stop_on_sigterm(), index_after(plan.runs_dir):
-        from circles_hinge.cli.summary import restart_line, run_line
+        from circles_hinge.cli.summary import baseline_lines, restart_line, run_line
         from circles_hinge.studies.experiment import run_train
 
         with EpochProgress(plan.config.training.epochs, enabled=not quiet) as bar:
@@ -137,6 +139,8 @@ def train(
     _say(run_line(m, time.perf_counter() - started), as_json)
     if m["initialisations_tried"] > 1:
         _say(restart_line(m), as_json)
+    for line in baseline_lines(m.get("baselines"), {m["loss"]: m.get("boundary_distance_from_svm")}):
+        _say(line, as_json)
     if as_json:
         _print_json(result.path, "metrics", m)
     else:
@@ -156,6 +160,7 @@ def compare(
     animate: CompareAnimateOpt = False,
     replays: ReplaysOpt = False,
     success: SuccessOpt = None,
+    baselines: BaselinesOpt = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -177,10 +182,10 @@ def compare(
     with errors_to_exit_codes():
         ask = Ask(config, sets or [], None, number(seed), number(epochs))
         threshold = None if success is None else number(success)
-        plan = plan_compare(ask, loss_list, n_seeds, runs_dir, name, animate, replays, threshold)
+        plan = plan_compare(ask, loss_list, n_seeds, runs_dir, name, animate, replays, threshold, baselines)
     show(plan.notices)
     with errors_to_exit_codes(), stop_on_sigterm(), index_after(plan.runs_dir):
-        from circles_hinge.cli.summary import comparison_line
+        from circles_hinge.cli.summary import baseline_lines, comparison_line
         from circles_hinge.studies.comparison import run_compare
 
         total = len(plan.request.losses) * plan.request.config.training.epochs
@@ -190,6 +195,9 @@ def compare(
         _say(comparison_line(r), as_json)
     for paired in result.report.paired:
         _say(paired.verdict, as_json)
+    found = result.report.baselines
+    for line in baseline_lines(found.get("models"), found.get("boundary_distance_from_svm") or {}):
+        _say(line, as_json)
     _say(f"{time.perf_counter() - started:.1f} s in all", as_json)
     if as_json:
         _print_json(result.path, "report", result.report.to_json())

@@ -131,6 +131,7 @@ class TrainPlan(Plan):
     name: str | None = None
     animate: bool = False
     estimate: Estimate | None = None
+    baselines: bool = False  # scikit-learn's classical answers on the same split, beside the network
 
 
 @dataclass
@@ -138,6 +139,7 @@ class ComparePlan(Plan):
     request: ComparisonRequest = None  # type: ignore[assignment]
     animate: bool = False
     estimate: Estimate | None = None
+    baselines: bool = False
 
 
 @dataclass
@@ -175,7 +177,13 @@ class MergePlan(Plan):
 # The plans
 
 
-def plan_train(ask: Ask, runs_dir: str | Path = "outputs", name: str | None = None, animate: bool = False):
+def plan_train(
+    ask: Ask,
+    runs_dir: str | Path = "outputs",
+    name: str | None = None,
+    animate: bool = False,
+    baselines: bool = False,
+):
     """`train`: the config, the folder name, and memory, checked; notices for ignored settings, for an
     option that overrides a --set of the same key, and for a long run."""
     config, given = ask.read()
@@ -196,7 +204,7 @@ def plan_train(ask: Ask, runs_dir: str | Path = "outputs", name: str | None = No
     notices = ignored_notices("train", config, given, overridden)
     estimate = check_run_fits(config)
     notices += _long(estimate, config)
-    return TrainPlan(runs_path, notices, config, name, animate, estimate)
+    return TrainPlan(runs_path, notices, config, name, animate, estimate, baselines)
 
 
 def plan_compare(
@@ -208,6 +216,7 @@ def plan_compare(
     animate: bool = False,
     replays: bool = False,
     success: float | None = None,
+    baselines: bool = False,
 ) -> ComparePlan:
     """`compare`: side by side (seeds None) or a seed study; every loss, the seeds, the page budget of
     replays, the folder name and memory, checked."""
@@ -238,7 +247,7 @@ def plan_compare(
         estimate = check_study_fits(request.config, seeds, len(losses))
     notices += _long(estimate, config)
     notices += ignored_notices("compare", config, given, _ignored_by_studies(given, losses))
-    return ComparePlan(runs_path, notices, request, animate, estimate)
+    return ComparePlan(runs_path, notices, request, animate, estimate, baselines)
 
 
 def plan_sweep(
