@@ -304,3 +304,20 @@ def test_a_file_compares_side_by_side_and_in_a_seed_study_and_sweeps_its_test_si
     assert (
         "data.n_samples cannot be swept here: data.dataset csv has the points of data.path" in refused.stderr
     )
+
+
+def test_a_sweep_over_files_is_refused_at_the_door(tmp_path):
+    path = sorted_moons(tmp_path / "points.csv")
+    args = [
+        "sweep",
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        "--set",
+        "data.dataset=csv",
+        "--set",
+        f"data.path={path}",
+    ]
+    files = runner.invoke(app, [*args, "--grid", f"data.path={path},{path}"])
+    assert files.exit_code == 2
+    assert files.stderr == "error: --grid data.path cannot be swept: run one sweep per file\n"
+    assert not (tmp_path / "runs").exists()

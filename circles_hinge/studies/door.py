@@ -275,6 +275,8 @@ def plan_sweep(
     if option == "--param" and not any(values for _, values in axes):
         raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")
     for key, _ in axes:
+        if key == "data.path":  # each file has its own row count and classes, read once at this door
+            raise ConfigError(f"{option} data.path cannot be swept: run one sweep per file")
         if key in ignored_by_dataset(config):
             raise ConfigError(f"{option} {key} cannot be swept here: {ignored_by_dataset(config)[key]}")
     success = SUCCESS_ACCURACY if success is None else success
