@@ -152,11 +152,13 @@ def train(
     animate: bool = False,
     quiet: bool = True,
     epochs: int | None = None,
+    baselines: bool = False,
 ) -> Run:
     """Train one model as `circles-hinge train` does and return its run. Bad input raises ConfigError
-    (its message is the CLI's one line, before anything is written), as every refusal of the CLI does."""
+    (its message is the CLI's one line, before anything is written), as every refusal of the CLI does.
+    `baselines=True`: scikit-learn's classical answers beside it in metrics["baselines"] (as --baselines)."""
     ask = Ask.from_api(config, overrides, loss=loss, seed=seed, epochs=epochs)
-    plan = plan_train(ask, runs_dir, name, animate)
+    plan = plan_train(ask, runs_dir, name, animate, baselines)
     _notify(plan.notices)
     on_epoch = None if quiet else _print_epoch(plan.config.training.epochs)
     call = _call(
@@ -187,12 +189,14 @@ def compare(
     replays: bool = False,
     animate: bool = False,
     success: float | None = None,
+    baselines: bool = False,
 ) -> Study:
     """`circles-hinge compare`: the losses side by side (seeds=None) or as a seed study (seeds=N);
     `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`); `success`:
-    the test accuracy from which a seed succeeds (default 0.99)."""
+    the test accuracy from which a seed succeeds (default 0.99); `baselines=True`: scikit-learn's
+    classical answers on the same split in `report.baselines` (as `--baselines`)."""
     ask = Ask.from_api(config, overrides, seed=seed, epochs=epochs)
-    plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays, success)
+    plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays, success, baselines)
     _notify(plan.notices)
     call = _call(
         "compare",

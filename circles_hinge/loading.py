@@ -229,12 +229,14 @@ def resolve_config(
     epochs: int | None = None,
     base: dict[str, Any] | None = None,
     labels: Labels = Labels(),
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> tuple[Config, dict[str, tuple[Any, str]]]:
     """The Config (defaults, then `base` (the API's dict) or the YAML file, then `--set` overrides,
     then the named options), and what the file and --set asked for: {dotted key: (value, where)}, so a
     command can warn about a setting it ignores. A file's value equal to the default is left out: a
     file that spells out every default (configs/default.yaml) asks for nothing. A bad value's message
-    says where it was given, in `labels`' words."""
+    says where it was given, in `labels`' words. `prepare` may complete the merged settings before they
+    are validated (the door reads a file of points there and fills in its row count)."""
     raw: dict[str, Any] = {}
     origins: dict[str, str] = {}
     source = ""
@@ -259,6 +261,8 @@ def resolve_config(
     ]
     if given_here:  # a check across fields names every source it read
         source = " + ".join([source, *given_here] if source else given_here)
+    if prepare is not None:
+        raw = prepare(raw)
     config = validate(raw, source, origins)
     defaults = leaves(Config().to_dict())
     given = {

@@ -29,6 +29,9 @@ class ComparisonReport:
     machine: dict[str, Any]
     paired: list[Paired] = field(default_factory=list)  # every pair of losses, seed by seed
     kind: str = "compare"
+    # with --baselines: scikit-learn's classical answers on the same split (engine/baselines.py):
+    # {"fitted_on": words, "models": [row, ...], "boundary_distance_from_svm": {loss: value} on circles}
+    baselines: dict[str, Any] = field(default_factory=dict)
 
     @property
     def study(self) -> bool:
@@ -51,6 +54,7 @@ class ComparisonReport:
             "success_accuracy": self.success_accuracy,
             "results": [r.to_json() for r in self.results],
             "paired": [p.to_json() for p in self.paired],
+            **({"baselines": self.baselines} if self.baselines else {}),
             "seconds": self.seconds,
             "files": self.files,
             "config": self.config.to_dict(),
@@ -75,6 +79,7 @@ class ComparisonReport:
             versions=dict(raw.get("versions") or {}),
             machine=dict(raw.get("machine") or {}),
             paired=[Paired.from_json(p) for p in raw.get("paired") or []],
+            baselines=dict(raw.get("baselines") or {}),
         )
 
 

@@ -41,3 +41,12 @@ def batch_progress(epoch: int, epochs: int, done: int, total: int, seconds: floa
     early = seconds < 3 or done < total / 20
     eta = "" if left == float("inf") or early else f", about {duration(left)} left in this epoch"
     return f"epoch {epoch}/{epochs}: {done:,}/{total:,} batches, {rate:,.0f}/s{eta}"
+
+
+def data_words(data: Any) -> str:
+    """A config's data in a few words, for reports: 'circles, 1000 samples, noise 0, factor 0.1', or for
+    a user's file 'the 300 points of points.csv' (a file has no noise or factor of ours)."""
+    if data.dataset == "csv":
+        return f"the {data.n_samples:,} points of {data.path}"
+    where = f"{data.dataset}, {data.n_samples} samples, noise {data.noise:g}"
+    return where + (f", factor {data.factor:g}" if data.dataset == "circles" else "")

@@ -35,12 +35,16 @@ SLOW_TESTS = {
     "test_a_one_key_sweep_shards_and_merges_to_the_unsharded_bytes",
     "test_a_stopped_shard_resumes",
     "test_merge_partial_marks_every_file_and_prints_the_missing_commands",
+    "test_a_file_compares_side_by_side_and_in_a_seed_study_and_sweeps_its_test_size",
+    "test_a_seed_study_fits_the_baselines_on_the_seed_it_shows",
 }
 # Tables of cases whose first case stays in the quick loop and whose others are slow.
 FIRST_CASE_FAST = {
     "test_a_replica_is_the_single_run_bit_for_bit",
     "test_seed_s_is_the_same_run_alone_and_in_studies_of_3_and_50",
     "test_a_chunked_epoch_is_the_whole_epoch_bit_for_bit",
+    "test_playground_sets_train_compare_and_sweep_a_noise_grid",
+    "test_scikit_learns_margin_losses_train_on_circles_and_reload_from_model_keras",
 }
 
 

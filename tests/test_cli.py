@@ -394,6 +394,69 @@ def test_compare_tiny_end_to_end(tmp_path):
     assert (folder / "comparison.json").exists() and (folder / "seeds.csv").exists()
 
 
+@pytest.mark.parametrize("loss", ["modified_huber", "perceptron"])
+def test_scikit_learns_margin_losses_train_on_circles_and_reload_from_model_keras(tmp_path, loss):
+    import keras
+
+    from circles_hinge.engine.data import load_split
+    from circles_hinge.engine.model import evaluate_model
+    from circles_hinge.loading import load_config
+
+    args = ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--json"]
+    result = runner.invoke(app, [*args, "--loss", loss])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    folder = Path(doc["path"])
+    model = keras.models.load_model(folder / "model.keras", safe_mode=True)
+    assert model.loss.__name__ == loss and model.layers[-1].activation.__name__ == "linear"
+    config = load_config(TINY, [f"training.loss={loss}"])
+    split = load_split(config.data, config.seed, config.training.validation_split)
+    test_loss, accuracy = evaluate_model(model, config, split.X_test, split.y_test)
+    assert doc["metrics"]["test_accuracy"] == pytest.approx(accuracy)
+    assert doc["metrics"]["test_loss"] == pytest.approx(test_loss, rel=1e-5, abs=1e-6)
+
+
+def test_compare_takes_every_margin_loss_on_circles(tmp_path):
+    losses = "hinge,squared_hinge,binary_crossentropy,modified_huber,perceptron"
+    args = ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--losses", losses]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines[:5]] == losses.split(",")
+    folder = tmp_path / os.path.basename(lines[-1])
+    assert "| modified Huber |" in (folder / "comparison.md").read_text()
+    assert (folder / "perceptron" / "model.keras").is_file()
+
+
+@pytest.mark.parametrize("dataset", ["xor", "spiral", "gauss"])
+def test_playground_sets_train_compare_and_sweep_a_noise_grid(tmp_path, dataset):
+    base = ["--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--set", f"data.dataset={dataset}"]
+    train = runner.invoke(app, ["train", *base, "--set", "data.factor=0.3", "--json"])
+    assert train.exit_code == 0, train.output
+    assert train.stderr.splitlines()[0] == (
+        "warning: train ignores data.factor=0.3 (given with --set): "
+        "data.factor applies to data.dataset circles only"
+    )
+    folder = Path(json.loads(train.stdout)["path"])
+    assert (folder / "report.html").is_file() and (folder / "decision_regions.png").is_file()
+    assert "boundary_radius_mean" not in json.loads(train.stdout)["metrics"]
+    compare = runner.invoke(app, ["compare", *base, "--losses", "hinge,perceptron"])
+    assert compare.exit_code == 0, compare.output
+    assert compare.stdout.startswith("hinge: test accuracy") and "boundary radius" not in compare.stdout
+    grid = ["--grid", "data.noise=0,0.2", "--grid", "data.n_samples=100,120", "--seeds", "2", "--json"]
+    sweep = runner.invoke(app, ["sweep", *base, "--losses", "hinge", *grid])
+    assert sweep.exit_code == 0, sweep.output
+    cells = json.loads(sweep.stdout)["report"]["results"]
+    assert sorted((c["data.noise"], c["data.n_samples"]) for c in cells) == [
+        (0, 100),
+        (0, 120),
+        (0.2, 100),
+        (0.2, 120),
+    ]
+    refused = runner.invoke(app, ["sweep", *base, "--losses", "hinge", "--grid", "data.factor=0.2,0.4"])
+    assert refused.exit_code == 2 and "data.factor applies to data.dataset circles only" in refused.stderr
+
+
 def test_compare_k_class_losses_on_blobs(tmp_path):
     """--set data.dataset=blobs must not be judged against the default two-class hinge."""
 

@@ -112,7 +112,10 @@ def test_resolved_config_round_trips(tmp_path):
         ("model.hidden_activation=sigmoidal", "model.hidden_activation must be one of relu"),
         ("data.fator=0.2", "data.fator is not a known key; allowed here: dataset, n_samples"),
         ("trainig.epochs=3", "trainig is not a known key; allowed here: seed, data, model, training"),
-        ("data=3", "data must be a mapping of data keys (dataset, n_samples, test_size, factor, noise)"),
+        (
+            "data=3",
+            "data must be a mapping of data keys (dataset, n_samples, test_size, factor, noise, path)",
+        ),
         ("data.dataset=blobs", "two-class loss but data.dataset blobs has 3 classes"),
     ],
 )
@@ -194,7 +197,7 @@ def test_every_field_rejects_bad_values(key, value):
 
 
 # --- every validator's message, whole: one row per kind of error the schema can raise -------------
-ALLOWED_DATA = "dataset, n_samples, test_size, factor, noise"
+ALLOWED_DATA = "dataset, n_samples, test_size, factor, noise, path"
 ACTIVATIONS = "relu, tanh, sigmoid, elu, selu, gelu, silu, leaky_relu, linear"
 
 
@@ -223,7 +226,20 @@ ACTIVATIONS = "relu, tanh, sigmoid, elu, selu, gelu, silu, leaky_relu, linear"
         ("training.epochs='3'", "training.epochs must be an integer in [1, 1000000] — got '3'"),
         ("training.epochs=null", "training.epochs must be an integer in [1, 1000000] — got null"),
         ("training.epochs=0", "training.epochs must be an integer in [1, 1000000] — got 0"),
-        ("data.test_size=0", "data.test_size must be an integer > 0 — got 0"),
+        (
+            "data.test_size=0",
+            "data.test_size must be an integer > 0 or a finite number in (0, 1), or null — got 0",
+        ),
+        (
+            "data.test_size=1.5",
+            "data.test_size must be an integer > 0 or a finite number in (0, 1), or null — got 1.5",
+        ),
+        ("data.path=''", "data.path must be a non-empty file path, or null — got ''"),
+        (
+            "data.dataset=csv",
+            "data.path must name a CSV file of points (columns x1,x2,label) for data.dataset csv; "
+            "e.g. --set data.path=points.csv",
+        ),
         ("training.restarts=1000", "training.restarts must be an integer in [0, 999] — got 1000"),
         ("seed=4294967296", "seed must be an integer in [0, 4294967295] — got 4294967296"),
         # numbers
@@ -234,7 +250,10 @@ ACTIVATIONS = "relu, tanh, sigmoid, elu, selu, gelu, silu, leaky_relu, linear"
         # booleans and choices
         ("training.shuffle=1", "training.shuffle must be one of true, false, every_epoch — got 1"),
         ("training.shuffle=each", "training.shuffle must be one of true, false, every_epoch — got 'each'"),
-        ("data.dataset=rings", "data.dataset must be one of circles, moons, blobs — got 'rings'"),
+        (
+            "data.dataset=rings",
+            "data.dataset must be one of circles, moons, blobs, xor, spiral, gauss, csv — got 'rings'",
+        ),
         (
             "model.output_activation=soft",
             f"model.output_activation must be one of {ACTIVATIONS}, or null — got 'soft'",
@@ -471,10 +490,16 @@ def test_resolve_reports_what_was_asked_and_from_where(tmp_path):
 
 
 def test_ignored_by_dataset():
-    assert ignored_by_dataset(Config()) == {}
-    assert set(ignored_by_dataset(load_config(None, ["data.dataset=moons"]))) == {"data.factor"}
+    assert set(ignored_by_dataset(Config())) == {"data.path"}
+    for name in ("moons", "xor", "spiral", "gauss"):
+        assert set(ignored_by_dataset(load_config(None, [f"data.dataset={name}"]))) == {
+            "data.factor",
+            "data.path",
+        }
     blobs = load_config(None, ["data.dataset=blobs"], loss="categorical_hinge")
-    assert set(ignored_by_dataset(blobs)) == {"data.factor", "data.noise"}
+    assert set(ignored_by_dataset(blobs)) == {"data.factor", "data.noise", "data.path"}
+    csv = load_config(None, ["data.dataset=csv", "data.path=points.csv"])  # the schema alone reads no file
+    assert set(ignored_by_dataset(csv)) == {"data.n_samples", "data.factor", "data.noise"}
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,8 @@ def test_the_registry_table(name, labels, units, activation, prediction):
         ("hinge", "hinge", "Hinge"),
         ("squared_hinge", "squared hinge", "Squared hinge"),
         ("binary_crossentropy", "binary cross-entropy", "Binary cross-entropy"),
+        ("modified_huber", "modified Huber", "Modified Huber"),
+        ("perceptron", "perceptron", "Perceptron"),
         ("categorical_hinge", "categorical hinge", "Categorical hinge"),
         ("multiclass_svm", "multi-class SVM (Weston-Watkins)", "Multi-class SVM (Weston-Watkins)"),
     ],

@@ -97,9 +97,11 @@ def plot_losses(
     out: OutOpt = None,
     runs_dir: PictureRunsDirOpt = "outputs",
 ) -> None:
-    """Draw the margin-loss family for a +1 target: the losses and their gradients against the score.
+    """Draw the margin-loss family: the losses and their gradients against the margin y·f.
 
-    Computed with the NumPy reference implementations. An existing file is never overwritten.
+    Zero-one, hinge, squared hinge, modified Huber, log loss (binary cross-entropy on the logit) and
+    perceptron, as scikit-learn's SGDClassifier defines them, computed with the NumPy reference
+    implementations. An existing file is never overwritten.
 
     \b
     Examples:

@@ -153,6 +153,14 @@ TrainNameOpt = Annotated[
         "'.', '_', '+', '-'.",
     ),
 ]
+BaselinesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--baselines",
+        help="Also fit scikit-learn's LinearSVC, SGDClassifier with the run's loss and SVC(kernel='rbf') on "
+        "the same training part, and report them beside the network.",
+    ),
+]
 AnimateOpt = Annotated[bool, typer.Option("--animate", help="Also write training.gif, one frame per epoch.")]
 CompareAnimateOpt = Annotated[
     bool, typer.Option("--animate", help="Also write training.gif in each loss's run folder.")

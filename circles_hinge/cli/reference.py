@@ -58,7 +58,7 @@ def _rows(section: type, prefix: str) -> list[tuple[str, str, str, str]]:
     from circles_hinge.config import Config, expected, show
 
     out = []
-    defaults = Config().to_dict()
+    defaults = Config().model_dump(mode="json")  # data.path too, though config.yaml leaves it out unset
     for name, field in section.model_fields.items():
         key = f"{prefix}{name}"
         annotation = field.annotation

@@ -12,6 +12,7 @@ import typer
 
 from circles_hinge.cli.options import (
     AnimateOpt,
+    BaselinesOpt,
     CompareAnimateOpt,
     ConfigOpt,
     EpochsOpt,
@@ -60,6 +61,7 @@ def train(
     runs_dir: RunsDirOpt = "outputs",
     name: TrainNameOpt = None,
     animate: AnimateOpt = False,
+    baselines: BaselinesOpt = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -87,10 +89,10 @@ def train(
     started = time.perf_counter()
     with errors_to_exit_codes():
         ask = Ask(config, sets or [], loss, number(seed), number(epochs))
-        plan = plan_train(ask, runs_dir, name, animate)  # every check, before any folder
+        plan = plan_train(ask, runs_dir, name, animate, baselines)  # every check, before any folder
     show(plan.notices)
     with errors_to_exit_codes(), stop_on_sigterm(), index_after(plan.runs_dir):
-        from circles_hinge.cli.summary import restart_line, run_line
+        from circles_hinge.cli.summary import baseline_lines, restart_line, run_line
         from circles_hinge.studies.experiment import run_train
 
         with EpochProgress(plan.config.training.epochs, enabled=not quiet) as bar:
@@ -100,6 +102,8 @@ def train(
     say(run_line(m, time.perf_counter() - started), as_json)
     if m["initialisations_tried"] > 1:
         say(restart_line(m), as_json)
+    for line in baseline_lines(m.get("baselines"), {m["loss"]: m.get("boundary_distance_from_svm")}):
+        say(line, as_json)
     if as_json:
         print_json(result.path, "metrics", m)
     else:
@@ -118,6 +122,7 @@ def compare(
     animate: CompareAnimateOpt = False,
     replays: ReplaysOpt = False,
     success: SuccessOpt = None,
+    baselines: BaselinesOpt = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -147,10 +152,10 @@ def compare(
     with errors_to_exit_codes():
         ask = Ask(config, sets or [], None, number(seed), number(epochs))
         threshold = None if success is None else number(success)
-        plan = plan_compare(ask, loss_list, n_seeds, runs_dir, name, animate, replays, threshold)
+        plan = plan_compare(ask, loss_list, n_seeds, runs_dir, name, animate, replays, threshold, baselines)
     show(plan.notices)
     with errors_to_exit_codes(), stop_on_sigterm(), index_after(plan.runs_dir):
-        from circles_hinge.cli.summary import comparison_line
+        from circles_hinge.cli.summary import baseline_lines, comparison_line
         from circles_hinge.studies.comparison import run_compare
 
         total = len(plan.request.losses) * plan.request.config.training.epochs
@@ -160,6 +165,9 @@ def compare(
         say(comparison_line(r), as_json)
     for paired in result.report.paired:
         say(paired.verdict, as_json)
+    found = result.report.baselines
+    for line in baseline_lines(found.get("models"), found.get("boundary_distance_from_svm") or {}):
+        say(line, as_json)
     say(f"{time.perf_counter() - started:.1f} s in all", as_json)
     if as_json:
         print_json(result.path, "report", result.report.to_json())
@@ -181,6 +189,7 @@ def sweep(
     name: NameOpt = None,
     resume: ResumeOpt = None,
     success: SuccessOpt = None,
+    baselines: BaselinesOpt = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:

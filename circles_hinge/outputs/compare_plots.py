@@ -14,8 +14,10 @@ import numpy as np
 from circles_hinge.engine.boundary import midway_radius
 from circles_hinge.losses import LossSpec, predict_classes
 from circles_hinge.outputs.plots import (
+    CLASS_COLORS,
     EDGE,
     MARKERS,
+    class_names,
     draw_decision_regions,
     draw_hidden_layer,
     draw_margins,
@@ -262,6 +264,30 @@ def _summary_text(ax, views: list[LossView]) -> None:
     ax.set_title("In numbers", loc="left")
 
 
+def draw_classifier_regions(ax, X, y, clf, n_classes: int, dataset: str | None = None) -> None:
+    """A fitted scikit-learn classifier's decision regions on the test data, in the class colours the
+    network's panels use (mlxtend takes its label predictions as they are)."""
+    from mlxtend.plotting import plot_decision_regions
+
+    if len(np.unique(y)) < 2:  # mlxtend fails when every plotted point has one label
+        ax.axis("off")
+        return
+    plot_decision_regions(
+        np.asarray(X, dtype=np.float64),
+        np.asarray(y),
+        clf=clf,
+        ax=ax,
+        legend=0,
+        n_jobs=1,
+        colors=",".join(CLASS_COLORS[:n_classes]),
+        markers=MARKERS[:n_classes],
+        scatter_kwargs={"edgecolor": "white", "linewidths": 0.4, "s": 22},
+    )
+    handles = ax.collections[-n_classes:] if len(ax.collections) >= n_classes else []
+    ax.legend(handles, class_names(dataset, n_classes), loc="upper right", fontsize=7, framealpha=0.9)
+    ax.set(xlabel="x1", ylabel="x2")
+
+
 def plot_comparison(
     path: Path, views: list[LossView], X, y, n_classes: int, factor: float | None, **options
 ) -> None:
@@ -281,15 +307,17 @@ def comparison_figure(
     success_accuracy: float = SUCCESS_ACCURACY,
     dataset: str | None = None,
     shown: str | None = None,
+    baselines: list | None = None,
 ):
     """The comparison picture: decision regions and margin views side by side, the boundaries overlaid,
     boundary radius by angle, the loss curves; for a seed study also test accuracy per seed and the
     hidden layer of the worst failure beside a typical success. `shown`: a seed study's panels draw
-    one seed, and every panel that draws it says which (and why that one)."""
+    one seed, and every panel that draws it says which (and why that one). `baselines` (fitted
+    engine.baselines.Baseline): a last row with each one's decision regions on the same test data."""
     seed_note = "" if not views else f" ({views[0].caption.split(',')[0]})"
     plt = pyplot()
     cols = len(views) + 1
-    heights = [1, 1, 0.85] + ([0.8] if hidden else [])
+    heights = [1, 1, 0.85] + ([0.8] if hidden else []) + ([0.8] if baselines else [])
     # mlxtend predicts one grid point per figure pixel at figure.dpi; 50 keeps that grid modest
     fig = plt.figure(figsize=(4.9 * max(cols, 3), 4.9 * sum(heights)), dpi=50)
     outer = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=0.42)
@@ -364,4 +392,14 @@ def comparison_figure(
             )
             ax.set_title("\n".join([f"Last hidden layer: {panel.heading}", panel.why, *notes]), fontsize=9)
         failure_text(fig.add_subplot(row[2]), strip or [])
+    if baselines:
+        row = outer[len(heights) - 1].subgridspec(1, max(len(baselines), cols), wspace=0.3)
+        for j, baseline in enumerate(baselines):
+            ax = fig.add_subplot(row[j])
+            plt.figure(fig.number)
+            draw_classifier_regions(ax, X, y, baseline.model, n_classes, dataset)
+            n_support = baseline.support_vectors
+            support = "" if n_support is None else f", {n_support} support vectors"
+            title = f"Baseline {baseline.name}\ntest accuracy {baseline.test_accuracy:.1%}{support}"
+            ax.set_title(title, fontsize=10)
     return fig  # a big figure: saved at 95 dpi, readable and under ~400 KB

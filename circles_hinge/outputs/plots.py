@@ -75,7 +75,13 @@ def nice_name(loss: str) -> str:
 
 
 # make_circles puts class 0 on the outer circle, make_moons on the upper moon; blobs follow BLOB_CENTERS.
-CLASS_NAMES = {"circles": ["outer circle", "inner circle"], "moons": ["upper moon", "lower moon"]}
+CLASS_NAMES = {
+    "circles": ["outer circle", "inner circle"],
+    "moons": ["upper moon", "lower moon"],
+    "xor": ["quadrants 2 and 4", "quadrants 1 and 3"],  # the Playground's xor: class 1 where x1·x2 >= 0
+    "spiral": ["arm from angle π", "arm from angle 0"],
+    "gauss": ["cloud at (-2, -2)", "cloud at (2, 2)"],
+}
 # tanh in float32 (TensorFlow's) is exactly 1 from an input of about 7.9: measured, for the margin note
 TANH_FLOAT32_ONE = 7.9
 

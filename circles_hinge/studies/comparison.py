@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from circles_hinge.config import Config, dump_yaml
+from circles_hinge.engine.baselines import distance_from_svm, fit_baselines
 from circles_hinge.engine.boundary import (
     band_level,
     boundary_radii,
@@ -77,7 +78,7 @@ class _Panels:
 def run_compare(plan: ComparePlan, on_progress: Progress | None = None) -> ComparisonResult:
     """`compare` as the door planned it (`door.plan_compare`): the runs folder, then the comparison."""
     prepare_runs_dir(plan.runs_dir)
-    return run_comparison(plan.request, plan.runs_dir, on_progress, plan.animate)
+    return run_comparison(plan.request, plan.runs_dir, on_progress, plan.animate, plan.baselines)
 
 
 def run_comparison(
@@ -85,13 +86,16 @@ def run_comparison(
     runs_dir: Path,
     on_progress: Progress | None = None,
     animate: bool = False,
+    baselines: bool = False,
 ) -> ComparisonResult:
     """Train each loss on the same data, split and initial weights, and write one comparison folder.
 
     seeds=None: one complete run folder per loss (as `train` writes it), named after the loss.
     seeds=N: a seed study, seeds config.seed .. config.seed+N-1, all seeds of a loss trained at once;
     per-seed numbers go to seeds.csv; `request.replays` keeps every seed's weights per epoch for
-    report.html. Either way: comparison.png, comparison.json, comparison.md, report.html.
+    report.html. Either way: comparison.png, comparison.json, comparison.md, report.html. With
+    `baselines`, scikit-learn's classical answers on the same split (the shown seed's, for a study)
+    beside the networks in each of them.
     """
     config, losses, seeds, name = request.config, request.losses, request.seeds, request.name
     stem = name or "compare-" + "-vs-".join(losses) + (f"-{seeds}seeds" if seeds is not None else "")
@@ -102,12 +106,16 @@ def run_comparison(
         write_atomic(path / "config.yaml", dump_yaml(config))
         runs: dict[str, RunResult] = {}
         if seeds is None:
-            results, views, panels, runs = _side_by_side(request.configs, path, counter, animate)
+            results, views, panels, runs = _side_by_side(request.configs, path, counter, animate, baselines)
             paired = pair_all({r.loss: [_seed_row(r, request.success)] for r in results})
         else:
             results, views, panels, paired = _seed_study(request, path, counter)
+        fitted, baseline_record = [], {}
+        if baselines:
+            counter("fitting the baselines")
+            fitted, baseline_record = _baselines(config, losses, views, panels)
         counter("drawing comparison.png")
-        _draw_comparison(path / "comparison.png", config, views, panels, request.success)
+        _draw_comparison(path / "comparison.png", config, views, panels, request.success, fitted)
         report = ComparisonReport(
             losses=list(losses),
             seeds_label=seeds_label(request.seed_list),
@@ -115,6 +123,7 @@ def run_comparison(
             success_accuracy=request.success if seeds is not None else None,
             results=results,
             paired=paired,
+            baselines=baseline_record,
             seconds=round(time.perf_counter() - start, 3),
             files=panels.files,
             config=config,
@@ -128,7 +137,9 @@ def run_comparison(
     return ComparisonResult(path, report, runs)
 
 
-def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCounter, animate: bool = False):
+def _side_by_side(
+    configs: dict[str, Config], path: Path, counter: ProgressCounter, animate: bool = False, baselines=False
+):
     """One run folder per loss; the figure draws from the models just trained (nothing is read back)."""
     counter("loading TensorFlow")
     load_tensorflow()
@@ -142,6 +153,7 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
             on_epoch=lambda epoch, logs, s=f"{loss}: training": counter(s, 1),
             on_stage=lambda text, s=loss: counter(f"{s}: {text}"),
             animate=animate,  # each run folder gets its training.gif
+            baselines=baselines,  # and its metrics.json the baselines beside it
         )
         runs[loss] = run
         outputs = run.outputs
@@ -187,6 +199,22 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
     files = {"picture": "comparison.png", "runs": {r.loss: r.run for r in results}}
     split = runs[next(iter(configs))].split  # every loss has the same data and split
     return results, views, _Panels(split, files, replays=replays), runs
+
+
+def _baselines(config: Config, losses: list[str], views: list[LossView], panels: _Panels):
+    """scikit-learn's baselines on the split the panels draw, and comparison.json's record of them: each
+    one's row and, on circles, how far each network's boundary lies from the RBF SVM's."""
+    circles = has_boundary(config)
+    fitted = fit_baselines(panels.split, losses, config.seed, circles)
+    seed = panels.shown.split(":")[0] if panels.shown else f"seed {config.seed}"
+    record: dict[str, Any] = {
+        "fitted_on": f"the fit part of {seed}'s split ({len(panels.split.X_fit)} points), "
+        f"scored on its {len(panels.split.X_test)} test points",
+        "models": [b.to_json() for b in fitted],
+    }
+    if circles:
+        record["boundary_distance_from_svm"] = {v.loss: distance_from_svm(v.decision, fitted) for v in views}
+    return fitted, record
 
 
 def _seed_row(r: RunRow, success: float) -> SeedRow:
@@ -341,7 +369,7 @@ def _hidden_panels(studies: list[SeedStudy], splits) -> list[HiddenPanel] | None
 
 
 def _draw_comparison(
-    path: Path, config: Config, views: list[LossView], panels: _Panels, success: float
+    path: Path, config: Config, views: list[LossView], panels: _Panels, success: float, baselines=()
 ) -> None:
     split = panels.split
     factor = config.data.factor if config.data.dataset == "circles" else None
@@ -358,6 +386,7 @@ def _draw_comparison(
         success_accuracy=success,
         dataset=config.data.dataset,
         shown=panels.shown,
+        baselines=list(baselines),
     )
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.config import Config, ignored_by_dataset, show
+from circles_hinge.config import Config, ignored_by_dataset, show, test_count
+from circles_hinge.engine.points import check_test_part, read_points
 from circles_hinge.errors import ConfigError
 from circles_hinge.loading import API_LABELS, Labels, resolve_config
 from circles_hinge.reports import CellResult
@@ -76,11 +77,46 @@ class Ask:
             config = config.to_dict()
         named = {"loss": self.loss, "seed": self.seed, "epochs": self.epochs}
         if isinstance(config, Mapping):
-            return resolve_config(None, list(self.sets), base=dict(config), labels=self.labels(), **named)
+            return resolve_config(
+                None, list(self.sets), base=dict(config), labels=self.labels(), prepare=points_file, **named
+            )
         if isinstance(config, str) and not config.strip():
             raise ConfigError("--config is empty; give a YAML file such as configs/default.yaml")
         path = Path(config) if config is not None else None
-        return resolve_config(path, list(self.sets), labels=self.labels(), **named)
+        return resolve_config(path, list(self.sets), labels=self.labels(), prepare=points_file, **named)
+
+
+def points_file(raw: dict[str, Any]) -> dict[str, Any]:
+    """data.dataset csv: read and check the file data.path now, before TensorFlow loads or a folder is
+    made, and set data.n_samples to its row count (what every later check and estimate counts on).
+    Anything else, and a csv request without a usable data.path, goes to the schema as it is."""
+    data = raw.get("data")
+    if not isinstance(data, dict) or data.get("dataset") != "csv":
+        return raw
+    path = data.get("path")
+    if not isinstance(path, str) or not path.strip():
+        return raw  # the schema says data.path is missing or not a path
+    points = read_points(path)
+    test_size = data.get("test_size")
+    valid_count = isinstance(test_size, int) and not isinstance(test_size, bool) and test_size > 0
+    if test_size is None or valid_count or (isinstance(test_size, float) and 0 < test_size < 1):
+        check_test_part(points, test_count(test_size, len(points.y), "csv"))
+    return {**raw, "data": {**data, "n_samples": len(points.y)}}
+
+
+def check_classes(config: Config, losses: Sequence[str]) -> None:
+    """A file of k > 2 classes needs k-class losses, as blobs does (the schema checks blobs itself)."""
+    from circles_hinge.losses import get_loss
+
+    if config.data.dataset != "csv":
+        return
+    k = read_points(config.data.path).n_classes
+    for loss in losses:
+        if k > 2 and not get_loss(loss).multiclass:
+            raise ConfigError(
+                f"training.loss {loss} is a two-class loss but data.path {config.data.path} has {k} "
+                "classes; use categorical_hinge or multiclass_svm"
+            )
 
 
 @dataclass
@@ -98,6 +134,7 @@ class TrainPlan(Plan):
     name: str | None = None
     animate: bool = False
     estimate: Estimate | None = None
+    baselines: bool = False  # scikit-learn's classical answers on the same split, beside the network
 
 
 @dataclass
@@ -105,6 +142,7 @@ class ComparePlan(Plan):
     request: ComparisonRequest = None  # type: ignore[assignment]
     animate: bool = False
     estimate: Estimate | None = None
+    baselines: bool = False
 
 
 @dataclass
@@ -143,10 +181,17 @@ class MergePlan(Plan):
 # The plans
 
 
-def plan_train(ask: Ask, runs_dir: str | Path = "outputs", name: str | None = None, animate: bool = False):
+def plan_train(
+    ask: Ask,
+    runs_dir: str | Path = "outputs",
+    name: str | None = None,
+    animate: bool = False,
+    baselines: bool = False,
+):
     """`train`: the config, the folder name, and memory, checked; notices for ignored settings, for an
     option that overrides a --set of the same key, and for a long run."""
     config, given = ask.read()
+    check_classes(config, [config.training.loss])
     runs_path = check_runs_dir(runs_dir)
     name = _name(name, runs_path)
     set_sources = {ask.labels().set_item(item) for item in ask.sets}
@@ -163,7 +208,7 @@ def plan_train(ask: Ask, runs_dir: str | Path = "outputs", name: str | None = No
     notices = ignored_notices("train", config, given, overridden)
     estimate = check_run_fits(config)
     notices += _long(estimate, config)
-    return TrainPlan(runs_path, notices, config, name, animate, estimate)
+    return TrainPlan(runs_path, notices, config, name, animate, estimate, baselines)
 
 
 def plan_compare(
@@ -175,6 +220,7 @@ def plan_compare(
     animate: bool = False,
     replays: bool = False,
     success: float | None = None,
+    baselines: bool = False,
 ) -> ComparePlan:
     """`compare`: side by side (seeds None) or a seed study; every loss, the seeds, the page budget of
     replays, the folder name and memory, checked."""
@@ -183,6 +229,7 @@ def plan_compare(
     losses = check_loss_names(list(losses))
     ask = _first_loss(ask, losses)
     config, given = ask.read()
+    check_classes(config, losses)
     runs_path = check_runs_dir(runs_dir)
     success = SUCCESS_ACCURACY if success is None else success
     request = check_comparison(config, losses, seeds, name, replays, success)
@@ -204,7 +251,7 @@ def plan_compare(
         estimate = check_study_fits(request.config, seeds, len(losses))
     notices += _long(estimate, config)
     notices += ignored_notices("compare", config, given, _ignored_by_studies(given, losses))
-    return ComparePlan(runs_path, notices, request, animate, estimate)
+    return ComparePlan(runs_path, notices, request, animate, estimate, baselines)
 
 
 def plan_sweep(
@@ -227,10 +274,13 @@ def plan_sweep(
     losses = check_loss_names(list(losses))
     ask = _first_loss(ask, losses)
     config, given = ask.read()
+    check_classes(config, losses)
     runs_path = check_runs_dir(runs_dir)
     if option == "--param" and not any(values for _, values in axes):
         raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")
     for key, _ in axes:
+        if key == "data.path":  # each file has its own row count and classes, read once at this door
+            raise ConfigError(f"{option} data.path cannot be swept: run one sweep per file")
         if key in ignored_by_dataset(config):
             raise ConfigError(f"{option} {key} cannot be swept here: {ignored_by_dataset(config)[key]}")
     success = SUCCESS_ACCURACY if success is None else success

@@ -33,7 +33,7 @@ from circles_hinge.outputs.html.page import (
 from circles_hinge.outputs.plots import class_names, crowded_class, data_extent, labelled_names, value_name
 from circles_hinge.results import METRICS
 from circles_hinge.store.folders import write_atomic
-from circles_hinge.words import num, pct
+from circles_hinge.words import data_words, num, pct
 
 FIGURES = [
     ("decision_regions.png", "decision regions on the test set"),
@@ -143,9 +143,7 @@ def player(heading: str, intro: str, heading_id: str = "replay") -> str:
 
 def _summary(metrics: dict[str, Any], config: Config) -> str:
     spec, data = get_loss(config.training.loss), config.data
-    where = f"{data.dataset}, {data.n_samples} samples, noise {data.noise:g}"
-    if data.dataset == "circles":
-        where += f", factor {data.factor:g}"
+    where = data_words(data)
     perfect = metrics.get("epochs_to_perfect_val")
     widths = [str(u) for _, u in layer_shapes(config)]
     network = " → ".join(["2", *widths[:-1]]) + f" ({config.model.hidden_activation})"

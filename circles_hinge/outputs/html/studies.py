@@ -95,11 +95,34 @@ def write_comparison_report(
         if missing:
             intro += f"<p class=note>No recorded weights for {esc(', '.join(missing))}: no replay.</p>"
         body += player("Training, replayed side by side", intro)
+    body += _baselines(report.baselines)
     body += figures(path, [("comparison.png", "the comparison figure")])
     body += "<h2>Config</h2>" + config_block(path)
     body += "<h2>Where it ran</h2>" + where_it_ran(report.machine, report.versions)
     write_atomic(path / REPORT_FILE, render(title, body, data))
     return path / REPORT_FILE
+
+
+def _baselines(baselines: dict[str, Any]) -> str:
+    """--baselines: scikit-learn's classifiers on the same split, and on circles each network's mean
+    distance from the RBF SVM's boundary."""
+    if not baselines:
+        return ""
+    rows = [
+        [b["name"], pct(b["test_accuracy"]), "—" if b["support_vectors"] is None else b["support_vectors"]]
+        for b in baselines["models"]
+    ]
+    body = "<h2>Classical baselines</h2>"
+    body += f"<p>scikit-learn's classifiers, default settings, fitted on {esc(baselines['fitted_on'])}.</p>"
+    body += table(["model", "test accuracy", "support vectors"], rows, numeric={1, 2})
+    distances = baselines.get("boundary_distance_from_svm") or {}
+    if distances:
+        gaps = "; ".join(f"{_display(loss)} {num(value, 3)}" for loss, value in distances.items())
+        body += (
+            "<p>Mean gap between each network's boundary and the RBF SVM's (the maximum-margin answer), "
+            f"along 360 rays from the origin: {esc(gaps)}.</p>"
+        )
+    return body
 
 
 def _seed_replay_section(report: dict[str, Any]) -> str:
