@@ -121,6 +121,16 @@ def read_text(path: Path, limit: int = FOLDER_FILE_MAX_BYTES) -> str:
         raise FileProblem(path, f"is not UTF-8 text (byte {exc.start}): damaged") from None
 
 
+# The longest token JSON can stop inside and still be read up to its start: `false`, or a `\uXXXX` escape.
+_TOKEN_TAIL = 6
+
+
+def _cut_short(text: str, exc: json.JSONDecodeError) -> bool:
+    """Whether `text` reads as a JSON document that stops part way: the decoder ran off its end, or failed
+    inside a string or token that the end of the text cut (`"abc`, `tru`, `1e`, `\\u00`)."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()) - _TOKEN_TAIL
+
+
 def load_json(path: Path, limit: int = FOLDER_FILE_MAX_BYTES) -> dict[str, Any]:
     """The JSON object in `path`; FileProblem saying whether it is missing, empty, cut short (a write
     that stopped part way), damaged, or not an object."""
@@ -130,7 +140,7 @@ def load_json(path: Path, limit: int = FOLDER_FILE_MAX_BYTES) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
+        if _cut_short(text, exc):
             raise FileProblem(path, f"is cut short after {size_text(len(text))} (truncated JSON)") from None
         raise FileProblem(
             path, f"is not valid JSON at line {exc.lineno}, column {exc.colno} (damaged)"

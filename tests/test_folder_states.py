@@ -454,3 +454,25 @@ def test_no_command_opens_a_fifo_or_waits_on_one(made, tmp_path, how):
         "unreadable": "metrics.json cannot be read: Permission denied",
     }[how]
     assert (record["status"], record["problem"]) == ("damaged", said)
+
+
+def test_every_cut_of_a_written_json_file_reads_as_cut_short(made, tmp_path):
+    """A write that stops at any byte says "cut short", not "damaged at line 220": cutting the sweep's
+    real sweep.json at its half once landed inside a string and read as damaged. A byte changed in the
+    middle still reads as damaged."""
+    from circles_hinge.files import FileProblem, load_json
+
+    text = (made / "sweep" / "sweep.json").read_text()
+    path = tmp_path / "sweep.json"
+    said = {}
+    for n in range(1, len(text) - 1):
+        path.write_text(text[:n])
+        with pytest.raises(FileProblem) as problem:
+            load_json(path)
+        said.setdefault(problem.value.why.split(" after ")[0], n)
+    assert list(said) == ["is cut short"], said
+
+    middle = text.index(",", len(text) // 2)
+    path.write_text(text[:middle] + "}" + text[middle + 1 :])
+    with pytest.raises(FileProblem, match=r"is not valid JSON at line \d+, column \d+ \(damaged\)"):
+        load_json(path)
