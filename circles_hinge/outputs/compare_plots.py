@@ -18,6 +18,7 @@ from circles_hinge.outputs.plots import (
     EDGE,
     MARKERS,
     class_names,
+    data_extent,
     draw_decision_regions,
     draw_hidden_layer,
     draw_margins,
@@ -25,6 +26,7 @@ from circles_hinge.outputs.plots import (
     loss_color,
     make_grid,
     mark_zeros,
+    mlxtend_zoom,
     nice_name,
     positive,
     pyplot,
@@ -272,6 +274,7 @@ def draw_classifier_regions(ax, X, y, clf, n_classes: int, dataset: str | None =
     if len(np.unique(y)) < 2:  # mlxtend fails when every plotted point has one label
         ax.axis("off")
         return
+    extent = data_extent(X)
     plot_decision_regions(
         np.asarray(X, dtype=np.float64),
         np.asarray(y),
@@ -279,13 +282,14 @@ def draw_classifier_regions(ax, X, y, clf, n_classes: int, dataset: str | None =
         ax=ax,
         legend=0,
         n_jobs=1,
+        zoom_factor=mlxtend_zoom(X, extent),
         colors=",".join(CLASS_COLORS[:n_classes]),
         markers=MARKERS[:n_classes],
         scatter_kwargs={"edgecolor": "white", "linewidths": 0.4, "s": 22},
     )
     handles = ax.collections[-n_classes:] if len(ax.collections) >= n_classes else []
     ax.legend(handles, class_names(dataset, n_classes), loc="upper right", fontsize=7, framealpha=0.9)
-    ax.set(xlabel="x1", ylabel="x2")
+    set_extent(ax, extent)  # the plane the network's panels draw
 
 
 def plot_comparison(
@@ -317,7 +321,10 @@ def comparison_figure(
     seed_note = "" if not views else f" ({views[0].caption.split(',')[0]})"
     plt = pyplot()
     cols = len(views) + 1
-    heights = [1, 1, 0.85] + ([0.8] if hidden else []) + ([0.8] if baselines else [])
+    # rows of planes as tall as the data's plane (a wide data set leaves no band of white between rows)
+    x0, x1, y0, y1 = data_extent(X)
+    plane = min(1.0, max(0.8, 0.3 + 0.7 * (y1 - y0) / (x1 - x0)))  # room for a legend of long names
+    heights = [plane, plane, 0.85] + ([0.8] if hidden else []) + ([0.8 * plane] if baselines else [])
     # mlxtend predicts one grid point per figure pixel at figure.dpi; 50 keeps that grid modest
     fig = plt.figure(figsize=(4.9 * max(cols, 3), 4.9 * sum(heights)), dpi=50)
     outer = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=0.42)

@@ -137,6 +137,14 @@ def plane_height(extent, width: float, room: float) -> float:
     return room + width * (y1 - y0) / (x1 - x0)
 
 
+def mlxtend_zoom(X, extent) -> float:
+    """The `zoom_factor` that makes mlxtend's `plot_decision_regions` grid cover `extent` (it pads the
+    data's range by 1 / zoom_factor on every side)."""
+    lo, hi = np.asarray(X).min(axis=0), np.asarray(X).max(axis=0)
+    reach = max(extent[1] - hi[0], lo[0] - extent[0], extent[3] - hi[1], lo[1] - extent[2])
+    return 1 / max(reach, 1e-6)
+
+
 def set_extent(ax, extent) -> None:
     x0, x1, y0, y1 = extent
     ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal", xlabel="x1", ylabel="x2")
@@ -396,8 +404,6 @@ def draw_decision_regions(
         _draw_regions_by_hand(ax, X, y, outputs, spec, names, extent, size)
         handles, names = ax.get_legend_handles_labels()
     else:
-        lo, hi = np.asarray(X).min(axis=0), np.asarray(X).max(axis=0)
-        reach = max(extent[1] - hi[0], lo[0] - extent[0], extent[3] - hi[1], lo[1] - extent[2])
         plot_decision_regions(
             X,
             np.asarray(y),
@@ -405,7 +411,7 @@ def draw_decision_regions(
             ax=ax,
             legend=0,
             n_jobs=1,
-            zoom_factor=1 / max(reach, 1e-6),  # mlxtend pads by 1 / zoom_factor: exactly our extent
+            zoom_factor=mlxtend_zoom(X, extent),
             colors=",".join(class_color(c) for c in range(n_classes)),
             markers=MARKERS[:n_classes],
             scatter_kwargs={"linewidths": 0.4, "s": size, "alpha": 1.0},
@@ -558,7 +564,14 @@ def draw_margins(
     set_extent(ax, extent)
     if colorbar:
         label = value_name(spec) if compact else colorbar_label(spec, dataset)
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label)
+        if ax.figure.get_layout_engine() is not None:  # a laid-out figure fits the bar to the plane
+            ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label)
+        else:  # in a grid: in the plane's slot, as tall as the plane is drawn (equal scales leave a
+            # wide data set's plane shorter than its slot, and a bar of the slot's height runs into the title)
+            from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+            cax = make_axes_locatable(ax).append_axes("right", size="4.6%", pad=0.1)
+            ax.figure.colorbar(image, cax=cax, label=label)
     return image, int(inside.sum()), missing_margin_note(spec, values, short=compact)
 
 
