@@ -50,18 +50,47 @@ class _Section(BaseModel):
 
 
 class DataConfig(_Section):
-    dataset: Dataset = "circles"
+    dataset: Dataset = Field(
+        "circles",
+        description="The points to learn: scikit-learn's circles, moons or 3-class blobs, TensorFlow "
+        "Playground's xor, spiral or gauss, or csv for your own file (data.path).",
+    )
     # hard bounds past anything this machine class can train; memory is checked per request (budget.py)
-    n_samples: int = Field(1000, ge=2, le=100_000_000)  # csv: the file's rows (the door reads them)
+    n_samples: int = Field(
+        1000,
+        ge=2,
+        le=100_000_000,
+        description="How many points to generate, test part included; for csv, the file's rows.",
+    )  # csv: the file's rows (the door reads them)
     # A count, or a fraction in (0, 1) of n_samples; null: 250 for a generated set, 0.25 of a file.
     # Resolved to a count here, so config.yaml records the very number of test points. A generated
     # set's test part is its FIRST test_size samples, as in the tutorial; a file's is a stratified draw.
     test_size: (
         Annotated[int, Field(gt=0)] | Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] | None
-    ) = None
-    factor: float = Field(0.1, ge=0, lt=1, allow_inf_nan=False)  # circles only: inner/outer radius
-    noise: float = Field(0.0, ge=0, allow_inf_nan=False)
-    path: Annotated[str, Field(min_length=1)] | None = None  # csv only: the file of points
+    ) = Field(
+        None,
+        description="The test part: a count, or a fraction of n_samples rounded up; null is 250 for a "
+        "generated set (its first points, as in the tutorial) and 0.25 of a file (a stratified draw).",
+    )
+    factor: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        allow_inf_nan=False,
+        description="Circles only: the inner circle's radius over the outer one's.",
+    )  # circles only: inner/outer radius
+    noise: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Circles and moons: the standard deviation of the Gaussian noise added to each point; "
+        "xor, spiral and gauss: the Playground's noise (its slider runs 0 to 0.5).",
+    )
+    path: Annotated[str, Field(min_length=1)] | None = Field(
+        None,
+        description="csv only: a file with the header x1,x2,label and one point a line (labels 0/1, -1/+1 "
+        "or 0..k-1).",
+    )  # csv only: the file of points
 
     @model_validator(mode="after")
     def _test_smaller_than_data(self) -> DataConfig:
@@ -80,31 +109,65 @@ class DataConfig(_Section):
 
 
 class ModelConfig(_Section):
-    hidden_units: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [4, 2], min_length=1)
-    hidden_activation: Activation = "relu"
-    kernel_initializer: Initializer = "he_uniform"
+    hidden_units: list[Annotated[int, Field(ge=1)]] = Field(
+        default_factory=lambda: [4, 2],
+        min_length=1,
+        description="The width of each hidden Dense layer, from the input on (the tutorial's 4 then 2).",
+    )
+    hidden_activation: Activation = Field("relu", description="The activation of every hidden layer.")
+    kernel_initializer: Initializer = Field(
+        "he_uniform",
+        description="The hidden layers' initial weights; the output layer keeps Keras' glorot_uniform.",
+    )
     # null: the activation the loss expects (tanh for hinge, sigmoid for cross-entropy, ...).
-    output_activation: Activation | None = None
+    output_activation: Activation | None = Field(
+        None, description="The output layer's activation; null: the one the loss needs (tanh for hinge)."
+    )
 
 
 class TrainingConfig(_Section):
-    loss: LossName = "hinge"
-    learning_rate: float = Field(0.03, gt=0, allow_inf_nan=False)
-    epochs: int = Field(30, ge=1, le=1_000_000)
-    batch_size: int = Field(5, ge=1)
+    loss: LossName = Field(
+        "hinge", description="The loss to train with, by its Keras name (docs/explanation/losses.md)."
+    )
+    learning_rate: float = Field(0.03, gt=0, allow_inf_nan=False, description="Adam's learning rate.")
+    epochs: int = Field(30, ge=1, le=1_000_000, description="How many passes over the training part.")
+    batch_size: int = Field(
+        5, ge=1, description="Points per gradient step; larger than the data is all of it."
+    )
     # Keras semantics: the LAST fraction of the training part, taken before shuffling.
-    validation_split: float = Field(0.2, ge=0, lt=1, allow_inf_nan=False)
+    validation_split: float = Field(
+        0.2,
+        ge=0,
+        lt=1,
+        allow_inf_nan=False,
+        description="The last fraction of the training part, held out before shuffling (as in Keras).",
+    )
     # true: the permutation seeded model.fit(shuffle=True) uses, the same every epoch; every_epoch: a
     # new one each epoch (as unseeded fit); false: the data's order (shuffle.py, SHUFFLE_MEANS)
-    shuffle: Shuffle = True
+    shuffle: Shuffle = Field(
+        True,
+        description="true: one seeded permutation every epoch, as seeded model.fit; every_epoch: a new one "
+        "each epoch; false: the data's order.",
+    )
     # `train` only (compare and sweep ignore it): when the first initialisation ends below 99%
     # validation accuracy (a collapsed start), this many more are trained at once and the best on
     # validation is kept.
-    restarts: int = Field(19, ge=0, le=999)
+    restarts: int = Field(
+        19,
+        ge=0,
+        le=999,
+        description="train only: if the first start ends below 99% validation accuracy, train this many "
+        "more and keep the best on validation; 0 never restarts.",
+    )
 
 
 class Config(_Section):
-    seed: int = Field(42, ge=0, lt=SEED_LIMIT)  # one seed: data, initial weights and shuffling
+    seed: int = Field(
+        42,
+        ge=0,
+        lt=SEED_LIMIT,
+        description="The one seed of the data, the initial weights and the batch order.",
+    )  # one seed: data, initial weights and shuffling
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
