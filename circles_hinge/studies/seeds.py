@@ -78,6 +78,7 @@ class ProgressCounter:
 
 
 BOUNDARY_BLOCK = 64  # replicas whose boundary grid is evaluated at once (a multiple of LANES)
+DECISION_VALUES = 1 << 20  # point-replicas a call of the network evaluates at most
 
 
 def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[float, np.ndarray]:
@@ -93,17 +94,16 @@ def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[flo
 
 
 def _replica_decision(trainer, spec: LossSpec, block: range) -> Callable[[np.ndarray], np.ndarray]:
-    """A block of replicas' decision values for many points, in fixed-size chunks (one traced shape)."""
+    """A block of replicas' decision values for many points, in about equal parts of at most
+    DECISION_VALUES point-replicas (a part's activations stay a few MB)."""
 
     def decision(points: np.ndarray) -> np.ndarray:  # (n, 2) for every replica, or (len(block), n, 2)
         n = points.shape[-2]
-        chunk = min(max(1024, 2_000_000 // len(block)), -(-n // 1024) * 1024)  # few traced shapes
-        parts = []
-        for start in range(0, n, chunk):
-            part = points[..., start : start + chunk, :]
-            padded = np.zeros((*points.shape[:-2], chunk, 2), dtype=np.float32)
-            padded[..., : part.shape[-2], :] = part
-            parts.append(trainer.outputs(padded, replicas=block)[:, : part.shape[-2]])
+        size = -(-n // -(-n * len(block) // DECISION_VALUES))
+        parts = [
+            trainer.outputs(points[..., start : start + size, :], replicas=block)
+            for start in range(0, n, size)
+        ]
         return signed_decision(spec, np.concatenate(parts, axis=1))
 
     return decision
