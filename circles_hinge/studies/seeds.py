@@ -23,7 +23,7 @@ from circles_hinge.engine.boundary import (
     signed_decision,
 )
 from circles_hinge.engine.data import load_split
-from circles_hinge.engine.model import initial_weights
+from circles_hinge.engine.model import initial_weights_many
 from circles_hinge.engine.recorder import WeightRecorder
 from circles_hinge.engine.stats import mean_interval, median_iqr, wilson_interval
 from circles_hinge.engine.trainer import ReplicaTrainer
@@ -121,7 +121,7 @@ def _run_study(
 ) -> SeedStudy:
     """K = len(seed_list) replicas of one loss, replica k on splits[k] (a grid sweep's replicas have
     different data: `factors` then gives each one's data.factor, for its boundary figures)."""
-    inits = [initial_weights(config, s) for s in seed_list]
+    inits = initial_weights_many(config, seed_list)
     trainer = ReplicaTrainer(config, splits, inits)
     spec = trainer.spec
     # every seed's weights per epoch, as `train` records them for report.html; the caller has checked
