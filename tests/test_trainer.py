@@ -77,7 +77,7 @@ def test_gradients_agree_with_keras(overrides):
     X = split.X_fit[:40]
     Y = encode_labels(spec, split.y_fit[:40], n_classes(config.data))
     with tf.GradientTape() as tape:
-        out = trainer.forward(tf.constant(np.repeat(X[:, :, None], trainer.k_pad, axis=-1)))[..., 0]
+        out = trainer.forward(tf.constant(np.repeat(X[:, :, None], trainer.k_pad, axis=-1)))[:, 0]
         ours = tf.reduce_mean(keras_loss(spec)(Y, out))  # replica 0 of the padded ones, (n, units)
     (ours_grad,) = tape.gradient(ours, [trainer.params])
     ours_grad = tf.transpose(ours_grad)

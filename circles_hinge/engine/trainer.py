@@ -55,18 +55,17 @@ class TrainResult:
 
 
 def _correct(spec: LossSpec, y_true, y_pred):
-    """1.0 where the predicted class equals the true class, else 0.0; the same rule for every loss.
-    y_true (n, K, w), y_pred (n, units, K) (replicas last, as the trainer holds them): (n, K)."""
+    """1.0 where the predicted class equals the true class, else 0.0; the same rule for every loss."""
     import tensorflow as tf
 
     if spec.prediction == "sign":  # -1/+1 labels: compare the sign of the output, never y_pred > 0.5
-        hit = tf.equal(y_pred[:, 0, :] >= 0, y_true[..., 0] > 0)
+        hit = tf.equal(y_pred[..., 0] >= 0, y_true[..., 0] > 0)
     elif spec.prediction == "threshold":
-        hit = tf.equal(y_pred[:, 0, :] >= 0.5, y_true[..., 0] > 0.5)
+        hit = tf.equal(y_pred[..., 0] >= 0.5, y_true[..., 0] > 0.5)
     elif spec.labels == "onehot":
-        hit = tf.equal(tf.argmax(y_pred, axis=1), tf.argmax(y_true, axis=-1))
+        hit = tf.equal(tf.argmax(y_pred, axis=-1), tf.argmax(y_true, axis=-1))
     else:
-        hit = tf.equal(tf.argmax(y_pred, axis=1), tf.cast(y_true[..., 0], tf.int64))
+        hit = tf.equal(tf.argmax(y_pred, axis=-1), tf.cast(y_true[..., 0], tf.int64))
     return tf.cast(hit, tf.float32)
 
 
@@ -200,12 +199,12 @@ class ReplicaTrainer:
         self.params = tf.Variable(np.ascontiguousarray(rows.T), name="params")
         self.adam = _Adam(self.params, config.training.learning_rate)
         self.loss_fn = keras_loss(spec)
+        # The one compiled function: a run of batches, then validation. Everything else (evaluation,
+        # grids, hidden layers) runs the same ops eagerly, which compute the same bits (a test) and
+        # cost no trace: a trace and its first call take about as long as 30 epochs of a single run.
         self._batches = tf.function(self._batches_impl, autograph=False)
-        self._finish = tf.function(self._finish_impl, autograph=False)
         self.chunk: int | None = None  # batches per call; None: measured (see _run_epoch)
         self._chunk, self._traced = 1, False
-        # outputs() is asked for several point counts (fit, validation, test, grids): one shape-generic trace
-        self._forward = tf.function(self.forward, autograph=False, reduce_retracing=True)
 
     @property
     def theta(self):
@@ -216,13 +215,22 @@ class ReplicaTrainer:
 
     # --- the network, replicated ------------------------------------------------------------------
     def forward(self, X, upto: int | None = None, params=None):
-        """Outputs of shape (n, units, K) for inputs (n, 2, K), with the first K columns of `params`
-        (all of `self.params` by default); `upto` stops after that many layers."""
+        """Outputs of shape (n, K, units) for inputs (n, 2, K), with the first K columns of `params`
+        (all of `self.params` by default); `upto` stops after that many layers.
+
+        The last layer's sums are put units last before its activation, so the output is the
+        activation's own result, as in Keras: Keras' cross-entropy takes the logits from a sigmoid's
+        input when it is given a sigmoid's output (and computes another formula otherwise)."""
+        import tensorflow as tf
+
         h = X
         n_layers = len(self.activations) if upto is None else upto
         weights = self._unpack(self.params[:, : X.shape[-1]] if params is None else params)
         for i in range(n_layers):
-            h = self.activations[i](dense(h, weights[2 * i], weights[2 * i + 1]))
+            z = dense(h, weights[2 * i], weights[2 * i + 1])
+            if i == n_layers - 1:  # (n, units, K) -> (n, K, units); one unit: the same memory order
+                z = tf.reshape(z, (-1, z.shape[2], 1)) if z.shape[1] == 1 else tf.transpose(z, [0, 2, 1])
+            h = self.activations[i](z)
         return h
 
     def _unpack(self, params):
@@ -235,12 +243,8 @@ class ReplicaTrainer:
         ]
 
     def _point_losses(self, Y, out):
-        """Per-point loss, shape (n, K), for targets (n, K, w) and outputs (n, units, K)."""
-        import tensorflow as tf
-
-        if out.shape[1] == 1:  # one unit: the same numbers in the same memory order
-            return self.loss_fn(Y, tf.reshape(out, (tf.shape(out)[0], -1, 1)))
-        return self.loss_fn(Y, tf.transpose(out, [0, 2, 1]))
+        """Per-point loss, shape (n, K), for targets (n, K, w) and outputs (n, K, units)."""
+        return self.loss_fn(Y, out)
 
     def _hits(self, Y, out):
         return _correct(self.spec, Y, out)
@@ -248,7 +252,7 @@ class ReplicaTrainer:
     def _batches_impl(self, X, Y, start, stop, loss_sum, hits):
         """Batches start..stop-1 of the epoch whose fit part, in the epoch's order, is X (n_fit, 2, K)
         and Y (n_fit, K, w), carrying the running sums of loss and hits; an epoch is one or more such
-        calls, then `_finish_impl`.
+        calls; each ends with validation (`_validation`), of which the epoch keeps its last call's.
 
         Calling it for 0..n or for 0..a, a..b, ..., ..n runs the same steps in the same order on the
         same numbers, so a chunked epoch equals a whole one bit for bit (a test); chunks only let
@@ -270,21 +274,22 @@ class ReplicaTrainer:
             return i + 1, loss_sum + per_replica * n, hits + tf.reduce_sum(self._hits(yb, out), axis=0)
 
         _, loss_sum, hits = tf.while_loop(lambda i, *_: i < stop, step, (start, loss_sum, hits))
-        return loss_sum, hits
+        return (loss_sum, hits, *self._validation())
 
-    def _finish_impl(self, loss_sum, hits):
-        """The epoch's metrics from its running sums, then validation."""
+    def _validation(self):
+        """Every replica's loss and accuracy on its validation part, with the weights as they are:
+        computed at the end of every call of `_batches` (in the same graph: no second trace), kept
+        from the epoch's last call."""
         import tensorflow as tf
 
-        if self.n_val:
-            val_out = self.forward(self.X_val)
-            val_loss = _point_mean(self._point_losses(self.Y_val, val_out))[: self.k]
-            # sums of 0s and 1s are exact in any order (no transpose: TensorFlow's graph optimiser
-            # would move it before the cast, onto booleans, which oneDNN warns about on stderr)
-            val_acc = tf.reduce_mean(self._hits(self.Y_val, val_out), axis=0)[: self.k]
-        else:
-            val_loss = val_acc = tf.fill([self.k], float("nan"))
-        return loss_sum[: self.k] / self.n_fit, hits[: self.k] / self.n_fit, val_loss, val_acc
+        if not self.n_val:
+            return tf.fill([self.k_pad], float("nan")), tf.fill([self.k_pad], float("nan"))
+        val_out = self.forward(self.X_val)
+        # sums of 0s and 1s are exact in any order (no transpose: TensorFlow's graph optimiser would
+        # move it before the cast, onto booleans, which oneDNN warns about on stderr)
+        return _point_mean(self._point_losses(self.Y_val, val_out)), tf.reduce_mean(
+            self._hits(self.Y_val, val_out), axis=0
+        )
 
     def _epoch_data(self, perm: np.ndarray):
         """The fit part in the order `perm` (K, n_fit): X (n_fit, 2, k_pad), Y (n_fit, k_pad, w)."""
@@ -306,7 +311,9 @@ class ReplicaTrainer:
         while done < self.n_batches:
             size = min(self.chunk or self._chunk, self.n_batches - done)
             began = time.perf_counter()
-            loss_sum, hits = self._batches(*data, tf.constant(done), tf.constant(done + size), loss_sum, hits)
+            loss_sum, hits, val_loss, val_acc = self._batches(
+                *data, tf.constant(done), tf.constant(done + size), loss_sum, hits
+            )
             seconds = time.perf_counter() - began
             if self._traced:  # the first call also traces the function: no measure of a batch
                 self._chunk = max(1, int(CHUNK_SECONDS * size / max(seconds, 1e-9)))
@@ -314,7 +321,15 @@ class ReplicaTrainer:
             done += size
             if on_batches is not None and (done < self.n_batches or size < self.n_batches):
                 on_batches(epoch, done, self.n_batches, time.perf_counter() - start)
-        return self._finish(loss_sum, hits)
+        # the epoch's averages of its running sums, times 1/n_fit in float32: what TensorFlow's graph
+        # optimiser made of the division by n_fit this used to be, so histories keep their bits
+        scale = np.float32(1.0) / np.float32(self.n_fit)
+        return (
+            loss_sum.numpy()[: self.k] * scale,
+            hits.numpy()[: self.k] * scale,
+            val_loss.numpy()[: self.k],
+            val_acc.numpy()[: self.k],
+        )
 
     # --- public -------------------------------------------------------------------------------------
     def weights(self, k: int, theta: np.ndarray | None = None) -> list[np.ndarray]:
@@ -349,17 +364,17 @@ class ReplicaTrainer:
         else:
             X = _replicas_last(X, int(params.shape[1]))
         X = tf.constant(X)
-        out = self.forward(X, upto, params) if upto is not None else self._forward(X, None, params)
-        return np.moveaxis(out.numpy()[:, :, :k], -1, 0)
+        out = self.forward(X, upto, params)
+        return np.moveaxis(out.numpy()[:, :k], 1, 0)
 
     def evaluate(self, X: np.ndarray, Y_enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-replica (batch-mean loss, outputs) on data of shape (K, n, 2) / encoded (K, n, w)."""
         import tensorflow as tf
 
-        out = self._forward(tf.constant(_replicas_last(X, self.k_pad)))
+        out = self.forward(tf.constant(_replicas_last(X, self.k_pad)))
         Y = tf.constant(np.ascontiguousarray(np.moveaxis(_replicas_last(Y_enc, self.k_pad), -1, 1)))
         loss = _point_mean(self._point_losses(Y, out))
-        return loss.numpy()[: self.k], np.moveaxis(out.numpy()[:, :, : self.k], -1, 0)
+        return loss.numpy()[: self.k], np.moveaxis(out.numpy()[:, : self.k], 1, 0)
 
     def fit(
         self,
@@ -386,7 +401,7 @@ class ReplicaTrainer:
             if data is None or shuffle == "every_epoch":
                 data = self._epoch_data(epoch_order(seeds, self.n_fit, shuffle, epoch))
             values = self._run_epoch(data, epoch, on_batches)
-            logs = {m: np.asarray(v.numpy(), dtype=np.float64) for m, v in zip(METRICS, values)}
+            logs = {m: np.asarray(v, dtype=np.float64) for m, v in zip(METRICS, values)}
             for m in METRICS:
                 self.history[m] = np.concatenate([self.history[m], logs[m][:, None]], axis=1)
             if not study and not np.isfinite(logs["loss"][0]):
