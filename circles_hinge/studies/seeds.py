@@ -78,7 +78,7 @@ class ProgressCounter:
 
 
 BOUNDARY_BLOCK = 64  # replicas whose boundary grid is evaluated at once (a multiple of LANES)
-DECISION_VALUES = 1 << 20  # point-replicas a call of the network evaluates at most
+DECISION_VALUES = 1 << 18  # point-replicas a call evaluates at most: its activations stay in cache
 
 
 def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[float, np.ndarray]:
@@ -95,13 +95,13 @@ def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[flo
 
 def _replica_decision(trainer, spec: LossSpec, block: range) -> Callable[[np.ndarray], np.ndarray]:
     """A block of replicas' decision values for many points, in about equal parts of at most
-    DECISION_VALUES point-replicas (a part's activations stay a few MB)."""
+    DECISION_VALUES point-replicas, through the trainer's compiled forward pass."""
 
     def decision(points: np.ndarray) -> np.ndarray:  # (n, 2) for every replica, or (len(block), n, 2)
         n = points.shape[-2]
         size = -(-n // -(-n * len(block) // DECISION_VALUES))
         parts = [
-            trainer.outputs(points[..., start : start + size, :], replicas=block)
+            trainer.outputs(points[..., start : start + size, :], replicas=block, compiled=True)
             for start in range(0, n, size)
         ]
         return signed_decision(spec, np.concatenate(parts, axis=1))
