@@ -8,7 +8,7 @@ CONFIG ?= configs/default.yaml
 LOSSES ?= hinge,squared_hinge
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install lock train compare test test-fast lint bench clean
+.PHONY: install lock train compare test test-fast lint bench tutorial docs clean
 
 # Re-install only when pyproject.toml or constraints.txt changes (or the venv is missing). Every
 # package comes at the version pinned in constraints.txt, the set the tests ran on; `make lock`
@@ -46,6 +46,15 @@ test: $(STAMP)
 # The quick loop while changing code: everything but the slow tests (tests/conftest.py says which).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+# docs/reference/cli.md and config.md, generated from the Typer app and the config schema (a test fails
+# when they are stale).
+docs: $(STAMP)
+	$(BIN)/python -m circles_hinge.cli.reference docs/reference
+
+# Execute docs/tutorial.ipynb and store its outputs (a test fails when they are stale).
+tutorial: $(STAMP)
+	$(BIN)/python tests/test_tutorial.py --write
 
 lint: $(STAMP)
 	$(BIN)/ruff check circles_hinge tests benchmarks

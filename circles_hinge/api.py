@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import json
+import io
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -23,13 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from circles_hinge.config import Config, validate
+from circles_hinge.config import Config
 from circles_hinge.errors import ConfigError
+from circles_hinge.files import FileProblem, load_json, read_text
+from circles_hinge.loading import load_folder_config
 from circles_hinge.outputs.html.index import folder_states, update_index
 from circles_hinge.reports import ComparisonReport, SweepReport
 from circles_hinge.results import RunRow, SeedSummary
+from circles_hinge.store.folders import recording_call
+from circles_hinge.store.listing import summarise_folder
 from circles_hinge.studies.comparison import run_compare
 from circles_hinge.studies.door import Ask, ConfigLike, plan_compare, plan_sweep, plan_train
 from circles_hinge.studies.experiment import RunResult, run_train
@@ -130,6 +133,15 @@ def _index_after(runs_dir: Path):
             warnings.warn(problem, UserWarning, stacklevel=4)
 
 
+def _call(function: str, **arguments: Any) -> list[str]:
+    """The call as status.json records it: ["circles_hinge.train", "loss='hinge'", "seed=7", ...],
+    the arguments given (None and False left out)."""
+    given = [
+        f"{key}={value!r}" for key, value in arguments.items() if value is not None and value is not False
+    ]
+    return [f"circles_hinge.{function}", *given]
+
+
 def train(
     loss: str | None = None,
     seed: int | None = None,
@@ -140,14 +152,27 @@ def train(
     animate: bool = False,
     quiet: bool = True,
     epochs: int | None = None,
+    baselines: bool = False,
 ) -> Run:
     """Train one model as `circles-hinge train` does and return its run. Bad input raises ConfigError
-    (its message is the CLI's one line, before anything is written), as every refusal of the CLI does."""
+    (its message is the CLI's one line, before anything is written), as every refusal of the CLI does.
+    `baselines=True`: scikit-learn's classical answers beside it in metrics["baselines"] (as --baselines)."""
     ask = Ask.from_api(config, overrides, loss=loss, seed=seed, epochs=epochs)
-    plan = plan_train(ask, runs_dir, name, animate)
+    plan = plan_train(ask, runs_dir, name, animate, baselines)
     _notify(plan.notices)
     on_epoch = None if quiet else _print_epoch(plan.config.training.epochs)
-    with _index_after(plan.runs_dir):
+    call = _call(
+        "train",
+        loss=loss,
+        seed=seed,
+        config=config,
+        overrides=overrides,
+        runs_dir=str(runs_dir),
+        name=name,
+        animate=animate,
+        epochs=epochs,
+    )
+    with _index_after(plan.runs_dir), recording_call(call):
         result = run_train(plan, on_epoch=on_epoch)
     return Run.of(result)
 
@@ -164,14 +189,30 @@ def compare(
     replays: bool = False,
     animate: bool = False,
     success: float | None = None,
+    baselines: bool = False,
 ) -> Study:
     """`circles-hinge compare`: the losses side by side (seeds=None) or as a seed study (seeds=N);
     `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`); `success`:
-    the test accuracy from which a seed succeeds (default 0.99)."""
+    the test accuracy from which a seed succeeds (default 0.99); `baselines=True`: scikit-learn's
+    classical answers on the same split in `report.baselines` (as `--baselines`)."""
     ask = Ask.from_api(config, overrides, seed=seed, epochs=epochs)
-    plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays, success)
+    plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays, success, baselines)
     _notify(plan.notices)
-    with _index_after(plan.runs_dir):
+    call = _call(
+        "compare",
+        losses=list(losses),
+        seeds=seeds,
+        config=config,
+        overrides=overrides,
+        runs_dir=str(runs_dir),
+        name=name,
+        seed=seed,
+        epochs=epochs,
+        replays=replays,
+        animate=animate,
+        success=success,
+    )
+    with _index_after(plan.runs_dir), recording_call(call):
         result = run_compare(plan)
     runs = {loss: Run.of(run) for loss, run in result.runs.items()}  # side by side: a run per loss
     return Study(result.path, result.report, "compare", runs)
@@ -203,7 +244,22 @@ def sweep(
     ask = Ask.from_api(config, overrides)
     plan = plan_sweep(ask, axes, list(losses), seeds, runs_dir, name, shard, workers, option, success)
     _notify(plan.notices)
-    with _index_after(plan.runs_dir):
+    call = _call(
+        "sweep",
+        param=param,
+        values=values,
+        grid=grid,
+        losses=list(losses),
+        seeds=seeds,
+        config=config,
+        overrides=overrides,
+        runs_dir=str(runs_dir),
+        name=name,
+        workers=workers,
+        shard=shard,
+        success=success,
+    )
+    with _index_after(plan.runs_dir), recording_call(call):
         result = run_sweep(plan)
     return Study(result.path, result.report, "sweep")
 
@@ -221,23 +277,37 @@ def report_compare(
 
 
 def load_run(path: str | Path) -> Run:
-    """A run folder as a Run (also an unfinished one: its metrics are then empty)."""
+    """A run folder as a Run (also an unfinished one: its metrics are then empty; `status` is what
+    `circles-hinge runs` says). ConfigError, one line naming the file, for a folder that is not a run
+    or whose files are damaged."""
     path = Path(path)
-    if not (path / "config.yaml").is_file():
-        raise ConfigError(f"{path} is not a run folder: it has no config.yaml")
-    config = validate(yaml.safe_load((path / "config.yaml").read_text()) or {}, str(path / "config.yaml"))
-    metrics_path, status_path = path / "metrics.json", path / "status.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    status = (
-        json.loads(status_path.read_text()).get("status", "unknown") if status_path.is_file() else "unknown"
-    )
+    summary = summarise_folder(path) if path.is_dir() else None
+    if summary is not None and summary.kind in ("compare", "sweep"):
+        raise ConfigError(f"{path} is a {summary.kind} folder, not a run; read its report JSON instead")
+    try:
+        config = load_folder_config(path / "config.yaml")
+    except ConfigError as exc:
+        raise ConfigError(f"{path} is not a run folder we can read: {exc}") from None
+    try:
+        metrics = load_json(path / "metrics.json")
+    except FileProblem as exc:
+        if not exc.missing:
+            raise ConfigError(f"{path}: metrics.json {exc.why}") from None
+        metrics = {}  # an unfinished run
     history: dict[str, list[float]] = {}
-    if (path / "history.csv").is_file():
-        with (path / "history.csv").open() as f:
-            for row in csv.DictReader(f):
-                for key, value in row.items():
-                    history.setdefault(key, []).append(int(value) if key == "epoch" else float(value))
-    return Run(path, metrics, history, config, status)
+    try:
+        text = read_text(path / "history.csv")
+        for row in csv.DictReader(io.StringIO(text, newline="")):
+            for key, value in row.items():
+                history.setdefault(key, []).append(int(value) if key == "epoch" else float(value))
+    except FileProblem as exc:
+        if not exc.missing:
+            raise ConfigError(f"{path}: history.csv {exc.why}") from None
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{path}: history.csv is damaged: it is not the per-epoch CSV a run writes"
+        ) from None
+    return Run(path, metrics, history, config, summary.status if summary is not None else "unknown")
 
 
 def _print_epoch(total: int):

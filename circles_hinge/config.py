@@ -23,9 +23,25 @@ Activation = Literal["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "
 Initializer = Literal[
     "he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "lecun_uniform", "lecun_normal"
 ]
-Dataset = Literal["circles", "moons", "blobs"]
+# circles, moons, blobs: scikit-learn's generators; xor, spiral, gauss: TensorFlow Playground's
+# csv: the user's own points, from the file data.path (engine/points.py reads and checks it)
+Dataset = Literal["circles", "moons", "blobs", "xor", "spiral", "gauss", "csv"]
 Shuffle = bool | Literal["every_epoch"]  # training.shuffle; engine/shuffle.py says what each means
 SEED_LIMIT = 2**32  # seeds are 0 .. SEED_LIMIT - 1 (NumPy's and Keras' generators take 32 bits)
+# data.test_size when none is given: the tutorial's 250 points for a generated set; a quarter of a
+# file's points (scikit-learn's train_test_split default), which suits a file of any size
+TEST_SIZE_GENERATED = 250
+TEST_SIZE_FILE = 0.25
+
+
+def test_count(test_size: int | float | None, n_samples: int, dataset: str) -> int:
+    """data.test_size as a number of points: an integer is a count; a fraction in (0, 1) is that share
+    of n_samples rounded up (train_test_split's rule); None is the data set's default."""
+    if test_size is None:
+        test_size = TEST_SIZE_FILE if dataset == "csv" else TEST_SIZE_GENERATED
+    if isinstance(test_size, float):
+        return math.ceil(test_size * n_samples)
+    return test_size
 
 
 class _Section(BaseModel):
@@ -36,13 +52,25 @@ class _Section(BaseModel):
 class DataConfig(_Section):
     dataset: Dataset = "circles"
     # hard bounds past anything this machine class can train; memory is checked per request (budget.py)
-    n_samples: int = Field(1000, ge=2, le=100_000_000)
-    test_size: int = Field(250, gt=0)  # the FIRST test_size samples are the test set, as in the tutorial
+    n_samples: int = Field(1000, ge=2, le=100_000_000)  # csv: the file's rows (the door reads them)
+    # A count, or a fraction in (0, 1) of n_samples; null: 250 for a generated set, 0.25 of a file.
+    # Resolved to a count here, so config.yaml records the very number of test points. A generated
+    # set's test part is its FIRST test_size samples, as in the tutorial; a file's is a stratified draw.
+    test_size: (
+        Annotated[int, Field(gt=0)] | Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] | None
+    ) = None
     factor: float = Field(0.1, ge=0, lt=1, allow_inf_nan=False)  # circles only: inner/outer radius
     noise: float = Field(0.0, ge=0, allow_inf_nan=False)
+    path: Annotated[str, Field(min_length=1)] | None = None  # csv only: the file of points
 
     @model_validator(mode="after")
     def _test_smaller_than_data(self) -> DataConfig:
+        self.test_size = test_count(self.test_size, self.n_samples, self.dataset)
+        if self.dataset == "csv" and self.path is None:
+            raise ValueError(
+                "data.path must name a CSV file of points (columns x1,x2,label) for data.dataset csv; "
+                "e.g. --set data.path=points.csv"
+            )
         if self.test_size >= self.n_samples:
             raise ValueError(
                 f"data.test_size must be smaller than data.n_samples ({self.n_samples}) "
@@ -100,7 +128,9 @@ class Config(_Section):
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The config as config.yaml holds it; data.path only when it is set (a generated data set's
+        config.yaml stays as it was before files could be read)."""
+        return self.model_dump(mode="json", exclude={"data": {"path"}} if self.data.path is None else None)
 
     def with_loss(self, loss: str) -> Config:
         """This config training `loss` instead (not validated again: for shapes and estimates)."""
@@ -109,6 +139,14 @@ class Config(_Section):
 
 # ---------------------------------------------------------------------------------------------------
 # Messages: every one is ours, built from the schema; pydantic's own wording never reaches the user
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value twice rather than as an anchor and an alias (&id001, *id001): a message shows
+    the value the user wrote, not YAML's bookkeeping."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def show(value: Any) -> str:
@@ -121,7 +159,7 @@ def show(value: Any) -> str:
         text = ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
     elif isinstance(value, (dict, list)):
         try:
-            text = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
+            text = yaml.dump(value, Dumper=_PlainDumper, default_flow_style=True, width=10**6).strip()
         except yaml.YAMLError:
             text = repr(value)
     else:
@@ -215,6 +253,9 @@ def _words(annotation: Any, metadata: list, name: str) -> str:
         return f"a {'non-empty ' if non_empty else ''}list of {_range(item, item_metadata, plural=True)}"
     if annotation is bool:
         return "true or false"
+    if annotation is str:
+        non_empty = any(getattr(m, "min_length", 0) for m in metadata)
+        return f"a {'non-empty ' if non_empty else ''}file path"
     if annotation in (int, float):
         return _range(annotation, metadata)
     return str(annotation)  # a new kind of field: still our sentence, never pydantic's
@@ -288,11 +329,23 @@ def validate(raw: dict[str, Any], source: str = "", origins: dict[str, str] | No
 
 
 # What each data set does not use: a setting here is ignored for that data set, and the CLI says so.
+_NO_FACTOR = "data.factor applies to data.dataset circles only"
+_NO_PATH = "data.path applies to data.dataset csv only"
 DATASET_IGNORES = {
-    "moons": {"data.factor": "data.factor applies to data.dataset circles only"},
+    "circles": {"data.path": _NO_PATH},
+    **{
+        name: {"data.factor": _NO_FACTOR, "data.path": _NO_PATH}
+        for name in ("moons", "xor", "spiral", "gauss")
+    },
     "blobs": {
-        "data.factor": "data.factor applies to data.dataset circles only",
+        "data.factor": _NO_FACTOR,
         "data.noise": "data.dataset blobs has a fixed spread; data.noise applies to circles and moons",
+        "data.path": _NO_PATH,
+    },
+    "csv": {
+        "data.n_samples": "data.dataset csv has the points of data.path; data.n_samples is its row count",
+        "data.factor": _NO_FACTOR,
+        "data.noise": "data.dataset csv uses the points of data.path as they are",
     },
 }
 
@@ -308,7 +361,7 @@ def dump_yaml(config: Config) -> str:
 
 def config_keys() -> list[str]:
     """Every settable key, dotted as --set takes it: seed, data.n_samples, ..., training.restarts."""
-    return list(leaves(Config().to_dict()))
+    return list(leaves(Config().model_dump(mode="json")))  # data.path too
 
 
 def leaves(raw: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -14,6 +14,7 @@ import yaml
 
 from circles_hinge.config import Config, expected, is_section, leaves, show, validate
 from circles_hinge.errors import ConfigError
+from circles_hinge.files import CONFIG_MAX_BYTES, FileProblem, read_bytes
 
 
 class _Loader(yaml.SafeLoader):
@@ -73,38 +74,61 @@ def safe_load(text: str) -> Any:
         loader.dispose()
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a config file with the safe loader: tags such as !!python/object are refused, never run."""
-    name = str(path)
-    if not path.exists():
-        raise ConfigError(f"--config {name}: no such file")
-    if path.is_dir():
-        raise ConfigError(f"--config {name} is a directory; give a YAML file such as configs/default.yaml")
+def refused_tag(exc: yaml.constructor.ConstructorError) -> str:
+    """'uses the tag !!python/object:os.system, which is never run: ...' for a tag the safe loader refuses."""
+    found = re.search(r"tag '([^']+)'", str(exc.problem or ""))
+    tag = found.group(1).replace("tag:yaml.org,2002:", "!!") if found else "a YAML tag"
+    return (
+        f"uses the tag {tag}, which is never run or constructed here; give a plain value "
+        "(a number, text, a list, true, false or null)"
+    )
+
+
+def read_yaml(path: Path, option: str = "--config") -> dict[str, Any]:
+    """Read a config file with the safe loader: tags such as !!python/object are refused, never run.
+    `option` names it in messages: --config, or '' for a folder's own config.yaml."""
+    name = f"{option} {path}".strip()
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = read_bytes(path, CONFIG_MAX_BYTES)  # a regular file of bounded size: not /dev/zero, not a FIFO
+    except FileProblem as exc:
+        if exc.missing:
+            raise ConfigError(f"{name}: no such file") from None
+        if not option:
+            raise ConfigError(f"{name} {exc.why}") from None
+        if path.is_dir():
+            raise ConfigError(
+                f"{name} is a directory; give a YAML file such as configs/default.yaml"
+            ) from None
+        raise ConfigError(f"{name} {exc.why}; give a YAML file such as configs/default.yaml") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"--config {name} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"--config {name} cannot be read: {exc.strerror}") from None
+        raise ConfigError(f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         data = safe_load(text)
     except DuplicateKeyError as exc:
         first, second = exc.lines
         raise ConfigError(
-            f"--config {name}: {exc.key} is given twice, at lines {first} and {second}; keep one"
+            f"{name}: {exc.key} is given twice, at lines {first} and {second}; keep one"
         ) from None
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{name}{at} {refused_tag(exc)}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"--config {name} is not valid YAML{at}: {problem}") from None
+        raise ConfigError(f"{name} is not valid YAML{at}: {problem}") from None
+    if data is None and not option:
+        raise ConfigError(f"{name} is empty")
     if data is None:
         raise ConfigError(
-            f"--config {name} is empty; write the keys to change (e.g. 'training: {{epochs: 50}}') "
+            f"{name} is empty; write the keys to change (e.g. 'training: {{epochs: 50}}') "
             "or leave out --config"
         )
     if not isinstance(data, dict):
-        raise ConfigError(f"--config {name} must hold a mapping of config keys — got a {type(data).__name__}")
+        raise ConfigError(f"{name} must hold a mapping of config keys — got a {type(data).__name__}")
     return data
 
 
@@ -168,6 +192,8 @@ def parse_set(item: str) -> dict[str, Any]:
         value = safe_load(text)  # null is a value: model.output_activation=null means "what the loss needs"
     except DuplicateKeyError as exc:
         raise ConfigError(f"--set {key}: the value names {exc.key} twice; give it once") from None
+    except yaml.constructor.ConstructorError as exc:
+        raise ConfigError(f"--set {key}: the value {text!r} {refused_tag(exc)}") from None
     except yaml.YAMLError:
         raise ConfigError(f"--set {key}: the value {text!r} is not valid YAML") from None
     nested: dict[str, Any] = {parts[-1]: value}
@@ -203,12 +229,14 @@ def resolve_config(
     epochs: int | None = None,
     base: dict[str, Any] | None = None,
     labels: Labels = Labels(),
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> tuple[Config, dict[str, tuple[Any, str]]]:
     """The Config (defaults, then `base` (the API's dict) or the YAML file, then `--set` overrides,
     then the named options), and what the file and --set asked for: {dotted key: (value, where)}, so a
     command can warn about a setting it ignores. A file's value equal to the default is left out: a
     file that spells out every default (configs/default.yaml) asks for nothing. A bad value's message
-    says where it was given, in `labels`' words."""
+    says where it was given, in `labels`' words. `prepare` may complete the merged settings before they
+    are validated (the door reads a file of points there and fills in its row count)."""
     raw: dict[str, Any] = {}
     origins: dict[str, str] = {}
     source = ""
@@ -233,6 +261,8 @@ def resolve_config(
     ]
     if given_here:  # a check across fields names every source it read
         source = " + ".join([source, *given_here] if source else given_here)
+    if prepare is not None:
+        raw = prepare(raw)
     config = validate(raw, source, origins)
     defaults = leaves(Config().to_dict())
     given = {
@@ -254,3 +284,9 @@ def load_config(
 ) -> Config:
     """Defaults, then `base` or the YAML file, then `--set` overrides, then the named options (highest)."""
     return resolve_config(path, overrides, loss=loss, seed=seed, epochs=epochs, base=base)[0]
+
+
+def load_folder_config(path: Path) -> Config:
+    """A folder's own config.yaml (as a run, comparison or sweep wrote it), read back and validated;
+    ConfigError naming the file, not --config, when it is missing or damaged."""
+    return validate(read_yaml(path, option=""), str(path))

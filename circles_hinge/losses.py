@@ -44,15 +44,30 @@ LOSSES: dict[str, LossSpec] = {
         # Hinge needs -1/+1 targets and an output in [-1, 1]: tanh, as in the tutorial.
         LossSpec("hinge", "pm1", False, "tanh", "sign", "max(0, 1 - y*f)", "hinge"),
         LossSpec("squared_hinge", "pm1", False, "tanh", "sign", "max(0, 1 - y*f)^2", "squared hinge"),
+        # Cross-entropy on a sigmoid output p = 1 / (1 + exp(-f)) is the log loss log(1 + exp(-y*f)) of
+        # the logit f with y = -1/+1: scikit-learn's "log_loss"; figures draw it against the logit.
         LossSpec(
             "binary_crossentropy",
             "01",
             False,
             "sigmoid",
             "threshold",
-            "-y log p - (1-y) log(1-p)",
+            "-y log p - (1-y) log(1-p) = log(1 + exp(-y*f)) of the logit f",
             "binary cross-entropy",
         ),
+        # scikit-learn's SGDClassifier losses on a linear score f, as there: a tanh output would keep
+        # y*f in [-1, 1], so modified Huber's linear part (y*f < -1) could never be reached (it would be
+        # squared hinge) and the perceptron's loss could never exceed 1.
+        LossSpec(
+            "modified_huber",
+            "pm1",
+            False,
+            "linear",
+            "sign",
+            "max(0, 1 - y*f)^2 if y*f >= -1, else -4*y*f",
+            "modified Huber",
+        ),
+        LossSpec("perceptron", "pm1", False, "linear", "sign", "max(0, -y*f)", "perceptron"),
         LossSpec(
             "categorical_hinge",
             "onehot",

@@ -5,10 +5,11 @@ the file, `from_json()` reads one back (also from folders written before a field
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from circles_hinge.config import Config, validate
-from circles_hinge.results import Paired, RunRow, SeedSummary
+from circles_hinge.results import Paired, RunRow, SeedRow, SeedSummary
 
 
 @dataclass
@@ -28,6 +29,9 @@ class ComparisonReport:
     machine: dict[str, Any]
     paired: list[Paired] = field(default_factory=list)  # every pair of losses, seed by seed
     kind: str = "compare"
+    # with --baselines: scikit-learn's classical answers on the same split (engine/baselines.py):
+    # {"fitted_on": words, "models": [row, ...], "boundary_distance_from_svm": {loss: value} on circles}
+    baselines: dict[str, Any] = field(default_factory=dict)
 
     @property
     def study(self) -> bool:
@@ -50,6 +54,7 @@ class ComparisonReport:
             "success_accuracy": self.success_accuracy,
             "results": [r.to_json() for r in self.results],
             "paired": [p.to_json() for p in self.paired],
+            **({"baselines": self.baselines} if self.baselines else {}),
             "seconds": self.seconds,
             "files": self.files,
             "config": self.config.to_dict(),
@@ -74,7 +79,22 @@ class ComparisonReport:
             versions=dict(raw.get("versions") or {}),
             machine=dict(raw.get("machine") or {}),
             paired=[Paired.from_json(p) for p in raw.get("paired") or []],
+            baselines=dict(raw.get("baselines") or {}),
         )
+
+
+@dataclass
+class Partial:
+    """`merge --partial`: the shards a folder holds, of how many, the ones missing, and the commands
+    that would make them."""
+
+    shards: list[int]
+    of: int
+    missing: list[int]
+    commands: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"shards": self.shards, "of": self.of, "missing": self.missing, "commands": self.commands}
 
 
 @dataclass
@@ -98,12 +118,28 @@ class SweepReport:
     machine: dict[str, Any]
     merged_from: list[str] | None = None
     paired: list[Paired] = field(default_factory=list)  # every pair of losses in every cell
+    partial: Partial | None = None  # merge --partial: some shards are missing
     kind: str = "sweep"
     extra: dict[str, Any] = field(default_factory=dict)  # fields of a newer version, kept as read
 
     @property
     def keys(self) -> list[str]:
         return [key for key, _ in self.grid]
+
+    @property
+    def part(self) -> str:
+        """What part of its sweep the folder holds, for its picture, pages and summary: 'Partial:
+        shards 1, 3 of 3 only; shard 2 missing' for `merge --partial`, 'Shard 2 of 3: ...' for a
+        shard; '' for all of it."""
+        if self.partial is not None:
+            missing = self.partial.missing
+            return (
+                f"Partial: shards {', '.join(map(str, self.partial.shards))} of {self.partial.of} only; "
+                f"shard{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} missing"
+            )
+        if self.shard:
+            return f"Shard {self.shard[0]} of {self.shard[1]}: only its share of the cells"
+        return ""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -133,6 +169,8 @@ class SweepReport:
         )
         if self.merged_from is not None:
             out["merged_from"] = self.merged_from
+        if self.partial is not None:
+            out["partial"] = self.partial.to_json()
         out.update(self.extra)
         return out
 
@@ -160,6 +198,7 @@ class SweepReport:
             machine=dict(raw.get("machine") or {}),
             merged_from=raw.get("merged_from"),
             paired=[Paired.from_json(p) for p in raw.get("paired") or []],
+            partial=None if not raw.get("partial") else Partial(**raw["partial"]),
             extra={k: v for k, v in raw.items() if k not in known},
         )
 
@@ -187,3 +226,39 @@ class CellResult:
     def from_json(cls, raw: dict[str, Any], keys: list[str]) -> CellResult:
         summary = SeedSummary.from_json(raw["result"], keys)
         return cls(raw["cell"], raw["loss"], summary, list(raw["seed_rows"]))
+
+
+# ---------------------------------------------------------------------------------------------------
+# report --compare: folders side by side
+
+
+@dataclass
+class Entry:
+    """One loss of one folder (and one cell of a sweep), as the page sets it beside the others."""
+
+    label: str
+    folder: Path  # the folder given (a comparison's runs are entries of their comparison)
+    kind: str  # run, compare (side by side), study, sweep
+    loss: str
+    config: Config
+    rows: list[SeedRow]  # one per seed: a run or a side-by-side loss has one
+    success: float  # the threshold its folder used
+    curves: dict[str, dict[str, list[float | None]]] | None = None  # per metric: median, q25, q75
+    replay: dict[str, Any] | None = None  # the replay its page holds
+    cell: dict[str, Any] = field(default_factory=dict)
+    restart: int = 0  # a `train` run that kept restart k > 0 started from other weights than its seed's
+
+    @property
+    def seeds(self) -> list[int]:
+        return [r.seed for r in self.rows]
+
+
+@dataclass
+class Gathered:
+    """What `report --compare` sets side by side: the folders, their entries, and the verdicts."""
+
+    folders: list[Path]
+    entries: list[Entry]
+    paired: list[Paired]
+    left_out: int = 0  # pairs beyond MAX_PAIRS
+    differences: list[tuple[str, list[str]]] = field(default_factory=list)  # config key, value per folder

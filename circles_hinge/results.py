@@ -7,11 +7,14 @@ fields, never string keys. The whole reports are in reports.py."""
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from circles_hinge.files import read_text
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")  # per epoch: history.csv's columns after epoch
 SUCCESS_ACCURACY = 0.99  # a seed "succeeds" (and a first initialisation is kept) from this test accuracy
@@ -149,9 +152,10 @@ class SeedRow:
 
 
 def read_seed_rows(path: Path) -> list[SeedRow]:
-    """seeds.csv of a seed study; OSError, KeyError or ValueError when it cannot be read as one."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [SeedRow.from_row(row) for row in csv.DictReader(fh)]
+    """seeds.csv of a seed study, read as a regular file of bounded size (files.py); FileProblem when it
+    cannot be read, KeyError or ValueError when it is not one."""
+    text = read_text(path)
+    return [SeedRow.from_row(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
 
 
 @dataclass

@@ -37,5 +37,16 @@ def batch_progress(epoch: int, epochs: int, done: int, total: int, seconds: floa
     """Progress inside a long epoch: 'epoch 3/30: 1,200/160,000 batches, 4,800/s, about 33 s left'."""
     rate = done / seconds if seconds > 0 else 0.0
     left = (total - done) / rate if rate > 0 else float("inf")
-    eta = "" if left == float("inf") else f", about {duration(left)} left in this epoch"
+    # no guess before a few seconds and a twentieth of the epoch: the first batches pay for tracing
+    early = seconds < 3 or done < total / 20
+    eta = "" if left == float("inf") or early else f", about {duration(left)} left in this epoch"
     return f"epoch {epoch}/{epochs}: {done:,}/{total:,} batches, {rate:,.0f}/s{eta}"
+
+
+def data_words(data: Any) -> str:
+    """A config's data in a few words, for reports: 'circles, 1000 samples, noise 0, factor 0.1', or for
+    a user's file 'the 300 points of points.csv' (a file has no noise or factor of ours)."""
+    if data.dataset == "csv":
+        return f"the {data.n_samples:,} points of {data.path}"
+    where = f"{data.dataset}, {data.n_samples} samples, noise {data.noise:g}"
+    return where + (f", factor {data.factor:g}" if data.dataset == "circles" else "")

@@ -2,8 +2,11 @@
 comparison and seed-study folders (made once per session) that several test files read, a sweep through
 the door, and which tests are slow (`make test-fast` leaves them out)."""
 
+import ctypes
 import json
 import os
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,13 +31,33 @@ SLOW_TESTS = {
     "test_workers_and_merged_shards_write_the_bytes_of_one_process",
     "test_a_good_start_trains_once_and_equals_the_plain_single_run",
     "test_an_interrupted_sweep_keeps_its_finished_values_and_resume_finishes_it",
+    "test_every_folder_state_against_every_command_that_reads_folders",
+    "test_a_one_key_sweep_shards_and_merges_to_the_unsharded_bytes",
+    "test_a_stopped_shard_resumes",
+    "test_merge_partial_marks_every_file_and_prints_the_missing_commands",
+    "test_a_file_compares_side_by_side_and_in_a_seed_study_and_sweeps_its_test_size",
+    "test_a_seed_study_fits_the_baselines_on_the_seed_it_shows",
 }
 # Tables of cases whose first case stays in the quick loop and whose others are slow.
 FIRST_CASE_FAST = {
     "test_a_replica_is_the_single_run_bit_for_bit",
     "test_seed_s_is_the_same_run_alone_and_in_studies_of_3_and_50",
     "test_a_chunked_epoch_is_the_whole_epoch_bit_for_bit",
+    "test_playground_sets_train_compare_and_sweep_a_noise_grid",
+    "test_scikit_learns_margin_losses_train_on_circles_and_reload_from_model_keras",
 }
+
+
+# What tests/test_pages.py measured (each page's width at each window width, and in print), shown at
+# the end of the run
+PAGE_WIDTHS: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if PAGE_WIDTHS:
+        terminalreporter.section("page widths measured in headless Chromium")
+        for line in PAGE_WIDTHS:
+            terminalreporter.write_line(line)
 
 
 def pytest_collection_modifyitems(items):
@@ -123,3 +146,67 @@ def one_key_sweep(config, param, values, losses, runs_dir, seeds, name=None, on_
 
     plan = plan_sweep(Ask(config), [(param, values)], losses, seeds, runs_dir, name, None, workers, "--param")
     return run_sweep(plan, on_progress)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Acting as a user that file permissions apply to
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+_CAP_V3 = 0x20080522
+_DAC = (1 << 1) | (1 << 2)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+
+
+def _capabilities(set_to: int | None = None) -> int:
+    """The effective capabilities of this thread (the low 32), after setting them to `set_to`."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    data = (_CapData * 2)()
+    if libc.capget(ctypes.byref(_CapHeader(_CAP_V3, 0)), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget failed")
+    if set_to is not None:
+        data[0].effective = set_to
+        if libc.capset(ctypes.byref(_CapHeader(_CAP_V3, 0)), data) != 0:
+            raise OSError(ctypes.get_errno(), "capset failed")
+    return data[0].effective
+
+
+def _why_permissions_cannot_apply() -> str | None:
+    if os.geteuid() != 0:
+        return None  # file permissions apply as they are
+    if not sys.platform.startswith("linux"):
+        return "root reads any file here, and capabilities are Linux's"
+    try:
+        saved = _capabilities()
+        _capabilities(saved & ~_DAC)
+        _capabilities(saved)
+    except OSError as exc:
+        return f"root reads any file, and its capabilities cannot be dropped here ({exc})"
+    return None
+
+
+PERMISSIONS_SKIP = _why_permissions_cannot_apply()
+
+
+@contextmanager
+def as_a_user():
+    """File permissions apply inside (root's DAC capabilities off for this thread)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    saved = _capabilities()
+    _capabilities(saved & ~_DAC)
+    try:
+        yield
+    finally:
+        _capabilities(saved)

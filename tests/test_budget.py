@@ -56,3 +56,30 @@ def test_memory_grows_with_seeds_and_samples_and_time_is_said_only_when_long():
     assert long_notice(estimate_run(small), 30) is None  # the tutorial: seconds
     notice = long_notice(estimate_run(big), 30)
     assert notice.startswith("estimated training time: about ") and "30 epochs of 159,960 batches" in notice
+
+
+def test_a_batch_larger_than_the_data_is_the_data_in_the_estimate_and_is_said():
+    """#23 case 6: batch_size 10,000,000 on 600 training points was refused as needing 33 GiB; fit
+    clips the batch to the data, so the estimate does too, and a notice says so."""
+    from circles_hinge.studies.door import Ask, plan_train
+
+    huge = load_config(None, ["data.n_samples=1000", "training.batch_size=10000000"])
+    whole = load_config(
+        None, ["data.n_samples=1000", "training.batch_size=600"]
+    )  # 600 = 1000 - 250 test, x 0.8
+    assert estimate_run(huge).bytes == estimate_run(whole).bytes < 2 * 2**30
+    assert estimate_study(huge, 50, 2).bytes == estimate_study(whole, 50, 2).bytes
+    check_run_fits(huge, available=4 * 2**30)  # fits: no error
+    plan = plan_train(Ask(None, ["data.n_samples=1000", "training.batch_size=10000000"]))
+    assert any(
+        "training.batch_size 10,000,000 is more than the 600 points an epoch trains on" in n
+        for n in plan.notices
+    )
+    assert not any("batch_size" in n for n in plan_train(Ask(None, ["data.n_samples=1000"])).notices)
+
+
+def test_a_huge_estimate_groups_its_thousands():
+    """#23 case 8: '22710.2 GiB' lacked the separators used everywhere else."""
+    config = load_config(None, ["data.n_samples=100000000"])
+    with pytest.raises(ConfigError, match=r"needs about 11,177\.2 GiB of memory \(1,000 seeds"):
+        check_study_fits(config, 1000, 2, available=2**30)

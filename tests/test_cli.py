@@ -35,11 +35,15 @@ def test_help_does_not_import_tensorflow_or_pydantic():
     assert out.stdout.strip() == "[]"
 
 
-def test_train_help_lists_the_options():
+def test_train_help_lists_the_options_and_every_loss():
+    from circles_hinge.losses import LOSSES
+
     result = runner.invoke(app, ["train", "--help"])
     assert result.exit_code == 0
     for option in ("--config", "--loss", "--seed", "--epochs", "--set", "--runs-dir", "--name", "--quiet"):
         assert option in result.output
+    words = result.output.replace("|", " ").split()
+    assert all(loss in words for loss in LOSSES), "the --loss help names every registered loss"
 
 
 @pytest.mark.parametrize(
@@ -390,6 +394,69 @@ def test_compare_tiny_end_to_end(tmp_path):
     assert (folder / "comparison.json").exists() and (folder / "seeds.csv").exists()
 
 
+@pytest.mark.parametrize("loss", ["modified_huber", "perceptron"])
+def test_scikit_learns_margin_losses_train_on_circles_and_reload_from_model_keras(tmp_path, loss):
+    import keras
+
+    from circles_hinge.engine.data import load_split
+    from circles_hinge.engine.model import evaluate_model
+    from circles_hinge.loading import load_config
+
+    args = ["train", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--json"]
+    result = runner.invoke(app, [*args, "--loss", loss])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    folder = Path(doc["path"])
+    model = keras.models.load_model(folder / "model.keras", safe_mode=True)
+    assert model.loss.__name__ == loss and model.layers[-1].activation.__name__ == "linear"
+    config = load_config(TINY, [f"training.loss={loss}"])
+    split = load_split(config.data, config.seed, config.training.validation_split)
+    test_loss, accuracy = evaluate_model(model, config, split.X_test, split.y_test)
+    assert doc["metrics"]["test_accuracy"] == pytest.approx(accuracy)
+    assert doc["metrics"]["test_loss"] == pytest.approx(test_loss, rel=1e-5, abs=1e-6)
+
+
+def test_compare_takes_every_margin_loss_on_circles(tmp_path):
+    losses = "hinge,squared_hinge,binary_crossentropy,modified_huber,perceptron"
+    args = ["compare", "--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--losses", losses]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines[:5]] == losses.split(",")
+    folder = tmp_path / os.path.basename(lines[-1])
+    assert "| modified Huber |" in (folder / "comparison.md").read_text()
+    assert (folder / "perceptron" / "model.keras").is_file()
+
+
+@pytest.mark.parametrize("dataset", ["xor", "spiral", "gauss"])
+def test_playground_sets_train_compare_and_sweep_a_noise_grid(tmp_path, dataset):
+    base = ["--config", str(TINY), "--runs-dir", str(tmp_path), "--quiet", "--set", f"data.dataset={dataset}"]
+    train = runner.invoke(app, ["train", *base, "--set", "data.factor=0.3", "--json"])
+    assert train.exit_code == 0, train.output
+    assert train.stderr.splitlines()[0] == (
+        "warning: train ignores data.factor=0.3 (given with --set): "
+        "data.factor applies to data.dataset circles only"
+    )
+    folder = Path(json.loads(train.stdout)["path"])
+    assert (folder / "report.html").is_file() and (folder / "decision_regions.png").is_file()
+    assert "boundary_radius_mean" not in json.loads(train.stdout)["metrics"]
+    compare = runner.invoke(app, ["compare", *base, "--losses", "hinge,perceptron"])
+    assert compare.exit_code == 0, compare.output
+    assert compare.stdout.startswith("hinge: test accuracy") and "boundary radius" not in compare.stdout
+    grid = ["--grid", "data.noise=0,0.2", "--grid", "data.n_samples=100,120", "--seeds", "2", "--json"]
+    sweep = runner.invoke(app, ["sweep", *base, "--losses", "hinge", *grid])
+    assert sweep.exit_code == 0, sweep.output
+    cells = json.loads(sweep.stdout)["report"]["results"]
+    assert sorted((c["data.noise"], c["data.n_samples"]) for c in cells) == [
+        (0, 100),
+        (0, 120),
+        (0.2, 100),
+        (0.2, 120),
+    ]
+    refused = runner.invoke(app, ["sweep", *base, "--losses", "hinge", "--grid", "data.factor=0.2,0.4"])
+    assert refused.exit_code == 2 and "data.factor applies to data.dataset circles only" in refused.stderr
+
+
 def test_compare_k_class_losses_on_blobs(tmp_path):
     """--set data.dataset=blobs must not be judged against the default two-class hinge."""
 
@@ -461,7 +528,7 @@ def test_sweep_resume_refuses_what_it_cannot_resume(tmp_path):
     write_json(done / "status.json", {"status": "complete", "kind": "sweep", "started": "x"})
     for args, needle in [
         (["--resume", str(done)], "this sweep is complete; there is nothing to resume"),
-        (["--resume", str(tmp_path / "nowhere")], "is not a sweep folder"),
+        (["--resume", str(tmp_path / "nowhere")], "nowhere does not exist"),
         (["--resume", str(done), "--param", "data.noise"], "leave out --param"),
         (["--values", "0,0.1"], "--param is required (or --resume FOLDER"),
     ]:
@@ -556,13 +623,9 @@ def _complete(words: str, cwd: Path = ROOT) -> list[str]:
 
 def test_shell_completion_offers_losses_config_keys_and_folders(tmp_path):
     assert _complete("circles-hinge train --loss sq") == ["squared_hinge"]
-    assert _complete("circles-hinge train --loss ") == [
-        "hinge",
-        "squared_hinge",
-        "binary_crossentropy",
-        "categorical_hinge",
-        "multiclass_svm",
-    ]
+    from circles_hinge.losses import LOSSES
+
+    assert _complete("circles-hinge train --loss ") == list(LOSSES)  # every registered loss, in its order
     assert _complete("circles-hinge compare --losses hinge,s") == ["hinge,squared_hinge"]  # not hinge twice
     assert _complete("circles-hinge train --set data.n") == ["data.n_samples=", "data.noise="]
     assert _complete("circles-hinge sweep --grid training.lea") == ["training.learning_rate="]
@@ -596,3 +659,38 @@ def test_sweep_grid_prints_one_json_document_and_refuses_bad_grids_in_one_line(t
         assert bad.exit_code == 2 and needle in bad.stderr, (extra, bad.output)
         assert len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "never").exists()
+
+
+def test_compare_and_sweep_off_a_terminal_say_each_stage_once_with_the_epochs_in_all(tmp_path):
+    """#23 case 7: to a log, compare said "loading TensorFlow" three times and credited both losses'
+    epochs to the last ("squared_hinge: training: 60/60 epochs in all"); a sweep repeated its stage
+    with no count. Now: TensorFlow once, every stage line with the epochs done in all, the total on
+    a line of its own, and no time left before an epoch has given a rate."""
+    base = ["--config", str(TINY), "--runs-dir", str(tmp_path)]
+    result = runner.invoke(app, ["compare", *base])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines.count("loading TensorFlow") == 1 and not any("s: loading" in line for line in lines)
+    assert "hinge: training (0/4 epochs in all)" in lines
+    assert any(line.startswith("squared_hinge: training (2/4 epochs in all") for line in lines)
+    assert not any(line.startswith(("hinge: training: ", "squared_hinge: training: ")) for line in lines)
+    assert sum(line.startswith("4/4 epochs in all, ") for line in lines) == 1
+
+    grid = ["--param", "data.noise", "--values", "0,0.1", "--seeds", "2", "--workers", "1"]
+    result = runner.invoke(app, ["sweep", *base, *grid])
+    assert result.exit_code == 0, result.output
+    stages = [line for line in result.stderr.splitlines() if "cells x" in line]
+    assert stages == [
+        "hinge, 2 cells x 2 seeds (0/4 epochs in all)",
+        "squared_hinge, 2 cells x 2 seeds (2/4 epochs in all)",
+    ]
+    assert "left" not in stages[0]
+
+
+def test_a_time_left_inside_an_epoch_waits_for_a_rate():
+    """#23 case 7: "about 4 min left in this epoch" after a second of tracing, for a sweep of 45 s."""
+    from circles_hinge.words import batch_progress
+
+    assert "left" not in batch_progress(1, 30, 50, 9000, 1.0)  # a second in: tracing, no rate yet
+    assert "left" not in batch_progress(1, 30, 300, 9000, 5.0)  # 3% of the epoch
+    assert batch_progress(1, 30, 1800, 9000, 6.0).endswith("about 24 s left in this epoch")

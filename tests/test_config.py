@@ -1,5 +1,9 @@
 """Config: defaults, files, precedence, and every rejection — each a one-line ConfigError."""
 
+import os
+import re
+from pathlib import Path
+
 import pytest
 import yaml
 from conftest import DEFAULT, TINY
@@ -108,7 +112,10 @@ def test_resolved_config_round_trips(tmp_path):
         ("model.hidden_activation=sigmoidal", "model.hidden_activation must be one of relu"),
         ("data.fator=0.2", "data.fator is not a known key; allowed here: dataset, n_samples"),
         ("trainig.epochs=3", "trainig is not a known key; allowed here: seed, data, model, training"),
-        ("data=3", "data must be a mapping of data keys (dataset, n_samples, test_size, factor, noise)"),
+        (
+            "data=3",
+            "data must be a mapping of data keys (dataset, n_samples, test_size, factor, noise, path)",
+        ),
         ("data.dataset=blobs", "two-class loss but data.dataset blobs has 3 classes"),
     ],
 )
@@ -190,7 +197,7 @@ def test_every_field_rejects_bad_values(key, value):
 
 
 # --- every validator's message, whole: one row per kind of error the schema can raise -------------
-ALLOWED_DATA = "dataset, n_samples, test_size, factor, noise"
+ALLOWED_DATA = "dataset, n_samples, test_size, factor, noise, path"
 ACTIVATIONS = "relu, tanh, sigmoid, elu, selu, gelu, silu, leaky_relu, linear"
 
 
@@ -219,7 +226,20 @@ ACTIVATIONS = "relu, tanh, sigmoid, elu, selu, gelu, silu, leaky_relu, linear"
         ("training.epochs='3'", "training.epochs must be an integer in [1, 1000000] — got '3'"),
         ("training.epochs=null", "training.epochs must be an integer in [1, 1000000] — got null"),
         ("training.epochs=0", "training.epochs must be an integer in [1, 1000000] — got 0"),
-        ("data.test_size=0", "data.test_size must be an integer > 0 — got 0"),
+        (
+            "data.test_size=0",
+            "data.test_size must be an integer > 0 or a finite number in (0, 1), or null — got 0",
+        ),
+        (
+            "data.test_size=1.5",
+            "data.test_size must be an integer > 0 or a finite number in (0, 1), or null — got 1.5",
+        ),
+        ("data.path=''", "data.path must be a non-empty file path, or null — got ''"),
+        (
+            "data.dataset=csv",
+            "data.path must name a CSV file of points (columns x1,x2,label) for data.dataset csv; "
+            "e.g. --set data.path=points.csv",
+        ),
         ("training.restarts=1000", "training.restarts must be an integer in [0, 999] — got 1000"),
         ("seed=4294967296", "seed must be an integer in [0, 4294967295] — got 4294967296"),
         # numbers
@@ -230,7 +250,10 @@ ACTIVATIONS = "relu, tanh, sigmoid, elu, selu, gelu, silu, leaky_relu, linear"
         # booleans and choices
         ("training.shuffle=1", "training.shuffle must be one of true, false, every_epoch — got 1"),
         ("training.shuffle=each", "training.shuffle must be one of true, false, every_epoch — got 'each'"),
-        ("data.dataset=rings", "data.dataset must be one of circles, moons, blobs — got 'rings'"),
+        (
+            "data.dataset=rings",
+            "data.dataset must be one of circles, moons, blobs, xor, spiral, gauss, csv — got 'rings'",
+        ),
         (
             "model.output_activation=soft",
             f"model.output_activation must be one of {ACTIVATIONS}, or null — got 'soft'",
@@ -272,7 +295,7 @@ def test_python_tags_are_never_executed(tmp_path):
     marker = tmp_path / "pwned"
     f = tmp_path / "evil.yaml"
     f.write_text(f"seed: !!python/object/apply:os.system ['touch {marker}']\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match="uses the tag !!python/object/apply:os.system, which is never run"):
         load_config(f)
     assert not marker.exists()
 
@@ -467,7 +490,53 @@ def test_resolve_reports_what_was_asked_and_from_where(tmp_path):
 
 
 def test_ignored_by_dataset():
-    assert ignored_by_dataset(Config()) == {}
-    assert set(ignored_by_dataset(load_config(None, ["data.dataset=moons"]))) == {"data.factor"}
+    assert set(ignored_by_dataset(Config())) == {"data.path"}
+    for name in ("moons", "xor", "spiral", "gauss"):
+        assert set(ignored_by_dataset(load_config(None, [f"data.dataset={name}"]))) == {
+            "data.factor",
+            "data.path",
+        }
     blobs = load_config(None, ["data.dataset=blobs"], loss="categorical_hinge")
-    assert set(ignored_by_dataset(blobs)) == {"data.factor", "data.noise"}
+    assert set(ignored_by_dataset(blobs)) == {"data.factor", "data.noise", "data.path"}
+    csv = load_config(None, ["data.dataset=csv", "data.path=points.csv"])  # the schema alone reads no file
+    assert set(ignored_by_dataset(csv)) == {"data.n_samples", "data.factor", "data.noise"}
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda p: Path("/dev/zero"), "--config /dev/zero is a device, not a regular file"),
+        (
+            lambda p: (os.mkfifo(p / "fifo.yaml"), p / "fifo.yaml")[1],
+            "is a named pipe (FIFO), not a regular file",
+        ),
+        (
+            lambda p: (p / "big.yaml").write_bytes(b"#" * (2**20 + 1)) and p / "big.yaml",
+            "is 1,048,577 bytes (1 MiB); at most 1 MiB is read",
+        ),
+        (lambda p: (p / "link.yaml").symlink_to(p / "nowhere") or p / "link.yaml", "is a link to"),
+    ],
+)
+def test_a_config_that_is_no_regular_file_or_too_big_is_refused_before_it_is_read(tmp_path, make, said):
+    """#23 case 5: --config /dev/zero was read without end (4.9 GB in 5 s); a FIFO would block."""
+    path = make(tmp_path)
+    with pytest.raises(ConfigError, match=re.escape(said)) as err:
+        load_config(path)
+    assert "\n" not in str(err.value)
+
+
+def test_a_yaml_tag_is_refused_as_a_tag_and_no_anchor_shows(tmp_path):
+    """#23 case 8: a !!python tag in --set was called "not valid YAML"; YAML anchors (&id001) leaked."""
+    with pytest.raises(
+        ConfigError, match=r"--set seed: the value '!!python/object:os.system x' uses the tag "
+    ):
+        load_config(None, ["seed=!!python/object:os.system x"])
+    (tmp_path / "tag.yaml").write_text("seed: !!python/name:os.system\n")
+    with pytest.raises(
+        ConfigError, match=r"tag.yaml at line 1 uses the tag !!python/name:os.system, which is"
+    ):
+        load_config(tmp_path / "tag.yaml")
+    (tmp_path / "anchors.yaml").write_text("data:\n  noise: &x [1, 2]\n  factor: [*x, *x]\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path / "anchors.yaml")
+    assert "got [[1, 2], [1, 2]]" in str(err.value) and "&" not in str(err.value)

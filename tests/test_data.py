@@ -70,3 +70,39 @@ def test_keras_rounding_of_the_validation_split():
     X = np.zeros((13, 2), np.float32)
     s = split_dataset(X, np.zeros(13, int), 3, 0.25)  # 10 training samples: floor(7.5) = 7 fit
     assert (len(s.X_fit), len(s.X_val)) == (7, 3)
+
+
+@pytest.mark.parametrize("dataset", ["xor", "spiral", "gauss"])
+@pytest.mark.parametrize("n_samples", [2, 3, 101, 1000])
+def test_playground_sets_hold_n_samples_points_seeded_and_shuffled(dataset, n_samples):
+    data = DataConfig(dataset=dataset, n_samples=n_samples, test_size=1, noise=0.1)
+    X, y = make_dataset(data, 5)
+    assert X.shape == (n_samples, 2) and X.dtype == np.float32 and y.dtype == np.int64
+    assert set(np.unique(y)) <= {0, 1} and n_classes(data) == 2
+    again, other = make_dataset(data, 5), make_dataset(data, 6)
+    np.testing.assert_array_equal(X, again[0])
+    assert not np.array_equal(X, other[0])
+    if dataset != "xor":  # a class count set by n_samples; shuffled, so the test part holds both
+        assert (y == 0).sum() == n_samples // 2
+        if n_samples == 1000:
+            assert 0.3 < y[:250].mean() < 0.7
+
+
+def test_playground_sets_follow_the_playgrounds_geometry():
+    clean = {
+        name: make_dataset(DataConfig(dataset=name, noise=0.0), 0) for name in ("xor", "spiral", "gauss")
+    }
+    X, y = clean["xor"]
+    np.testing.assert_array_equal(y, (X[:, 0] * X[:, 1] >= 0).astype(int))  # no noise: the quadrant
+    assert np.abs(X).min() >= 0.3 - 1e-6 and np.abs(X).max() <= 5.3 + 1e-6  # pushed off the axes
+    X, y = clean["spiral"]
+    r = np.linalg.norm(X, axis=1)
+    assert r.max() < 5 and np.isclose(np.sort(r[y == 1])[1], 5 / 500, atol=1e-6)  # i / n * 5
+    X, y = clean["gauss"]
+    np.testing.assert_allclose(X[y == 1].mean(axis=0), [2, 2], atol=0.15)
+    np.testing.assert_allclose(X[y == 0].std(axis=0), np.sqrt(0.5), rtol=0.1)  # variance 0.5 at noise 0
+    noisy = make_dataset(DataConfig(dataset="gauss", noise=0.5), 0)
+    np.testing.assert_allclose(noisy[0][noisy[1] == 0].std(axis=0), 2.0, rtol=0.1)  # variance 4 at 0.5
+    xor_noisy = make_dataset(DataConfig(dataset="xor", noise=0.5), 0)
+    flipped = xor_noisy[1] != (xor_noisy[0][:, 0] * xor_noisy[0][:, 1] >= 0)
+    assert 0.05 < flipped.mean() < 0.45  # noise moves the label, not the point

@@ -139,6 +139,25 @@ def test_k_class_runs_write_every_file_and_reload(tmp_path, loss):
         assert model.loss.__name__ == "multiclass_svm"
 
 
+@pytest.mark.parametrize("loss", ["modified_huber", "perceptron"])
+def test_scikit_learns_margin_losses_train_on_circles_and_reload(tmp_path, loss):
+    from conftest import TINY
+
+    """modified Huber and the perceptron, on a linear output as scikit-learn's SGDClassifier has them:
+    they train (the loss falls), and the saved model names its loss and gives the run's numbers again."""
+    import keras
+
+    config = load_config(TINY, [f"training.loss={loss}", "training.epochs=30"])
+    result = run_experiment(config, tmp_path)
+    assert result.history["loss"][-1] < 0.5 * result.history["loss"][0], "it learns: the loss falls"
+    model = keras.models.load_model(result.path / "model.keras", safe_mode=True)
+    assert model.loss.__name__ == loss and model.layers[-1].activation.__name__ == "linear"
+    split = load_split(config.data, config.seed, config.training.validation_split)
+    test_loss, accuracy = evaluate_model(model, config, split.X_test, split.y_test)
+    assert result.metrics["test_accuracy"] == pytest.approx(accuracy)
+    assert result.metrics["test_loss"] == pytest.approx(test_loss, rel=1e-5, abs=1e-6)
+
+
 def test_a_test_set_of_one_class_still_gets_every_picture(tmp_path):
     """mlxtend fails when every plotted point has one label; the run must not."""
     result = run_experiment(

@@ -156,6 +156,17 @@ def test_rebuild_of_an_old_comparison_writes_its_runs_reports_first(side_by_side
     assert all(len(r["frames"]) == 1 and "final model only" in r["note"] for r in replays)
 
 
+def test_rebuild_makes_the_thumbnail_a_folder_made_before_thumbnails_lacks(run_folder, tmp_path):
+    from circles_hinge.outputs.plots import THUMBNAIL
+
+    old = tmp_path / "before-thumbnails"
+    shutil.copytree(run_folder, old)
+    made = (old / THUMBNAIL).read_bytes()
+    (old / THUMBNAIL).unlink()
+    rebuild(old)
+    assert (old / THUMBNAIL).read_bytes() == made  # the same small copy the run wrote with its figure
+
+
 def test_rebuild_writes_no_index_into_a_folder_that_is_not_a_runs_folder(tmp_path):
     (tmp_path / "notes").mkdir()
     with pytest.raises(NoReport, match="holds none to index"):
@@ -180,7 +191,7 @@ def test_cli_report_rebuilds_a_folder_and_the_index(run_folder):
     result = runner.invoke(app, ["report", "--runs-dir", str(run_folder.parent)])
     assert result.exit_code == 0 and (run_folder.parent / INDEX_FILE).is_file()
     result = runner.invoke(app, ["report", str(run_folder / "missing")])
-    assert result.exit_code == 1 and "is not a folder" in result.output
+    assert result.exit_code == 1 and "does not exist" in result.output
 
 
 def test_every_command_rewrites_the_index_also_when_it_fails(tmp_path):
@@ -376,7 +387,14 @@ def test_the_index_lists_every_folder_with_its_status_and_filters_and_sorts(tmp_
     assert r["runsOnly"] == 3 and r["squared"] == ["stopped"]
     assert r["byName"] == ["stopped", "still", "done", "crashed"] and r["byNameUp"] == r["byName"][::-1]
     text = page.read_text()
-    assert 'href="done/report.html"' in text and 'src="done/decision_regions.png"' in text
+    assert 'href="done/report.html"' in text and 'src="done/thumbnail.png"' in text
+    # the thumbnail is a small copy made for the index, not the figure itself
+    from PIL import Image
+
+    thumb, figure = runs / "done" / "thumbnail.png", runs / "done" / "decision_regions.png"
+    with Image.open(thumb) as small, Image.open(figure) as full:
+        assert small.width == 320 < full.width and small.height < full.height
+    assert thumb.stat().st_size < figure.stat().st_size / 2
 
 
 @needs_browser
@@ -392,8 +410,8 @@ done({n: document.querySelectorAll("section.replay").length, at0, atEnd,
 """
     r = browse(path / REPORT_FILE, harness=harness)["result"]
     assert r["n"] == 2 and r["titles"][0].startswith("Hinge") and r["titles"][1].startswith("Squared hinge")
-    assert all(t.startswith("initial weights") for t in r["at0"])
-    assert all(t.startswith("training loss") for t in r["atEnd"])
+    assert all(t.startswith("Initial weights") for t in r["at0"])
+    assert all(t.startswith("Epoch 2: training loss") for t in r["atEnd"])
 
 
 def test_a_seed_study_report_has_the_success_table_and_every_seed(study):
@@ -405,10 +423,10 @@ def test_a_seed_study_report_has_the_success_table_and_every_seed(study):
 @needs_browser
 def test_a_sweep_report_draws_an_interactive_chart(sweep_folder):
     harness = """
-const n = () => document.querySelectorAll("#sweep-chart circle").length;
+const n = () => document.querySelectorAll("#sweep-chart .point").length;
 const all = n();
 const box = document.querySelector("#sweep-legend input"); box.click(); const one = n();
-document.querySelector("#sweep-chart circle").dispatchEvent(new Event("click"));
+document.querySelector("#sweep-chart .point").dispatchEvent(new Event("click"));
 done({all, one, tip: document.getElementById("sweep-tip").textContent});
 """
     r = browse(sweep_folder / REPORT_FILE, harness=harness)["result"]

@@ -70,6 +70,8 @@ def test_decision_values_and_margins():
         ("hinge", "pm1", 1, "tanh", "sign"),
         ("squared_hinge", "pm1", 1, "tanh", "sign"),
         ("binary_crossentropy", "01", 1, "sigmoid", "threshold"),
+        ("modified_huber", "pm1", 1, "linear", "sign"),
+        ("perceptron", "pm1", 1, "linear", "sign"),
         ("categorical_hinge", "onehot", 3, "tanh", "argmax"),
         ("multiclass_svm", "index", 3, "linear", "argmax"),
     ],
@@ -84,6 +86,8 @@ def test_the_registry_table(name, labels, units, activation, prediction):
     )
     assert encode_labels(spec, np.array([0, 2, 1]), 3).shape[1] == spec.target_width(3)
     assert set(LOSSES) == {
+        "modified_huber",
+        "perceptron",
         "hinge",
         "squared_hinge",
         "binary_crossentropy",
@@ -98,6 +102,8 @@ def test_the_registry_table(name, labels, units, activation, prediction):
         ("hinge", "hinge", "Hinge"),
         ("squared_hinge", "squared hinge", "Squared hinge"),
         ("binary_crossentropy", "binary cross-entropy", "Binary cross-entropy"),
+        ("modified_huber", "modified Huber", "Modified Huber"),
+        ("perceptron", "perceptron", "Perceptron"),
         ("categorical_hinge", "categorical hinge", "Categorical hinge"),
         ("multiclass_svm", "multi-class SVM (Weston-Watkins)", "Multi-class SVM (Weston-Watkins)"),
     ],

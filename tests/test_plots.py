@@ -107,8 +107,16 @@ def test_every_run_figure_fits_and_names_the_loss_and_classes_in_words(loss, dat
                 words,
             )
             legend = [t.get_text().split(":")[0] for t in fig.axes[0].get_legend().get_texts()]
-            if what != "loss curve":
+            if what == "decision regions":  # with the label the loss trains each class as
+                assert legend[:k] == plots.labelled_names(spec, names), what
+            elif what != "loss curve":
                 assert legend[:k] == names, what
+            if what in ("data", "decision regions", "margins"):  # the plane from the data's own range
+                X = split.X_train if what == "data" else split.X_test
+                x0, x1, y0, y1 = plots.data_extent(X)
+                assert fig.axes[0].get_xlim() == pytest.approx((x0, x1)), what
+                assert fig.axes[0].get_ylim() == pytest.approx((y0, y1)), what
+                assert x0 < X[:, 0].min() and X[:, 0].max() < x1 and y0 < X[:, 1].min() and X[:, 1].max() < y1
         title = figures["decision regions"].axes[0].get_title()
         assert title == f"{spec.title}: decision regions\ntest data, accuracy 100.0%"
         hidden_title = figures["hidden layer"].axes[0].get_title()
@@ -175,14 +183,24 @@ def test_margins_say_which_dashed_line_is_missing_and_why():
     assert plots.missing_margin_note(spec, saturated(grid).reshape(241, 241)) == ""
 
 
-def test_the_losses_figure_has_a_legend_on_both_panels():
+def test_the_losses_figure_draws_the_whole_margin_family_as_scikit_learn_does():
     from circles_hinge.outputs.loss_plots import loss_functions_figure
 
     fig = loss_functions_figure()
     try:
+        family = ["zero-one", "hinge", "perceptron", "squared hinge", "modified Huber", "log loss"]
         for ax in fig.axes:
             labels = [t.get_text() for t in ax.get_legend().get_texts()]
-            assert len(labels) == 4 and labels[0].startswith("hinge")
+            assert [label.split("  ")[0] for label in labels] == family
+        lines = {
+            line.get_label().split("  ")[0]: line
+            for line in fig.axes[0].get_lines()
+            if "  " in line.get_label()
+        }
+        z, huber = lines["modified Huber"].get_data()
+        assert huber[np.argmin(np.abs(z + 3))] == pytest.approx(12.0)  # -4z below z = -1, as scikit-learn's
+        z, log_loss = lines["log loss"].get_data()
+        assert log_loss[np.argmin(np.abs(z))] == pytest.approx(np.log(2), rel=1e-6)  # the logit's log loss
         assert layout_faults(fig) == []
     finally:
         plots.pyplot().close(fig)
@@ -276,5 +294,186 @@ def test_the_comparison_loss_panel_spans_only_the_values_drawn():
         draw_loss_comparison(ax, [view], n_seeds=5)
         low, high = ax.get_ylim()
         assert 2.7 <= high <= 10 and low <= 1e-4
+    finally:
+        plots.pyplot().close(fig)
+
+
+# --- one plane, one palette, the same in every figure -------------------------------------------------
+
+
+def test_the_extent_is_the_datas_own_range_padded_and_never_a_sliver():
+    X = np.array([[0.0, 0.0], [10.0, 6.0]])
+    assert plots.data_extent(X) == pytest.approx((-1.5, 11.5, -0.9, 6.9))  # 15% of each span each side
+    flat = np.array([[0.0, 1.0], [10.0, 1.0]])  # one row of points: the flat side gets the other's span
+    x0, x1, y0, y1 = plots.data_extent(flat)
+    assert (x1 - x0) == pytest.approx(13.0) == (y1 - y0) and (y0 + y1) / 2 == 1.0
+    x0, x1, y0, y1 = plots.data_extent(np.array([[3.0, -2.0]]))  # one point: a unit square around it
+    assert x0 < 3 < x1 and y0 < -2 < y1 and (x1 - x0) == pytest.approx(y1 - y0)
+    for dataset in ("circles", "moons", "blobs"):  # every point inside, whatever the data's scale
+        X = _split(dataset).X_test
+        x0, x1, y0, y1 = plots.data_extent(X)
+        assert x0 < X[:, 0].min() and X[:, 0].max() < x1 and y0 < X[:, 1].min() and X[:, 1].max() < y1
+        assert 0.5 <= (y1 - y0) / (x1 - x0) <= 2
+
+
+def _pixel(fig, ax, point) -> np.ndarray:
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float)
+    x, y = ax.transData.transform(point)
+    return image[int(round(image.shape[0] - y)), int(round(x))]
+
+
+def test_a_class_has_one_colour_in_every_figure_and_training_gif(tmp_path):
+    """Far from the boundary (f = -1, the outer circle's side) the plane is plots.tint of the class's
+    colour at full strength in margins.png, in every frame of training.gif (its most common colour)
+    and, with the same palette and rule, on the page (tests/test_pages.py); the points are that
+    colour in every figure, and a loss's lines are its colour."""
+    from PIL import Image
+
+    from circles_hinge.outputs.animation import save_training_gif
+
+    spec, split = get_loss("hinge"), _split()
+    model = _model(spec, 2)
+    far = np.array([[-1.2, -1.2]], dtype=np.float32)  # the lower left corner: no legend there
+    assert float(model(far)[0, 0]) == -1.0
+    saturated = 255 * plots.tint(plots.CLASS_COLORS[0], 1.0)
+    fig = plots.margins_figure(split.X_test, split.y_test, model, spec, 2, "circles")[0]
+    try:
+        assert np.abs(_pixel(fig, fig.axes[0], far[0]) - saturated).max() <= 3
+    finally:
+        plots.pyplot().close(fig)
+    fig = plots.decision_regions_figure(split.X_test, split.y_test, model, spec, 2, 1.0, "circles")
+    try:
+        points = [
+            c for c in fig.axes[0].collections if c.get_label() != "_nolegend_" and len(c.get_offsets())
+        ]
+        colors = {tuple(np.round(c.get_facecolor()[0][:3], 3)) for c in points}
+        from matplotlib.colors import to_rgb
+
+        assert {tuple(np.round(to_rgb(c), 3)) for c in plots.CLASS_COLORS[:2]} <= colors
+    finally:
+        plots.pyplot().close(fig)
+    fig = plots.loss_curve_figure(
+        {"loss": np.array([0.5, 0.1]), "val_loss": np.array([0.4, 0.2])}, "squared_hinge"
+    )
+    try:
+        assert {line.get_color() for line in fig.axes[0].get_lines()} == {plots.LOSS_COLORS["squared_hinge"]}
+    finally:
+        plots.pyplot().close(fig)
+    xx, yy, grid = plots.make_grid(split.X_test, n=61)
+    logs = {"loss": 0.5, "accuracy": 0.9, "val_loss": 0.4, "val_accuracy": 0.9}
+    frames = [(0, logs, model(grid)), (1, logs, model(grid))]
+    save_training_gif(tmp_path / "t.gif", frames, xx, yy, split, load_config(TINY))
+    with Image.open(tmp_path / "t.gif") as gif:
+        gif.seek(1)
+        colours = gif.convert("RGB").getcolors(maxcolors=1_000_000)
+    count, common = max((n, c) for n, c in colours if max(c) - min(c) > 40)  # not white, grey or black
+    assert np.abs(np.array(common) - saturated).max() <= 8 and count > 0.1 * 800 * 656
+    assert len({plots.LOSS_COLORS[name] for name in LOSSES}) == len(LOSSES)
+    assert not set(plots.CLASS_COLORS) & set(plots.LOSS_COLORS.values()), "a colour means a class or a loss"
+
+
+def test_training_gif_names_only_the_margin_lines_it_draws():
+    from circles_hinge.outputs.animation import _draw_plane, _line_handles
+
+    spec, split = get_loss("hinge"), _split()
+    model = _model(spec, 2)  # reaches -1 far out, stays below +1 inside
+    xx, yy, grid = plots.make_grid(split.X_test, n=61)
+    out = model(grid)
+    fig = plots.pyplot().figure()
+    try:
+        boundary, margins = _draw_plane(
+            fig.add_subplot(), xx, yy, out[:, 0].reshape(xx.shape), out, spec, 2, 1.0
+        )
+    finally:
+        plots.pyplot().close(fig)
+    assert boundary and margins == [-1.0]
+    labels = [h.get_label() for h in _line_handles(spec, boundary, margins)]
+    assert labels == ["boundary", "margin -1 (+1 not reached here)"]
+    assert [h.get_label() for h in _line_handles(spec, True, [])] == [
+        "boundary",
+        "margin ±1: not reached here",
+    ]
+    dashed = [h.get_linestyle() for h in _line_handles(spec, True, [-1.0, 1.0])]
+    assert dashed == ["-", "--"]
+
+
+def test_decision_regions_cross_the_misclassified_points_and_a_squeezed_class_is_ringed():
+    spec, split = get_loss("hinge"), _split()
+    shifted = lambda X: _model(spec, 2)(np.asarray(X) + [0.6, 0.0])  # noqa: E731 - a boundary off centre
+    wrong = int((plots.predict_classes(spec, shifted(split.X_test)) != split.y_test).sum())
+    assert wrong > 0
+    fig = plots.decision_regions_figure(split.X_test, split.y_test, shifted, spec, 2, 0.9, "circles")
+    try:
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert labels == ["outer circle (−1)", "inner circle (+1)", f"misclassified ({wrong})"]
+        assert layout_faults(fig) == []
+    finally:
+        plots.pyplot().close(fig)
+    y = split.y_train
+    hidden = np.c_[np.where(y == 0, np.round(split.X_train[:, 0]), 2.0), np.zeros(len(y))]  # class 0: 3 spots
+    spots = len(np.unique(hidden[y == 0], axis=0))
+    fig = plots.hidden_layer_figure(hidden, y, spec, 2, "circles")
+    try:
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels[0] == f"outer circle: {(y == 0).sum()} points on {spots} spots (ringed)"
+        rings = [c for c in ax.collections if len(c.get_facecolor()) == 0]  # hollow: one ring a spot
+        assert labels[1] == f"inner circle: {(y == 1).sum()} points on 1 spot (ringed)"
+        assert [len(c.get_offsets()) for c in rings] == [spots, 1]
+    finally:
+        plots.pyplot().close(fig)
+
+
+def test_the_comparison_figure_fits_shows_every_radius_and_says_what_it_does_not_ring():
+    from circles_hinge.outputs.compare_plots import LossView, comparison_figure
+
+    split = _split()
+    views = []
+    for i, loss in enumerate(["hinge", "squared_hinge"]):
+        spec = get_loss(loss)
+        model = _model(spec, 2, 4.5 + i)
+        r0 = np.full(72, 0.5)
+        r0[10] = 1.83  # a peak above the data, as hinge's was
+        radii = {0.0: r0, 0.9: r0 - 0.1, -0.9: r0 + 0.1}
+        history = {m: np.array([0.5, 0.1]) for m in ("loss", "val_loss")}
+        decision = lambda X, m=model: m(X)[:, 0]  # noqa: E731
+        views.append(LossView(loss, spec, model, decision, history, 1.0, "seed 0", radii, 0.9))
+    fig = comparison_figure(views, split.X_test, split.y_test, 2, 0.3, dataset="circles")
+    try:
+        assert layout_faults(fig) == []
+        by_angle = next(ax for ax in fig.axes if ax.get_xlabel().startswith("angle"))
+        assert by_angle.get_ylim()[1] > 1.83
+        fig.canvas.draw()
+        legend = by_angle.get_legend().get_window_extent()
+        peak = by_angle.transData.transform((10 * 5, 1.83 + 0.1))[1]
+        assert legend.y0 > peak, "the legend sits above the highest radius"
+        margins = [ax for ax in fig.axes if ax.get_title().startswith(("Hinge\n", "Squared hinge\n"))]
+        for ax in margins:
+            (label,) = [t.get_text() for t in ax.get_legend().get_texts()]
+            assert (
+                label.startswith("inside the margin (")
+                and "inner circle: " in label
+                and "not ringed" in label
+            )
+        loss_axis = next(ax for ax in fig.axes if ax.get_xlabel() == "epoch")
+        assert loss_axis.get_ylabel() == "loss (log scale)"
+    finally:
+        plots.pyplot().close(fig)
+
+
+def test_a_margin_reached_exactly_is_outlined_where_the_plateau_begins():
+    """float32 tanh is exactly ±1 beyond an input of 7.9: a plateau the margin line must outline."""
+    from matplotlib.contour import ContourSet
+
+    spec, split = get_loss("hinge"), _split()
+    plateau = lambda X: np.clip(_model(spec, 2, 20)(X) * 3, -1, 1)  # noqa: E731 - exactly ±1 off the boundary
+    fig = plots.pyplot().figure()
+    try:
+        ax = fig.add_subplot()
+        _, values, _ = plots.draw_plane(ax, plateau, spec, 2, plots.data_extent(split.X_test))
+        assert values.max() == 1.0 and values.min() == -1.0
+        (margins,) = [c for c in ax.collections if isinstance(c, ContourSet) and len(c.levels) == 2]
+        assert np.allclose(margins.levels, [-1, 1]) and all(len(p.vertices) > 10 for p in margins.get_paths())
     finally:
         plots.pyplot().close(fig)

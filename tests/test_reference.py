@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 from sklearn.metrics import hinge_loss
 
 from circles_hinge.engine import reference
+from circles_hinge.engine.keras_losses import modified_huber as keras_modified_huber
 from circles_hinge.engine.keras_losses import multiclass_svm as keras_multiclass_svm
+from circles_hinge.engine.keras_losses import perceptron as keras_perceptron
 
 GAP = 1e-2  # gradient checks use inputs at least this far from every kink; the FD step is 1e-6
 K = 4  # classes in the multi-class cases
@@ -45,6 +47,13 @@ def _binary(rng, m, zero_one):
     far = np.min(np.abs(1 - y * f), axis=1) > GAP
     labels = (y + 1) / 2 if zero_one else y
     return labels, f, labels, far
+
+
+def _perceptron(rng, m):
+    y = rng.choice([-1.0, 1.0], size=(m, 3))
+    f = rng.normal(0, 1.5, size=(m, 3))
+    far = np.min(np.abs(y * f), axis=1) > GAP  # the perceptron's only kink is y*f = 0
+    return y, f, y, far
 
 
 def _bce(rng, m):
@@ -139,6 +148,18 @@ CASES = {
         lambda t, p: reference.multiclass_svm_grad(p, t),
         keras_multiclass_svm,
         _multiclass_svm,
+    ),
+    "modified_huber": Case(
+        reference.modified_huber,
+        reference.modified_huber_grad,
+        keras_modified_huber,
+        lambda r, m: _binary(r, m, False),
+    ),
+    "perceptron": Case(
+        reference.perceptron,
+        reference.perceptron_grad,
+        keras_perceptron,
+        _perceptron,
     ),
     "crammer_singer": Case(
         lambda t, p: reference.crammer_singer(p, t),
@@ -260,6 +281,36 @@ def test_hinge_matches_sklearn(classes):
     ours = reference.hinge(y[:, None], f[:, None])
     assert ours.shape == (40,)
     np.testing.assert_allclose(ours.mean(), hinge_loss(y, f), rtol=1e-12)
+
+
+SCORES = np.linspace(-3, 3, 601)  # a grid of scores f, every 0.01 (kinks at y*f = -1, 0 and 1 included)
+
+
+@pytest.mark.parametrize(
+    ("name", "sklearn_loss"), [("modified_huber", "ModifiedHuber"), ("perceptron", "Hinge")]
+)
+@pytest.mark.parametrize("y", [-1.0, 1.0])
+def test_sgd_losses_match_sklearns_own_values_and_gradients(name, sklearn_loss, y):
+    """scikit-learn's SGDClassifier losses (its Cython loss objects: loss and d loss / d f) against our
+    NumPy reference (to 1e-12) and our Keras functions with TensorFlow's autodiff (to float32)."""
+    from sklearn.linear_model import _sgd_fast
+
+    theirs = _sgd_fast.ModifiedHuber() if sklearn_loss == "ModifiedHuber" else _sgd_fast.Hinge(0.0)
+    want = np.array([theirs.py_loss(f, y) for f in SCORES])
+    want_grad = np.array([theirs.py_dloss(f, y) for f in SCORES])
+    labels = np.full((len(SCORES), 1), y)
+    ours = getattr(reference, name)(labels, SCORES[:, None])
+    np.testing.assert_allclose(ours, want, rtol=1e-12, atol=1e-12)
+    # gradients of the batch mean, per sample: scikit-learn picks -y at the perceptron's kink, we pick 0
+    grad = getattr(reference, f"{name}_grad")(labels, SCORES[:, None])[:, 0] * len(SCORES)
+    away = np.abs(y * SCORES) > 1e-9 if name == "perceptron" else np.ones(len(SCORES), dtype=bool)
+    np.testing.assert_allclose(grad[away], want_grad[away], rtol=1e-12, atol=1e-12)
+    case = CASES[name]
+    f32 = SCORES[:, None].astype(np.float32)
+    np.testing.assert_allclose(_keras_value(case, labels, f32), want, rtol=2e-6, atol=1e-6)
+    autodiff = _tf_grad(case, labels, f32)[:, 0] * len(SCORES)
+    kinks = np.abs(np.abs(y * SCORES) - (0 if name == "perceptron" else 1)) < 1e-6
+    np.testing.assert_allclose(autodiff[~kinks], want_grad[~kinks], rtol=2e-6, atol=1e-5)
 
 
 def test_crammer_singer_matches_sklearn_multiclass_hinge():

@@ -201,7 +201,7 @@ def test_a_disk_too_full_for_the_reserve_makes_nothing(tmp_path):
         assert proc.returncode == 1
         assert err.strip().splitlines() == [
             f"error: cannot start a run in {disk}: 64 KiB for its status could not be written "
-            "(No space left on device); nothing was made"
+            "(No space left on device); no run folder was made"
         ]
         assert not [p for p in disk.iterdir() if p.is_dir()]
     finally:
@@ -316,7 +316,7 @@ def test_an_oversized_request_is_refused_with_its_estimate_and_nothing_made(tmp_
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 2, err
         [line] = err.strip().splitlines()
-        assert re.match(r"error: this request needs about [\d.]+ GiB of memory .* GiB is available; ", line)
+        assert re.match(r"error: this request needs about [\d,.]+ GiB of memory .* GiB is available; ", line)
         assert largest in line
         assert not runs.exists(), "nothing is made"
 

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import zipfile
 
 import pytest
 from conftest import ROOT, TINY
@@ -20,7 +21,7 @@ from circles_hinge.store.folders import (
     write_atomic,
     write_json,
 )
-from circles_hinge.store.listing import list_runs
+from circles_hinge.store.listing import FINISHED_FILES, list_runs
 
 RULE = (
     "use letters and digits (any alphabet), '.', '_', '+' and '-', starting with a letter or digit, "
@@ -132,12 +133,29 @@ def test_json_refuses_nan(tmp_path):
     assert not (tmp_path / "x.json").exists()
 
 
+def _finished_files(path, kind):
+    """Stand-ins for the files a finished folder must hold besides its results (listing.FINISHED_FILES)."""
+    stand_ins = {
+        "config.yaml": "seed: 1\n",
+        "history.csv": "epoch,loss\n1,0.5\n",
+        "seeds.csv": "seed,loss\n1,0.5\n",
+    }
+    stand_ins["sweep.csv"] = stand_ins["seeds.csv"]
+    for name in FINISHED_FILES[kind]:
+        if name == "model.keras":
+            with zipfile.ZipFile(path / name, "w") as archive:  # a whole zip, as Keras writes
+                archive.writestr("config.json", "{}")
+        elif not (path / name).exists():
+            (path / name).write_text(stand_ins[name])
+
+
 def test_listing_shows_incomplete_and_skips_foreign_folders(tmp_path):
     done = create_run_dir(tmp_path, "hinge-s1")
     write_json(
         done / "metrics.json",
         {"loss": "hinge", "seed": 1, "test_accuracy": 1.0, "test_loss": 0.1, "train_seconds": 2.0},
     )
+    _finished_files(done, "run")
     Status(done, "run").write("complete")
     broken = create_run_dir(tmp_path, "hinge-s2")
     Status(broken, "run").write("interrupted")
@@ -166,6 +184,7 @@ def _report(path, kind, results, **extra):
     write_json(
         path / REPORT_FILES[kind], {"results": results, "seeds_label": "1..3", "seconds": 4.0, **extra}
     )
+    _finished_files(path, kind)
     Status(path, kind).write("complete")
 
 

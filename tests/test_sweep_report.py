@@ -16,7 +16,7 @@ def test_a_grid_sweep_report_draws_the_slice_its_menu_picks(tmp_path, tiny_path)
     path = run_grid(grid, tmp_path, name="grid").path
     harness = """
 const tip = () => document.getElementById("sweep-tip").textContent;
-const points = () => document.querySelectorAll("#sweep-chart circle");
+const points = () => document.querySelectorAll("#sweep-chart .point");
 points()[1].dispatchEvent(new Event("click"));
 const first = {n: points().length, tip: tip()};
 const menu = document.querySelector(".sweep-slice");

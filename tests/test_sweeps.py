@@ -2,9 +2,11 @@
 to a study of that cell alone, workers and shards giving the same bytes as one process, and resume."""
 
 import csv
+import re
+from pathlib import Path
 
 import pytest
-from conftest import check_common_report, one_key_sweep
+from conftest import TINY, check_common_report, one_key_sweep
 
 from circles_hinge.errors import ConfigError
 
@@ -236,7 +238,7 @@ def test_merge_refuses_missing_repeated_or_foreign_shards(sharded, tiny_config, 
         ([shards[0], shards[0]], "are both shard 2/2"),
         ([shards[0], other], "a shard of a different sweep"),
         ([whole, shards[0]], "is a whole sweep, not a shard"),
-        ([root / "nowhere"], "is not a finished sweep folder"),
+        ([root / "nowhere"], "nowhere does not exist"),
     ]:
         with pytest.raises(ConfigError, match=message):
             merge_shards(plan_merge(folders, tmp_path / "out"))
@@ -257,3 +259,157 @@ def test_a_two_key_grid_draws_heat_maps_and_its_report_has_a_slice_menu(sharded)
 
     width, height = Image.open(whole / "sweep.png").size
     assert width > height  # a column per loss: its success rate above its mean test accuracy
+
+
+# ---------------------------------------------------------------------------------------------------
+# Shards of any number of keys, `--shard auto`, a resumed shard, `merge --partial` (#23)
+
+
+@pytest.fixture(scope="module")
+def one_key_shards(tmp_path_factory):
+    """`sweep --param data.noise --values 0,0.1,0.2`, whole and as --shard I/3 for I = 1..3, and as
+    --shard auto under a faked SLURM array (tasks 0..2: SLURM_ARRAY_TASK_MIN/MAX)."""
+    from typer.testing import CliRunner
+
+    from circles_hinge.cli.app import app
+
+    runner, root = CliRunner(), tmp_path_factory.mktemp("one-key")
+    base = ["sweep", "--config", str(TINY), "--param", "data.noise", "--values", "0,0.1,0.2", "--seeds", "2"]
+    base += ["--workers", "1", "--quiet", "--runs-dir", str(root)]
+    results = {"whole": runner.invoke(app, [*base, "--name", "whole"])}
+    for i in (1, 2, 3):
+        results[f"shard{i}"] = runner.invoke(app, [*base, "--shard", f"{i}/3", "--name", f"shard{i}"])
+        env = {"SLURM_ARRAY_TASK_ID": str(i - 1), "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "2"}
+        results[f"auto{i}"] = runner.invoke(app, [*base, "--shard", "auto", "--name", "auto"], env=env)
+    return runner, app, root, results
+
+
+def test_a_one_key_sweep_shards_and_merges_to_the_unsharded_bytes(one_key_shards):
+    """#23 case 1: any --shard of a one-key sweep trained everything, then failed drawing sweep.png
+    (KeyError: 0). Now each shard finishes, and merging the three gives the unsharded sweep's
+    sweep.csv and seeds.csv byte for byte; so do the shards --shard auto took from a SLURM array."""
+    runner, app, root, results = one_key_shards
+    for name, result in results.items():
+        assert result.exit_code == 0, (name, result.output)
+    assert results["auto2"].stderr.startswith("shard 2/3: SLURM array task 1 of 0..2\n")
+    for merged, folders in (
+        ("merged", ["shard3", "shard1", "shard2"]),
+        ("merged-auto", ["auto-shard1of3", "auto-shard2of3", "auto-shard3of3"]),
+    ):
+        args = ["merge", *(str(root / f) for f in folders), "--runs-dir", str(root), "--name", merged]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        for table in ("sweep.csv", "seeds.csv"):
+            assert (root / merged / table).read_bytes() == (root / "whole" / table).read_bytes(), (
+                merged,
+                table,
+            )
+
+
+def test_a_stopped_shard_resumes(one_key_shards, tmp_path):
+    """--resume finishes a shard that stopped after its first cell (on main it crashed drawing)."""
+    import json
+    import shutil
+
+    runner, app, root, _ = one_key_shards
+    shard = Path(shutil.copytree(root / "shard1", tmp_path / "shard1"))
+    report = json.loads((shard / "sweep.json").read_text())
+    with open(shard / "seeds.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    first = {"cell": report["units"][0][0], "loss": report["units"][0][1], "result": report["results"][0]}
+    first["seed_rows"] = rows[: report["n_seeds"]]
+    request = {k: report[k] for k in ("grid", "losses", "shard")} | {"seeds": report["n_seeds"]}
+    (shard / "resume.json").write_text(json.dumps({**request, "done": [first], "seconds": 1.0}))
+    for name in ("sweep.json", "sweep.md", "sweep.png", "report.html"):
+        (shard / name).unlink()
+    status = json.loads((shard / "status.json").read_text())
+    (shard / "status.json").write_text(json.dumps({**status, "status": "interrupted"}))
+    result = runner.invoke(app, ["sweep", "--resume", str(shard), "--workers", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"resuming {shard}: 1 of 2 cell studies finished before")
+    for table in ("sweep.csv", "seeds.csv"):
+        assert (shard / table).read_bytes() == (root / "shard1" / table).read_bytes()
+    assert json.loads((shard / "status.json").read_text())["status"] == "complete"
+
+
+def test_merge_partial_marks_every_file_and_prints_the_missing_commands(one_key_shards, tmp_path):
+    """merge --partial: what the finished shards hold, marked partial in sweep.json, sweep.md,
+    report.html and the picture's title; the printed command makes the missing shard, and merging
+    it in gives the whole sweep's bytes."""
+    import json
+    import shlex
+
+    from circles_hinge.reports import SweepReport
+
+    runner, app, root, _ = one_key_shards
+    out = tmp_path / "out"
+    args = ["merge", str(root / "shard1"), str(root / "shard3"), "--runs-dir", str(out), "--partial"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (command,) = [line.split(": ", 1)[1] for line in result.stderr.splitlines() if line.startswith("missing")]
+    assert result.stderr.startswith("missing shard 2/3: circles-hinge sweep --config ")
+    (folder,) = out.glob("*-sweep-data.noise-partial")
+    report = json.loads((folder / "sweep.json").read_text())
+    assert report["partial"] == {"shards": [1, 3], "of": 3, "missing": [2], "commands": [command]}
+    part = SweepReport.from_json(report).part
+    assert part == "Partial: shards 1, 3 of 3 only; shard 2 missing"
+    assert (folder / "sweep.md").read_text().startswith(f"**{part}.**")
+    assert f"<b>{part}.</b>" in (folder / "report.html").read_text()
+    assert "<title>Partial sweep of data.noise" in (folder / "report.html").read_text()
+    listed = json.loads(runner.invoke(app, ["runs", "--json", "--runs-dir", str(out)]).stdout)
+    assert [r["status"] for r in listed] == ["partial"]
+    made = runner.invoke(app, shlex.split(command)[1:] + ["--quiet", "--workers", "1"])
+    assert made.exit_code == 0, made.output
+    (shard2,) = out.glob("*-shard2of3")
+    args = ["merge", str(root / "shard1"), str(shard2), str(root / "shard3"), "--runs-dir", str(out)]
+    args += ["--name", "whole"]
+    assert runner.invoke(app, args).exit_code == 0
+    for table in ("sweep.csv", "seeds.csv"):
+        assert (out / "whole" / table).read_bytes() == (root / "whole" / table).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "expected"),
+    [
+        ("auto", {"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "8"}, (3, 8)),  # MIN taken as 1
+        (
+            "auto",
+            {"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "7"},
+            (1, 8),
+        ),
+        (
+            "auto/4",
+            {
+                "SLURM_ARRAY_TASK_ID": "8",
+                "SLURM_ARRAY_TASK_MIN": "2",
+                "SLURM_ARRAY_TASK_MAX": "8",
+                "SLURM_ARRAY_TASK_STEP": "2",
+            },
+            (4, 4),
+        ),
+        ("auto/4", {"PARALLEL_SEQ": "2"}, (2, 4)),
+        ("2/5", {"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "8"}, (2, 5)),  # given: as given
+        ("auto", {"PARALLEL_SEQ": "2"}, "needs the number of shards: --shard auto/N"),
+        ("auto", {}, "no SLURM array task (SLURM_ARRAY_TASK_ID) or GNU parallel job (PARALLEL_SEQ)"),
+        (
+            "auto/4",
+            {"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "8"},
+            "this SLURM array has 8 tasks",
+        ),
+        (
+            "auto",
+            {"SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_COUNT": "8"},
+            "is not one of the array's 8 tasks",
+        ),
+        ("auto/5", {"PARALLEL_SEQ": "6"}, "PARALLEL_SEQ=6 is not between 1 and 5"),
+        ("auto", {"SLURM_ARRAY_TASK_ID": "x"}, "SLURM_ARRAY_TASK_ID='x' is not an integer"),
+    ],
+)
+def test_shard_auto_reads_a_slurm_array_or_gnu_parallel(text, env, expected):
+    from circles_hinge.studies.shards import resolve_shard
+
+    if isinstance(expected, tuple):
+        assert resolve_shard(text, env)[0] == expected
+    else:
+        with pytest.raises(ConfigError, match=re.escape(expected)):
+            resolve_shard(text, env)

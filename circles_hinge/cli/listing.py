@@ -31,7 +31,7 @@ def print_runs(path: Path, found: list[RunSummary]) -> None:
         table.add_row(
             r.path.name,
             r.kind,
-            r.status,
+            r.status + (f" ({r.problem})" if r.problem else ""),
             r.losses.replace(",", "\n"),
             r.seeds,
             "\n".join(r.test_accuracy),

@@ -76,6 +76,27 @@ RunsDirOpt = Annotated[
         "--runs-dir", metavar="DIR", autocompletion=complete_folder, help="Where run folders are made."
     ),
 ]
+ReadRunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir", metavar="DIR", autocompletion=complete_folder, help="The folder of runs to read."
+    ),
+]
+MergeRunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir", metavar="DIR", autocompletion=complete_folder, help="Where the merged folder is made."
+    ),
+]
+PictureRunsDirOpt = Annotated[
+    str,
+    typer.Option(
+        "--runs-dir",
+        metavar="DIR",
+        autocompletion=complete_folder,
+        help="Where the picture goes when --out is not given (as losses.png).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 JsonOpt = Annotated[
     bool,
@@ -119,7 +140,8 @@ LossOpt = Annotated[
         "-l",
         metavar="LOSS",
         autocompletion=complete_loss,
-        help="hinge | squared_hinge | binary_crossentropy | categorical_hinge | multiclass_svm",
+        help="hinge | squared_hinge | binary_crossentropy | modified_huber | perceptron | "
+        "categorical_hinge | multiclass_svm (the last two for k classes).",
     ),
 ]
 TrainNameOpt = Annotated[
@@ -129,6 +151,14 @@ TrainNameOpt = Annotated[
         metavar="NAME",
         help="Folder name instead of <time>-<loss>-s<seed>: letters and digits (any alphabet), "
         "'.', '_', '+', '-'.",
+    ),
+]
+BaselinesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--baselines",
+        help="Also fit scikit-learn's LinearSVC, SGDClassifier with the run's loss and SVC(kernel='rbf') on "
+        "the same training part, and report them beside the network.",
     ),
 ]
 AnimateOpt = Annotated[bool, typer.Option("--animate", help="Also write training.gif, one frame per epoch.")]
@@ -181,9 +211,13 @@ ShardOpt = Annotated[
     str | None,
     typer.Option(
         "--shard",
-        metavar="I/N",
+        metavar="I/N|auto",
         help="Train only the I-th of N disjoint parts of the grid, into its own folder; "
-        "`circles-hinge merge` puts the N folders together.",
+        "`circles-hinge merge` puts the N folders together. --shard auto (or auto/N) reads I and N "
+        "from a SLURM array (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT, or "
+        "SLURM_ARRAY_TASK_MIN/MAX; without MIN the array is taken to start at 1) or from GNU "
+        "parallel (PARALLEL_SEQ is I; give N as auto/N); with --name NAME each shard's folder is "
+        "NAME-shardIofN.",
     ),
 ]
 ResumeOpt = Annotated[
@@ -191,12 +225,13 @@ ResumeOpt = Annotated[
     typer.Option(
         "--resume",
         metavar="FOLDER",
+        readable=False,  # the door says what is wrong with the folder, in its own words
         autocompletion=complete_folder,
         help="Finish a sweep that was stopped, in its folder, keeping the cells it finished.",
     ),
 ]
 OutOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--out",
         metavar="FILE|DIR",

@@ -3,6 +3,7 @@ index.html rewritten when it ends, its notices shown, and its text options read 
 
 from __future__ import annotations
 
+import json
 import signal
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,3 +101,12 @@ def split_list(text: str, option: str) -> list[str]:
     if not text.strip() or any(not item for item in items):
         raise fail(f"{option} {text!r} must be a comma-separated list without empty items", 2)
     return items
+
+
+def say(line: str, as_json: bool) -> None:
+    """A summary line: stdout normally, stderr when stdout is reserved for --json."""
+    typer.echo(line, err=as_json)
+
+
+def print_json(path: Path, key: str, value: dict) -> None:
+    typer.echo(json.dumps({"path": str(path), "status": "complete", key: value}, indent=1))

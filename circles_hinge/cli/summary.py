@@ -71,3 +71,16 @@ def sweep_line(keys: list[str], r: SeedSummary) -> str:
         f"{cell}, {r.loss}: success {r.success_rate:.0%} [95% CI {lo:.0%}-{hi:.0%}], "
         f"mean test accuracy {r.test_accuracy:.1%}"
     )
+
+
+def baseline_lines(models: list[dict[str, Any]] | None, distances: dict[str, float | None]) -> list[str]:
+    """--baselines: one line per scikit-learn classifier, then each network's distance from the SVM's
+    boundary (on circles)."""
+    lines = []
+    for b in models or []:
+        support = "" if b["support_vectors"] is None else f", {b['support_vectors']} support vectors"
+        lines.append(f"baseline {b['name']}: test accuracy {b['test_accuracy']:.1%}{support}")
+    for loss, value in distances.items():
+        if value is not None:
+            lines.append(f"{loss}: its boundary lies {value:.3f} from the RBF SVM's on average (360 rays)")
+    return lines

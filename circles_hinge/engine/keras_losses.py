@@ -1,6 +1,7 @@
 """The Keras side of the loss registry: each loss as the Keras function the trainer and the saved model
-use, and the Weston-Watkins multi-class SVM hinge loss, which Keras lacks (saved with and reloaded from
-model.keras). Keras loads on the first call, not on import, so the door can check a request first."""
+use, and the losses Keras lacks (saved with and reloaded from model.keras): the Weston-Watkins multi-class
+SVM hinge loss, and scikit-learn's modified Huber and perceptron losses. Keras loads on the first call,
+not on import, so the door can check a request first."""
 
 from __future__ import annotations
 
@@ -25,20 +26,42 @@ def multiclass_svm(y_true, y_pred):
     return ops.sum(margins, axis=-1)
 
 
+def modified_huber(y_true, y_pred):
+    """scikit-learn's modified Huber loss of y*f (y = -1/+1): max(0, 1 - y*f)^2 for y*f >= -1, else
+    -4*y*f (a smoothed hinge that grows linearly, not quadratically, for badly wrong points); per-sample
+    mean over the last axis."""
+    from keras import ops
+
+    z = ops.cast(y_true, y_pred.dtype) * y_pred
+    return ops.mean(ops.where(z >= -1.0, ops.square(ops.maximum(0.0, 1.0 - z)), -4.0 * z), axis=-1)
+
+
+def perceptron(y_true, y_pred):
+    """The perceptron's loss of y*f (y = -1/+1): max(0, -y*f), zero for every correct point however
+    close to the boundary (no margin); per-sample mean over the last axis."""
+    from keras import ops
+
+    return ops.mean(ops.maximum(0.0, -ops.cast(y_true, y_pred.dtype) * y_pred), axis=-1)
+
+
+OURS = {"multiclass_svm": multiclass_svm, "modified_huber": modified_huber, "perceptron": perceptron}
+
+
 @cache
 def register() -> None:
-    """Register multiclass_svm as `circles_hinge>multiclass_svm`, so a saved model names it and
-    `keras.models.load_model` finds it again (once per process)."""
+    """Register our losses as `circles_hinge>name`, so a saved model names them and
+    `keras.models.load_model` finds them again (once per process)."""
     import keras
 
-    keras.saving.register_keras_serializable(package="circles_hinge")(multiclass_svm)
+    for fn in OURS.values():
+        keras.saving.register_keras_serializable(package="circles_hinge")(fn)
 
 
 def keras_loss(spec: LossSpec):
     """The Keras functional loss (per-sample values, mean over the last axis)."""
     import keras
 
-    if spec.name == "multiclass_svm":
+    if spec.name in OURS:
         register()
-        return multiclass_svm
+        return OURS[spec.name]
     return keras.losses.get(spec.name)

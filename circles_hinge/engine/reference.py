@@ -91,6 +91,34 @@ def squared_hinge_grad(y_true, y_pred) -> np.ndarray:
     return -2 * y * np.maximum(slack, 0) / slack.size
 
 
+def modified_huber(y_true, y_pred) -> np.ndarray:
+    """scikit-learn's modified Huber loss, per-sample mean over the last axis: max(0, 1 - y*f)^2 where
+    y*f >= -1, else -4*y*f (labels -1/+1, as our Keras `modified_huber` takes them)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    z = y_true * y_pred
+    return np.where(z >= -1, np.maximum(1 - z, 0) ** 2, -4 * z).mean(axis=-1)
+
+
+def modified_huber_grad(y_true, y_pred) -> np.ndarray:
+    """Gradient of the batch-mean modified Huber loss: -2y(1 - y*f) inside the margin, -4y below -1,
+    0 at and beyond the margin (it is continuously differentiable at y*f = -1 and 1)."""
+    y, y_pred = _pair(y_true, y_pred)
+    z = y * y_pred
+    return np.where(z >= -1, np.where(z < 1, -2 * y * (1 - z), 0), -4 * y) / z.size
+
+
+def perceptron(y_true, y_pred) -> np.ndarray:
+    """The perceptron's loss, per-sample mean over the last axis: max(0, -y*f) (labels -1/+1)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return np.maximum(-y_true * y_pred, 0).mean(axis=-1)
+
+
+def perceptron_grad(y_true, y_pred) -> np.ndarray:
+    """Gradient of the batch-mean perceptron loss: -y where y*f < 0, else 0 (0 at the kink y*f = 0)."""
+    y, y_pred = _pair(y_true, y_pred)
+    return np.where(y * y_pred < 0, -y, 0) / y_pred.size
+
+
 def categorical_hinge(y_true_onehot, y_pred) -> np.ndarray:
     """Keras' categorical hinge: max(0, neg - pos + 1), neg = max((1 - y)*s), pos = sum(y*s).
 

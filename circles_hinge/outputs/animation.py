@@ -20,7 +20,19 @@ from circles_hinge.losses import (
     get_loss,
     predict_classes,
 )
-from circles_hinge.outputs.plots import class_names, colorbar_label, make_grid, pyplot, scatter_classes
+from circles_hinge.outputs.plots import (
+    class_names,
+    class_plane,
+    colorbar_label,
+    labelled_names,
+    lead_cmap,
+    make_grid,
+    margin_levels,
+    plane_scale,
+    pyplot,
+    scatter_classes,
+    value_cmap,
+)
 from circles_hinge.store.folders import write_atomic
 
 WIDTH_INCHES, DPI = 8.0, 100  # 800 px wide: a slide's width without scaling up
@@ -39,32 +51,27 @@ def save_training_gif(path: Path, frames, xx, yy, split, config: Config, fps: in
     spec, k, dataset = get_loss(config.training.loss), n_classes(config.data), config.data.dataset
     plt = pyplot()
     values = [decision_values(spec, out).reshape(xx.shape) for _, _, out in frames]
-    levels, cmap, extend = _colour_scale(spec, values)
+    scale = plane_scale(spec, np.stack(values)) if values else 1.0  # one scale for every frame
     height = WIDTH_INCHES * 0.82
     fig = plt.figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
     side = 0.66 * WIDTH_INCHES / height  # the square plane's height as a share of the figure's
     ax = fig.add_axes((0.09, 0.075, 0.66, side))
     cax = fig.add_axes((0.79, 0.075, 0.028, side))
-    names = class_names(dataset, k)
+    names = labelled_names(spec, class_names(dataset, k))
     last_epoch = frames[-1][0]
     images = []
     for (epoch, logs, out), value in zip(frames, values):
         ax.clear()
-        filled = ax.contourf(xx, yy, value, levels=levels, cmap=cmap, extend=extend)
+        drawn = _draw_plane(ax, xx, yy, value, out, spec, k, scale)
         if epoch == frames[0][0]:
             cax.clear()
-            bar = fig.colorbar(filled, cax=cax, label=colorbar_label(spec, dataset))
-            bar.locator = MaxNLocator(nbins=8)  # round numbers, not the contour levels (14.51 ...)
+            bar = fig.colorbar(_scale_mappable(spec, scale), cax=cax, label=colorbar_label(spec, dataset))
+            bar.locator = MaxNLocator(nbins=8)
             bar.update_ticks()
-        _draw_lines(ax, xx, yy, value, spec)
-        if spec.multiclass:  # the boundaries: where the predicted class changes
-            classes = predict_classes(spec, out).reshape(xx.shape)
-            if len(np.unique(classes)) > 1:
-                ax.contour(xx, yy, classes, levels=np.arange(k) + 0.5, colors="k", linewidths=1.8)
         scatter_classes(ax, split.X_test, split.y_test, names, size=22, edge=0.5)
         ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
         ax.legend(
-            handles=[*ax.get_legend_handles_labels()[0], *_line_handles(spec)],
+            handles=[*ax.get_legend_handles_labels()[0], *_line_handles(spec, *drawn)],
             loc="upper right",
             fontsize=8,
             framealpha=0.9,
@@ -95,38 +102,56 @@ def save_training_gif(path: Path, frames, xx, yy, split, config: Config, fps: in
     write_atomic(path, buf.getvalue())
 
 
-def _colour_scale(spec: LossSpec, values: list[np.ndarray]):
-    """Filled-contour levels fixed for the whole run, so a colour means the same value in every frame."""
-    spread = float(np.nanpercentile(np.abs(np.stack(values)), 98)) if values else 1.0
-    if spec.multiclass:  # top score minus runner-up: 0 on a boundary, >= 1 past the margin
-        return np.linspace(0, max(2.0, spread), 17), "cividis", "max"
-    if spec.output_activation == "tanh":
-        return np.linspace(-1, 1, 21), "RdBu_r", "neither"
-    limit = max(1.5, spread)  # a logit grows as training goes on; the last frames set the scale
-    return np.linspace(-limit, limit, 21), "RdBu_r", "both"
-
-
-def _draw_lines(ax, xx, yy, value, spec: LossSpec) -> None:
-    """The boundary (solid) and the margin (dashed) where the plane holds them."""
-    if spec.multiclass:
-        if value.max() >= 1:
-            ax.contour(xx, yy, value, levels=[1.0], colors="k", linestyles="--", linewidths=1.0)
-        return
-    if value.min() < 0 < value.max():
+def _draw_plane(ax, xx, yy, value, out, spec: LossSpec, k: int, scale: float) -> tuple[bool, list[float]]:
+    """The frame's decision values in the class colours (as margins.png and the page draw them), the
+    boundary (solid) and the margin (dashed) where the plane holds them; says which lines it drew."""
+    if spec.multiclass:  # the predicted class's colour, deeper with the lead; boundaries where it changes
+        classes = predict_classes(spec, out).reshape(xx.shape)
+        extent = (xx.min(), xx.max(), yy.min(), yy.max())
+        ax.imshow(class_plane(classes, value, scale), extent=extent, origin="lower", aspect="auto")
+        boundary, margins = len(np.unique(classes)) > 1, [1.0] if value.max() >= 1 else []
+        if boundary:
+            ax.contour(xx, yy, classes, levels=np.arange(k) + 0.5, colors="k", linewidths=1.8)
+        if margins:
+            ax.contour(
+                xx, yy, value, levels=margin_levels(margins), colors="k", linestyles="--", linewidths=1.2
+            )
+        return boundary, margins
+    ax.pcolormesh(xx, yy, value, cmap=value_cmap(), shading="auto", vmin=-scale, vmax=scale)
+    boundary = bool(value.min() < 0 < value.max())
+    if boundary:
         ax.contour(xx, yy, value, levels=[0.0], colors="k", linewidths=1.8)
     margins = [level for level in (-1.0, 1.0) if value.min() <= level <= value.max()]
     if margins:
-        ax.contour(xx, yy, value, levels=margins, colors="k", linestyles="--", linewidths=1.0)
+        ax.contour(xx, yy, value, levels=margin_levels(margins), colors="k", linestyles="--", linewidths=1.2)
+    return boundary, margins
 
 
-def _line_handles(spec: LossSpec) -> list:
+def _scale_mappable(spec: LossSpec, scale: float):
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    if spec.multiclass:
+        return ScalarMappable(Normalize(0, scale), lead_cmap())
+    return ScalarMappable(Normalize(-scale, scale), value_cmap())
+
+
+def _line_handles(spec: LossSpec, boundary: bool, margins: list[float]) -> list:
+    """Legend entries for the lines this frame draws, and a word for a margin line it cannot draw."""
     from matplotlib.lines import Line2D
 
-    margin = "margin: top score leads by 1" if spec.multiclass else "margin ±1"
-    return [
-        Line2D([], [], color="k", lw=1.8, label="boundary"),
-        Line2D([], [], color="k", lw=1.0, ls="--", label=margin),
-    ]
+    handles = [Line2D([], [], color="k", lw=1.8, label="boundary")] if boundary else []
+    dashed = {"color": "k", "lw": 1.2, "ls": "--"}
+    if spec.multiclass:
+        label = "margin: top score leads by 1" if margins else "margin (a lead of 1): not reached here"
+        return [*handles, Line2D([], [], **(dashed if margins else {"ls": "none"}), label=label)]
+    if len(margins) == 2:
+        return [*handles, Line2D([], [], **dashed, label="margin ±1")]
+    if margins:
+        missing = -margins[0]
+        label = f"margin {margins[0]:+g} ({missing:+g} not reached here)"
+        return [*handles, Line2D([], [], **dashed, label=label)]
+    return [*handles, Line2D([], [], ls="none", label="margin ±1: not reached here")]
 
 
 def _metrics_line(logs: dict[str, float]) -> str:

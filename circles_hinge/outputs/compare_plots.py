@@ -14,7 +14,10 @@ import numpy as np
 from circles_hinge.engine.boundary import midway_radius
 from circles_hinge.losses import LossSpec, predict_classes
 from circles_hinge.outputs.plots import (
+    CLASS_COLORS,
+    EDGE,
     MARKERS,
+    class_names,
     draw_decision_regions,
     draw_hidden_layer,
     draw_margins,
@@ -26,6 +29,7 @@ from circles_hinge.outputs.plots import (
     positive,
     pyplot,
     save_figure,
+    set_extent,
     text_panel,
 )
 from circles_hinge.outputs.study_plots import draw_accuracy_strip, failure_text
@@ -89,7 +93,7 @@ def draw_boundary_overlay(ax, X, y, views: list[LossView], n_classes: int, facto
     from matplotlib.lines import Line2D
 
     xx, yy, grid = make_grid(X)
-    greys = ["0.55", "0.78", "0.35", "0.65", "0.25"]
+    greys = ["0.55", "0.85", "0.35", "0.7", "0.2"]  # the classes in grey, so that colour is the loss
     for c in range(n_classes):
         pts = X[y == c]
         ax.scatter(
@@ -98,8 +102,8 @@ def draw_boundary_overlay(ax, X, y, views: list[LossView], n_classes: int, facto
             s=12,
             c=greys[c % 5],
             marker=MARKERS[c % 5],
-            edgecolors="white",
-            linewidths=0.3,
+            edgecolors=EDGE,
+            linewidths=0.25,
             zorder=1,
         )
     handles = []
@@ -126,30 +130,37 @@ def draw_boundary_overlay(ax, X, y, views: list[LossView], n_classes: int, facto
             )
     if factor is not None:
         handles += _reference_circles(ax, factor)
-    ax.set(xlabel="x1", ylabel="x2", aspect="equal", xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
+    set_extent(ax, (xx.min(), xx.max(), yy.min(), yy.max()))
     ax.legend(
         handles=handles,
         title="decision boundaries",
-        title_fontsize=7.5,
-        loc="upper right",
-        fontsize=7.5,
+        title_fontsize=8,
+        loc="best",
+        fontsize=8,
         framealpha=0.92,
     )
 
 
+RADIUS_SHOWN = 2.5  # radii beyond it (a boundary far outside the data) are clipped and marked
+
+
 def draw_boundary_by_angle(ax, views: list[LossView], factor: float) -> None:
     """Boundary radius along each ray from the origin, with the band where |output| < level shaded.
-    One legend entry per loss (its line over its band), so three losses still fit above r = 1."""
+    One legend entry per loss (its line over its band); the axis reaches the highest radius drawn (up
+    to RADIUS_SHOWN, where clipped rays are marked) with room above it for the legend."""
     from matplotlib.legend_handler import HandlerTuple
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = []
+    handles, peak, clipped = [], 1.0, False
     for i, view in enumerate(views):
         if view.radii is None:
             continue
         color = loss_color(view.loss, i)
         r0 = view.radii[0.0]
+        drawn = np.concatenate([np.asarray(r, dtype=float) for r in view.radii.values()])
+        drawn = drawn[np.isfinite(drawn)]
+        peak = max(peak, float(drawn.max(initial=0.0)))
         degrees = np.linspace(0, 360, len(r0), endpoint=False)
         inner, outer = view.radii[view.band_level], view.radii[-view.band_level]
         both = np.isfinite(inner) & np.isfinite(outer)
@@ -162,6 +173,10 @@ def draw_boundary_by_angle(ax, views: list[LossView], factor: float) -> None:
             lw=0,
         )
         ax.plot(degrees, r0, color=color, lw=2)
+        beyond = np.isfinite(r0) & (r0 > RADIUS_SHOWN)
+        if beyond.any():
+            clipped = True
+            ax.plot(degrees[beyond], np.full(int(beyond.sum()), RADIUS_SHOWN), "^", color=color, ms=4)
         band = (Patch(color=color, alpha=0.16, lw=0), Line2D([], [], color=color, lw=2))
         handles.append((band, f"{nice_name(view.loss)}: boundary, band"))
     midway = midway_radius(factor)
@@ -170,20 +185,26 @@ def draw_boundary_by_angle(ax, views: list[LossView], factor: float) -> None:
     ax.axhline(midway, color="black", ls=":", lw=1.6)
     handles.append((Line2D([], [], color="0.45", ls="--", lw=1), f"data circles ({factor:g}, 1)"))
     handles.append((Line2D([], [], color="black", ls=":", lw=1.6), f"maximum margin ({midway:g})"))
+    if clipped:
+        handles.append(
+            (Line2D([], [], ls="none", marker="^", color="0.3", ms=4), f"beyond r = {RADIUS_SHOWN:g}")
+        )
+    top = min(peak, RADIUS_SHOWN) * 1.04
+    rows = len(handles)
     ax.set(
         xlabel="angle of the ray from the origin (degrees)",
         ylabel="radius",
         xlim=(0, 360),
-        ylim=(0, 1.75),
+        ylim=(0, top / (1 - 0.075 * rows - 0.05)),  # the legend's rows above the highest radius
         xticks=[0, 90, 180, 270, 360],
     )
     ax.grid(True, alpha=0.25)
-    ax.legend(  # above r = 1, clear of the lines
+    ax.legend(  # above the highest radius, clear of the lines
         [h for h, _ in handles],
         [label for _, label in handles],
         handler_map={tuple: HandlerTuple(ndivide=1)},
         loc="upper center",
-        fontsize=7,
+        fontsize=7.5,
         framealpha=0.92,
     )
 
@@ -218,11 +239,11 @@ def draw_loss_comparison(ax, views: list[LossView], n_seeds: int | None = None) 
         ax.set_ylim(bottom=lowest / 2, top=max(highest, lowest) * 2)
     log_y(ax, bool(np.isfinite(lowest)), zeros)
     what = f"median over {plural(n_seeds, 'seed')}, shaded 25–75%" if n_seeds else "log scale"
-    ax.set(xlabel="epoch", ylabel="loss (each on its own scale)")
+    ax.set(xlabel="epoch", ylabel="loss (log scale)")
     ax.set_title(f"Training and validation loss per epoch ({what})", fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
     if ax.get_legend_handles_labels()[0]:  # a diverged study may have no finite curve to label
-        ax.legend(loc="best", fontsize=7.5, framealpha=0.92)
+        ax.legend(loc="best", fontsize=8, framealpha=0.92)
 
 
 def _summary_text(ax, views: list[LossView]) -> None:
@@ -243,10 +264,35 @@ def _summary_text(ax, views: list[LossView]) -> None:
     ax.set_title("In numbers", loc="left")
 
 
+def draw_classifier_regions(ax, X, y, clf, n_classes: int, dataset: str | None = None) -> None:
+    """A fitted scikit-learn classifier's decision regions on the test data, in the class colours the
+    network's panels use (mlxtend takes its label predictions as they are)."""
+    from mlxtend.plotting import plot_decision_regions
+
+    if len(np.unique(y)) < 2:  # mlxtend fails when every plotted point has one label
+        ax.axis("off")
+        return
+    plot_decision_regions(
+        np.asarray(X, dtype=np.float64),
+        np.asarray(y),
+        clf=clf,
+        ax=ax,
+        legend=0,
+        n_jobs=1,
+        colors=",".join(CLASS_COLORS[:n_classes]),
+        markers=MARKERS[:n_classes],
+        scatter_kwargs={"edgecolor": "white", "linewidths": 0.4, "s": 22},
+    )
+    handles = ax.collections[-n_classes:] if len(ax.collections) >= n_classes else []
+    ax.legend(handles, class_names(dataset, n_classes), loc="upper right", fontsize=7, framealpha=0.9)
+    ax.set(xlabel="x1", ylabel="x2")
+
+
 def plot_comparison(
     path: Path, views: list[LossView], X, y, n_classes: int, factor: float | None, **options
 ) -> None:
-    save_figure(comparison_figure(views, X, y, n_classes, factor, **options), path, dpi=95, tight=True)
+    figure = comparison_figure(views, X, y, n_classes, factor, **options)
+    save_figure(figure, path, dpi=95, tight=True, thumbnail=True)
 
 
 def comparison_figure(
@@ -261,15 +307,17 @@ def comparison_figure(
     success_accuracy: float = SUCCESS_ACCURACY,
     dataset: str | None = None,
     shown: str | None = None,
+    baselines: list | None = None,
 ):
     """The comparison picture: decision regions and margin views side by side, the boundaries overlaid,
     boundary radius by angle, the loss curves; for a seed study also test accuracy per seed and the
     hidden layer of the worst failure beside a typical success. `shown`: a seed study's panels draw
-    one seed, and every panel that draws it says which (and why that one)."""
+    one seed, and every panel that draws it says which (and why that one). `baselines` (fitted
+    engine.baselines.Baseline): a last row with each one's decision regions on the same test data."""
     seed_note = "" if not views else f" ({views[0].caption.split(',')[0]})"
     plt = pyplot()
     cols = len(views) + 1
-    heights = [1, 1, 0.85] + ([0.8] if hidden else [])
+    heights = [1, 1, 0.85] + ([0.8] if hidden else []) + ([0.8] if baselines else [])
     # mlxtend predicts one grid point per figure pixel at figure.dpi; 50 keeps that grid modest
     fig = plt.figure(figsize=(4.9 * max(cols, 3), 4.9 * sum(heights)), dpi=50)
     outer = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=0.42)
@@ -287,7 +335,16 @@ def comparison_figure(
         )
         ax = fig.add_subplot(middle[i])
         _, count, note = draw_margins(
-            ax, X, y, view.outputs, view.spec, n_classes, dataset=dataset, ring=28, compact=True
+            ax,
+            X,
+            y,
+            view.outputs,
+            view.spec,
+            n_classes,
+            dataset=dataset,
+            ring_size=28,
+            compact=True,
+            crowded=True,
         )
         margin = "1 (dashed)" if view.spec.multiclass else "±1 (dashed)"
         lines = [
@@ -296,7 +353,9 @@ def comparison_figure(
             f"{count} of {len(y)} test points inside the margin (ringed)",
         ]
         ax.set_title("\n".join([*lines, note] if note else lines), fontsize=9.5)
-        ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9)
+        rings = [h for h, t in zip(*ax.get_legend_handles_labels()) if t.startswith("inside")]
+        if rings:  # the classes are named in the panel above; here only what the rings mean
+            ax.legend(rings, [rings[0].get_label()], loc="upper right", fontsize=7.5, framealpha=0.9)
     ax = fig.add_subplot(top[cols - 1])
     draw_boundary_overlay(ax, X, y, views, n_classes, factor)
     ax.set_title(
@@ -328,8 +387,19 @@ def comparison_figure(
         row = outer[3].subgridspec(1, 3, wspace=0.35)
         for j, panel in enumerate(hidden):
             ax = fig.add_subplot(row[j])
-            notes = draw_hidden_layer(ax, panel.activations, panel.y_train, panel.spec, n_classes, dataset)
+            notes = draw_hidden_layer(
+                ax, panel.activations, panel.y_train, panel.spec, n_classes, dataset, legend_size=7.5
+            )
             ax.set_title("\n".join([f"Last hidden layer: {panel.heading}", panel.why, *notes]), fontsize=9)
-            ax.legend(loc="best", fontsize=7, framealpha=0.9)
         failure_text(fig.add_subplot(row[2]), strip or [])
+    if baselines:
+        row = outer[len(heights) - 1].subgridspec(1, max(len(baselines), cols), wspace=0.3)
+        for j, baseline in enumerate(baselines):
+            ax = fig.add_subplot(row[j])
+            plt.figure(fig.number)
+            draw_classifier_regions(ax, X, y, baseline.model, n_classes, dataset)
+            n_support = baseline.support_vectors
+            support = "" if n_support is None else f", {n_support} support vectors"
+            title = f"Baseline {baseline.name}\ntest accuracy {baseline.test_accuracy:.1%}{support}"
+            ax.set_title(title, fontsize=10)
     return fig  # a big figure: saved at 95 dpi, readable and under ~400 KB

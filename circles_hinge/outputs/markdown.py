@@ -7,7 +7,7 @@ from __future__ import annotations
 from circles_hinge.losses import get_loss
 from circles_hinge.reports import ComparisonReport, SweepReport
 from circles_hinge.results import Boundary, Paired, SeedSummary, Spread
-from circles_hinge.words import pct, plural
+from circles_hinge.words import data_words, pct, plural
 
 
 def _num(x: float | None, digits: int = 3) -> str:
@@ -40,9 +40,7 @@ def comparison_markdown(report: ComparisonReport) -> str:
     study = report.study
     names = " vs ".join(_name(r.loss) for r in report.results)
     lines = [f"# Comparison: {names}", ""]
-    where = f"{data.dataset}, {data.n_samples} samples, noise {data.noise}"
-    if data.dataset == "circles":
-        where += f", factor {data.factor}"
+    where = data_words(data)
     if study:
         lines.append(
             f"Each loss trained with seeds {report.seeds_label} "
@@ -95,7 +93,38 @@ def comparison_markdown(report: ComparisonReport) -> str:
             )
     lines += _paired_markdown(report.paired, report.study)
     lines += _boundary_markdown(report)
+    lines += baselines_markdown(report.baselines)
     return "\n".join(lines) + "\n"
+
+
+def baselines_markdown(baselines: dict) -> list[str]:
+    """--baselines: scikit-learn's classical answers on the same split, in a table, and on circles how
+    far each network's boundary lies from the RBF SVM's."""
+    if not baselines:
+        return []
+    lines = [
+        "",
+        "## Classical baselines",
+        "",
+        f"scikit-learn's classifiers with their default settings, fitted on {baselines['fitted_on']}.",
+        "",
+        "| model | test accuracy | support vectors | boundary radius (mean) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in baselines["models"]:
+        support = "—" if row["support_vectors"] is None else str(row["support_vectors"])
+        radius = _num(row["boundary_radius_mean"])
+        lines.append(f"| {row['name']} | {pct(row['test_accuracy'])} | {support} | {radius} |")
+    distances = baselines.get("boundary_distance_from_svm")
+    if distances:
+        lines += [
+            "",
+            "The RBF SVM's boundary is the maximum-margin answer; along each of 360 rays from the origin, "
+            "the mean gap |r_network − r_SVM| between the two boundaries:",
+            "",
+        ]
+        lines += [f"- {_name(loss)}: {_num(value)}" for loss, value in distances.items()]
+    return lines
 
 
 def _paired_markdown(paired: list[Paired], study: bool) -> list[str]:

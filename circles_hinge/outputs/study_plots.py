@@ -20,10 +20,16 @@ def draw_accuracy_strip(ax, strip, success_accuracy: float) -> None:
     rng = np.random.default_rng(0)  # the jitter only spreads the dots; fixed so the picture is stable
     labels, lowest = [], 1.0
     for i, (loss, accuracy, summary) in enumerate(strip):
+        accuracy = np.asarray(accuracy, dtype=float)
         x = i + rng.uniform(-0.2, 0.2, size=len(accuracy))
-        ax.scatter(
-            x, accuracy, s=20, color=loss_color(loss, i), alpha=0.75, edgecolors="white", linewidths=0.4
-        )
+        failed = accuracy < success_accuracy  # a cross, not only a position below the line
+        color = loss_color(loss, i)
+        ax.scatter(x[~failed], accuracy[~failed], s=20, color=color, alpha=0.75, edgecolors="white", lw=0.4)
+        ax.scatter(x[failed], accuracy[failed], s=34, color=color, marker="x", linewidths=1.6)
+        seeds = list(summary.failed_seeds or [])
+        if len(seeds) == int(failed.sum()) and len(seeds) <= 8:  # few failures: name their seeds
+            for xf, af, seed in zip(x[failed], accuracy[failed], seeds):
+                ax.annotate(f"{seed}", (xf, af), xytext=(5, -3), textcoords="offset points", fontsize=7.5)
         lo, hi = summary.success_ci95
         labels.append(
             f"{nice_name(loss)}\n{summary.successes}/{summary.seeds} succeed\n(95% CI {lo:.0%}–{hi:.0%})"
@@ -32,7 +38,7 @@ def draw_accuracy_strip(ax, strip, success_accuracy: float) -> None:
     ax.axhline(success_accuracy, color="black", ls=":", lw=1.2, label=f"success: ≥ {success_accuracy:.0%}")
     ax.set_xticks(range(len(strip)), labels, fontsize=8)
     ax.set(xlim=(-0.6, len(strip) - 0.4), ylim=(min(0.4, lowest - 0.05), 1.03), ylabel="test accuracy")
-    ax.set_title("Test accuracy of every seed (one dot each)", fontsize=10)
+    ax.set_title("Test accuracy of every seed (one dot each; × failed, with its seed)", fontsize=10)
     ax.yaxis.set_major_formatter(_percent_formatter())
     ax.grid(True, axis="y", alpha=0.25)
     ax.legend(loc="lower right", fontsize=7.5, framealpha=0.92)
@@ -75,7 +81,9 @@ def plot_grid(path: Path, report: SweepReport) -> None:
         fig = sweep_figure(keys[0], report.results, losses, n_seeds, threshold)
     else:
         fig = grid_figure(report.grid, report.results, losses, n_seeds, threshold)
-    save_figure(fig, path)
+    if report.part:  # a shard, or a merge of some shards: said above everything else
+        fig.suptitle("\n".join(filter(None, [report.part, fig.get_suptitle()])), fontsize=11)
+    save_figure(fig, path, thumbnail=True)
 
 
 def sweep_figure(
@@ -92,14 +100,12 @@ def sweep_figure(
     fig, (ax_rate, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     for i, loss in enumerate(losses):
         rows = {r.cell[param]: r for r in results if r.loss == loss}
-        if not rows:  # a shard may hold none of this loss's values
-            continue
-        have = [j for j, v in enumerate(values) if v in rows]  # a shard holds only its share
-        x = (positions + (i - (len(losses) - 1) / 2) * nudge)[have]  # nudge apart overlapping bars
-        mine = [rows[values[j]] for j in have]
-        rate = np.array([r.success_rate for r in mine])
-        lo = np.array([r.success_ci95[0] for r in mine])
-        hi = np.array([r.success_ci95[1] for r in mine])
+        x = positions + (i - (len(losses) - 1) / 2) * nudge  # nudge apart overlapping error bars
+        # a value a shard did not train for this loss: a gap in its lines
+        mine = [rows.get(v) for v in values]
+        rate = np.array([np.nan if r is None else r.success_rate for r in mine])
+        lo = np.array([np.nan if r is None else r.success_ci95[0] for r in mine])
+        hi = np.array([np.nan if r is None else r.success_ci95[1] for r in mine])
         color, marker = loss_color(loss, i), MARKERS[i % 5]
         ax_rate.errorbar(
             x,
@@ -113,8 +119,10 @@ def sweep_figure(
             capsize=4,
             label=nice_name(loss),
         )
-        accuracy = np.array([r.test_accuracy for r in mine])
-        ci = np.array([r.test_accuracy_ci95 or [r.test_accuracy] * 2 for r in mine]).reshape(-1, 2)
+        accuracy = np.array([np.nan if r is None else r.test_accuracy for r in mine])
+        ci = np.array(
+            [[np.nan, np.nan] if r is None else r.test_accuracy_ci95 or [r.test_accuracy] * 2 for r in mine]
+        ).reshape(-1, 2)
         ax_acc.errorbar(
             x,
             accuracy,
@@ -129,7 +137,7 @@ def sweep_figure(
         )
         ax_acc.plot(
             x,
-            [r.test_accuracy_min for r in mine],
+            [np.nan if r is None else r.test_accuracy_min for r in mine],
             color=color,
             marker=marker,
             mfc="white" if not numeric else color,

@@ -9,6 +9,7 @@ renamed, so a reader never sees half a file.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import errno
 import io
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from circles_hinge.errors import ConfigError, Interrupted, RunDirError, RunFailed, TrainingDiverged
+from circles_hinge.files import FileProblem, load_json
 
 STATUS_FILE = "status.json"
 REPORT_FILES = {"compare": "comparison.json", "sweep": "sweep.json"}
@@ -160,7 +162,7 @@ def make_reserve(path: Path, new_folder: bool = True) -> None:
         path.rmdir()
         raise RunDirError(
             f"cannot start a run in {path.parent}: {RESERVE_BYTES // 1024} KiB for its status could not "
-            f"be written ({exc.strerror}); nothing was made"
+            f"be written ({exc.strerror}); no run folder was made"
         ) from None
 
 
@@ -258,12 +260,12 @@ class CsvLog:
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
-    """The JSON object in `path`, or None if it is missing, unreadable or not an object."""
+    """The JSON object in `path`, or None if it is missing, unreadable or not an object (a FIFO or a
+    device in its place is not opened: `files.load_json` says why, for a caller that needs to)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_json(path)
+    except FileProblem:
         return None
-    return data if isinstance(data, dict) else None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -466,9 +468,28 @@ def run_folder(path: Path, kind: str, started: str = "") -> Iterator[RunFolder]:
         raise RunFailed(path, message, log_error, status_error) from exc
 
 
+# The Python API's call while it runs (`recording_call`): status.json records it instead of the
+# interpreter's own argv, which says only ["-c"] or the notebook kernel's arguments.
+_CALL: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("circles_hinge_call", default=None)
+
+
+@contextlib.contextmanager
+def recording_call(words: list[str]) -> Iterator[None]:
+    """status.json's `command` is `words` (e.g. ["circles_hinge.train", "loss='hinge'"]) inside."""
+    token = _CALL.set(list(words))
+    try:
+        yield
+    finally:
+        _CALL.reset(token)
+
+
 def command_line() -> list[str]:
     """The command as typed: `python -m circles_hinge train ...` (sys.orig_argv) when run as a module,
-    where sys.argv[0] would be the path of __main__.py; else sys.argv (the console script)."""
+    where sys.argv[0] would be the path of __main__.py; else sys.argv (the console script); inside
+    an API call, the call and its arguments (`recording_call`)."""
+    call = _CALL.get()
+    if call is not None:
+        return list(call)
     if sys.argv and Path(sys.argv[0]).name == "__main__.py":
         return list(getattr(sys, "orig_argv", sys.argv))
     return list(sys.argv)

@@ -3,11 +3,34 @@ seeds, accuracies, time), newest first, for `runs`, `runs --json` and index.html
 
 from __future__ import annotations
 
+import csv
+import errno
+import io
+import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.store.folders import REPORT_FILES, STATUS_FILE, liveness, read_json
+from circles_hinge.errors import ConfigError, RunDirError
+from circles_hinge.files import CONFIG_MAX_BYTES, FileProblem, load_json, read_bytes, read_ends, read_text
+from circles_hinge.loading import read_yaml
+from circles_hinge.store.folders import REPORT_FILES, RUN_FILES, STATUS_FILE, liveness, read_json
+
+# What a finished folder of each kind must hold (what is read back: its config, results, tables and
+# weights); one that lacks any of them, or holds something broken in the place of these or of the
+# pictures and pages it also writes, is listed as `damaged`, with what is wrong, never as complete.
+# (A folder made by an older version may lack a picture or report.html; that is not damage.)
+FINISHED_FILES = {
+    "run": ("config.yaml", "metrics.json", "history.csv", "model.keras"),
+    "compare": ("config.yaml", "comparison.json"),
+    "sweep": ("config.yaml", "sweep.json", "sweep.csv", "seeds.csv"),
+}
+OTHER_FILES = {
+    "run": tuple(f for f in RUN_FILES if f not in FINISHED_FILES["run"]),
+    "compare": ("comparison.md", "comparison.png", "seeds.csv", "report.html"),
+    "sweep": ("sweep.md", "sweep.png", "report.html"),
+}
 
 
 @dataclass
@@ -26,6 +49,7 @@ class RunSummary:
     test_loss: list[str]
     seconds: float | None
     started: str
+    problem: str = ""  # what is wrong with a damaged or unreadable folder: 'metrics.json is empty'
 
 
 def _is_number(value: Any) -> bool:
@@ -41,8 +65,8 @@ def _read_config(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+        data = yaml.safe_load(read_text(path / "config.yaml", CONFIG_MAX_BYTES))
+    except (FileProblem, ValueError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -71,6 +95,8 @@ def _study_row(summary: RunSummary, path: Path, status: dict[str, Any]) -> None:
         seed = _read_config(path).get("seed", "")
         summary.seeds = str(status.get("seeds_label") or (f"from {seed}" if seed != "" else ""))
         return
+    if report.get("partial") and summary.status == "complete":  # merge --partial: some shards only
+        summary.status = "partial"
     results = [r for r in report.get("results", []) if isinstance(r, dict)]
     names = list(dict.fromkeys(str(r.get("loss", "")) for r in results))  # a sweep repeats them
     summary.losses = ",".join(names)
@@ -91,11 +117,74 @@ def _study_row(summary: RunSummary, path: Path, status: dict[str, Any]) -> None:
         summary.test_loss.append(_formatted(mine[0].get("test_loss"), ".3g", prefix[1]))
 
 
-def _kind_from_files(path: Path) -> str | None:
+def _kind_from_files(names: set[str]) -> str | None:
     for kind, name in (("run", "metrics.json"), ("compare", "comparison.json"), ("sweep", "sweep.json")):
-        if (path / name).exists():
+        if name in names:
             return kind
     return None
+
+
+# How each kind of file ends when it was written in full
+_ENDINGS = {".html": b"</html>", ".png": b"IEND", ".md": b"\n", ".csv": b"\n"}
+
+
+def _check_file(path: Path) -> None:
+    """FileProblem if `path` is not what circles-hinge wrote there: JSON and the config are parsed;
+    a CSV has its header's number of fields in its last row; model.keras is a whole zip file; a page,
+    a picture, a table ends as one written in full. Big files are read at their two ends only."""
+    if path.suffix == ".json":
+        load_json(path)
+        return
+    if path.name == "config.yaml":
+        try:
+            read_yaml(path, option="")
+        except ConfigError as exc:
+            raise FileProblem(path, str(exc).removeprefix(f"{path} ").removeprefix(f"{path}: ")) from None
+        return
+    head, tail = read_ends(path)
+    if not head:
+        raise FileProblem(path, "is empty")
+    ending = _ENDINGS.get(path.suffix)
+    if ending is not None and ending not in tail[-64:]:
+        raise FileProblem(path, "is cut short or damaged (it does not end as written)")
+    if path.suffix == ".csv":
+        header, last = head.split(b"\n", 1)[0], tail.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        try:
+            fields = [len(next(csv.reader([line.decode("utf-8")]))) for line in (header, last)]
+        except (UnicodeDecodeError, StopIteration, csv.Error):
+            fields = [0, 1]
+        if fields[0] != fields[1] or fields[0] < 2:
+            raise FileProblem(path, "is cut short or damaged (its last row is not whole)")
+    if path.suffix == ".keras":
+        with io.BytesIO(tail) as end:
+            if not zipfile.is_zipfile(end):
+                raise FileProblem(path, "is cut short or damaged (not a whole Keras zip file)")
+
+
+def _damage(path: Path, kind: str, names: set[str]) -> str:
+    """What is wrong with a folder that says complete: each file it must hold that is missing, and each
+    of its files that is not a regular file, unreadable, empty, or (JSON) not valid; '' when nothing."""
+    wrong = []
+    needed = FINISHED_FILES.get(kind, ())
+    if kind == "compare" and (read_json(path / "comparison.json") or {}).get("success_accuracy") is not None:
+        needed = (*needed, "seeds.csv")  # a seed study's one row per seed
+    for name in (*needed, *(f for f in OTHER_FILES.get(kind, ()) if f in names)):
+        try:
+            if name not in names:
+                raise FileProblem(path / name, "is missing", missing=True)
+            _check_file(path / name)
+        except FileProblem as exc:
+            wrong.append(f"{name} {exc.why}")
+    if kind == "compare" and not wrong:  # a side-by-side comparison's run folders, one per loss
+        runs = (read_json(path / "comparison.json") or {}).get("files") or {}
+        for run in (runs.get("runs") or {}).values() if isinstance(runs, dict) else ():
+            try:
+                inner = set(os.listdir(path / str(run)))
+            except OSError as exc:
+                wrong.append(f"{run}/ {'is missing' if exc.errno == errno.ENOENT else exc.strerror}")
+                continue
+            wrong += [f"{run}/{text}" for text in _damage(path / str(run), "run", inner).split("; ") if text]
+    return "; ".join(wrong)
 
 
 def _last_epoch(path: Path, kind: str, status: dict[str, Any]) -> str:
@@ -103,9 +192,8 @@ def _last_epoch(path: Path, kind: str, status: dict[str, Any]) -> str:
     finish); for a comparison or sweep, the progress its status.json last recorded."""
     if kind == "run":
         try:
-            with open(path / "history.csv", "rb") as fh:
-                rows = sum(1 for line in fh if line.endswith(b"\n")) - 1
-        except OSError:
+            rows = read_bytes(path / "history.csv").count(b"\n") - 1
+        except FileProblem:
             rows = 0
         return f" after epoch {rows}" if rows > 0 else " before its first epoch ended"
     done = status.get("done")
@@ -113,23 +201,31 @@ def _last_epoch(path: Path, kind: str, status: dict[str, Any]) -> str:
 
 
 def _summarise(path: Path) -> RunSummary | None:
-    status_path = path / STATUS_FILE
-    status = read_json(status_path)
-    if status is None:
-        kind = _kind_from_files(path)
-        if not status_path.exists():
+    try:
+        names = set(os.listdir(path))
+    except OSError as exc:  # a folder we may not read is listed, never skipped or fatal
+        return RunSummary(path, "?", "unreadable", "", "", [], [], None, "", f"the folder: {exc.strerror}")
+    problem = ""
+    try:
+        status = load_json(path / STATUS_FILE)
+    except FileProblem as exc:
+        kind = _kind_from_files(names)
+        if exc.missing:
             if kind is None:
                 return None  # not one of ours
             status = {"status": "unknown", "kind": kind}
         else:  # ours, but status.json is damaged: list it rather than hide it
-            status = {"status": "unreadable", "kind": kind or "?"}
+            status, problem = {"status": "unreadable", "kind": kind or "?"}, f"{STATUS_FILE} {exc.why}"
     kind = str(status.get("kind", "run"))
     state = str(status.get("status", "unknown"))
     if state == "running":
         state = liveness(status)
         if state == "died":
             state += _last_epoch(path, kind, status)
-    summary = RunSummary(path, kind, state, "", "", [], [], None, str(status.get("started", "")))
+    elif state == "complete":
+        problem = _damage(path, kind, names)
+        state = "damaged" if problem else state
+    summary = RunSummary(path, kind, state, "", "", [], [], None, str(status.get("started", "")), problem)
     if kind == "run":
         _run_row(summary, path)
     elif kind in REPORT_FILES:
@@ -137,16 +233,31 @@ def _summarise(path: Path) -> RunSummary | None:
     return summary
 
 
+def summarise_folder(path: Path) -> RunSummary | None:
+    """One folder's row as `runs` shows it (its kind, status, losses, ...); None if it is not ours."""
+    return _summarise(path)
+
+
 def list_runs(runs_dir: Path) -> list[RunSummary]:
     """Every run, comparison and sweep folder directly under runs_dir, newest first. Never raises on
-    a broken or foreign folder: it is listed with the status it has (`unreadable` when status.json
-    cannot be read), or skipped if nothing in it is ours."""
-    if not runs_dir.is_dir():
+    a broken or foreign folder: it is listed with the status it has (`unreadable` when it or its
+    status.json cannot be read, `damaged` when it says complete but lacks a file or holds a broken
+    one, with `problem` saying what), or skipped if nothing in it is ours. RunDirError when runs_dir
+    itself cannot be read."""
+    try:
+        children = sorted(os.scandir(runs_dir), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
         return []
+    except OSError as exc:
+        raise RunDirError(f"--runs-dir {runs_dir} cannot be read: {exc.strerror}") from None
     found = []
-    for child in runs_dir.iterdir():
-        if child.is_dir() and not child.name.startswith("."):
-            summary = _summarise(child)
+    for child in children:
+        try:
+            folder = child.is_dir()
+        except OSError:
+            folder = True  # cannot even tell: _summarise lists it as unreadable
+        if folder and not child.name.startswith("."):
+            summary = _summarise(Path(child.path))
             if summary is not None:
                 found.append(summary)
     found.sort(key=lambda s: (s.started, s.path.name), reverse=True)
@@ -167,6 +278,8 @@ def listing_json(found: list[RunSummary]) -> list[dict[str, Any]]:
             "started": r.started,
             "seconds": r.seconds,
         }
+        if r.problem:
+            record["problem"] = r.problem
         for name in ("metrics.json", "comparison.json", "sweep.json"):
             data = read_json(r.path / name)
             if data is not None:

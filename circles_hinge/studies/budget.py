@@ -44,12 +44,31 @@ LONG_SECONDS = 60.0  # a request expected to take longer says so before it start
 BATCH_UNIT_BYTES = 6 * 4
 
 
+def _fit_samples(config: Config) -> int:
+    """The points `fit` trains on: the training part less its validation split."""
+    n_train = config.data.n_samples - config.data.test_size
+    return max(1, math.floor(n_train * (1 - config.training.validation_split)))
+
+
+def real_batch(config: Config) -> int:
+    """The batch training uses: a batch_size larger than the data is all of it, as Keras' fit clips it."""
+    return min(config.training.batch_size, _fit_samples(config))
+
+
+def batch_notice(config: Config) -> str | None:
+    """A line for a batch_size larger than the data (training clips it), else None."""
+    if config.training.batch_size <= _fit_samples(config):
+        return None
+    return (
+        f"note: training.batch_size {config.training.batch_size:,} is more than the {_fit_samples(config):,} "
+        "points an epoch trains on; a batch is all of them (Keras' fit clips it the same way)"
+    )
+
+
 def _batch_bytes(config: Config, replicas: int) -> int:
     """One batch in flight, for `replicas` replicas padded to LANES."""
     k_pad = -(-max(replicas, 1) // LANES) * LANES
-    n_fit = _batches(config) * config.training.batch_size  # at most one batch past the fit part
-    batch = min(config.training.batch_size, n_fit)
-    return k_pad * batch * (sum(config.model.hidden_units) + 3) * BATCH_UNIT_BYTES
+    return k_pad * real_batch(config) * (sum(config.model.hidden_units) + 3) * BATCH_UNIT_BYTES
 
 
 @dataclass
@@ -72,9 +91,7 @@ def _batch_seconds(replicas: int, batch_size: int) -> float:
 
 
 def _batches(config: Config) -> int:
-    n_train = config.data.n_samples - config.data.test_size
-    n_fit = math.floor(n_train * (1 - config.training.validation_split))
-    return -(-n_fit // config.training.batch_size)
+    return -(-_fit_samples(config) // real_batch(config))
 
 
 def estimate_run(config: Config, restarts: int | None = None) -> Estimate:
@@ -85,7 +102,7 @@ def estimate_run(config: Config, restarts: int | None = None) -> Estimate:
     per_sample = FIRST_REPLICA_SAMPLE_BYTES + _width_bytes(config)
     memory = BASE_BYTES + n * per_sample + restarts * n * (REPLICA_SAMPLE_BYTES + _width_bytes(config))
     memory += _batch_bytes(config, max(1, restarts))  # the restarts train after the first, not beside it
-    seconds = config.training.epochs * _batches(config) * _batch_seconds(1, config.training.batch_size)
+    seconds = config.training.epochs * _batches(config) * _batch_seconds(1, real_batch(config))
     return Estimate(int(memory), seconds, _batches(config), f"{n:,} samples")
 
 
@@ -94,9 +111,7 @@ def estimate_study(config: Config, seeds: int, losses: int) -> Estimate:
     n = config.data.n_samples
     per_seed = SEED_BYTES + n * (REPLICA_SAMPLE_BYTES + _width_bytes(config))
     memory = BASE_BYTES + STUDY_BYTES + seeds * per_seed + _batch_bytes(config, seeds)
-    seconds = (
-        losses * config.training.epochs * _batches(config) * _batch_seconds(seeds, config.training.batch_size)
-    )
+    seconds = losses * config.training.epochs * _batches(config) * _batch_seconds(seeds, real_batch(config))
     return Estimate(int(memory), seconds, _batches(config), f"{seeds:,} seeds x {n:,} samples")
 
 
@@ -112,7 +127,7 @@ def available_bytes() -> int | None:
 
 
 def gib(n: float) -> str:
-    return f"{n / 2**30:.1f} GiB"
+    return f"{n / 2**30:,.1f} GiB"  # thousands grouped, as every count the project prints
 
 
 def check_run_fits(config: Config, available: int | None = None) -> Estimate:

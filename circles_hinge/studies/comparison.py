@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from circles_hinge.config import Config, dump_yaml
+from circles_hinge.engine.baselines import distance_from_svm, fit_baselines
 from circles_hinge.engine.boundary import (
     band_level,
     boundary_radii,
@@ -27,9 +28,10 @@ from circles_hinge.losses import get_loss
 from circles_hinge.outputs import compare_plots
 from circles_hinge.outputs.compare_plots import HiddenPanel, LossView, StripRow
 from circles_hinge.outputs.html import write_comparison_report
-from circles_hinge.outputs.html.run import replay_data, thinning_note
-from circles_hinge.outputs.html.studies import seed_replays
+from circles_hinge.outputs.html.run import model_data, plane_data, replay_data, thinning_note
+from circles_hinge.outputs.html.studies import digits, floats32
 from circles_hinge.outputs.markdown import comparison_markdown
+from circles_hinge.outputs.plots import data_extent
 from circles_hinge.reports import ComparisonReport
 from circles_hinge.results import Boundary, RunRow, SeedRow, finite_or_none
 from circles_hinge.store.folders import (
@@ -76,7 +78,7 @@ class _Panels:
 def run_compare(plan: ComparePlan, on_progress: Progress | None = None) -> ComparisonResult:
     """`compare` as the door planned it (`door.plan_compare`): the runs folder, then the comparison."""
     prepare_runs_dir(plan.runs_dir)
-    return run_comparison(plan.request, plan.runs_dir, on_progress, plan.animate)
+    return run_comparison(plan.request, plan.runs_dir, on_progress, plan.animate, plan.baselines)
 
 
 def run_comparison(
@@ -84,13 +86,16 @@ def run_comparison(
     runs_dir: Path,
     on_progress: Progress | None = None,
     animate: bool = False,
+    baselines: bool = False,
 ) -> ComparisonResult:
     """Train each loss on the same data, split and initial weights, and write one comparison folder.
 
     seeds=None: one complete run folder per loss (as `train` writes it), named after the loss.
     seeds=N: a seed study, seeds config.seed .. config.seed+N-1, all seeds of a loss trained at once;
     per-seed numbers go to seeds.csv; `request.replays` keeps every seed's weights per epoch for
-    report.html. Either way: comparison.png, comparison.json, comparison.md, report.html.
+    report.html. Either way: comparison.png, comparison.json, comparison.md, report.html. With
+    `baselines`, scikit-learn's classical answers on the same split (the shown seed's, for a study)
+    beside the networks in each of them.
     """
     config, losses, seeds, name = request.config, request.losses, request.seeds, request.name
     stem = name or "compare-" + "-vs-".join(losses) + (f"-{seeds}seeds" if seeds is not None else "")
@@ -101,12 +106,16 @@ def run_comparison(
         write_atomic(path / "config.yaml", dump_yaml(config))
         runs: dict[str, RunResult] = {}
         if seeds is None:
-            results, views, panels, runs = _side_by_side(request.configs, path, counter, animate)
+            results, views, panels, runs = _side_by_side(request.configs, path, counter, animate, baselines)
             paired = pair_all({r.loss: [_seed_row(r, request.success)] for r in results})
         else:
             results, views, panels, paired = _seed_study(request, path, counter)
+        fitted, baseline_record = [], {}
+        if baselines:
+            counter("fitting the baselines")
+            fitted, baseline_record = _baselines(config, losses, views, panels)
         counter("drawing comparison.png")
-        _draw_comparison(path / "comparison.png", config, views, panels, request.success)
+        _draw_comparison(path / "comparison.png", config, views, panels, request.success, fitted)
         report = ComparisonReport(
             losses=list(losses),
             seeds_label=seeds_label(request.seed_list),
@@ -114,6 +123,7 @@ def run_comparison(
             success_accuracy=request.success if seeds is not None else None,
             results=results,
             paired=paired,
+            baselines=baseline_record,
             seconds=round(time.perf_counter() - start, 3),
             files=panels.files,
             config=config,
@@ -127,7 +137,9 @@ def run_comparison(
     return ComparisonResult(path, report, runs)
 
 
-def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCounter, animate: bool = False):
+def _side_by_side(
+    configs: dict[str, Config], path: Path, counter: ProgressCounter, animate: bool = False, baselines=False
+):
     """One run folder per loss; the figure draws from the models just trained (nothing is read back)."""
     counter("loading TensorFlow")
     load_tensorflow()
@@ -141,6 +153,7 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
             on_epoch=lambda epoch, logs, s=f"{loss}: training": counter(s, 1),
             on_stage=lambda text, s=loss: counter(f"{s}: {text}"),
             animate=animate,  # each run folder gets its training.gif
+            baselines=baselines,  # and its metrics.json the baselines beside it
         )
         runs[loss] = run
         outputs = run.outputs
@@ -181,10 +194,27 @@ def _side_by_side(configs: dict[str, Config], path: Path, counter: ProgressCount
         )
         title = f"{spec.title} loss (run folder {run.path.name})"
         note = thinning_note(run.frames, len(run.history["loss"]))
-        replays[loss] = replay_data(cfg, run.split, run.history, run.frames, title, note)
+        inside = m.get("test_points_inside_margin")  # Keras' count, for the page to say where its own differs
+        replays[loss] = replay_data(cfg, run.split, run.history, run.frames, title, note, inside)
     files = {"picture": "comparison.png", "runs": {r.loss: r.run for r in results}}
     split = runs[next(iter(configs))].split  # every loss has the same data and split
     return results, views, _Panels(split, files, replays=replays), runs
+
+
+def _baselines(config: Config, losses: list[str], views: list[LossView], panels: _Panels):
+    """scikit-learn's baselines on the split the panels draw, and comparison.json's record of them: each
+    one's row and, on circles, how far each network's boundary lies from the RBF SVM's."""
+    circles = has_boundary(config)
+    fitted = fit_baselines(panels.split, losses, config.seed, circles)
+    seed = panels.shown.split(":")[0] if panels.shown else f"seed {config.seed}"
+    record: dict[str, Any] = {
+        "fitted_on": f"the fit part of {seed}'s split ({len(panels.split.X_fit)} points), "
+        f"scored on its {len(panels.split.X_test)} test points",
+        "models": [b.to_json() for b in fitted],
+    }
+    if circles:
+        record["boundary_distance_from_svm"] = {v.loss: distance_from_svm(v.decision, fitted) for v in views}
+    return fitted, record
 
 
 def _seed_row(r: RunRow, success: float) -> SeedRow:
@@ -339,7 +369,7 @@ def _hidden_panels(studies: list[SeedStudy], splits) -> list[HiddenPanel] | None
 
 
 def _draw_comparison(
-    path: Path, config: Config, views: list[LossView], panels: _Panels, success: float
+    path: Path, config: Config, views: list[LossView], panels: _Panels, success: float, baselines=()
 ) -> None:
     split = panels.split
     factor = config.data.factor if config.data.dataset == "circles" else None
@@ -356,4 +386,45 @@ def _draw_comparison(
         success_accuracy=success,
         dataset=config.data.dataset,
         shown=panels.shown,
+        baselines=list(baselines),
     )
+
+
+def seed_replays(configs: dict[str, Config], studies: list[SeedStudy], splits: list[Split]) -> dict[str, Any]:
+    """Every seed's replay of each loss, for the page to build on a click: per loss what its network
+    is, per seed its points (shared by the losses) and each loss's weights per kept epoch and history.
+    The page turns them into the same replays a run's report.html shows."""
+
+    losses = []
+    for study in studies:
+        frames = study.frames[0]
+        plane = plane_data(configs[study.loss], splits[0])  # the names and the crowded class of every seed
+        del plane["extent"]  # each seed has its own, below
+        losses.append(
+            {
+                "loss": study.loss,
+                "title": study.spec.title,
+                "model": model_data(configs[study.loss]),
+                "epochs": [int(e) for e, _ in frames],
+                "note": thinning_note(frames, configs[study.loss].training.epochs),
+                **plane,
+            }
+        )
+    runs = {}
+    for k, split in enumerate(splits):
+        seed = studies[0].rows[k].seed
+        runs[str(seed)] = {
+            "x": [floats32(split.X_train), floats32(split.X_test)],
+            "y": [digits(split.y_train), digits(split.y_test)],
+            "extent": list(data_extent(split.X_test)),
+            "accuracy": [study.rows[k].test_accuracy for study in studies],
+            "success": [study.rows[k].success for study in studies],
+            "theta": [floats32(np.stack([theta for _, theta in study.frames[k]])) for study in studies],
+            "history": [
+                floats32(
+                    np.stack([study.history[m][k] for m in ("loss", "accuracy", "val_loss", "val_accuracy")])
+                )
+                for study in studies
+            ],
+        }
+    return {"losses": losses, "runs": runs}

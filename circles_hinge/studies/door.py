@@ -15,21 +15,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from circles_hinge.config import Config, ignored_by_dataset, show
+from circles_hinge.config import Config, ignored_by_dataset, show, test_count
+from circles_hinge.engine.points import check_test_part, read_points
 from circles_hinge.errors import ConfigError
 from circles_hinge.loading import API_LABELS, Labels, resolve_config
+from circles_hinge.reports import CellResult
 from circles_hinge.results import SUCCESS_ACCURACY
 from circles_hinge.store.folders import check_name, check_name_free, new_file_path
 from circles_hinge.studies.budget import (
     Estimate,
+    batch_notice,
     check_run_fits,
     check_study_fits,
     estimate_sweep,
     long_notice,
 )
 from circles_hinge.studies.gather import check_folders
-from circles_hinge.studies.grid import Grid, check_grid, check_merge, check_resume
+from circles_hinge.studies.grid import Grid, check_grid
 from circles_hinge.studies.requests import ComparisonRequest, check_comparison
+from circles_hinge.studies.shards import MergeParts, check_merge, check_resume
 
 ConfigLike = Config | Mapping[str, Any] | str | Path | None
 Given = dict[str, tuple[Any, str]]  # dotted key -> (value, where it was given): what the user asked for
@@ -73,11 +77,46 @@ class Ask:
             config = config.to_dict()
         named = {"loss": self.loss, "seed": self.seed, "epochs": self.epochs}
         if isinstance(config, Mapping):
-            return resolve_config(None, list(self.sets), base=dict(config), labels=self.labels(), **named)
+            return resolve_config(
+                None, list(self.sets), base=dict(config), labels=self.labels(), prepare=points_file, **named
+            )
         if isinstance(config, str) and not config.strip():
             raise ConfigError("--config is empty; give a YAML file such as configs/default.yaml")
         path = Path(config) if config is not None else None
-        return resolve_config(path, list(self.sets), labels=self.labels(), **named)
+        return resolve_config(path, list(self.sets), labels=self.labels(), prepare=points_file, **named)
+
+
+def points_file(raw: dict[str, Any]) -> dict[str, Any]:
+    """data.dataset csv: read and check the file data.path now, before TensorFlow loads or a folder is
+    made, and set data.n_samples to its row count (what every later check and estimate counts on).
+    Anything else, and a csv request without a usable data.path, goes to the schema as it is."""
+    data = raw.get("data")
+    if not isinstance(data, dict) or data.get("dataset") != "csv":
+        return raw
+    path = data.get("path")
+    if not isinstance(path, str) or not path.strip():
+        return raw  # the schema says data.path is missing or not a path
+    points = read_points(path)
+    test_size = data.get("test_size")
+    valid_count = isinstance(test_size, int) and not isinstance(test_size, bool) and test_size > 0
+    if test_size is None or valid_count or (isinstance(test_size, float) and 0 < test_size < 1):
+        check_test_part(points, test_count(test_size, len(points.y), "csv"))
+    return {**raw, "data": {**data, "n_samples": len(points.y)}}
+
+
+def check_classes(config: Config, losses: Sequence[str]) -> None:
+    """A file of k > 2 classes needs k-class losses, as blobs does (the schema checks blobs itself)."""
+    from circles_hinge.losses import get_loss
+
+    if config.data.dataset != "csv":
+        return
+    k = read_points(config.data.path).n_classes
+    for loss in losses:
+        if k > 2 and not get_loss(loss).multiclass:
+            raise ConfigError(
+                f"training.loss {loss} is a two-class loss but data.path {config.data.path} has {k} "
+                "classes; use categorical_hinge or multiclass_svm"
+            )
 
 
 @dataclass
@@ -95,6 +134,7 @@ class TrainPlan(Plan):
     name: str | None = None
     animate: bool = False
     estimate: Estimate | None = None
+    baselines: bool = False  # scikit-learn's classical answers on the same split, beside the network
 
 
 @dataclass
@@ -102,6 +142,7 @@ class ComparePlan(Plan):
     request: ComparisonRequest = None  # type: ignore[assignment]
     animate: bool = False
     estimate: Estimate | None = None
+    baselines: bool = False
 
 
 @dataclass
@@ -131,18 +172,26 @@ class GatherPlan(Plan):
 class MergePlan(Plan):
     folders: list[Path] = field(default_factory=list)
     grid: Grid = None  # type: ignore[assignment]
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[CellResult] = field(default_factory=list)
     name: str | None = None
+    parts: MergeParts | None = None  # with --partial: the missing shards and the commands for them
 
 
 # ---------------------------------------------------------------------------------------------------
 # The plans
 
 
-def plan_train(ask: Ask, runs_dir: str | Path = "outputs", name: str | None = None, animate: bool = False):
+def plan_train(
+    ask: Ask,
+    runs_dir: str | Path = "outputs",
+    name: str | None = None,
+    animate: bool = False,
+    baselines: bool = False,
+):
     """`train`: the config, the folder name, and memory, checked; notices for ignored settings, for an
     option that overrides a --set of the same key, and for a long run."""
     config, given = ask.read()
+    check_classes(config, [config.training.loss])
     runs_path = check_runs_dir(runs_dir)
     name = _name(name, runs_path)
     set_sources = {ask.labels().set_item(item) for item in ask.sets}
@@ -159,7 +208,7 @@ def plan_train(ask: Ask, runs_dir: str | Path = "outputs", name: str | None = No
     notices = ignored_notices("train", config, given, overridden)
     estimate = check_run_fits(config)
     notices += _long(estimate, config)
-    return TrainPlan(runs_path, notices, config, name, animate, estimate)
+    return TrainPlan(runs_path, notices, config, name, animate, estimate, baselines)
 
 
 def plan_compare(
@@ -171,6 +220,7 @@ def plan_compare(
     animate: bool = False,
     replays: bool = False,
     success: float | None = None,
+    baselines: bool = False,
 ) -> ComparePlan:
     """`compare`: side by side (seeds None) or a seed study; every loss, the seeds, the page budget of
     replays, the folder name and memory, checked."""
@@ -179,6 +229,7 @@ def plan_compare(
     losses = check_loss_names(list(losses))
     ask = _first_loss(ask, losses)
     config, given = ask.read()
+    check_classes(config, losses)
     runs_path = check_runs_dir(runs_dir)
     success = SUCCESS_ACCURACY if success is None else success
     request = check_comparison(config, losses, seeds, name, replays, success)
@@ -200,7 +251,7 @@ def plan_compare(
         estimate = check_study_fits(request.config, seeds, len(losses))
     notices += _long(estimate, config)
     notices += ignored_notices("compare", config, given, _ignored_by_studies(given, losses))
-    return ComparePlan(runs_path, notices, request, animate, estimate)
+    return ComparePlan(runs_path, notices, request, animate, estimate, baselines)
 
 
 def plan_sweep(
@@ -223,10 +274,13 @@ def plan_sweep(
     losses = check_loss_names(list(losses))
     ask = _first_loss(ask, losses)
     config, given = ask.read()
+    check_classes(config, losses)
     runs_path = check_runs_dir(runs_dir)
     if option == "--param" and not any(values for _, values in axes):
         raise ConfigError("--values is empty; give at least one value, e.g. --values 0,0.1,0.2")
     for key, _ in axes:
+        if key == "data.path":  # each file has its own row count and classes, read once at this door
+            raise ConfigError(f"{option} data.path cannot be swept: run one sweep per file")
         if key in ignored_by_dataset(config):
             raise ConfigError(f"{option} {key} cannot be swept here: {ignored_by_dataset(config)[key]}")
     success = SUCCESS_ACCURACY if success is None else success
@@ -253,13 +307,23 @@ def plan_resume(folder: str | Path, workers: int = 1) -> ResumePlan:
     return ResumePlan(folder.parent, notices, folder, grid, record, status, workers)
 
 
-def plan_merge(folders: Sequence[str | Path], runs_dir: str | Path = "outputs", name: str | None = None):
-    """`merge`: the shards of one sweep, each complete, together covering it once."""
+def plan_merge(
+    folders: Sequence[str | Path],
+    runs_dir: str | Path = "outputs",
+    name: str | None = None,
+    partial: bool = False,
+):
+    """`merge`: the shards of one sweep, each complete, together covering it once; with `partial`, the
+    finished ones, with a notice for each folder left out and each missing shard's command."""
     folders = [Path(f) for f in folders]
-    grid, entries = check_merge(folders)
     runs_path = check_runs_dir(runs_dir)
+    parts = check_merge(folders, partial, runs_path)
     name = _name(name, runs_path)
-    return MergePlan(runs_path, [], folders, grid, entries, name)
+    notices = [f"warning: left out {why}" for why in parts.skipped]
+    notices += [
+        f"missing shard {i}/{parts.n}: {command}" for i, command in zip(parts.missing, parts.commands)
+    ]
+    return MergePlan(runs_path, notices, parts.used, parts.grid, parts.entries, name, parts)
 
 
 def plan_gather(
@@ -314,8 +378,9 @@ def _first_loss(ask: Ask, losses: list[str]) -> Ask:
 
 
 def _long(estimate: Estimate, config: Config) -> list[str]:
-    notice = long_notice(estimate, config.training.epochs)
-    return [] if notice is None else [notice]
+    """A long run's estimated time, and a batch_size larger than the data (clipped to it)."""
+    notices = [long_notice(estimate, config.training.epochs), batch_notice(config)]
+    return [n for n in notices if n is not None]
 
 
 def _ignored_by_studies(given: Given, losses: list[str]) -> dict[str, str]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from circles_hinge.config import Config, dump_yaml
+from circles_hinge.engine.baselines import Baseline, distance_from_svm, fit_baselines
+from circles_hinge.engine.boundary import has_boundary, signed_decision
 from circles_hinge.engine.data import Split, load_split, n_classes
 from circles_hinge.engine.model import (
     build_model,
@@ -20,6 +22,7 @@ from circles_hinge.engine.model import (
     keras_outputs,
     save_model,
 )
+from circles_hinge.engine.points import points_record, read_points
 from circles_hinge.engine.recorder import WeightRecorder
 from circles_hinge.engine.runtime import load_tensorflow, seed_everything
 from circles_hinge.engine.trainer import evaluate_replica, fit_with_restarts
@@ -60,6 +63,7 @@ class RunResult:
     config: Config
     model: Any
     frames: list[tuple[int, np.ndarray]]  # (epoch, weights) recorded for the replay
+    baselines: list[Baseline] = field(default_factory=list)  # with --baselines: scikit-learn's, fitted
 
     @property
     def spec(self) -> LossSpec:
@@ -140,7 +144,9 @@ def run_train(
 ) -> RunResult:
     """`train` as the door planned it (`door.plan_train`): the runs folder, then the run folder."""
     prepare_runs_dir(plan.runs_dir)
-    return run_experiment(plan.config, plan.runs_dir, plan.name, on_epoch, on_stage, plan.animate)
+    return run_experiment(
+        plan.config, plan.runs_dir, plan.name, on_epoch, on_stage, plan.animate, plan.baselines
+    )
 
 
 def run_experiment(
@@ -150,8 +156,10 @@ def run_experiment(
     on_epoch: EpochCallback | None = None,
     on_stage: Callable[[str], None] | None = None,
     animate: bool = False,
+    baselines: bool = False,
 ) -> RunResult:
-    """Train one model as the tutorial does, write its complete run folder, and return what it trained."""
+    """Train one model as the tutorial does, write its complete run folder, and return what it trained;
+    with `baselines`, scikit-learn's classical answers on the same split beside it in metrics.json."""
     spec = get_loss(config.training.loss)
     stem = name or f"{spec.name}-s{config.seed}"
     path = create_run_dir(runs_dir, stem, exact=name is not None)
@@ -162,6 +170,9 @@ def run_experiment(
         load_tensorflow()
         seed_everything(config.seed)
         split = load_split(config.data, config.seed, config.training.validation_split)
+        if split.test_rows is not None:  # a user's file: which file, byte for byte, and its test rows
+            record = points_record(read_points(config.data.path), config.data.path, split.test_rows)
+            write_json(path / "data.json", record)
         frames = FrameRecorder(config, split) if animate else None  # training.gif
         weights = WeightRecorder(config.training.epochs)  # every epoch's weights, for report.html
         watch = _Watch(folder, config.training.epochs, history_log, weights, frames, stage, on_epoch)
@@ -216,6 +227,7 @@ def run_experiment(
             "versions": versions(),
             "machine": machine(),
         }
+        fitted = _baselines(config, split, keras_outputs(model), metrics) if baselines else []
         _write_plots(path, config, model, split, history, test_accuracy, metrics)
         if frames is not None:
             frames.save(path / "training.gif", kept_trainer, replica)
@@ -223,7 +235,19 @@ def run_experiment(
         frames_kept = weights.frames(kept_trainer, replica)
         write_run_report(path, config, split, history, metrics, frames_kept)
         folder.complete()
-    return RunResult(path, metrics, history, result.weights[0], split, config, model, frames_kept)
+    return RunResult(path, metrics, history, result.weights[0], split, config, model, frames_kept, fitted)
+
+
+def _baselines(config: Config, split: Split, outputs, metrics: dict[str, Any]) -> list[Baseline]:
+    """scikit-learn's baselines on the run's fit part, into metrics.json; on circles also how far the
+    network's boundary lies from the RBF SVM's."""
+    spec, circles = get_loss(config.training.loss), has_boundary(config)
+    fitted = fit_baselines(split, [spec.name], config.seed, circles)
+    metrics["baselines"] = [b.to_json() for b in fitted]
+    if circles:
+        network = lambda X: signed_decision(spec, outputs(X))  # noqa: E731
+        metrics["boundary_distance_from_svm"] = distance_from_svm(network, fitted)
+    return fitted
 
 
 def _leading_replica(logs: dict[str, np.ndarray]) -> int:

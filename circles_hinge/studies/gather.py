@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from circles_hinge.config import Config
 from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES, get_loss
-from circles_hinge.results import SUCCESS_ACCURACY, Paired, SeedRow
+from circles_hinge.reports import Entry, Gathered
+from circles_hinge.results import SUCCESS_ACCURACY, SeedRow
 from circles_hinge.store import records
 from circles_hinge.store.folders import read_json
 from circles_hinge.studies.verdicts import pair
@@ -22,37 +22,6 @@ from circles_hinge.studies.verdicts import pair
 MAX_FOLDERS = 12  # folders on one page
 MAX_ENTRIES = 60  # entries (losses and cells) on one page: a larger sweep is summarised by its own page
 MAX_PAIRS = 60  # paired verdicts on one page
-
-
-@dataclass
-class Entry:
-    """One loss of one folder (and one cell of a sweep), as the page sets it beside the others."""
-
-    label: str
-    folder: Path  # the folder given (a comparison's runs are entries of their comparison)
-    kind: str  # run, compare (side by side), study, sweep
-    loss: str
-    config: Config
-    rows: list[SeedRow]  # one per seed: a run or a side-by-side loss has one
-    success: float  # the threshold its folder used
-    curves: dict[str, dict[str, list[float | None]]] | None = None  # per metric: median, q25, q75
-    replay: dict[str, Any] | None = None  # the replay its page holds
-    cell: dict[str, Any] = field(default_factory=dict)
-    restart: int = 0  # a `train` run that kept restart k > 0 started from other weights than its seed's
-
-    @property
-    def seeds(self) -> list[int]:
-        return [r.seed for r in self.rows]
-
-
-@dataclass
-class Gathered:
-    """What `report --compare` sets side by side: the folders, their entries, and the verdicts."""
-
-    folders: list[Path]
-    entries: list[Entry]
-    paired: list[Paired]
-    left_out: int = 0  # pairs beyond MAX_PAIRS
 
 
 ONE_SEED = "One seed is an anecdote, not a verdict; studies of the same seeds (compare --seeds N) give one."
@@ -112,7 +81,7 @@ def gather(folders: list[Path]) -> Gathered:
             continue
         same = a.loss == b.loss
         paired.append(pair(a.label, a.rows, b.label, b.rows, same_scale=same, one_seed=ONE_SEED))
-    return Gathered(folders, entries, paired, left_out)
+    return Gathered(folders, entries, paired, left_out, config_differences(entries))
 
 
 def _entries(folder: Path) -> list[Entry]:

@@ -9,17 +9,15 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from circles_hinge.config import Config, validate
 from circles_hinge.errors import ConfigError
-from circles_hinge.loading import load_config, safe_load
-from circles_hinge.reports import CellResult, SweepReport
+from circles_hinge.loading import safe_load
 from circles_hinge.results import SUCCESS_ACCURACY
-from circles_hinge.store.folders import STATUS_FILE, check_name, liveness, read_json
+from circles_hinge.store.folders import check_name
 from circles_hinge.studies.requests import check_seeds, check_success, configs_for, no_restarts
 
 # Keys that change a replica's data but not the graph or the number of points: cells that differ
@@ -216,14 +214,14 @@ def check_grid(
 
 def parse_shard(text: str) -> tuple[int, int]:
     """'2/4' -> (2, 4)."""
-    i, sep, n = text.partition("/")
+    i, sep, n = text.strip().partition("/")
     try:
         if not sep:
             raise ValueError
         shard = int(i), int(n)
     except ValueError:
         raise ConfigError(
-            f"--shard must be I/N, e.g. 2/4 for the second of four parts — got {text!r}"
+            f"--shard must be I/N, e.g. 2/4 for the second of four parts, or auto — got {text!r}"
         ) from None
     if shard[1] < 1:
         raise ConfigError(f"--shard {text}: N must be at least 1")
@@ -242,100 +240,3 @@ def default_name(grid: Grid) -> str:
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-# ---------------------------------------------------------------------------------------------------
-# A sweep folder to finish, and the shards to merge
-
-
-def check_resume(folder: Path) -> tuple[Grid, dict[str, Any], dict[str, Any]]:
-    """A sweep folder that stopped, with what it was asked and what it finished; ConfigError (one
-    line) for anything else. (grid, resume record, status)."""
-    status = read_json(folder / STATUS_FILE)
-    if not folder.is_dir() or status is None or status.get("kind") != "sweep":
-        raise ConfigError(f"--resume {folder} is not a sweep folder (no sweep status.json in it)")
-    state = str(status.get("status"))
-    if state == "complete":
-        raise ConfigError(f"--resume {folder}: this sweep is complete; there is nothing to resume")
-    if state == "running" and liveness(status) != "died":
-        raise ConfigError(
-            f"--resume {folder}: this sweep is still {liveness(status)} (pid {status.get('pid')})"
-        )
-    record = read_json(folder / RESUME_FILE)
-    if record is None or not {"grid", "losses", "seeds", "shard", "done"} <= set(record):
-        raise ConfigError(
-            f"--resume {folder}: {RESUME_FILE} is missing or unreadable, so it cannot be resumed"
-        )
-    config = no_restarts(load_config(folder / "config.yaml"))
-    shard = None if record["shard"] is None else tuple(record["shard"])
-    axes = [(axis["key"], axis["values"]) for axis in record["grid"]]
-    success = record.get("success", SUCCESS_ACCURACY)  # a folder made before --success: the default
-    return (
-        check_grid(config, axes, record["losses"], record["seeds"], shard=shard, success=success),
-        record,
-        status,
-    )
-
-
-def check_merge(folders: Sequence[Path]) -> tuple[Grid, list[CellResult]]:
-    """The shards of one sweep, each complete, together covering it once: (grid, every shard's
-    finished entries in the grid's order); ConfigError naming the folder for anything else."""
-    if not folders:
-        raise ConfigError("merge needs the shard folders, e.g. circles-hinge merge outputs/sweep-*-shard*")
-    reports, first = [], None
-    for folder in folders:
-        report = read_json(folder / "sweep.json")
-        status = read_json(folder / STATUS_FILE) or {}
-        if report is None or report.get("kind") != "sweep":
-            raise ConfigError(f"merge: {folder} is not a finished sweep folder (no sweep.json in it)")
-        if status.get("status") != "complete":
-            raise ConfigError(
-                f"merge: {folder} is {status.get('status', 'unfinished')}; finish it with --resume first"
-            )
-        if report.get("shard") is None:
-            raise ConfigError(f"merge: {folder} is a whole sweep, not a shard (made without --shard)")
-        request = (
-            report["grid"],
-            report["losses"],
-            report["n_seeds"],
-            report["config"],
-            report["shard"][1],
-            report.get("success_accuracy"),
-        )
-        if first is None:
-            first = request
-        elif request != first:
-            raise ConfigError(
-                f"merge: {folder} is a shard of a different sweep than {folders[0]} (its grid, losses, "
-                "seeds, config, success threshold or shard count differ)"
-            )
-        reports.append((folder, report))
-    n = first[4]
-    seen: dict[int, Path] = {}
-    for folder, report in reports:
-        i = report["shard"][0]
-        if i in seen:
-            raise ConfigError(f"merge: {seen[i]} and {folder} are both shard {i}/{n}; give each shard once")
-        seen[i] = folder
-    missing = [f"{i}/{n}" for i in range(1, n + 1) if i not in seen]
-    if missing:
-        raise ConfigError(f"merge: shard {', '.join(missing)} is missing; give all {n} shard folders")
-    config = validate(first[3], f"{folders[0]}/sweep.json config")
-    axes = [(axis["key"], axis["values"]) for axis in first[0]]
-    grid = check_grid(config, axes, first[1], first[2], success=first[5] or SUCCESS_ACCURACY)
-    entries: dict[Unit, CellResult] = {}
-    for folder, raw in reports:
-        seed_rows = _read_rows(folder / "seeds.csv")
-        report = SweepReport.from_json(raw, f"{folder}/sweep.json")
-        n_seeds = report.n_seeds
-        for j, ((c, loss), summary) in enumerate(zip(report.units, report.results, strict=True)):
-            entries[(c, loss)] = CellResult(c, loss, summary, seed_rows[j * n_seeds : (j + 1) * n_seeds])
-    return grid, [entries[u] for u in grid.units()]
-
-
-def _read_rows(path: Path) -> list[dict[str, str]]:
-    """seeds.csv as written: every field as its text, which write_csv writes back unchanged."""
-    import csv
-
-    with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))

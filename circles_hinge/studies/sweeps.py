@@ -25,7 +25,7 @@ from circles_hinge.engine.runtime import load_tensorflow, seed_everything
 from circles_hinge.outputs import study_plots
 from circles_hinge.outputs.html import write_sweep_report
 from circles_hinge.outputs.markdown import sweep_markdown
-from circles_hinge.reports import CellResult, SweepReport
+from circles_hinge.reports import CellResult, Partial, SweepReport
 from circles_hinge.results import Paired, SeedRow
 from circles_hinge.store.folders import (
     create_run_dir,
@@ -257,7 +257,11 @@ def _paired(grid: Grid, done: list[CellResult]) -> list[Paired]:
 
 def _write_outputs(path: Path, report: SweepReport) -> None:
     study_plots.plot_grid(path / "sweep.png", report)
-    write_atomic(path / "sweep.md", sweep_markdown(report))
+    markdown = sweep_markdown(report)
+    if report.partial is not None:  # said first, with the commands that would make the rest
+        commands = "".join(f"    {c}\n" for c in report.partial.commands)
+        markdown = f"**{report.part}.** The commands that would make them:\n\n{commands}\n{markdown}"
+    write_atomic(path / "sweep.md", markdown)
     write_json(path / "sweep.json", report.to_json())
     write_sweep_report(path, report)  # report.html: the interactive success-rate chart
 
@@ -282,15 +286,24 @@ def _flat(result: dict[str, Any]) -> dict[str, Any]:
 def merge_shards(plan: MergePlan) -> SweepResult:
     """One sweep folder from its shards (`door.plan_merge`): sweep.csv and seeds.csv byte for byte
     those of one run, and its picture, tables and reports drawn from them."""
-    grid, done, folders = plan.grid, plan.entries, plan.folders
+    grid, done, folders, parts = plan.grid, plan.entries, plan.folders, plan.parts
+    partial = parts is not None and bool(parts.missing)
     prepare_runs_dir(plan.runs_dir)
     seconds = sum((read_json(f / "sweep.json") or {}).get("seconds", 0.0) for f in folders)
-    path = create_run_dir(plan.runs_dir, plan.name or default_name(grid), exact=plan.name is not None)
+    stem = default_name(grid) + ("-partial" if partial else "")
+    path = create_run_dir(plan.runs_dir, plan.name or stem, exact=plan.name is not None)
     with run_folder(path, "sweep") as folder:
         write_atomic(path / "config.yaml", dump_yaml(grid.config))
         _write_tables(path, done)
         report = _report(grid, done, seconds, workers=None)
         report.merged_from = [str(f) for f in folders]
+        if partial:
+            report.partial = Partial(
+                shards=sorted(i for i in range(1, parts.n + 1) if i not in parts.missing),
+                of=parts.n,
+                missing=parts.missing,
+                commands=parts.commands,
+            )
         _write_outputs(path, report)
         folder.complete()
     return SweepResult(path, report)

@@ -8,12 +8,12 @@ import math
 from collections.abc import Sequence
 
 from circles_hinge.outputs.html.page import esc
-from circles_hinge.outputs.plots import loss_color
+from circles_hinge.outputs.plots import LINE_COLORS, loss_color
 from circles_hinge.words import plural
 
 WIDTH, HEIGHT = 420, 230
-# Okabe-Ito, for pages whose lines are folders rather than losses (report --compare)
-ENTRY_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+# for pages whose lines are folders rather than losses (report --compare): the line colours, none a class's
+ENTRY_COLORS = LINE_COLORS
 LEFT, RIGHT, TOP, BOTTOM = 52, 12, 26, 40
 
 

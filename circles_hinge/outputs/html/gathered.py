@@ -12,12 +12,12 @@ import numpy as np
 from circles_hinge.engine.stats import wilson_interval
 from circles_hinge.outputs.html.curves import curves_section
 from circles_hinge.outputs.html.page import esc, render, table
-from circles_hinge.outputs.html.run import controls
+from circles_hinge.outputs.html.run import player
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import num, pct, plural
 
 if TYPE_CHECKING:
-    from circles_hinge.studies.gather import Entry, Gathered
+    from circles_hinge.reports import Entry, Gathered
 
 KIND_WORDS = {"run": "run", "compare": "run of a comparison", "study": "seed study", "sweep": "sweep cell"}
 
@@ -66,10 +66,8 @@ def write_gathered_page(path: Path, gathered: Gathered) -> Path:
         body += curves_section(curves, max(len(e.rows) for e in entries), "Loss curves", intro, by_entry=True)
     replays = [e.replay for e in entries if e.replay is not None]
     if replays:
-        body += (
-            "<h2>Training, replayed side by side</h2><p>One slider drives every replay; the runs' own "
-            "weights of every epoch, as their pages hold them.</p>" + controls()
-        )
+        intro = "<p>One slider drives every replay, from the weights of every epoch their pages hold.</p>"
+        body += player("Training, replayed side by side", intro)
     missing = [e.label for e in entries if e.replay is None and e.kind in ("run", "compare")]
     if missing:
         body += f"<p class=note>No recorded weights for {esc(', '.join(missing))}: no replay.</p>"
@@ -122,9 +120,7 @@ def _seed_by_seed(gathered: Gathered) -> str:
 
 
 def _differences(gathered: Gathered) -> str:
-    from circles_hinge.studies.gather import config_differences
-
-    diff = config_differences(gathered.entries)
+    diff = gathered.differences
     if not diff:
         return "<p>Every folder ran the same config (apart from the loss and the seed).</p>"
     header = ["config key", *(f.name for f in gathered.folders)]

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from circles_hinge.files import CONFIG_MAX_BYTES, FileProblem, read_bytes, read_text
 from circles_hinge.store.folders import write_atomic
 
 REPORT_FILE = "report.html"
@@ -39,10 +40,26 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def render(title: str, body: str, data: dict[str, Any]) -> str:
-    """The whole page. `</` inside the JSON is written `<\\/`, so no value can end the script early."""
+def palette() -> dict[str, Any]:
+    """The figures' colours and markers, for the page to draw with the same ones (plots.py owns them)."""
+    from circles_hinge.outputs import plots
+
+    return {
+        "classes": plots.CLASS_COLORS,
+        "edges": [plots.class_edge(c) for c in range(len(plots.CLASS_COLORS))],
+        "lines": plots.LINE_COLORS,
+        "losses": plots.LOSS_COLORS,
+        "markers": plots.MARKERS,
+        "tint": list(plots.TINT),
+    }
+
+
+def render(title: str, body: str, data: dict[str, Any], script: str = "report.js") -> str:
+    """The whole page, with the shipped `script` (report.js; index.js for the index). `</` inside the
+    JSON is written `<\\/`, so no value can end the script early."""
     from circles_hinge import __version__
 
+    data = {**data, "palette": palette()}
     payload = json.dumps(_clean(data), separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     page = _asset("page.html")
     for key, value in (
@@ -50,7 +67,7 @@ def render(title: str, body: str, data: dict[str, Any]) -> str:
         ("{{TITLE}}", esc(title)),
         ("{{STYLE}}", _asset("report.css")),
         ("{{BODY}}", body),
-        ("{{SCRIPT}}", _asset("report.js")),
+        ("{{SCRIPT}}", _asset(script)),
     ):
         page = page.replace(key, value, 1)
     return page.replace("{{DATA}}", payload, 1)  # last: the data may hold any of the markers above
@@ -64,8 +81,8 @@ def write_page(path: Path, title: str, body: str, data: dict[str, Any]) -> Path:
 def read_data(path: Path) -> dict[str, Any] | None:
     """The JSON a report page carries, or None when there is no such page or it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
+        text = read_text(path)  # a regular file only: a FIFO in its place would block
+    except FileProblem:
         return None
     start = text.find(_DATA_START)
     end = text.find("</script>", start)
@@ -79,33 +96,66 @@ def read_data(path: Path) -> dict[str, Any] | None:
 
 def png_data_url(path: Path) -> str | None:
     try:
-        return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
-    except OSError:
+        return "data:image/png;base64," + base64.b64encode(read_bytes(path)).decode("ascii")
+    except FileProblem:
         return None
 
 
-def figures(folder: Path, captions: list[tuple[str, str]]) -> str:
-    """The folder's still pictures, embedded, so the page prints (and mails) with them."""
+def png_size(path: Path) -> tuple[int, int] | None:
+    """A PNG's width and height in pixels, from its header."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def figures(folder: Path, captions: list[tuple[str, str]], extra: str = "") -> str:
+    """The folder's still pictures, embedded, so the page prints (and mails) with them: each at its
+    natural size up to the column's width (its width and height are given, so nothing jumps while
+    loading), and a link to the file, which the page's script opens full size over the page."""
     parts = []
     for name, caption in captions:
-        url = png_data_url(folder / name)
-        if url is not None:
-            parts.append(
-                f'<figure><img src="{url}" alt="{esc(caption)}"><figcaption>{esc(name)}: {esc(caption)}'
-                "</figcaption></figure>"
-            )
+        url, size = png_data_url(folder / name), png_size(folder / name)
+        if url is None:
+            continue
+        wh = f' width="{size[0]}" height="{size[1]}"' if size else ""
+        parts.append(
+            f'<figure><a class="zoom" href="{esc(name)}" title="open {esc(name)} full size">'
+            f'<img src="{url}"{wh} alt="{esc(name)}: {esc(caption)}"></a>'
+            f"<figcaption>{esc(name)}: {esc(caption)}. <span class=no-print>Click to enlarge.</span>"
+            "</figcaption></figure>"
+        )
     if not parts:
         return ""
-    return '<h2>The figures in this folder</h2>\n<div class="figures">' + "".join(parts) + "</div>"
+    return (
+        '<section class="folder-figures"><h2>The figures in this folder</h2>'
+        + extra
+        + '<div class="figures">'
+        + "".join(parts)
+        + "</div></section>"
+    )
 
 
-def table(header: list[str], rows: list[list[Any]], numeric: set[int] = frozenset()) -> str:
+def table(
+    header: list[str], rows: list[list[Any]], numeric: set[int] = frozenset(), cards: bool = True
+) -> str:
+    """A table; with `cards`, each row becomes a card of labelled cells on a narrow screen."""
     head = "".join(f"<th{' class=num' if i in numeric else ''}>{esc(h)}</th>" for i, h in enumerate(header))
+    labels = [esc(h) for h in header]
     body = []
     for row in rows:
-        cells = "".join(f"<td{' class=num' if i in numeric else ''}>{esc(c)}</td>" for i, c in enumerate(row))
+        cells = "".join(
+            f'<td{" class=num" if i in numeric else ""} data-label="{labels[i] if i < len(labels) else ""}">'
+            f"{esc(c)}</td>"
+            for i, c in enumerate(row)
+        )
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    kind = ' class="cards"' if cards else ""
+    return f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def where_it_ran(machine: dict[str, Any] | None, versions: dict[str, Any] | None) -> str:
@@ -128,9 +178,9 @@ def where_it_ran(machine: dict[str, Any] | None, versions: dict[str, Any] | None
 
 def config_block(folder: Path) -> str:
     try:
-        text = (folder / "config.yaml").read_text(encoding="utf-8")
-    except OSError:
-        return "<p>config.yaml is missing.</p>"
+        text = read_text(folder / "config.yaml", CONFIG_MAX_BYTES)
+    except FileProblem as exc:
+        return f"<p>config.yaml {esc(exc.why)}.</p>"
     return (
         "<p>The fully resolved config (<code>config.yaml</code>; <code>--config</code> it to repeat the "
         f"run):</p><pre>{esc(text)}</pre>"

@@ -5,6 +5,7 @@ pictures, the config and the machine. `rebuild_run_report` writes it again from 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ from circles_hinge.engine.data import load_split, n_classes
 from circles_hinge.engine.model import layer_shapes, output_activation
 from circles_hinge.engine.recorder import MAX_NUMBERS
 from circles_hinge.engine.runtime import load_tensorflow
-from circles_hinge.errors import CirclesHingeError
-from circles_hinge.loading import load_config
+from circles_hinge.errors import CirclesHingeError, ConfigError
+from circles_hinge.files import FOLDER_FILE_MAX_BYTES, FileProblem, check_regular, load_json, read_text
+from circles_hinge.loading import load_folder_config
 from circles_hinge.losses import get_loss
 from circles_hinge.outputs.html.page import (
     REPORT_FILE,
@@ -28,10 +30,10 @@ from circles_hinge.outputs.html.page import (
     table,
     where_it_ran,
 )
-from circles_hinge.outputs.plots import class_names, value_name
+from circles_hinge.outputs.plots import class_names, crowded_class, data_extent, labelled_names, value_name
 from circles_hinge.results import METRICS
-from circles_hinge.store.folders import read_json, write_atomic
-from circles_hinge.words import num, pct
+from circles_hinge.store.folders import write_atomic
+from circles_hinge.words import data_words, num, pct
 
 FIGURES = [
     ("decision_regions.png", "decision regions on the test set"),
@@ -51,12 +53,19 @@ def _floats(values: np.ndarray, digits: int = 9) -> list[float]:
     return [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=np.float64).ravel().tolist()]
 
 
-def _extent(X: np.ndarray, pad: float = 0.25) -> list[float]:
-    """A square around the points, padded by `pad` of their span on each side (as the figures' grids)."""
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    half = max(float((hi - lo).max()), 1e-3) * (0.5 + pad)
-    cx, cy = (lo + hi) / 2
-    return [float(cx - half), float(cx + half), float(cy - half), float(cy + half)]
+def plane_data(config: Config, split) -> dict[str, Any]:
+    """What the replay's plane needs besides the network: the classes in words (with the label the
+    loss trains them as), the extent every figure of the folder uses, and the class too crowded to
+    ring (the circles' inner circle), from the test points as the figures draw them."""
+    spec, k = get_loss(config.training.loss), n_classes(config.data)
+    names = class_names(config.data.dataset, k)
+    return {
+        "classes": names,
+        "labels": labelled_names(spec, names),
+        "extent": list(data_extent(split.X_test)),
+        "crowded": crowded_class(split.X_test, split.y_test),
+        "value_name": value_name(spec),
+    }
 
 
 def model_data(config: Config) -> dict[str, Any]:
@@ -76,9 +85,11 @@ def replay_data(
     frames: list[tuple[int, np.ndarray]],
     title: str,
     note: str | None = None,
+    inside_margin: int | None = None,
 ) -> dict[str, Any]:
     """What the page's forward pass needs: layer widths, activations, the class rule, weights per epoch,
-    the points, and the history for the loss curve."""
+    the points, and the history for the loss curve; `inside_margin`: Keras' count of test points
+    inside the margin at the last epoch, for the page to say so where its own count differs."""
     spec = get_loss(config.training.loss)
     points = {
         part: {"x": _floats(X), "y": y.tolist()}  # exact: a point on the margin stays on its side
@@ -93,9 +104,8 @@ def replay_data(
         # 6 digits are all the page shows: about 12 characters an epoch and metric
         "history": {m: _floats(history[m], 6) for m in METRICS},
         "points": points,
-        "classes": class_names(config.data.dataset, n_classes(config.data)),
-        "extent": _extent(np.concatenate([split.X_train, split.X_test])),
-        "value_name": value_name(spec),
+        "inside_margin": inside_margin,
+        **plane_data(config, split),
     }
 
 
@@ -110,38 +120,49 @@ def thinning_note(frames: list[tuple[int, np.ndarray]], epochs: int) -> str | No
 
 
 def controls() -> str:
+    """One slider and a play button for every replay in #replays (the page's script fills it)."""
     return (
-        '<div class="controls no-print"><button id="play" type="button">▶ play</button>'
-        '<input id="epoch" type="range" min="0" max="0" step="1" value="0" aria-label="epoch">'
-        '<span><span id="epoch-label">epoch</span><span id="epoch-of"></span></span></div>'
-        '<div id="replays"></div>'
+        '<div class="controls"><button id="play" type="button">▶ play</button>'
+        '<label for="epoch" class="visually-hidden">Epoch</label>'
+        '<input id="epoch" type="range" min="0" max="0" step="1" value="0" aria-valuetext="epoch">'
+        '<span class="epoch-readout" aria-hidden="true"><span id="epoch-label">epoch</span>'
+        '<span id="epoch-of"></span></span></div>'
+        '<div id="replays" class="replays"></div>'
         "<noscript><p>The replay needs JavaScript; the figures below do not.</p></noscript>"
+    )
+
+
+def player(heading: str, intro: str, heading_id: str = "replay") -> str:
+    """The replay's section: its heading, what it shows, the controls and the replays. It is left out
+    of print (the figures show the last epoch) and its slider stays on screen only within it."""
+    return (
+        f'<section class="player" aria-labelledby="{heading_id}"><h2 id="{heading_id}">{esc(heading)}</h2>'
+        f"{intro}{controls()}</section>"
     )
 
 
 def _summary(metrics: dict[str, Any], config: Config) -> str:
     spec, data = get_loss(config.training.loss), config.data
-    where = f"{data.dataset}, {data.n_samples} samples, noise {data.noise:g}"
-    if data.dataset == "circles":
-        where += f", factor {data.factor:g}"
+    where = data_words(data)
     perfect = metrics.get("epochs_to_perfect_val")
+    widths = [str(u) for _, u in layer_shapes(config)]
+    network = " → ".join(["2", *widths[:-1]]) + f" ({config.model.hidden_activation})"
+    network += f" → {widths[-1]} ({output_activation(config)})"
     rows = [
         ["loss", f"{spec.display}{'' if spec.display == spec.name else f' ({spec.name})'}: {spec.formula}"],
         ["seed", metrics.get("seed")],
         ["data", where],
-        ["network", "2 → " + " → ".join(map(str, config.model.hidden_units)) + " → output"],
+        ["network", network],
         ["test accuracy", pct(metrics.get("test_accuracy"))],
         ["test loss", num(metrics.get("test_loss"))],
-        [
-            "final loss (validation)",
-            f"{num(metrics.get('final_loss'))} ({num(metrics.get('final_val_loss'))})",
-        ],
+        ["final training loss", num(metrics.get("final_loss"))],
+        ["final validation loss", num(metrics.get("final_val_loss"))],
         ["first epoch with 100% validation accuracy", "never" if perfect is None else perfect],
         ["epochs", metrics.get("epochs")],
         ["training time", f"{metrics.get('train_seconds', float('nan')):.2f} s"],
         ["test points inside the margin", metrics.get("test_points_inside_margin", "—")],
     ]
-    return table(["", ""], rows)
+    return table(["", ""], rows, cards=False)
 
 
 def _restarts(metrics: dict[str, Any]) -> str:
@@ -150,17 +171,19 @@ def _restarts(metrics: dict[str, Any]) -> str:
         return ""
     kept = metrics.get("initialisation", 0)
     on = metrics.get("initialisation_accuracy_on", "validation")
-    cells = "".join(
-        f"<td{' class=kept' if r == kept else ''}><b>{r}</b><br>{'diverged' if a < 0 else pct(a)}"
-        f"{'<br>kept' if r == kept else ''}</td>"
+    boxes = "".join(
+        f"<li{' class=kept' if r == kept else ''}><b>{r}</b><br>{'diverged' if a < 0 else pct(a)}"
+        f"{'<br>kept' if r == kept else ''}</li>"
         for r, a in enumerate(accuracies)
     )
     return (
         "<h2>Restarts</h2>"
         f"<p>The first initialisation ended at {pct(accuracies[0])} {esc(on)} accuracy, below 99%, so "
         f"{len(accuracies) - 1} more were trained and the best on {esc(on)} was kept: "
-        f"<b>initialisation {kept}</b>. Everything on this page is the kept one's.</p>"
-        + f"<table class=restarts><tr><th>initialisation<br>final {esc(on)} accuracy</th>{cells}</tr></table>"
+        f"<b>initialisation {kept}</b>. Everything on this page is the kept one's. Each box: the "
+        f"initialisation and its final {esc(on)} accuracy.</p>"
+        f'<ol class="restarts" start="0" aria-label="final {esc(on)} accuracy of each initialisation">'
+        f"{boxes}</ol>"
     )
 
 
@@ -177,18 +200,34 @@ def run_page(
     title = (
         f"{spec.title} loss, seed {metrics.get('seed')}: test accuracy {pct(metrics.get('test_accuracy'))}"
     )
-    replay = replay_data(config, split, history, frames, f"{spec.title} loss, seed {config.seed}", note)
+    replay = replay_data(
+        config,
+        split,
+        history,
+        frames,
+        f"{spec.title} loss, seed {config.seed}",
+        note,
+        metrics.get("test_points_inside_margin"),
+    )
+    intro = (
+        "<p>Drag the slider, press play, or use the arrow keys on the slider: the page computes f(x) "
+        "from the weights recorded after every epoch, with the same forward pass as Keras. The address "
+        "ends in <code>#epoch=N</code>, so a link opens this epoch.</p>"
+    )
+    gif = (
+        '<p class=no-print><a href="training.gif">training.gif</a>: the same training as an animation, '
+        "one frame per epoch (for slides).</p>"
+        if (path / "training.gif").is_file()
+        else ""
+    )
     body = (
         f"<h1>{esc(title)}</h1><p class=lead>Run folder <code>{esc(path.name)}</code> · "
         f"written by <code>circles-hinge train</code>; <code>circles-hinge report {esc(path.name)}</code> "
         "writes this page again.</p>"
         + _summary(metrics, config)
-        + "<h2>Training, replayed</h2><p>Drag the slider or press play: the page computes f(x) from "
-        "the weights recorded after every epoch, with the same forward pass as Keras. The address "
-        "ends in <code>#epoch=N</code>, so a link opens this epoch.</p>"
-        + controls()
+        + player("Training, replayed", intro)
         + _restarts(metrics)
-        + figures(path, FIGURES)
+        + figures(path, FIGURES, gif)
         + "<h2>Config</h2>"
         + config_block(path)
         + "<h2>Where it ran</h2>"
@@ -212,22 +251,43 @@ def write_run_report(
 
 
 def read_history(path: Path) -> dict[str, list[float]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return {m: [float(r[m]) for r in rows] for m in METRICS}
+    """history.csv's columns; NoReport saying what is wrong when it is not the CSV a run writes."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(read_text(path))))
+        history = {m: [float(r[m]) for r in rows] for m in METRICS}
+    except FileProblem as exc:
+        raise NoReport(f"{path.parent} has no history to report: {path.name} {exc.why}") from None
+    except (KeyError, TypeError, ValueError):
+        raise NoReport(f"{path} is damaged: it is not the per-epoch CSV a run writes") from None
+    if not rows:
+        raise NoReport(f"{path} holds no epoch: there is no history to report")
+    return history
+
+
+def _unfinished(path: Path, exc: FileProblem) -> NoReport:
+    """Why a run folder has no report, with what the folder says about itself (`runs`' status)."""
+    from circles_hinge.store.listing import summarise_folder
+
+    summary = summarise_folder(path)
+    status = summary.status if summary is not None else "unknown"
+    return NoReport(
+        f"{path} has no report to write: {exc.path.name} {exc.why} (its status: {status}); "
+        "only a finished run has a report"
+    )
 
 
 def rebuild_run_report(path: Path) -> Path:
     """report.html again from config.yaml, metrics.json, history.csv and the weights: those of every
     epoch when an earlier report.html holds them, else the final model from model.keras (said on the page)."""
-    metrics = read_json(path / "metrics.json")
-    if metrics is None or not (path / "history.csv").is_file():
-        status = (read_json(path / "status.json") or {}).get("status", "unknown")
-        raise NoReport(
-            f"{path} has no metrics.json and history.csv to report on (its status is {status}); "
-            "only a finished run has a report"
-        )
-    config = load_config(path / "config.yaml")
+    try:
+        metrics = load_json(path / "metrics.json")
+        check_regular(path / "history.csv", FOLDER_FILE_MAX_BYTES)
+    except FileProblem as exc:
+        raise _unfinished(path, exc) from None
+    try:
+        config = load_folder_config(path / "config.yaml")
+    except ConfigError as exc:
+        raise NoReport(f"{path} cannot be reported: {exc}") from None
     split = load_split(config.data, config.seed, config.training.validation_split)
     history = read_history(path / "history.csv")
     old = read_data(path / REPORT_FILE)
@@ -245,9 +305,16 @@ def rebuild_run_report(path: Path) -> Path:
 
 
 def _final_weights(path: Path) -> list[np.ndarray]:
-    if not path.is_file():
-        raise NoReport(f"{path} is missing: there are no weights to replay")
+    try:
+        check_regular(path, FOLDER_FILE_MAX_BYTES)
+    except FileProblem as exc:
+        raise NoReport(f"{path} {exc.why}: there are no weights to replay") from None
     load_tensorflow()
     import keras
 
-    return keras.models.load_model(path, compile=False).get_weights()
+    try:
+        return keras.models.load_model(path, compile=False).get_weights()
+    except Exception as exc:  # noqa: BLE001 - Keras says a damaged file in many ways; one line for all
+        raise NoReport(
+            f"{path} cannot be loaded ({type(exc).__name__}): there are no weights to replay"
+        ) from None

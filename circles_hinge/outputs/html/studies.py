@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from circles_hinge.config import Config
-from circles_hinge.engine.data import n_classes
 from circles_hinge.errors import ConfigError
+from circles_hinge.files import FileProblem
 from circles_hinge.losses import LOSSES, get_loss
 from circles_hinge.outputs.html.curves import curves_section
 from circles_hinge.outputs.html.page import (
@@ -25,68 +24,24 @@ from circles_hinge.outputs.html.page import (
     table,
     where_it_ran,
 )
-from circles_hinge.outputs.html.run import _extent, controls, model_data, thinning_note
+from circles_hinge.outputs.html.run import player
 from circles_hinge.outputs.page_budget import replay_seed_limit
-from circles_hinge.outputs.plots import class_names, loss_color, value_name
+from circles_hinge.outputs.plots import loss_color
 from circles_hinge.reports import ComparisonReport, SweepReport
 from circles_hinge.results import Paired, RunRow, SeedSummary, read_seed_rows
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import num, pct
 
-if TYPE_CHECKING:
-    from circles_hinge.engine.data import Split
-    from circles_hinge.studies.seeds import SeedStudy
-
 STRIP_MAX_SEEDS = 2000  # squares per loss in the per-seed strip; a larger study shows its first ones
 
 
-def _floats32(values: np.ndarray) -> str:
+def floats32(values: np.ndarray) -> str:
     """float32 values, little-endian, in base64: exact and about 5.3 characters a number."""
     return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
 
 
-def _digits(y: np.ndarray) -> str:
+def digits(y: np.ndarray) -> str:
     return (np.asarray(y, dtype=np.uint8) + ord("0")).tobytes().decode("ascii")
-
-
-def seed_replays(configs: dict[str, Config], studies: list[SeedStudy], splits: list[Split]) -> dict[str, Any]:
-    """Every seed's replay of each loss, for the page to build on a click: per loss what its network
-    is, per seed its points (shared by the losses) and each loss's weights per kept epoch and history.
-    The page turns them into the same replays a run's report.html shows."""
-
-    first = next(iter(configs.values()))
-    losses = []
-    for study in studies:
-        frames = study.frames[0]
-        losses.append(
-            {
-                "loss": study.loss,
-                "title": study.spec.title,
-                "model": model_data(configs[study.loss]),
-                "epochs": [int(e) for e, _ in frames],
-                "note": thinning_note(frames, configs[study.loss].training.epochs),
-                "classes": class_names(first.data.dataset, n_classes(first.data)),
-                "value_name": value_name(study.spec),
-            }
-        )
-    runs = {}
-    for k, split in enumerate(splits):
-        seed = studies[0].rows[k].seed
-        runs[str(seed)] = {
-            "x": [_floats32(split.X_train), _floats32(split.X_test)],
-            "y": [_digits(split.y_train), _digits(split.y_test)],
-            "extent": _extent(np.concatenate([split.X_train, split.X_test])),
-            "accuracy": [study.rows[k].test_accuracy for study in studies],
-            "success": [study.rows[k].success for study in studies],
-            "theta": [_floats32(np.stack([theta for _, theta in study.frames[k]])) for study in studies],
-            "history": [
-                _floats32(
-                    np.stack([study.history[m][k] for m in ("loss", "accuracy", "val_loss", "val_accuracy")])
-                )
-                for study in studies
-            ],
-        }
-    return {"losses": losses, "runs": runs}
 
 
 def _display(loss: str) -> str:
@@ -101,7 +56,7 @@ def write_comparison_report(
 ) -> Path:
     """A side-by-side comparison's replays under one slider (`replays`: each loss's replay, from the runs
     just trained; None when the page is written again from the folder, which then takes each run's from
-    its own report.html), or a seed study's table and strip, and with `seeds` (`seed_replays`) each
+    its own report.html), or a seed study's table and strip, and with `seeds` (`comparison.seed_replays`) each
     seed's replay; rewriting a study's page keeps the replays it holds."""
     names = " vs ".join(_display(r.loss) for r in report.results)
     title = f"{'Seed study' if report.study else 'Comparison'}: {names}"
@@ -133,10 +88,14 @@ def write_comparison_report(
                 missing.append(_display(r.loss))
                 continue
             data["replays"].append(replay)
-        body += "<h2>Training, replayed side by side</h2>"
+        intro = (
+            "<p>One slider drives every replay: at each epoch, each loss's network as it was then, "
+            "side by side on a wide screen. The address ends in <code>#epoch=N</code>.</p>"
+        )
         if missing:
-            body += f"<p class=note>No recorded weights for {esc(', '.join(missing))}: no replay.</p>"
-        body += controls()
+            intro += f"<p class=note>No recorded weights for {esc(', '.join(missing))}: no replay.</p>"
+        body += player("Training, replayed side by side", intro)
+    body += _baselines(report.baselines)
     body += figures(path, [("comparison.png", "the comparison figure")])
     body += "<h2>Config</h2>" + config_block(path)
     body += "<h2>Where it ran</h2>" + where_it_ran(report.machine, report.versions)
@@ -144,16 +103,39 @@ def write_comparison_report(
     return path / REPORT_FILE
 
 
+def _baselines(baselines: dict[str, Any]) -> str:
+    """--baselines: scikit-learn's classifiers on the same split, and on circles each network's mean
+    distance from the RBF SVM's boundary."""
+    if not baselines:
+        return ""
+    rows = [
+        [b["name"], pct(b["test_accuracy"]), "—" if b["support_vectors"] is None else b["support_vectors"]]
+        for b in baselines["models"]
+    ]
+    body = "<h2>Classical baselines</h2>"
+    body += f"<p>scikit-learn's classifiers, default settings, fitted on {esc(baselines['fitted_on'])}.</p>"
+    body += table(["model", "test accuracy", "support vectors"], rows, numeric={1, 2})
+    distances = baselines.get("boundary_distance_from_svm") or {}
+    if distances:
+        gaps = "; ".join(f"{_display(loss)} {num(value, 3)}" for loss, value in distances.items())
+        body += (
+            "<p>Mean gap between each network's boundary and the RBF SVM's (the maximum-margin answer), "
+            f"along 360 rays from the origin: {esc(gaps)}.</p>"
+        )
+    return body
+
+
 def _seed_replay_section(report: dict[str, Any]) -> str:
-    return (
-        '<h2 id="seed-replay">One seed, replayed</h2><p>Click a seed in the strip: its training under '
-        "every loss is replayed here, one slider for all, from the weights the study recorded after "
-        "every epoch (<code>--replays</code>). They are the weights <code>circles-hinge train --seed S "
-        "--set training.restarts=0</code> records, bit for bit. The address ends in "
-        "<code>#seed=S&amp;epoch=N</code>, so a link opens that seed at that epoch. Every seed adds its "
-        "own points and weights to this page, which stays under 2 MB, so <code>--replays</code> takes "
-        f"at most {_limit(report) or 'a limited number of'} seeds of this config.</p>" + controls()
+    intro = (
+        "<p>Click a seed above: its training under every loss is replayed here, one slider for all, "
+        "from the weights the study recorded after every epoch (<code>--replays</code>). They are the "
+        "weights <code>circles-hinge train --seed S --set training.restarts=0</code> records, bit for "
+        "bit. The address ends in <code>#seed=S&amp;epoch=N</code>, so a link opens that seed at that "
+        "epoch. Every seed adds its own points and weights to this page, which stays under 2 MB, so "
+        f"<code>--replays</code> takes at most {_limit(report) or 'a limited number of'} seeds of this "
+        "config.</p>"
     )
+    return player("One seed, replayed", intro, heading_id="seed-replay")
 
 
 def _run_replay(run: Path, row: RunRow) -> dict[str, Any] | None:
@@ -246,17 +228,22 @@ def _study_table(results: list[SeedSummary]) -> str:
     return "<h2>Success per loss</h2>" + table(header, rows, numeric={4, 5, 6})
 
 
+STRIP_NUMBERED = 300  # up to this many seeds per loss, each seed's button shows its number
+
+
 def _strip(path: Path, report: ComparisonReport, replays: bool = False) -> str:
-    """One square per seed and loss, coloured by its test accuracy; hovering names the seed, clicking
-    opens its replay (with --replays) and shows the command that trains it alone (seed s trains the
-    same alone as inside a study)."""
+    """One button per seed and loss: filled green if the seed succeeded, hollow with a dashed
+    vermillion border and a cross if it failed (shape as well as colour), with its number (up to
+    STRIP_NUMBERED seeds); its label and tooltip give the test accuracy; clicking it opens its replay
+    (with --replays) and shows the command that trains it alone (seed s trains the same alone as
+    inside a study)."""
     try:
-        rows = read_seed_rows(path / "seeds.csv")
-    except (OSError, KeyError, ValueError):
+        rows = read_seed_rows(path / "seeds.csv")  # a regular file only: a FIFO in its place would block
+    except (FileProblem, KeyError, ValueError):
         return ""
     threshold = float(report.success_accuracy)
     if replays:
-        click = "click a seed to replay it below, and for the command that trains it alone."
+        click = "click a seed (or press Enter on it) to replay it below, and for its own command."
     else:
         click = (
             "click a seed for the command that trains it alone, which gives the same history. This study "
@@ -264,33 +251,34 @@ def _strip(path: Path, report: ComparisonReport, replays: bool = False) -> str:
             f"{_limit(report) or 'a limited number of'} seeds of this config) and replays any seed here."
         )
     parts = [
-        "<h2>Every seed</h2><p>One square per seed: green succeeded, red failed, darker red lower test "
-        f"accuracy. Hover for the numbers; {click}</p><p id=seed-tip class=note>Click a seed.</p>"
+        "<h2>Every seed</h2><p>One button per seed: <span class=strip-key><b>filled green</b>: succeeded "
+        f"(test accuracy ≥ {pct(threshold)}); <b>hollow, dashed, ✗</b>: failed</span>. Hover or focus a "
+        f"seed for its test accuracy; {click}</p><p id=seed-tip class=note aria-live=polite>Click a seed.</p>"
     ]
     for loss in dict.fromkeys(r.loss for r in rows):
         mine = [r for r in rows if r.loss == loss][:STRIP_MAX_SEEDS]
-        size = max(3.0, min(14.0, 900 / max(1, len(mine))))
-        squares = []
-        for i, r in enumerate(mine):
+        buttons = []
+        for r in mine:
             accuracy = r.test_accuracy
             ok = accuracy >= threshold
-            colour = "#009E73" if ok else f"hsl(0, 75%, {30 + 40 * max(0.0, accuracy - 0.5) * 2:.0f}%)"
             command = (
                 f"circles-hinge train --config {path.name}/config.yaml --loss {loss} --seed {r.seed} "
                 "--set training.restarts=0"
             )
-            squares.append(
-                f'<rect x="{i * size:.1f}" y="2" width="{size * 0.9:.1f}" height="14" fill="{colour}" '
-                f'data-seed="{esc(r.seed)}" data-command="{esc(command)}" tabindex="0"><title>seed '
-                f"{esc(r.seed)}: test accuracy {pct(accuracy)}{'' if ok else ' (failed)'}</title></rect>"
+            words = f"seed {esc(r.seed)}: test accuracy {pct(accuracy)}{'' if ok else ', failed'}"
+            buttons.append(
+                f'<button type="button" class="seed{"" if ok else " failed"}" data-seed="{esc(r.seed)}" '
+                f'data-command="{esc(command)}" aria-label="{words}" title="{words}">'
+                f"{esc(r.seed)}</button>"
             )
-        width = len(mine) * size
+        failed = sum(r.test_accuracy < threshold for r in mine)
         more = f" (first {STRIP_MAX_SEEDS} seeds)" if len(mine) == STRIP_MAX_SEEDS else ""
+        compact = " compact" if len(mine) > STRIP_NUMBERED else ""
         parts.append(
-            f"<h3>{esc(_display(loss))}{more}</h3>"
-            f'<svg class="strip" width="{width + 2:.0f}" height="18" viewBox="-1 0 {width + 2:.1f} 18">'
-            + "".join(squares)
-            + "</svg>"
+            f"<h3>{esc(_display(loss))}{more}: {len(mine) - failed} succeeded, {failed} failed</h3>"
+            f'<div class="strip{compact}" role="group" aria-label="{esc(_display(loss))}: every seed">'
+            + "".join(buttons)
+            + "</div>"
         )
     return "".join(parts)
 
@@ -308,7 +296,9 @@ def write_sweep_report(path: Path, report: SweepReport) -> Path:
     keys, a menu per further key picks the slice of the grid drawn. The table has every cell."""
     losses, keys = report.losses, report.keys
     param = keys[0]
-    title = f"Sweep of {' x '.join(keys)}: " + ", ".join(_display(loss) for loss in losses)
+    title = f"{'Partial sweep' if report.partial else 'Sweep'} of {' x '.join(keys)}: " + ", ".join(
+        _display(loss) for loss in losses
+    )
     results = [
         {
             "value": r.cell.get(param),
@@ -360,7 +350,14 @@ def write_sweep_report(path: Path, report: SweepReport) -> Path:
         f"means at least {pct(report.success_accuracy)} test accuracy, the threshold this sweep used)"
         + (f"; shard {shard[0]} of {shard[1]}, with only its share of the cells" if shard else "")
         + ".</p>"
-        f"<h2>Success against {esc(param)}</h2><p class=no-print>{slices}"
+        + (  # merge --partial: what is missing, and the commands that would make it
+            f"<p class=note><b>{esc(report.part)}.</b> The commands that would make the rest:"
+            + "".join(f"<br><code>{esc(c)}</code>" for c in report.partial.commands)
+            + "</p>"
+            if report.partial
+            else ""
+        )
+        + f"<h2>Success against {esc(param)}</h2><p class=no-print>{slices}"
         '<label>show <select id="sweep-metric">'
         '<option value="success">success rate with its 95% interval</option>'
         '<option value="accuracy">mean test accuracy with its 95% interval</option></select></label> '
