@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -121,14 +122,23 @@ def read_text(path: Path, limit: int = FOLDER_FILE_MAX_BYTES) -> str:
         raise FileProblem(path, f"is not UTF-8 text (byte {exc.start}): damaged") from None
 
 
-# The longest token JSON can stop inside and still be read up to its start: `false`, or a `\uXXXX` escape.
-_TOKEN_TAIL = 6
+# What the end of a JSON text can hold when a write stopped inside a token: part of true, false or null,
+# a lone minus sign, or a number stopped at its dot or exponent ("1.", "1e", "1e-").
+_PARTIAL_TOKEN = re.compile(r"t|tr|tru|f|fa|fal|fals|n|nu|nul|-|\.|[eE][+-]?")
 
 
 def _cut_short(text: str, exc: json.JSONDecodeError) -> bool:
-    """Whether `text` reads as a JSON document that stops part way: the decoder ran off its end, or failed
-    inside a string or token that the end of the text cut (`"abc`, `tru`, `1e`, `\\u00`)."""
-    return exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()) - _TOKEN_TAIL
+    """Whether `text` is the start of a JSON document, stopped part way (a write cut off), rather than
+    damaged: the decoder failed at its end, in a string the end cut, or in a token the end cut. Text
+    after the document, or a wrong byte before the end, is damage."""
+    if exc.msg.startswith("Unterminated string"):  # a string cannot hold a raw line break: it ran to the end
+        return True
+    if exc.msg.startswith("Invalid \\uXXXX escape"):  # \u and fewer than four digits before the end
+        return len(text.rstrip()) - exc.pos <= len("\\u000")
+    if exc.msg.startswith("Extra data"):
+        return False
+    tail = text[exc.pos :].rstrip()
+    return not tail or _PARTIAL_TOKEN.fullmatch(tail) is not None
 
 
 def load_json(path: Path, limit: int = FOLDER_FILE_MAX_BYTES) -> dict[str, Any]:

@@ -473,6 +473,8 @@ def test_every_cut_of_a_written_json_file_reads_as_cut_short(made, tmp_path):
     assert list(said) == ["is cut short"], said
 
     middle = text.index(",", len(text) // 2)
-    path.write_text(text[:middle] + "}" + text[middle + 1 :])
-    with pytest.raises(FileProblem, match=r"is not valid JSON at line \d+, column \d+ \(damaged\)"):
-        load_json(path)
+    end = text.rstrip().rindex("}")
+    for damaged in (text[:middle] + "}" + text[middle + 1 :], text[:end] + ",,}", text[:end] + "]"):
+        path.write_text(damaged)
+        with pytest.raises(FileProblem, match=r"is not valid JSON at line \d+, column \d+ \(damaged\)"):
+            load_json(path)
