@@ -136,7 +136,7 @@ def phases(command: list[str], runs_dir: Path, json_path: Path) -> None:
     records are written just before that happens, and the process exits exactly as the command would.
     """
     before_cli = time.perf_counter()
-    import circles_hinge.cli.app as cli
+    cli = importlib.import_module("circles_hinge.cli.app")  # the package's `app` names the Typer app
 
     records.append(
         {

@@ -61,12 +61,18 @@ print(json.dumps(times))
 """
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak memory (MiB, GNU time's maximum RSS) of one command in a fresh process."""
+def timed(cmd: list[str], pythonpath: Path | None = None) -> tuple[float, int]:
+    """Wall seconds and peak memory (MiB, GNU time's maximum RSS) of one command in a fresh process
+    (with PYTHONPATH=pythonpath: another checkout's package)."""
+    env = {**os.environ, **({"PYTHONPATH": str(pythonpath)} if pythonpath else {})}
     with tempfile.NamedTemporaryFile("r") as rss:
         start = time.perf_counter()
         done = subprocess.run(
-            ["/usr/bin/time", "-o", rss.name, "-f", "%M", *cmd], capture_output=True, text=True, check=False
+            ["/usr/bin/time", "-o", rss.name, "-f", "%M", *cmd],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
         )
         seconds = time.perf_counter() - start
         if done.returncode != 0:
@@ -79,14 +85,19 @@ def child(code: str) -> object:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def collect(repeats: int, quick: bool) -> dict:
+def collect(repeats: int, quick: bool, ref: Path | None, only_ten_k: bool) -> dict:
     seeds = "100" if quick else "1000"
     out: dict = {"repeats": repeats, "quick": quick}
     with tempfile.TemporaryDirectory() as runs:
         cli = [str(BIN / "circles-hinge")]
         big = [*cli, "sweep", "--grid", NOISE, "--seeds", seeds, "--losses", "hinge,squared_hinge"]
-        out["ten_k"] = []
+        out["ten_k"], out["ten_k_ref"] = [], []
         for i in range(min(repeats, 2)):
+            if ref is not None:  # the reference first, then the project, in rounds
+                ref_big = [sys.executable, "-m", "circles_hinge", *big[1:]]
+                seconds, mib = timed([*ref_big, "--runs-dir", runs, "--name", f"ref{i}", "--quiet"], ref)
+                out["ten_k_ref"].append({"seconds": seconds, "mib": mib})
+                print(f"  reference: {seconds:.1f} s, {mib:,} MiB", file=sys.stderr)
             seconds, mib = timed([*big, "--runs-dir", runs, "--name", f"big{i}", "--quiet"])
             report = json.loads((Path(runs) / f"big{i}" / "sweep.json").read_text())
             trainings = sum(r["seeds"] for r in report["results"])
@@ -94,6 +105,8 @@ def collect(repeats: int, quick: bool) -> dict:
                 {"seconds": seconds, "mib": mib, "trainings": trainings, "workers": report["workers"]}
             )
             print(f"  {trainings:,} trainings: {seconds:.1f} s, {mib:,} MiB", file=sys.stderr)
+        if only_ten_k:
+            return out
         grid = [*cli, "sweep", *FOUR_GROUPS, "--losses", "hinge,squared_hinge", "--runs-dir", runs, "--quiet"]
         out["workers_1"], out["workers_2"] = [], []
         for i in range(repeats):
@@ -136,6 +149,7 @@ def med_of(cmd: list[str], n: int = 3) -> float:
 def render(data: dict) -> str:
     med = statistics.median
     ten_k = med(r["seconds"] for r in data["ten_k"])
+    ten_k_ref = med(r["seconds"] for r in data["ten_k_ref"]) if data.get("ten_k_ref") else None
     trainings = data["ten_k"][0]["trainings"]
     w1, w2 = med(data["workers_1"]), med(data["workers_2"])
     stock, proj = med(data["phase"]["stock"]), med(data["phase"]["project"])
@@ -149,11 +163,11 @@ def render(data: dict) -> str:
         row(
             f"{trainings:,} trainings: 2 losses x 5 noise levels x {trainings // 10:,} seeds, every file "
             f"(`--workers {data['ten_k'][0]['workers']}`; peak {max(r['mib'] for r in data['ten_k']):,} MiB)",
-            "-",
+            "-" if ten_k_ref is None else f"{ten_k_ref:.1f}",
             f"{ten_k:.1f}",
-            "-",
-            "<= 180 s",
-            ten_k <= 180,
+            "-" if ten_k_ref is None else f"{ten_k / ten_k_ref:.2f}x",
+            "<= 180 s" if ten_k_ref is None else "<= 0.4x and <= 180 s",
+            ten_k <= 180 and (ten_k_ref is None or ten_k / ten_k_ref <= 0.4),
         ),
         row(
             "`sweep --workers 2` on a grid of 4 groups (vs `--workers 1`)"
@@ -195,7 +209,13 @@ def render(data: dict) -> str:
         "## Studies at scale and for scripts",
         "",
         f"Written by `benchmarks/studies.py` on {when} ({data['repeats']} repeat(s); "
-        f"{'QUICK: fewer seeds, not for quoting; ' if data['quick'] else ''}raw data: `studies.json`).",
+        + (
+            "only the first row measured in this run, the reference (today's main) and the project "
+            "alternating; the other rows are the previous run's; "
+            if data.get("only_ten_k")
+            else ""
+        )
+        + f"{'QUICK: fewer seeds, not for quoting; ' if data['quick'] else ''}raw data: `studies.json`).",
         "",
         "| what | reference (median s) | project (median s) | ratio | target | met? |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -206,6 +226,7 @@ def render(data: dict) -> str:
             f"{k}: {[round(x, 2) if isinstance(x, float) else x for x in v]}"
             for k, v in (
                 ("10,000 trainings s", [r["seconds"] for r in data["ten_k"]]),
+                ("reference", [r["seconds"] for r in data.get("ten_k_ref", [])]),
                 ("workers 1", data["workers_1"]),
                 ("workers 2", data["workers_2"]),
                 ("larger grid, workers 1 and 2", [data["large_1"], data["large_2"]]),
@@ -246,10 +267,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--ref", type=Path, help="a checkout of the reference revision, for the 10,000 row")
+    parser.add_argument(
+        "--only-ten-k",
+        action="store_true",
+        help="measure only the 10,000-training row; the other rows keep studies.json's numbers",
+    )
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.md and studies.json")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    data = collect(args.repeats, args.quick)
+    data = collect(args.repeats, args.quick, args.ref, args.only_ten_k)
+    previous = args.out / "studies.json"
+    if args.only_ten_k and previous.exists():
+        data = {**json.loads(previous.read_text()), **data, "only_ten_k": time.strftime("%Y-%m-%d %H:%M")}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "studies.json").write_text(json.dumps(data, indent=1) + "\n")
     section = render(data)

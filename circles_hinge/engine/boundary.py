@@ -54,25 +54,31 @@ def boundary_radii(
     step = coarse if coarse > 1 and (n_radii - 1) % coarse == 0 else 1
     grid = np.arange(0, n_radii, step)
     values = _on_rays(decision, theta, np.broadcast_to(radii[grid], (n_angles, len(grid))))
+    levels = [float(level) for level in levels]
+    sides = [_side(values, level) for level in levels]
+    found = [(side != side[..., :1]).any(axis=-1) for side in sides]
+    if step == 1:
+        windows = [values] * len(levels)
+        firsts = [np.zeros(f.shape, dtype=int) for f in found]
+    else:  # the fine radii from the last coarse one before the crossing to the first past it
+        firsts = [grid[np.maximum(np.argmax(side != side[..., :1], axis=-1), 1) - 1] for side in sides]
+        fine = [first[..., None] + np.arange(step + 1) for first in firsts]
+        # every level's windows in one evaluation (ray after ray, level after level)
+        windows = np.split(
+            _on_rays(decision, np.tile(theta, len(levels)), radii[np.concatenate(fine, axis=-2)]),
+            len(levels),
+            axis=-2,
+        )
     out = {}
-    for level in map(float, levels):
-        side = _side(values, level)
-        changed = side != side[..., :1]
-        found = changed.any(axis=-1)
-        if step == 1:
-            window, first = values, np.zeros(found.shape, dtype=int)
-        else:  # the fine radii from the last coarse one before the crossing to the first past it
-            first = grid[np.maximum(np.argmax(changed, axis=-1), 1) - 1]
-            fine = first[..., None] + np.arange(step + 1)
-            window = _on_rays(decision, theta, radii[fine])
-            changed = _side(window, level) != side[..., :1]
+    for level, side, hit, first, window in zip(levels, sides, found, firsts, windows):
+        changed = _side(window, level) != side[..., :1]
         j = np.maximum(np.argmax(changed, axis=-1), 1)[..., None]  # the first point past the crossing
         v0 = np.take_along_axis(window, j - 1, axis=-1)[..., 0]
         v1 = np.take_along_axis(window, j, axis=-1)[..., 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.clip((level - v0) / (v1 - v0), 0.0, 1.0)
         r = radii[first + j[..., 0] - 1] + t * (radii[1] - radii[0])
-        out[level] = np.where(found, r, np.nan)
+        out[level] = np.where(hit, r, np.nan)
     return out
 
 

@@ -7,6 +7,7 @@ tutorial's model from after `keras.utils.set_random_seed(s)`, in a single run an
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -69,20 +70,60 @@ def initial_weights(config: Config, seed: int, restart: int = 0) -> list[np.ndar
     are the configured Keras initializers called with them. Restart r takes the next draws, as a
     script building the model r more times would. A test holds this to a stock Sequential model.
     """
+    return initial_weights_many(config, [seed], restart)[0]
+
+
+# Keras' VarianceScaling initializers with a uniform distribution: (scale, mode). These draw one
+# `stateless_uniform` each, which engine/stateless.py computes for many seeds at once.
+_UNIFORM_SCALING = {
+    "he_uniform": (2.0, "fan_in"),
+    "glorot_uniform": (1.0, "fan_avg"),
+    "lecun_uniform": (1.0, "fan_in"),
+}
+
+
+def initial_weights_many(config: Config, seeds: list[int], restart: int = 0) -> list[list[np.ndarray]]:
+    """`initial_weights(config, s, restart)` for every seed s: the uniform initializers computed for
+    all seeds in one vectorised call per layer, the others by Keras one seed at a time."""
     import random
 
+    shapes = layer_shapes(config)
+    n = len(shapes)
+    layer_seeds = np.array(
+        [
+            [draws.randint(1, int(1e9)) for _ in range(n * (restart + 1))][-n:]
+            for draws in (random.Random(seed) for seed in seeds)
+        ],
+        dtype=np.int64,
+    ).reshape(len(seeds), n)
+    kernels = []
+    for i, (fan_in, units) in enumerate(shapes):
+        name = config.model.kernel_initializer if i < n - 1 else OUTPUT_INITIALIZER
+        kernels.append(_kernels(name, fan_in, units, layer_seeds[:, i]))
+    return [
+        [w for i, (_, units) in enumerate(shapes) for w in (kernels[i][j], np.zeros(units, dtype=np.float32))]
+        for j in range(len(seeds))
+    ]
+
+
+def _kernels(name: str, fan_in: int, units: int, layer_seeds: np.ndarray) -> np.ndarray:
+    """The kernels (len(layer_seeds), fan_in, units) of initializer `name` seeded with each seed."""
+    if name in _UNIFORM_SCALING:
+        from circles_hinge.engine.stateless import stateless_uniform
+
+        scale, mode = _UNIFORM_SCALING[name]
+        scale /= max(1.0, fan_in if mode == "fan_in" else (fan_in + units) / 2.0)
+        limit = math.sqrt(3.0 * scale)
+        values = stateless_uniform(layer_seeds, fan_in * units, -limit, limit)
+        return values.reshape(len(layer_seeds), fan_in, units)
     import keras
 
-    shapes = layer_shapes(config)
-    draws = random.Random(seed)
-    layer_seeds = [draws.randint(1, int(1e9)) for _ in range(len(shapes) * (restart + 1))][-len(shapes) :]
-    weights: list[np.ndarray] = []
-    for i, ((fan_in, units), layer_seed) in enumerate(zip(shapes, layer_seeds)):
-        name = config.model.kernel_initializer if i < len(shapes) - 1 else OUTPUT_INITIALIZER
-        init = type(keras.initializers.get(name))(seed=layer_seed)
-        weights.append(np.asarray(init((fan_in, units), dtype="float32")))
-        weights.append(np.zeros(units, dtype=np.float32))
-    return weights
+    return np.stack(
+        [
+            np.asarray(type(keras.initializers.get(name))(seed=int(s))((fan_in, units), dtype="float32"))
+            for s in layer_seeds
+        ]
+    ).reshape(len(layer_seeds), fan_in, units)
 
 
 def count_parameters(config: Config) -> int:

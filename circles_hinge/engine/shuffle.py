@@ -45,11 +45,15 @@ def op_seeds(seed: int) -> tuple[int, int]:
     return (0, _MAXINT32) if global_seed == 0 else (global_seed, 0)
 
 
-def philox_words(keys: np.ndarray, counters_hi: np.ndarray, first_block: int, n_words: int) -> np.ndarray:
+def philox_words(
+    keys: np.ndarray, counters_hi: np.ndarray, first_block: int | np.ndarray, n_words: int
+) -> np.ndarray:
     """n_words 32-bit outputs of TensorFlow's PhiloxRandom(seed=keys, seed2=counters_hi) per row,
-    starting at 128-bit block `first_block`: shape (len(keys), n_words), uint32."""
+    starting at 128-bit block `first_block` (one for every row, or one per row): shape
+    (len(keys), n_words), uint32."""
     n_blocks = -(-n_words // 4)
-    block = np.arange(first_block, first_block + n_blocks, dtype=np.uint64)[None, :]
+    first = np.asarray(first_block, dtype=np.uint64).reshape(-1, 1)
+    block = first + np.arange(n_blocks, dtype=np.uint64)[None, :]
     keys, counters_hi = keys.astype(np.uint64)[:, None], counters_hi.astype(np.uint64)[:, None]
     c0, c1 = block & _M32, block >> np.uint64(32)
     c2, c3 = counters_hi & _M32, counters_hi >> np.uint64(32)

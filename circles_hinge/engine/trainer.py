@@ -1,10 +1,17 @@
 """Trains K independent copies ("replicas") of the network at once and returns their histories.
 
 Why not `model.fit`: at batch size 5 its cost is per-step dispatch, not arithmetic (the net has 25
-weights). Here one compiled TensorFlow call runs a whole epoch, and K seeds are stacked as weights of
-shape (K, in, out) and multiplied with einsum. Each replica's loss is its own batch mean and the total is
-their sum, so every replica gets exactly its own gradient, and Adam, being element-wise, updates each
-independently. A single run is K = 1. Fidelity to `model.fit` is pinned by tests.
+weights). Here one compiled TensorFlow call runs a whole epoch, and K seeds are stacked along the last
+axis of every tensor: weights (in, out, K), activations (points, units, K). Each replica's loss is its
+own batch mean and the total is their sum, so every replica gets exactly its own gradient, and Adam,
+being element-wise, updates each independently. A single run is K = 1. Fidelity to `model.fit` is
+pinned by tests.
+
+Why replicas last: every broadcast is then over leading axes, so each op runs over contiguous rows
+of K numbers (Eigen's vector loops), and gradients reduce over leading axes too; with replicas first,
+a weight (K, 1, out) times an activation (K, n, 1) broadcast along the innermost axis, which ran
+20x slower per element. And a batch is a slice of leading rows of the epoch's data, put in the
+epoch's order once (not a gather every step).
 
 Semantics kept from `model.fit`: the validation part is fixed before shuffling; the training part is
 visited in the order seeded `model.fit` uses (one permutation, reused every epoch: see shuffle.py);
@@ -100,7 +107,7 @@ class _Adam:
 
 
 def dense(h, kernel, bias):
-    """h @ kernel + bias for every replica at once: h (K, n, in), kernel (K, in, out), bias (K, out).
+    """h @ kernel + bias for every replica at once: h (n, in, K), kernel (in, out, K), bias (out, K).
 
     Written as one multiply and one add per input unit, in order, rather than as a (batch) matmul,
     because a matmul's result depends on how many replicas it multiplies at once: TensorFlow hands it
@@ -111,17 +118,23 @@ def dense(h, kernel, bias):
     products and sums over the batch, which keep their order too. The widths here are tiny (2 to 4
     inputs by default), so the extra ops cost little against the per-step dispatch.
     """
-    z = h[:, :, 0:1] * kernel[:, 0:1, :]
-    for i in range(1, kernel.shape[1]):
-        z = z + h[:, :, i : i + 1] * kernel[:, i : i + 1, :]
-    return z + bias[:, None, :]
+    import tensorflow as tf
+
+    # unstack, not slices: the gradient of an unstack is one stack, where each slice's gradient is
+    # a tensor of zeros the size of the whole, added up (the same numbers, several times the work)
+    columns, rows = tf.unstack(h, axis=1), tf.unstack(kernel, axis=0)
+    z = columns[0][:, None, :] * rows[0]
+    for i in range(1, len(rows)):
+        z = z + columns[i][:, None, :] * rows[i]
+    return z + bias
 
 
 # Tensors whose element count is a multiple of this are computed by Eigen's vector loops alone (8
 # floats for AVX, 16 for AVX-512). Any remainder goes through a scalar loop whose exp, log and tanh
 # round differently from the vector ones, and a replica whose numbers landed there would change with
-# the number of replicas beside it. So the trainer pads: replicas to a multiple of LANES (the extra
-# rows copy replica 0 and are dropped), and evaluated points to a multiple of LANES.
+# the number of replicas beside it. So replicas are padded to a multiple of LANES everywhere (the
+# extra ones copy replica 0 and are dropped): with replicas on the last axis, every row is whole
+# vectors.
 LANES = 16
 
 
@@ -129,20 +142,33 @@ def _round_up(n: int) -> int:
     return -(-n // LANES) * LANES
 
 
-def _pad_points(X: np.ndarray) -> np.ndarray:
-    """(K, n, w) -> (K, n rounded up to LANES, w), the new points copies of point 0 (then dropped)."""
-    n = X.shape[1]
-    if n == 0 or n % LANES == 0:
-        return X
-    return np.concatenate([X, np.repeat(X[:, :1], _round_up(n) - n, axis=1)], axis=1)
+def _pad_rows(a: np.ndarray, rows: int) -> np.ndarray:
+    """a (K, ...) with rows K.. copies of row 0, up to `rows`."""
+    if a.shape[0] == rows:
+        return a
+    return np.concatenate([a, np.repeat(a[:1], rows - a.shape[0], axis=0)])
+
+
+def _replicas_last(a: np.ndarray, rows: int) -> np.ndarray:
+    """(K, n, w) -> (n, w, rows) float32, replicas padded to `rows` with copies of replica 0."""
+    return np.ascontiguousarray(np.moveaxis(_pad_rows(np.asarray(a, dtype=np.float32), rows), 0, -1))
+
+
+def _point_mean(values):
+    """Each replica's mean over points of values (n, K), summed along each replica's own row: the
+    order a row of any length is summed in does not depend on K (a reduction down the columns of
+    (n, K) is another order, which rounds the last bit differently for long n)."""
+    import tensorflow as tf
+
+    return tf.reduce_mean(tf.transpose(values), axis=-1)
 
 
 class ReplicaTrainer:
     """K replicas of one architecture and loss, each with its own data, initial weights and order.
 
     Replica k's arithmetic does not depend on K or on k: every op is element-wise or reduces within
-    one replica, in a fixed order, on tensors padded to LANES (see `dense` and LANES). A test holds
-    seed s alone and inside studies of 3 and 50 seeds to the same bytes.
+    one replica, in a fixed order, on tensors padded to LANES replicas (see `dense` and LANES). A test
+    holds seed s alone and inside studies of 3 and 50 seeds to the same bytes.
     """
 
     def __init__(self, config: Config, splits: list[Split], init: list[list[np.ndarray]]):
@@ -153,68 +179,87 @@ class ReplicaTrainer:
         self.spec = spec = get_loss(config.training.loss)
         self.n_classes = n_classes(config.data)
         self.k = len(splits)
-        self.k_pad = _round_up(self.k)  # replicas actually trained; rows k.. copy replica 0
+        self.k_pad = _round_up(self.k)  # replicas actually trained; k.. copy replica 0
 
-        def stack(arrays):
-            return tf.constant(np.stack(arrays), dtype=tf.float32)
-
-        self.X_fit = stack([s.X_fit for s in splits])
-        self.Y_fit = stack([encode_labels(spec, s.y_fit, self.n_classes) for s in splits])
+        # the fit part stays in NumPy (K, n_fit, w): each epoch puts it in that epoch's order
+        self.X_fit = np.stack([s.X_fit for s in splits]).astype(np.float32)
+        Y_fit = [encode_labels(spec, s.y_fit, self.n_classes) for s in splits]
+        self.Y_fit = np.stack(Y_fit).astype(np.float32)
         self.n_fit = int(self.X_fit.shape[1])
         self.n_val = len(splits[0].X_val)
-        self.X_val = stack(_pad_points(np.stack([s.X_val for s in splits])))
-        self.Y_val = stack(
-            _pad_points(np.stack([encode_labels(spec, s.y_val, self.n_classes) for s in splits]))
-        )
+        self.X_val = tf.constant(_replicas_last(np.stack([s.X_val for s in splits]), self.k_pad))
+        Y_val = np.stack([encode_labels(spec, s.y_val, self.n_classes) for s in splits])
+        self.Y_val = tf.constant(np.moveaxis(_replicas_last(Y_val, self.k_pad), -1, 1))  # (n, K, w)
         self.batch_size = config.training.batch_size
         self.n_batches = -(-self.n_fit // self.batch_size)  # the last batch may be short, as in fit
 
         n_layers = len(init[0]) // 2
         self.activations = [keras.activations.get(config.model.hidden_activation)] * (n_layers - 1)
         self.activations.append(keras.activations.get(output_activation(config)))
-        # All weights of a replica live in one flat row of `theta` (K, n_params): the optimizer then
+        # All weights of a replica live in one flat column of `params` (n_params, K): the optimizer then
         # updates one tensor per step instead of one per layer, which is most of a step's ops.
         self.shapes = [w.shape for w in init[0]]
         self.offsets = np.cumsum([0] + [int(np.prod(shape)) for shape in self.shapes])
-        rows = [np.concatenate([w.ravel() for w in ws]) for ws in init]
-        rows += [rows[0]] * (self.k_pad - self.k)
-        self.theta = tf.Variable(np.stack(rows), name="theta")
-        self.adam = _Adam(self.theta, config.training.learning_rate)
+        rows = _pad_rows(np.stack([np.concatenate([w.ravel() for w in ws]) for ws in init]), self.k_pad)
+        self.params = tf.Variable(np.ascontiguousarray(rows.T), name="params")
+        self.adam = _Adam(self.params, config.training.learning_rate)
         self.loss_fn = keras_loss(spec)
+        # The epoch's compiled function: a run of batches, then validation. Evaluation and hidden layers
+        # run the same ops eagerly, which compute the same bits (a test) and cost no trace: a trace and
+        # its first call take about as long as 30 epochs of a single run. Large grids (boundary radii)
+        # use a compiled forward pass, made on first use: 1.5-3x faster on large tensors.
         self._batches = tf.function(self._batches_impl, autograph=False)
-        self._finish = tf.function(self._finish_impl, autograph=False)
+        self._forward = None
         self.chunk: int | None = None  # batches per call; None: measured (see _run_epoch)
         self._chunk, self._traced = 1, False
-        # outputs() is asked for several point counts (fit, validation, test, grids): one shape-generic trace
-        self._forward = tf.function(self.forward, autograph=False, reduce_retracing=True)
 
-    # --- the network, replicated ------------------------------------------------------------------
-    def forward(self, X, upto: int | None = None, theta=None):
-        """Outputs of shape (K, n, units) for inputs (K, n, 2), with the first K rows of `theta` (all
-        of `self.theta` by default); `upto` stops after that many layers."""
-        h = X
-        n_layers = len(self.activations) if upto is None else upto
-        params = self._unpack(self.theta[: X.shape[0]] if theta is None else theta)
-        for i in range(n_layers):
-            h = self.activations[i](dense(h, params[2 * i], params[2 * i + 1]))
-        return h
-
-    def _unpack(self, theta):
-        """The flat rows of theta as Keras-ordered weights [kernel, bias, ...], each (K, *shape)."""
+    @property
+    def theta(self):
+        """Every replica's flat weights as rows, (k_pad, n_params), in Keras' get_weights() order."""
         import tensorflow as tf
 
-        return [
-            tf.reshape(theta[:, a:b], (-1, *shape))
-            for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
-        ]
+        return tf.transpose(self.params)
+
+    # --- the network, replicated ------------------------------------------------------------------
+    def forward(self, X, upto: int | None = None, params=None):
+        """Outputs of shape (n, K, units) for inputs (n, 2, K), with the first K columns of `params`
+        (all of `self.params` by default); `upto` stops after that many layers.
+
+        The last layer's sums are put units last before its activation, so the output is the
+        activation's own result, as in Keras: Keras' cross-entropy takes the logits from a sigmoid's
+        input when it is given a sigmoid's output (and computes another formula otherwise)."""
+        import tensorflow as tf
+
+        h = X
+        n_layers = len(self.activations) if upto is None else upto
+        weights = self._unpack(self.params[:, : X.shape[-1]] if params is None else params)
+        for i in range(n_layers):
+            z = dense(h, weights[2 * i], weights[2 * i + 1])
+            if i == n_layers - 1:  # (n, units, K) -> (n, K, units); one unit: the same memory order
+                k = z.shape[2] if z.shape[2] is not None else tf.shape(z)[2]  # unknown in a generic trace
+                z = tf.reshape(z, (-1, k, 1)) if z.shape[1] == 1 else tf.transpose(z, [0, 2, 1])
+            h = self.activations[i](z)
+        return h
+
+    def _unpack(self, params):
+        """The flat columns of params as Keras-ordered weights [kernel, bias, ...], each (*shape, K)."""
+        import tensorflow as tf
+
+        sizes = [int(b - a) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+        parts = tf.split(params, sizes, axis=0)  # its gradient is one concat (see `dense`)
+        return [tf.reshape(part, (*shape, -1)) for part, shape in zip(parts, self.shapes)]
 
     def _point_losses(self, Y, out):
-        """Per-point loss, shape (K, n)."""
+        """Per-point loss, shape (n, K), for targets (n, K, w) and outputs (n, K, units)."""
         return self.loss_fn(Y, out)
 
-    def _batches_impl(self, perm, start, stop, loss_sum, hits):
-        """Batches start..stop-1 of the epoch in the order `perm` (K, n_fit), carrying the running
-        sums of loss and hits; an epoch is one or more such calls, then `_finish_impl`.
+    def _hits(self, Y, out):
+        return _correct(self.spec, Y, out)
+
+    def _batches_impl(self, X, Y, start, stop, loss_sum, hits):
+        """Batches start..stop-1 of the epoch whose fit part, in the epoch's order, is X (n_fit, 2, K)
+        and Y (n_fit, K, w), carrying the running sums of loss and hits; an epoch is one or more such
+        calls; each ends with validation (`_validation`), of which the epoch keeps its last call's.
 
         Calling it for 0..n or for 0..a, a..b, ..., ..n runs the same steps in the same order on the
         same numbers, so a chunked epoch equals a whole one bit for bit (a test); chunks only let
@@ -224,43 +269,45 @@ class ReplicaTrainer:
         """
         import tensorflow as tf
 
-        pad = self.k_pad - self.k
-
-        def padded(t):  # the K real replicas' batch, then copies of replica 0's up to k_pad
-            return tf.concat([t, tf.repeat(t[:1], pad, axis=0)], axis=0) if pad else t
-
         def step(i, loss_sum, hits):
-            idx = perm[:, i * self.batch_size : (i + 1) * self.batch_size]
-            xb = padded(tf.gather(self.X_fit, idx, batch_dims=1))
-            yb = padded(tf.gather(self.Y_fit, idx, batch_dims=1))
+            xb = X[i * self.batch_size : (i + 1) * self.batch_size]
+            yb = Y[i * self.batch_size : (i + 1) * self.batch_size]
             with tf.GradientTape() as tape:
                 out = self.forward(xb)
-                per_replica = tf.reduce_mean(self._point_losses(yb, out), axis=-1)
+                per_replica = tf.reduce_mean(self._point_losses(yb, out), axis=0)
                 total = tf.reduce_sum(per_replica)  # replicas share no weights: each gets its own gradient
-            self.adam.apply(tape.gradient(total, self.theta))
-            n = tf.cast(tf.shape(idx)[1], tf.float32)
-            return (
-                i + 1,
-                loss_sum + per_replica * n,
-                hits + tf.reduce_sum(_correct(self.spec, yb, out), axis=-1),
-            )
+            self.adam.apply(tape.gradient(total, self.params))
+            n = tf.cast(tf.shape(xb)[0], tf.float32)
+            return i + 1, loss_sum + per_replica * n, hits + tf.reduce_sum(self._hits(yb, out), axis=0)
 
         _, loss_sum, hits = tf.while_loop(lambda i, *_: i < stop, step, (start, loss_sum, hits))
-        return loss_sum, hits
+        return (loss_sum, hits, *self._validation())
 
-    def _finish_impl(self, loss_sum, hits):
-        """The epoch's metrics from its running sums, then validation."""
+    def _validation(self):
+        """Every replica's loss and accuracy on its validation part, with the weights as they are:
+        computed at the end of every call of `_batches` (in the same graph: no second trace), kept
+        from the epoch's last call."""
         import tensorflow as tf
 
-        if self.n_val:
-            val_out = self.forward(self.X_val)
-            val_loss = tf.reduce_mean(self._point_losses(self.Y_val, val_out)[:, : self.n_val], axis=-1)
-            val_acc = tf.reduce_mean(_correct(self.spec, self.Y_val, val_out)[:, : self.n_val], axis=-1)
-        else:
-            val_loss = val_acc = tf.fill([self.k], float("nan"))
-        return loss_sum[: self.k] / self.n_fit, hits[: self.k] / self.n_fit, val_loss, val_acc
+        if not self.n_val:
+            return tf.fill([self.k_pad], float("nan")), tf.fill([self.k_pad], float("nan"))
+        val_out = self.forward(self.X_val)
+        # sums of 0s and 1s are exact in any order (no transpose: TensorFlow's graph optimiser would
+        # move it before the cast, onto booleans, which oneDNN warns about on stderr)
+        return _point_mean(self._point_losses(self.Y_val, val_out)), tf.reduce_mean(
+            self._hits(self.Y_val, val_out), axis=0
+        )
 
-    def _run_epoch(self, perm, epoch: int, on_batches: BatchCallback | None):
+    def _epoch_data(self, perm: np.ndarray):
+        """The fit part in the order `perm` (K, n_fit): X (n_fit, 2, k_pad), Y (n_fit, k_pad, w)."""
+        import tensorflow as tf
+
+        rows = np.arange(self.k)[:, None]
+        X = _replicas_last(self.X_fit[rows, perm], self.k_pad)
+        Y = np.moveaxis(_replicas_last(self.Y_fit[rows, perm], self.k_pad), -1, 1)
+        return tf.constant(X), tf.constant(np.ascontiguousarray(Y))
+
+    def _run_epoch(self, data, epoch: int, on_batches: BatchCallback | None):
         """One epoch in chunks of batches that each take about CHUNK_SECONDS (all of them at once
         when they fit), so Ctrl-C or SIGTERM, which Python handles between calls into TensorFlow, is
         answered within a chunk whatever the size. `self.chunk` fixes the chunk size (tests)."""
@@ -271,7 +318,9 @@ class ReplicaTrainer:
         while done < self.n_batches:
             size = min(self.chunk or self._chunk, self.n_batches - done)
             began = time.perf_counter()
-            loss_sum, hits = self._batches(perm, tf.constant(done), tf.constant(done + size), loss_sum, hits)
+            loss_sum, hits, val_loss, val_acc = self._batches(
+                *data, tf.constant(done), tf.constant(done + size), loss_sum, hits
+            )
             seconds = time.perf_counter() - began
             if self._traced:  # the first call also traces the function: no measure of a batch
                 self._chunk = max(1, int(CHUNK_SECONDS * size / max(seconds, 1e-9)))
@@ -279,7 +328,15 @@ class ReplicaTrainer:
             done += size
             if on_batches is not None and (done < self.n_batches or size < self.n_batches):
                 on_batches(epoch, done, self.n_batches, time.perf_counter() - start)
-        return self._finish(loss_sum, hits)
+        # the epoch's averages of its running sums, times 1/n_fit in float32: what TensorFlow's graph
+        # optimiser made of the division by n_fit this used to be, so histories keep their bits
+        scale = np.float32(1.0) / np.float32(self.n_fit)
+        return (
+            loss_sum.numpy()[: self.k] * scale,
+            hits.numpy()[: self.k] * scale,
+            val_loss.numpy()[: self.k],
+            val_acc.numpy()[: self.k],
+        )
 
     # --- public -------------------------------------------------------------------------------------
     def weights(self, k: int, theta: np.ndarray | None = None) -> list[np.ndarray]:
@@ -289,29 +346,47 @@ class ReplicaTrainer:
             row[a:b].reshape(shape) for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
         ]
 
-    def outputs(self, X: np.ndarray, upto: int | None = None, replicas: range | None = None) -> np.ndarray:
-        """Every replica's outputs for X of shape (n, 2) or (K, n, 2), as (K, n, units); or only those
-        of `replicas` (a range of replica indices), for X of shape (n, 2) or (len(replicas), n, 2)."""
+    def _columns(self, replicas: range | None):
+        """The params of `replicas` (all by default), padded to a multiple of LANES with copies of
+        the first: (n_params, padded count)."""
         import tensorflow as tf
 
+        if replicas is None:
+            return self.params, self.k
+        block = self.params[:, replicas.start : replicas.stop]
+        pad = _round_up(len(replicas)) - len(replicas)
+        if pad:
+            block = tf.concat([block, tf.repeat(block[:, :1], pad, axis=1)], axis=1)
+        return block, len(replicas)
+
+    def outputs(
+        self, X: np.ndarray, upto: int | None = None, replicas: range | None = None, compiled: bool = False
+    ) -> np.ndarray:
+        """Every replica's outputs for X of shape (n, 2) or (K, n, 2), as (K, n, units); or only those
+        of `replicas` (a range of replica indices), for X of shape (n, 2) or (len(replicas), n, 2).
+        `compiled`: through a traced forward pass (the same bits; worth its trace for many calls)."""
+        import tensorflow as tf
+
+        params, k = self._columns(replicas)
         X = np.asarray(X, dtype=np.float32)
-        theta = None if replicas is None else self.theta[replicas.start : replicas.stop]
-        if X.ndim == 2:
-            X = np.broadcast_to(X, (self.k if replicas is None else len(replicas), *X.shape))
-        n = X.shape[1]
-        X = tf.constant(_pad_points(X))
-        out = self.forward(X, upto, theta) if upto is not None else self._forward(X, None, theta)
-        return out.numpy()[:, :n]
+        if X.ndim == 2:  # the same points for every replica: broadcast inside the first layer
+            X = X[:, :, None]
+        else:
+            X = _replicas_last(X, int(params.shape[1]))
+        X = tf.constant(X)
+        if compiled and self._forward is None:
+            self._forward = tf.function(self.forward, autograph=False, reduce_retracing=True)
+        out = (self._forward if compiled else self.forward)(X, upto, params)
+        return np.moveaxis(out.numpy()[:, :k], 1, 0)
 
     def evaluate(self, X: np.ndarray, Y_enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-replica (batch-mean loss, outputs) on data of shape (K, n, 2) / encoded (K, n, w)."""
         import tensorflow as tf
 
-        n = X.shape[1]
-        out = self._forward(tf.constant(_pad_points(np.asarray(X, dtype=np.float32))))
-        Y = tf.constant(_pad_points(np.asarray(Y_enc, dtype=np.float32)))
-        loss = tf.reduce_mean(self._point_losses(Y, out)[:, :n], axis=-1)
-        return loss.numpy(), out.numpy()[:, :n]
+        out = self.forward(tf.constant(_replicas_last(X, self.k_pad)))
+        Y = tf.constant(np.ascontiguousarray(np.moveaxis(_replicas_last(Y_enc, self.k_pad), -1, 1)))
+        loss = _point_mean(self._point_losses(Y, out))
+        return loss.numpy()[: self.k], np.moveaxis(out.numpy()[:, : self.k], 1, 0)
 
     def fit(
         self,
@@ -329,18 +404,16 @@ class ReplicaTrainer:
         replica; it may raise (e.g. KeyboardInterrupt) to stop, and the history so far stays in
         `self.history`. `on_batches` follows an epoch that runs in more than one chunk.
         """
-        import tensorflow as tf
-
         shuffle = self.config.training.shuffle
         epochs = self.config.training.epochs
         self.history = {m: np.zeros((self.k, 0), dtype=np.float64) for m in METRICS}
         start = time.perf_counter()
-        perm = None
+        data = None
         for epoch in range(1, epochs + 1):
-            if perm is None or shuffle == "every_epoch":
-                perm = tf.constant(epoch_order(seeds, self.n_fit, shuffle, epoch), dtype=tf.int32)
-            values = self._run_epoch(perm, epoch, on_batches)
-            logs = {m: np.asarray(v.numpy(), dtype=np.float64) for m, v in zip(METRICS, values)}
+            if data is None or shuffle == "every_epoch":
+                data = self._epoch_data(epoch_order(seeds, self.n_fit, shuffle, epoch))
+            values = self._run_epoch(data, epoch, on_batches)
+            logs = {m: np.asarray(v, dtype=np.float64) for m, v in zip(METRICS, values)}
             for m in METRICS:
                 self.history[m] = np.concatenate([self.history[m], logs[m][:, None]], axis=1)
             if not study and not np.isfinite(logs["loss"][0]):
@@ -348,7 +421,8 @@ class ReplicaTrainer:
             if on_epoch is not None:
                 on_epoch(epoch, logs)
         seconds = time.perf_counter() - start
-        return TrainResult(self.history, [self.weights(k) for k in range(self.k)], seconds)
+        theta = self.theta.numpy()
+        return TrainResult(self.history, [self.weights(k, theta) for k in range(self.k)], seconds)
 
 
 def evaluate_replica(trainer: ReplicaTrainer, replica: int, split: Split) -> tuple[float, float]:

@@ -23,7 +23,7 @@ from circles_hinge.engine.boundary import (
     signed_decision,
 )
 from circles_hinge.engine.data import load_split
-from circles_hinge.engine.model import initial_weights
+from circles_hinge.engine.model import initial_weights_many
 from circles_hinge.engine.recorder import WeightRecorder
 from circles_hinge.engine.stats import mean_interval, median_iqr, wilson_interval
 from circles_hinge.engine.trainer import ReplicaTrainer
@@ -78,6 +78,7 @@ class ProgressCounter:
 
 
 BOUNDARY_BLOCK = 64  # replicas whose boundary grid is evaluated at once (a multiple of LANES)
+DECISION_VALUES = 1 << 18  # point-replicas a call evaluates at most: its activations stay in cache
 
 
 def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[float, np.ndarray]:
@@ -93,17 +94,16 @@ def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[flo
 
 
 def _replica_decision(trainer, spec: LossSpec, block: range) -> Callable[[np.ndarray], np.ndarray]:
-    """A block of replicas' decision values for many points, in fixed-size chunks (one traced shape)."""
+    """A block of replicas' decision values for many points, in about equal parts of at most
+    DECISION_VALUES point-replicas, through the trainer's compiled forward pass."""
 
     def decision(points: np.ndarray) -> np.ndarray:  # (n, 2) for every replica, or (len(block), n, 2)
         n = points.shape[-2]
-        chunk = min(max(1024, 2_000_000 // len(block)), -(-n // 1024) * 1024)  # few traced shapes
-        parts = []
-        for start in range(0, n, chunk):
-            part = points[..., start : start + chunk, :]
-            padded = np.zeros((*points.shape[:-2], chunk, 2), dtype=np.float32)
-            padded[..., : part.shape[-2], :] = part
-            parts.append(trainer.outputs(padded, replicas=block)[:, : part.shape[-2]])
+        size = -(-n // -(-n * len(block) // DECISION_VALUES))
+        parts = [
+            trainer.outputs(points[..., start : start + size, :], replicas=block, compiled=True)
+            for start in range(0, n, size)
+        ]
         return signed_decision(spec, np.concatenate(parts, axis=1))
 
     return decision
@@ -121,7 +121,7 @@ def _run_study(
 ) -> SeedStudy:
     """K = len(seed_list) replicas of one loss, replica k on splits[k] (a grid sweep's replicas have
     different data: `factors` then gives each one's data.factor, for its boundary figures)."""
-    inits = [initial_weights(config, s) for s in seed_list]
+    inits = initial_weights_many(config, seed_list)
     trainer = ReplicaTrainer(config, splits, inits)
     spec = trainer.spec
     # every seed's weights per epoch, as `train` records them for report.html; the caller has checked
