@@ -2,6 +2,7 @@
 single run, a stop and a divergence, and no restarts in a comparison or sweep."""
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -32,7 +33,12 @@ def test_seed_study_writes_its_files_and_per_seed_csv(study):
         "epochs_to_perfect_val",
         "boundary_radius_mean",
     } <= set(rows[0])
-    assert "![comparison](comparison.png)" in (path / "comparison.md").read_text()
+    markdown = (path / "comparison.md").read_text()
+    assert "![comparison](comparison.png)" in markdown
+    # the seed the panels draw (a typical success, not the first seed), said where the picture is
+    shows = report["files"]["picture_shows"]
+    assert re.fullmatch(r"seed 4[234]: .+", shows), shows
+    assert f"The panels show {shows};" in markdown
 
 
 def test_seed_study_statistics_agree_with_the_per_seed_rows(study):

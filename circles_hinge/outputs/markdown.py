@@ -48,7 +48,8 @@ def comparison_markdown(report: ComparisonReport) -> str:
             f"the shuffling, the same for every loss), on {where}; "
             f"{plural(training.epochs, 'epoch')}, one initialisation per seed (no restarts). "
             f"A seed succeeds when its test accuracy is at least {report.success_accuracy:.0%}. "
-            f"The panels show seed {cfg.seed}; the curves are medians over the seeds. "
+            f"The panels show {report.files.get('picture_shows', f'seed {cfg.seed}')}; the curves are "
+            "medians over the seeds. "
             "Per-seed numbers: [seeds.csv](seeds.csv)."
         )
     else:

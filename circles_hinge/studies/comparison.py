@@ -258,14 +258,15 @@ def _seed_study(request: ComparisonRequest, path: Path, counter: ProgressCounter
                 {m: (q[0], q[2]) for m, q in quartiles.items()},
             )
         )
+    shown = f"seed {seed_list[k]}: {why}"
     panels = _Panels(
         split,
-        {"picture": "comparison.png", "per_seed": "seeds.csv"},
+        {"picture": "comparison.png", "per_seed": "seeds.csv", "picture_shows": shown},
         len(seed_list),
         [StripRow(s.loss, np.array([r.test_accuracy for r in s.rows]), s.summary) for s in studies],
         _hidden_panels(studies, splits),
         seed_replays(configs, studies, splits) if request.replays else None,
-        shown=f"seed {seed_list[k]}: {why}",
+        shown=shown,
     )
     paired = pair_all({s.loss: s.rows for s in studies})
     return [s.summary for s in studies], views, panels, paired
