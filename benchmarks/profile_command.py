@@ -51,7 +51,7 @@ WRAPPED = [
     ("circles_hinge.outputs.plots", "plot_decision_regions_png", "decision_regions.png"),
     ("circles_hinge.outputs.plots", "plot_margins", "margins.png"),
     ("circles_hinge.engine.model", "hidden_activations", "hidden activations"),
-    ("circles_hinge.outputs.plots", "plot_hidden_layer", "hidden_layer.png"),
+    ("circles_hinge.outputs.hidden_plots", "plot_hidden_layer", "hidden_layer.png"),
     ("circles_hinge.studies.experiment", "write_json", "write metrics.json"),
 ]
 

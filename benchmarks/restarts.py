@@ -32,7 +32,8 @@ def one_seed(loss: str, dataset: str, seed: int) -> dict:
 
     from circles_hinge.engine.data import load_split
     from circles_hinge.engine.model import build_model, initial_weights
-    from circles_hinge.engine.trainer import ReplicaTrainer, fit_with_restarts
+    from circles_hinge.engine.restarts import fit_with_restarts
+    from circles_hinge.engine.trainer import ReplicaTrainer
     from circles_hinge.loading import load_config
     from circles_hinge.losses import get_loss, predict_classes
 

@@ -146,7 +146,7 @@ def test_a_comparison_keeps_legends_inside_and_titles_apart(tiny_config, dataset
 
     from circles_hinge.engine.data import load_split, n_classes
     from circles_hinge.outputs.compare_plots import comparison_figure
-    from circles_hinge.outputs.plots import pyplot
+    from circles_hinge.outputs.style import pyplot
 
     data = tiny_config.data.model_copy(update={"dataset": dataset})
     split = load_split(data, 42, 0.2)

@@ -157,7 +157,7 @@ def test_rebuild_of_an_old_comparison_writes_its_runs_reports_first(side_by_side
 
 
 def test_rebuild_makes_the_thumbnail_a_folder_made_before_thumbnails_lacks(run_folder, tmp_path):
-    from circles_hinge.outputs.plots import THUMBNAIL
+    from circles_hinge.outputs.style import THUMBNAIL
 
     old = tmp_path / "before-thumbnails"
     shutil.copytree(run_folder, old)

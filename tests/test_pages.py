@@ -20,7 +20,7 @@ from conftest import PAGE_WIDTHS, TINY, one_key_sweep
 
 from circles_hinge.engine.data import load_split
 from circles_hinge.loading import load_config
-from circles_hinge.outputs import plots
+from circles_hinge.outputs import plots, style
 from circles_hinge.outputs.html import INDEX_FILE, REPORT_FILE, rebuild_run_report, write_index
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
@@ -219,7 +219,7 @@ def test_the_replay_has_axes_a_colour_scale_a_hidden_view_that_follows_the_epoch
     # the plane: axis titles, round tick labels on both axes, and the colour scale from -1 to 1
     assert {"x1", "x2", "f(x)", "-1.0", "0.0", "1.0"} <= set(plane)
     assert sum(bool(re.fullmatch(r"-?\d+(\.\d+)?", t)) for t in plane) >= 8
-    assert seen["extent"] == pytest.approx(list(plots.data_extent(_split(run).X_test)))
+    assert seen["extent"] == pytest.approx(list(style.data_extent(_split(run).X_test)))
     # the loss chart: axis titles, epoch ticks, decades on a log axis, and the epoch shown
     assert {"epoch", "loss (log scale)", "training", "validation", "0", str(EPOCHS)} <= set(curve)
     assert f"epoch {EPOCHS}" in curve
@@ -275,14 +275,14 @@ def test_the_replay_colours_the_plane_as_the_figures_do(pages, browser):
     open_page(browser, pages["run"], 1280)
     pixel = browser.execute_script(PIXEL)
     area = browser.execute_script("return window.circlesReport.replay.replays[0].area")
-    x0, x1, y0, y1 = plots.data_extent(_split(run).X_test)
+    x0, x1, y0, y1 = style.data_extent(_split(run).X_test)
     point = np.array([[x0 + 3.5 * (x1 - x0) / area["w"], y1 - 3.5 * (y1 - y0) / area["h"]]], dtype=np.float32)
     load_tensorflow()
     import keras
 
     outputs = keras_outputs(keras.models.load_model(run / "model.keras", compile=False))
     f = float(outputs(point)[0, 0])
-    expected = 255 * plots.tint(plots.CLASS_COLORS[int(f >= 0)], abs(f) / 1.0)
+    expected = 255 * style.tint(style.CLASS_COLORS[int(f >= 0)], abs(f) / 1.0)
     assert np.abs(np.array(pixel) - expected).max() <= 4, (pixel, expected, f)
     # and margins.png draws that point in that colour (the figure's own pixels, where its axes put it)
     spec = get_loss("hinge")
@@ -295,7 +295,7 @@ def test_the_replay_colours_the_plane_as_the_figures_do(pages, browser):
         drawn = image[int(round(image.shape[0] - py)), int(round(px))]
         assert np.abs(drawn.astype(float) - expected).max() <= 4, (drawn, expected)
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
 
 
 KEYS = """

@@ -9,7 +9,7 @@ from conftest import TINY
 from circles_hinge.engine.data import load_split, n_classes
 from circles_hinge.loading import load_config
 from circles_hinge.losses import LOSSES, get_loss
-from circles_hinge.outputs import plots
+from circles_hinge.outputs import hidden_plots, plots, style
 
 
 def layout_faults(fig) -> list[str]:
@@ -85,7 +85,7 @@ def test_every_run_figure_fits_and_names_the_loss_and_classes_in_words(loss, dat
     split = _split(dataset)
     k = n_classes(_config(dataset).data)
     outputs = _model(spec, k)
-    names = plots.class_names(dataset, k)
+    names = style.class_names(dataset, k)
     history = {"loss": np.array([0.5, 0.1]), "val_loss": np.array([0.4, 0.2])}
     hidden = np.c_[np.maximum(split.X_train[:, 0], 0), np.zeros(len(split.X_train))]  # unit 2 is dead
     figures = {
@@ -95,7 +95,7 @@ def test_every_run_figure_fits_and_names_the_loss_and_classes_in_words(loss, dat
             split.X_test, split.y_test, outputs, spec, k, 1.0, dataset
         ),
         "margins": plots.margins_figure(split.X_test, split.y_test, outputs, spec, k, dataset)[0],
-        "hidden layer": plots.hidden_layer_figure(hidden, split.y_train, spec, k, dataset),
+        "hidden layer": hidden_plots.hidden_layer_figure(hidden, split.y_train, spec, k, dataset),
     }
     try:
         for what, fig in figures.items():
@@ -108,12 +108,12 @@ def test_every_run_figure_fits_and_names_the_loss_and_classes_in_words(loss, dat
             )
             legend = [t.get_text().split(":")[0] for t in fig.axes[0].get_legend().get_texts()]
             if what == "decision regions":  # with the label the loss trains each class as
-                assert legend[:k] == plots.labelled_names(spec, names), what
+                assert legend[:k] == style.labelled_names(spec, names), what
             elif what != "loss curve":
                 assert legend[:k] == names, what
             if what in ("data", "decision regions", "margins"):  # the plane from the data's own range
                 X = split.X_train if what == "data" else split.X_test
-                x0, x1, y0, y1 = plots.data_extent(X)
+                x0, x1, y0, y1 = style.data_extent(X)
                 assert fig.axes[0].get_xlim() == pytest.approx((x0, x1)), what
                 assert fig.axes[0].get_ylim() == pytest.approx((y0, y1)), what
                 assert x0 < X[:, 0].min() and X[:, 0].max() < x1 and y0 < X[:, 1].min() and X[:, 1].max() < y1
@@ -127,14 +127,14 @@ def test_every_run_figure_fits_and_names_the_loss_and_classes_in_words(loss, dat
         ]
     finally:
         for fig in figures.values():
-            plots.pyplot().close(fig)
+            style.pyplot().close(fig)
 
 
 def test_class_names_are_words_the_same_for_every_loss():
-    assert plots.class_names("circles", 2) == ["outer circle", "inner circle"]  # make_circles: 0 is outer
-    assert plots.class_names("moons", 2) == ["upper moon", "lower moon"]
-    assert plots.class_names("blobs", 3) == ["blob at (0, 0)", "blob at (15, 15)", "blob at (0, 15)"]
-    assert plots.class_names(None, 2) == ["class 0", "class 1"]
+    assert style.class_names("circles", 2) == ["outer circle", "inner circle"]  # make_circles: 0 is outer
+    assert style.class_names("moons", 2) == ["upper moon", "lower moon"]
+    assert style.class_names("blobs", 3) == ["blob at (0, 0)", "blob at (15, 15)", "blob at (0, 15)"]
+    assert style.class_names(None, 2) == ["class 0", "class 1"]
     X, y = _split("moons").X_train, _split("moons").y_train
     assert X[y == 0, 1].mean() > X[y == 1, 1].mean(), "class 0 of make_moons is the upper moon"
 
@@ -157,7 +157,7 @@ def test_a_loss_of_exactly_zero_is_marked_on_a_log_axis():
         assert np.nanmin(drawn) == pytest.approx(1e-9) and low < 1e-9, "the zero ticks sit below every curve"
         assert layout_faults(fig) == []
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
 
 
 def test_margins_say_which_dashed_line_is_missing_and_why():
@@ -178,7 +178,7 @@ def test_margins_say_which_dashed_line_is_missing_and_why():
         assert fig.axes[-1].get_ylabel() == "model output f(x)\n> 0: inner circle, < 0: outer circle"
         assert layout_faults(fig) == []
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
     saturated = lambda X: np.sign(_model(spec, 2, 20)(X))  # noqa: E731 - reaches both ±1 exactly
     assert plots.missing_margin_note(spec, saturated(grid).reshape(241, 241)) == ""
 
@@ -203,7 +203,7 @@ def test_the_losses_figure_draws_the_whole_margin_family_as_scikit_learn_does():
         assert log_loss[np.argmin(np.abs(z))] == pytest.approx(np.log(2), rel=1e-6)  # the logit's log loss
         assert layout_faults(fig) == []
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
 
 
 def _sweep_rows(values, losses):
@@ -243,7 +243,7 @@ def test_a_sweep_joins_numbers_with_lines_but_not_categories(values, joined):
             assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == values
         assert layout_faults(fig) == []
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
 
 
 def test_training_gif_starts_at_epoch_0_holds_the_last_frame_and_fits_a_slide(tmp_path):
@@ -288,14 +288,14 @@ def test_the_comparison_loss_panel_spans_only_the_values_drawn():
     history = {"loss": np.array([0.9, 0.1, 1e-3, 0.0]), "val_loss": np.array([0.8, 0.1, 1e-3, 1e-4])}
     band = {m: (np.zeros(4), v * 3) for m, v in history.items()}
     view = LossView("multiclass_svm", get_loss("multiclass_svm"), None, None, history, 1.0, history_band=band)
-    fig = plots.pyplot().figure()
+    fig = style.pyplot().figure()
     try:
         ax = fig.add_subplot()
         draw_loss_comparison(ax, [view], n_seeds=5)
         low, high = ax.get_ylim()
         assert 2.7 <= high <= 10 and low <= 1e-4
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
 
 
 # --- one plane, one palette, the same in every figure -------------------------------------------------
@@ -303,15 +303,15 @@ def test_the_comparison_loss_panel_spans_only_the_values_drawn():
 
 def test_the_extent_is_the_datas_own_range_padded_and_never_a_sliver():
     X = np.array([[0.0, 0.0], [10.0, 6.0]])
-    assert plots.data_extent(X) == pytest.approx((-1.5, 11.5, -0.9, 6.9))  # 15% of each span each side
+    assert style.data_extent(X) == pytest.approx((-1.5, 11.5, -0.9, 6.9))  # 15% of each span each side
     flat = np.array([[0.0, 1.0], [10.0, 1.0]])  # one row of points: the flat side gets the other's span
-    x0, x1, y0, y1 = plots.data_extent(flat)
+    x0, x1, y0, y1 = style.data_extent(flat)
     assert (x1 - x0) == pytest.approx(13.0) == (y1 - y0) and (y0 + y1) / 2 == 1.0
-    x0, x1, y0, y1 = plots.data_extent(np.array([[3.0, -2.0]]))  # one point: a unit square around it
+    x0, x1, y0, y1 = style.data_extent(np.array([[3.0, -2.0]]))  # one point: a unit square around it
     assert x0 < 3 < x1 and y0 < -2 < y1 and (x1 - x0) == pytest.approx(y1 - y0)
     for dataset in ("circles", "moons", "blobs"):  # every point inside, whatever the data's scale
         X = _split(dataset).X_test
-        x0, x1, y0, y1 = plots.data_extent(X)
+        x0, x1, y0, y1 = style.data_extent(X)
         assert x0 < X[:, 0].min() and X[:, 0].max() < x1 and y0 < X[:, 1].min() and X[:, 1].max() < y1
         assert 0.5 <= (y1 - y0) / (x1 - x0) <= 2
 
@@ -324,7 +324,7 @@ def _pixel(fig, ax, point) -> np.ndarray:
 
 
 def test_a_class_has_one_colour_in_every_figure_and_training_gif(tmp_path):
-    """Far from the boundary (f = -1, the outer circle's side) the plane is plots.tint of the class's
+    """Far from the boundary (f = -1, the outer circle's side) the plane is style.tint of the class's
     colour at full strength in margins.png, in every frame of training.gif (its most common colour)
     and, with the same palette and rule, on the page (tests/test_pages.py); the points are that
     colour in every figure, and a loss's lines are its colour."""
@@ -336,12 +336,12 @@ def test_a_class_has_one_colour_in_every_figure_and_training_gif(tmp_path):
     model = _model(spec, 2)
     far = np.array([[-1.2, -1.2]], dtype=np.float32)  # the lower left corner: no legend there
     assert float(model(far)[0, 0]) == -1.0
-    saturated = 255 * plots.tint(plots.CLASS_COLORS[0], 1.0)
+    saturated = 255 * style.tint(style.CLASS_COLORS[0], 1.0)
     fig = plots.margins_figure(split.X_test, split.y_test, model, spec, 2, "circles")[0]
     try:
         assert np.abs(_pixel(fig, fig.axes[0], far[0]) - saturated).max() <= 3
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
     fig = plots.decision_regions_figure(split.X_test, split.y_test, model, spec, 2, 1.0, "circles")
     try:
         points = [
@@ -350,16 +350,16 @@ def test_a_class_has_one_colour_in_every_figure_and_training_gif(tmp_path):
         colors = {tuple(np.round(c.get_facecolor()[0][:3], 3)) for c in points}
         from matplotlib.colors import to_rgb
 
-        assert {tuple(np.round(to_rgb(c), 3)) for c in plots.CLASS_COLORS[:2]} <= colors
+        assert {tuple(np.round(to_rgb(c), 3)) for c in style.CLASS_COLORS[:2]} <= colors
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
     fig = plots.loss_curve_figure(
         {"loss": np.array([0.5, 0.1]), "val_loss": np.array([0.4, 0.2])}, "squared_hinge"
     )
     try:
-        assert {line.get_color() for line in fig.axes[0].get_lines()} == {plots.LOSS_COLORS["squared_hinge"]}
+        assert {line.get_color() for line in fig.axes[0].get_lines()} == {style.LOSS_COLORS["squared_hinge"]}
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
     xx, yy, grid = plots.make_grid(split.X_test, n=61)
     logs = {"loss": 0.5, "accuracy": 0.9, "val_loss": 0.4, "val_accuracy": 0.9}
     frames = [(0, logs, model(grid)), (1, logs, model(grid))]
@@ -369,8 +369,8 @@ def test_a_class_has_one_colour_in_every_figure_and_training_gif(tmp_path):
         colours = gif.convert("RGB").getcolors(maxcolors=1_000_000)
     count, common = max((n, c) for n, c in colours if max(c) - min(c) > 40)  # not white, grey or black
     assert np.abs(np.array(common) - saturated).max() <= 8 and count > 0.1 * 800 * 656
-    assert len({plots.LOSS_COLORS[name] for name in LOSSES}) == len(LOSSES)
-    assert not set(plots.CLASS_COLORS) & set(plots.LOSS_COLORS.values()), "a colour means a class or a loss"
+    assert len({style.LOSS_COLORS[name] for name in LOSSES}) == len(LOSSES)
+    assert not set(style.CLASS_COLORS) & set(style.LOSS_COLORS.values()), "a colour means a class or a loss"
 
 
 def test_training_gif_names_only_the_margin_lines_it_draws():
@@ -380,13 +380,13 @@ def test_training_gif_names_only_the_margin_lines_it_draws():
     model = _model(spec, 2)  # reaches -1 far out, stays below +1 inside
     xx, yy, grid = plots.make_grid(split.X_test, n=61)
     out = model(grid)
-    fig = plots.pyplot().figure()
+    fig = style.pyplot().figure()
     try:
         boundary, margins = _draw_plane(
             fig.add_subplot(), xx, yy, out[:, 0].reshape(xx.shape), out, spec, 2, 1.0
         )
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
     assert boundary and margins == [-1.0]
     labels = [h.get_label() for h in _line_handles(spec, boundary, margins)]
     assert labels == ["boundary", "margin -1 (+1 not reached here)"]
@@ -409,11 +409,11 @@ def test_decision_regions_cross_the_misclassified_points_and_a_squeezed_class_is
         assert labels == ["outer circle (−1)", "inner circle (+1)", f"misclassified ({wrong})"]
         assert layout_faults(fig) == []
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
     y = split.y_train
     hidden = np.c_[np.where(y == 0, np.round(split.X_train[:, 0]), 2.0), np.zeros(len(y))]  # class 0: 3 spots
     spots = len(np.unique(hidden[y == 0], axis=0))
-    fig = plots.hidden_layer_figure(hidden, y, spec, 2, "circles")
+    fig = hidden_plots.hidden_layer_figure(hidden, y, spec, 2, "circles")
     try:
         ax = fig.axes[0]
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -422,7 +422,7 @@ def test_decision_regions_cross_the_misclassified_points_and_a_squeezed_class_is
         assert labels[1] == f"inner circle: {(y == 1).sum()} points on 1 spot (ringed)"
         assert [len(c.get_offsets()) for c in rings] == [spots, 1]
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
 
 
 def test_the_comparison_figure_fits_shows_every_radius_and_says_what_it_does_not_ring():
@@ -459,7 +459,7 @@ def test_the_comparison_figure_fits_shows_every_radius_and_says_what_it_does_not
         loss_axis = next(ax for ax in fig.axes if ax.get_xlabel() == "epoch")
         assert loss_axis.get_ylabel() == "loss (log scale)"
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)
 
 
 def test_a_margin_reached_exactly_is_outlined_where_the_plateau_begins():
@@ -468,12 +468,12 @@ def test_a_margin_reached_exactly_is_outlined_where_the_plateau_begins():
 
     spec, split = get_loss("hinge"), _split()
     plateau = lambda X: np.clip(_model(spec, 2, 20)(X) * 3, -1, 1)  # noqa: E731 - exactly ±1 off the boundary
-    fig = plots.pyplot().figure()
+    fig = style.pyplot().figure()
     try:
         ax = fig.add_subplot()
-        _, values, _ = plots.draw_plane(ax, plateau, spec, 2, plots.data_extent(split.X_test))
+        _, values, _ = plots.draw_plane(ax, plateau, spec, 2, style.data_extent(split.X_test))
         assert values.max() == 1.0 and values.min() == -1.0
         (margins,) = [c for c in ax.collections if isinstance(c, ContourSet) and len(c.levels) == 2]
         assert np.allclose(margins.levels, [-1, 1]) and all(len(p.vertices) > 10 for p in margins.get_paths())
     finally:
-        plots.pyplot().close(fig)
+        style.pyplot().close(fig)

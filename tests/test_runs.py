@@ -14,7 +14,6 @@ from circles_hinge.errors import ConfigError, RunDirError
 from circles_hinge.store.folders import (
     REPORT_FILES,
     Status,
-    check_name,
     check_name_free,
     create_run_dir,
     prepare_runs_dir,
@@ -22,6 +21,7 @@ from circles_hinge.store.folders import (
     write_json,
 )
 from circles_hinge.store.listing import FINISHED_FILES, list_runs
+from circles_hinge.store.names import check_name
 
 RULE = (
     "use letters and digits (any alphabet), '.', '_', '+' and '-', starting with a letter or digit, "

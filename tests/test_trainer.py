@@ -6,7 +6,8 @@ import pytest
 from circles_hinge.engine.data import load_split, n_classes
 from circles_hinge.engine.keras_losses import keras_loss
 from circles_hinge.engine.model import build_model, initial_weights
-from circles_hinge.engine.trainer import ReplicaTrainer, best_initialisation, final_scores, fit_with_restarts
+from circles_hinge.engine.restarts import best_initialisation, final_scores, fit_with_restarts
+from circles_hinge.engine.trainer import ReplicaTrainer
 from circles_hinge.errors import TrainingDiverged
 from circles_hinge.loading import load_config
 from circles_hinge.losses import encode_labels, get_loss

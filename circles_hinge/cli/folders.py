@@ -111,7 +111,7 @@ def plot_losses(
     with errors_to_exit_codes():
         from circles_hinge.errors import RunDirError
         from circles_hinge.outputs.loss_plots import plot_loss_functions
-        from circles_hinge.outputs.plots import FIGURE_FORMATS
+        from circles_hinge.outputs.style import FIGURE_FORMATS
         from circles_hinge.store.folders import new_file_path
 
         path = new_file_path(out or Path(runs_dir) / "losses.png", "--out", "losses.png", FIGURE_FORMATS)

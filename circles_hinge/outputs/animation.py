@@ -20,14 +20,12 @@ from circles_hinge.losses import (
     get_loss,
     predict_classes,
 )
-from circles_hinge.outputs.plots import (
+from circles_hinge.outputs.plots import colorbar_label, make_grid, margin_levels
+from circles_hinge.outputs.style import (
     class_names,
     class_plane,
-    colorbar_label,
     labelled_names,
     lead_cmap,
-    make_grid,
-    margin_levels,
     plane_scale,
     pyplot,
     scatter_classes,

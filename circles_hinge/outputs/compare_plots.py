@@ -13,28 +13,30 @@ import numpy as np
 
 from circles_hinge.engine.boundary import midway_radius
 from circles_hinge.losses import LossSpec, predict_classes
+from circles_hinge.outputs.hidden_plots import draw_hidden_layer
 from circles_hinge.outputs.plots import (
+    draw_decision_regions,
+    draw_margins,
+    log_y,
+    make_grid,
+    mark_zeros,
+    positive,
+)
+from circles_hinge.outputs.study_plots import draw_accuracy_strip, failure_text
+from circles_hinge.outputs.style import (
     CLASS_COLORS,
     EDGE,
     MARKERS,
     class_names,
     data_extent,
-    draw_decision_regions,
-    draw_hidden_layer,
-    draw_margins,
-    log_y,
     loss_color,
-    make_grid,
-    mark_zeros,
     mlxtend_zoom,
     nice_name,
-    positive,
     pyplot,
     save_figure,
     set_extent,
     text_panel,
 )
-from circles_hinge.outputs.study_plots import draw_accuracy_strip, failure_text
 from circles_hinge.results import SUCCESS_ACCURACY
 from circles_hinge.words import plural
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from circles_hinge.engine import reference
-from circles_hinge.outputs.plots import loss_color, pyplot, save_figure
+from circles_hinge.outputs.style import loss_color, pyplot, save_figure
 
 
 def plot_loss_functions(path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from circles_hinge.outputs.plots import MARKERS, loss_color, nice_name, pyplot, save_figure, text_panel
+from circles_hinge.outputs.style import MARKERS, loss_color, nice_name, pyplot, save_figure, text_panel
 from circles_hinge.reports import SweepReport
 from circles_hinge.results import SeedSummary
 from circles_hinge.words import plural

@@ -31,7 +31,7 @@ from circles_hinge.outputs.html import write_comparison_report
 from circles_hinge.outputs.html.run import model_data, plane_data, replay_data, thinning_note
 from circles_hinge.outputs.html.studies import digits, floats32
 from circles_hinge.outputs.markdown import comparison_markdown
-from circles_hinge.outputs.plots import data_extent
+from circles_hinge.outputs.style import data_extent
 from circles_hinge.reports import ComparisonReport
 from circles_hinge.results import Boundary, RunRow, SeedRow, finite_or_none
 from circles_hinge.store.folders import (

@@ -21,7 +21,8 @@ from circles_hinge.errors import ConfigError
 from circles_hinge.loading import API_LABELS, Labels, resolve_config
 from circles_hinge.reports import CellResult
 from circles_hinge.results import SUCCESS_ACCURACY
-from circles_hinge.store.folders import check_name, check_name_free, new_file_path
+from circles_hinge.store.folders import check_name_free, new_file_path
+from circles_hinge.store.names import check_name
 from circles_hinge.studies.budget import (
     Estimate,
     batch_notice,

@@ -24,10 +24,11 @@ from circles_hinge.engine.model import (
 )
 from circles_hinge.engine.points import points_record, read_points
 from circles_hinge.engine.recorder import WeightRecorder
+from circles_hinge.engine.restarts import fit_with_restarts
 from circles_hinge.engine.runtime import load_tensorflow, seed_everything
-from circles_hinge.engine.trainer import evaluate_replica, fit_with_restarts
+from circles_hinge.engine.trainer import evaluate_replica
 from circles_hinge.losses import LossSpec, get_loss
-from circles_hinge.outputs import plots
+from circles_hinge.outputs import hidden_plots, plots
 from circles_hinge.outputs.animation import FrameRecorder
 from circles_hinge.outputs.html import write_run_report
 from circles_hinge.results import epochs_to_perfect, finite_or_none, history_rows
@@ -286,4 +287,4 @@ def _write_plots(
         path / "margins.png", split.X_test, split.y_test, outputs, spec, k, dataset=dataset
     )
     hidden = hidden_activations(model, split.X_train)
-    plots.plot_hidden_layer(path / "hidden_layer.png", hidden, split.y_train, spec, k, dataset=dataset)
+    hidden_plots.plot_hidden_layer(path / "hidden_layer.png", hidden, split.y_train, spec, k, dataset=dataset)

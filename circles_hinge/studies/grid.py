@@ -17,7 +17,7 @@ from circles_hinge.config import Config, validate
 from circles_hinge.errors import ConfigError
 from circles_hinge.loading import safe_load
 from circles_hinge.results import SUCCESS_ACCURACY
-from circles_hinge.store.folders import check_name
+from circles_hinge.store.names import check_name
 from circles_hinge.studies.requests import check_seeds, check_success, configs_for, no_restarts
 
 # Keys that change a replica's data but not the graph or the number of points: cells that differ

@@ -11,7 +11,7 @@ from circles_hinge.errors import ConfigError
 from circles_hinge.losses import LOSSES
 from circles_hinge.outputs.page_budget import check_replays
 from circles_hinge.results import SUCCESS_ACCURACY
-from circles_hinge.store.folders import check_name
+from circles_hinge.store.names import check_name
 
 MAX_SEEDS = 100_000  # seeds in one study: a hard bound; memory is checked per request (budget.py)
 

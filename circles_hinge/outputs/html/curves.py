@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 
 from circles_hinge.outputs.html.page import esc
-from circles_hinge.outputs.plots import LINE_COLORS, loss_color
+from circles_hinge.outputs.style import LINE_COLORS, loss_color
 from circles_hinge.words import plural
 
 WIDTH, HEIGHT = 420, 230

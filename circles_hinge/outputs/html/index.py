@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from circles_hinge.errors import CirclesHingeError
 from circles_hinge.outputs.html.page import INDEX_FILE, REPORT_FILE, esc, render
-from circles_hinge.outputs.plots import THUMBNAIL, write_thumbnail
+from circles_hinge.outputs.style import THUMBNAIL, write_thumbnail
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.store.listing import list_runs
 

@@ -41,16 +41,16 @@ def _clean(value: Any) -> Any:
 
 
 def palette() -> dict[str, Any]:
-    """The figures' colours and markers, for the page to draw with the same ones (plots.py owns them)."""
-    from circles_hinge.outputs import plots
+    """The figures' colours and markers, for the page to draw with the same ones (style.py owns them)."""
+    from circles_hinge.outputs import style
 
     return {
-        "classes": plots.CLASS_COLORS,
-        "edges": [plots.class_edge(c) for c in range(len(plots.CLASS_COLORS))],
-        "lines": plots.LINE_COLORS,
-        "losses": plots.LOSS_COLORS,
-        "markers": plots.MARKERS,
-        "tint": list(plots.TINT),
+        "classes": style.CLASS_COLORS,
+        "edges": [style.class_edge(c) for c in range(len(style.CLASS_COLORS))],
+        "lines": style.LINE_COLORS,
+        "losses": style.LOSS_COLORS,
+        "markers": style.MARKERS,
+        "tint": list(style.TINT),
     }
 
 

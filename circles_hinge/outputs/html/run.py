@@ -30,7 +30,8 @@ from circles_hinge.outputs.html.page import (
     table,
     where_it_ran,
 )
-from circles_hinge.outputs.plots import class_names, crowded_class, data_extent, labelled_names, value_name
+from circles_hinge.outputs.plots import crowded_class, value_name
+from circles_hinge.outputs.style import class_names, data_extent, labelled_names
 from circles_hinge.results import METRICS
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import data_words, num, pct

@@ -26,7 +26,7 @@ from circles_hinge.outputs.html.page import (
 )
 from circles_hinge.outputs.html.run import player
 from circles_hinge.outputs.page_budget import replay_seed_limit
-from circles_hinge.outputs.plots import loss_color
+from circles_hinge.outputs.style import loss_color
 from circles_hinge.reports import ComparisonReport, SweepReport
 from circles_hinge.results import Paired, RunRow, SeedSummary, read_seed_rows
 from circles_hinge.store.folders import write_atomic
