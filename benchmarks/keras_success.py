@@ -115,7 +115,7 @@ def our_runs(loss: str, seeds: list[int]) -> list[dict]:
     [study], _ = train_studies({loss: config}, seeds, lambda *_: None)
     return [
         {
-            "test_accuracy": float(row["test_accuracy"]),
+            "test_accuracy": float(row.test_accuracy),
             "loss": study.history["loss"][k].tolist(),
             "val_loss": study.history["val_loss"][k].tolist(),
         }
