@@ -24,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -121,6 +122,7 @@ for module_name, attribute, key in WRAPPED:
 
 # The compiled functions: the first call of each traces it. Every call is clocked, per trainer and
 # function, with the wrapped phase it ran in and the batches it ran (where its arguments say).
+import circles_hinge
 from circles_hinge.engine import trainer as trainer_module
 compiled = []  # one entry per (trainer, function): {"where": [...], "seconds": [...], "batches": [...]}
 init = trainer_module.ReplicaTrainer.__init__
@@ -159,7 +161,8 @@ def report(code=0):
     sweep = json.load(open(os.path.join(RUNS, "phases", "sweep.json")))
     print(json.dumps({"self": self_time, "calls": calls, "compiled": compiled,
                       "before": BEFORE, "total": total,
-                      "trainings": sum(r["seeds"] for r in sweep["results"])}))
+                      "trainings": sum(r["seeds"] for r in sweep["results"]),
+                      "package": os.path.dirname(os.path.dirname(circles_hinge.__file__))}))
     sys.stdout.flush()
     real_exit(code)
 os._exit = report
@@ -251,12 +254,23 @@ def run_child(code: str, pythonpath: Path | None, timeout: float) -> dict:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
+    # run from a neutral folder: `python -c` puts the working folder first on sys.path, ahead of
+    # PYTHONPATH, so from a checkout both columns would import that checkout's package
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+        cwd=tempfile.gettempdir(),
     )
     if done.returncode != 0:
         raise SystemExit(f"child failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    if pythonpath is not None and Path(out["package"]).resolve() != pythonpath.resolve():
+        raise SystemExit(f"the reference imported circles_hinge from {out['package']}, not {pythonpath}")
+    return out
 
 
 def sweep_phases(seeds: int, pythonpath: Path | None, runs: Path) -> dict:
