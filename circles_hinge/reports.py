@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from circles_hinge.config import Config, validate
-from circles_hinge.results import Paired, RunRow, SeedRow, SeedSummary
+from circles_hinge.results import BaselineRecord, Paired, RunRow, SeedRow, SeedSummary
 
 
 @dataclass
@@ -29,9 +29,7 @@ class ComparisonReport:
     machine: dict[str, Any]
     paired: list[Paired] = field(default_factory=list)  # every pair of losses, seed by seed
     kind: str = "compare"
-    # with --baselines: scikit-learn's classical answers on the same split (engine/baselines.py):
-    # {"fitted_on": words, "models": [row, ...], "boundary_distance_from_svm": {loss: value} on circles}
-    baselines: dict[str, Any] = field(default_factory=dict)
+    baselines: BaselineRecord | None = None  # with --baselines: scikit-learn's answers on the same split
 
     @property
     def study(self) -> bool:
@@ -54,7 +52,7 @@ class ComparisonReport:
             "success_accuracy": self.success_accuracy,
             "results": [r.to_json() for r in self.results],
             "paired": [p.to_json() for p in self.paired],
-            **({"baselines": self.baselines} if self.baselines else {}),
+            **({"baselines": self.baselines.to_json()} if self.baselines else {}),
             "seconds": self.seconds,
             "files": self.files,
             "config": self.config.to_dict(),
@@ -79,7 +77,7 @@ class ComparisonReport:
             versions=dict(raw.get("versions") or {}),
             machine=dict(raw.get("machine") or {}),
             paired=[Paired.from_json(p) for p in raw.get("paired") or []],
-            baselines=dict(raw.get("baselines") or {}),
+            baselines=BaselineRecord.from_json(raw["baselines"]) if raw.get("baselines") else None,
         )
 
 

@@ -270,6 +270,48 @@ class RunRow:
         return cls(**own, boundary=Boundary.from_json(raw))
 
 
+@dataclass
+class BaselineRow:
+    """One of scikit-learn's classical answers (engine/baselines.py): its name as constructed, its test
+    accuracy, its support vectors (None for the linear models) and, the SVC on circles, its boundary's
+    mean radius."""
+
+    name: str
+    test_accuracy: float
+    support_vectors: int | None = None
+    fit_seconds: float = 0.0
+    boundary_radius_mean: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> BaselineRow:
+        return cls(**{f.name: raw[f.name] for f in fields(cls) if f.name in raw})
+
+
+@dataclass
+class BaselineRecord:
+    """--baselines in a comparison: the classifiers, what they were fitted on, and on circles how far
+    each network's boundary lies from the RBF SVM's on average (360 rays; None where it has none)."""
+
+    fitted_on: str
+    models: list[BaselineRow]
+    distance_from_svm: dict[str, float | None] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        distances = {"boundary_distance_from_svm": self.distance_from_svm} if self.distance_from_svm else {}
+        return {"fitted_on": self.fitted_on, "models": [m.to_json() for m in self.models], **distances}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> BaselineRecord:
+        return cls(
+            fitted_on=str(raw["fitted_on"]),
+            models=[BaselineRow.from_json(m) for m in raw["models"]],
+            distance_from_svm=dict(raw.get("boundary_distance_from_svm") or {}),
+        )
+
+
 # ---------------------------------------------------------------------------------------------------
 # Two losses on the same seeds
 

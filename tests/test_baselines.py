@@ -84,7 +84,11 @@ def test_compare_baselines_in_comparison_json_md_page_and_figure(tmp_path):
     )
     assert "baselines" not in json.loads((plain.path / "comparison.json").read_text())  # unchanged without
     record = json.loads((study.path / "comparison.json").read_text())["baselines"]
-    assert record == study.report.baselines
+    assert record == study.report.baselines.to_json()  # the typed record, as written
+    from circles_hinge.reports import ComparisonReport
+
+    read = ComparisonReport.from_json(json.loads((study.path / "comparison.json").read_text()))
+    assert read.baselines == study.report.baselines and read.baselines.models[3].support_vectors > 0
     assert [m["name"] for m in record["models"]] == [
         "LinearSVC",
         "SGDClassifier(loss='hinge')",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from circles_hinge.results import SUCCESS_ACCURACY, RunRow, SeedSummary
+from circles_hinge.results import SUCCESS_ACCURACY, BaselineRow, RunRow, SeedSummary
 from circles_hinge.words import plural
 
 
@@ -73,13 +73,13 @@ def sweep_line(keys: list[str], r: SeedSummary) -> str:
     )
 
 
-def baseline_lines(models: list[dict[str, Any]] | None, distances: dict[str, float | None]) -> list[str]:
+def baseline_lines(models: list[BaselineRow], distances: dict[str, float | None]) -> list[str]:
     """--baselines: one line per scikit-learn classifier, then each network's distance from the SVM's
     boundary (on circles)."""
     lines = []
-    for b in models or []:
-        support = "" if b["support_vectors"] is None else f", {b['support_vectors']} support vectors"
-        lines.append(f"baseline {b['name']}: test accuracy {b['test_accuracy']:.1%}{support}")
+    for b in models:
+        support = "" if b.support_vectors is None else f", {b.support_vectors} support vectors"
+        lines.append(f"baseline {b.name}: test accuracy {b.test_accuracy:.1%}{support}")
     for loss, value in distances.items():
         if value is not None:
             lines.append(f"{loss}: its boundary lies {value:.3f} from the RBF SVM's on average (360 rays)")

@@ -93,6 +93,7 @@ def train(
     show(plan.notices)
     with errors_to_exit_codes(), stop_on_sigterm(), index_after(plan.runs_dir):
         from circles_hinge.cli.summary import baseline_lines, restart_line, run_line
+        from circles_hinge.results import BaselineRow
         from circles_hinge.studies.experiment import run_train
 
         with EpochProgress(plan.config.training.epochs, enabled=not quiet) as bar:
@@ -102,7 +103,8 @@ def train(
     say(run_line(m, time.perf_counter() - started), as_json)
     if m["initialisations_tried"] > 1:
         say(restart_line(m), as_json)
-    for line in baseline_lines(m.get("baselines"), {m["loss"]: m.get("boundary_distance_from_svm")}):
+    rows = [BaselineRow.from_json(b) for b in m.get("baselines") or []]  # metrics.json's, as written
+    for line in baseline_lines(rows, {m["loss"]: m.get("boundary_distance_from_svm")}):
         say(line, as_json)
     if as_json:
         print_json(result.path, "metrics", m)
@@ -166,7 +168,7 @@ def compare(
     for paired in result.report.paired:
         say(paired.verdict, as_json)
     found = result.report.baselines
-    for line in baseline_lines(found.get("models"), found.get("boundary_distance_from_svm") or {}):
+    for line in baseline_lines(found.models, found.distance_from_svm) if found else []:
         say(line, as_json)
     say(f"{time.perf_counter() - started:.1f} s in all", as_json)
     if as_json:

@@ -15,6 +15,7 @@ import numpy as np
 
 from circles_hinge.engine.boundary import boundary_radii
 from circles_hinge.engine.data import Split
+from circles_hinge.results import BaselineRow
 
 # The config's loss name -> SGDClassifier's name for the same loss on -1/+1 labels and a linear score
 # (binary cross-entropy on a sigmoid is the log loss of the logit); the k-class losses have none.
@@ -48,14 +49,15 @@ class Baseline:
         values = self.model.decision_function(X.reshape(-1, 2))
         return values.reshape(*X.shape[:-1], *values.shape[1:])
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "test_accuracy": self.test_accuracy,
-            "support_vectors": self.support_vectors,
-            "fit_seconds": round(self.fit_seconds, 4),
-            "boundary_radius_mean": self.boundary_radius_mean,
-        }
+    def row(self) -> BaselineRow:
+        """What the folders record of it (everything but the model)."""
+        return BaselineRow(
+            self.name,
+            self.test_accuracy,
+            self.support_vectors,
+            round(self.fit_seconds, 4),
+            self.boundary_radius_mean,
+        )
 
 
 def estimators(losses: list[str], seed: int, n_points: int) -> list[tuple[str, Any]]:

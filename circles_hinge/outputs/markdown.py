@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from circles_hinge.losses import get_loss
 from circles_hinge.reports import ComparisonReport, SweepReport
-from circles_hinge.results import Boundary, Paired, SeedSummary, Spread
+from circles_hinge.results import BaselineRecord, Boundary, Paired, SeedSummary, Spread
 from circles_hinge.words import data_words, pct, plural
 
 
@@ -98,7 +98,7 @@ def comparison_markdown(report: ComparisonReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def baselines_markdown(baselines: dict) -> list[str]:
+def baselines_markdown(baselines: BaselineRecord | None) -> list[str]:
     """--baselines: scikit-learn's classical answers on the same split, in a table, and on circles how
     far each network's boundary lies from the RBF SVM's."""
     if not baselines:
@@ -107,16 +107,16 @@ def baselines_markdown(baselines: dict) -> list[str]:
         "",
         "## Classical baselines",
         "",
-        f"scikit-learn's classifiers with their default settings, fitted on {baselines['fitted_on']}.",
+        f"scikit-learn's classifiers with their default settings, fitted on {baselines.fitted_on}.",
         "",
         "| model | test accuracy | support vectors | boundary radius (mean) |",
         "| --- | --- | --- | --- |",
     ]
-    for row in baselines["models"]:
-        support = "—" if row["support_vectors"] is None else str(row["support_vectors"])
-        radius = _num(row["boundary_radius_mean"])
-        lines.append(f"| {row['name']} | {pct(row['test_accuracy'])} | {support} | {radius} |")
-    distances = baselines.get("boundary_distance_from_svm")
+    for row in baselines.models:
+        support = "—" if row.support_vectors is None else str(row.support_vectors)
+        radius = _num(row.boundary_radius_mean)
+        lines.append(f"| {row.name} | {pct(row.test_accuracy)} | {support} | {radius} |")
+    distances = baselines.distance_from_svm
     if distances:
         lines += [
             "",

@@ -33,7 +33,7 @@ from circles_hinge.outputs.html.studies import digits, floats32
 from circles_hinge.outputs.markdown import comparison_markdown
 from circles_hinge.outputs.style import data_extent
 from circles_hinge.reports import ComparisonReport
-from circles_hinge.results import Boundary, RunRow, SeedRow, finite_or_none
+from circles_hinge.results import BaselineRecord, Boundary, RunRow, SeedRow, finite_or_none
 from circles_hinge.store.folders import (
     create_run_dir,
     prepare_runs_dir,
@@ -110,7 +110,7 @@ def run_comparison(
             paired = pair_all({r.loss: [_seed_row(r, request.success)] for r in results})
         else:
             results, views, panels, paired = _seed_study(request, path, counter)
-        fitted, baseline_record = [], {}
+        fitted, baseline_record = [], None
         if baselines:
             counter("fitting the baselines")
             fitted, baseline_record = _baselines(config, losses, views, panels)
@@ -207,13 +207,12 @@ def _baselines(config: Config, losses: list[str], views: list[LossView], panels:
     circles = has_boundary(config)
     fitted = fit_baselines(panels.split, losses, config.seed, circles)
     seed = panels.shown.split(":")[0] if panels.shown else f"seed {config.seed}"
-    record: dict[str, Any] = {
-        "fitted_on": f"the fit part of {seed}'s split ({len(panels.split.X_fit)} points), "
+    record = BaselineRecord(
+        fitted_on=f"the fit part of {seed}'s split ({len(panels.split.X_fit)} points), "
         f"scored on its {len(panels.split.X_test)} test points",
-        "models": [b.to_json() for b in fitted],
-    }
-    if circles:
-        record["boundary_distance_from_svm"] = {v.loss: distance_from_svm(v.decision, fitted) for v in views}
+        models=[b.row() for b in fitted],
+        distance_from_svm={v.loss: distance_from_svm(v.decision, fitted) for v in views} if circles else {},
+    )
     return fitted, record
 
 

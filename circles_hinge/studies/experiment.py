@@ -244,7 +244,7 @@ def _baselines(config: Config, split: Split, outputs, metrics: dict[str, Any]) -
     network's boundary lies from the RBF SVM's."""
     spec, circles = get_loss(config.training.loss), has_boundary(config)
     fitted = fit_baselines(split, [spec.name], config.seed, circles)
-    metrics["baselines"] = [b.to_json() for b in fitted]
+    metrics["baselines"] = [b.row().to_json() for b in fitted]
     if circles:
         network = lambda X: signed_decision(spec, outputs(X))  # noqa: E731
         metrics["boundary_distance_from_svm"] = distance_from_svm(network, fitted)

@@ -28,7 +28,7 @@ from circles_hinge.outputs.html.run import player
 from circles_hinge.outputs.page_budget import replay_seed_limit
 from circles_hinge.outputs.style import loss_color
 from circles_hinge.reports import ComparisonReport, SweepReport
-from circles_hinge.results import Paired, RunRow, SeedSummary, read_seed_rows
+from circles_hinge.results import BaselineRecord, Paired, RunRow, SeedSummary, read_seed_rows
 from circles_hinge.store.folders import write_atomic
 from circles_hinge.words import num, pct
 
@@ -103,19 +103,19 @@ def write_comparison_report(
     return path / REPORT_FILE
 
 
-def _baselines(baselines: dict[str, Any]) -> str:
+def _baselines(baselines: BaselineRecord | None) -> str:
     """--baselines: scikit-learn's classifiers on the same split, and on circles each network's mean
     distance from the RBF SVM's boundary."""
     if not baselines:
         return ""
     rows = [
-        [b["name"], pct(b["test_accuracy"]), "—" if b["support_vectors"] is None else b["support_vectors"]]
-        for b in baselines["models"]
+        [b.name, pct(b.test_accuracy), "—" if b.support_vectors is None else b.support_vectors]
+        for b in baselines.models
     ]
     body = "<h2>Classical baselines</h2>"
-    body += f"<p>scikit-learn's classifiers, default settings, fitted on {esc(baselines['fitted_on'])}.</p>"
+    body += f"<p>scikit-learn's classifiers, default settings, fitted on {esc(baselines.fitted_on)}.</p>"
     body += table(["model", "test accuracy", "support vectors"], rows, numeric={1, 2})
-    distances = baselines.get("boundary_distance_from_svm") or {}
+    distances = baselines.distance_from_svm
     if distances:
         gaps = "; ".join(f"{_display(loss)} {num(value, 3)}" for loss, value in distances.items())
         body += (
