@@ -413,3 +413,21 @@ def test_shard_auto_reads_a_slurm_array_or_gnu_parallel(text, env, expected):
     else:
         with pytest.raises(ConfigError, match=re.escape(expected)):
             resolve_shard(text, env)
+
+
+def test_a_sweep_in_workers_records_the_tensorflow_build_that_trained_it(tmp_path):
+    """With --workers 2 the parent never loads TensorFlow, and sweep.json's machine record had only the
+    environment variable, not whether oneDNN ran (metrics.json of a run has it). A fresh process, so
+    that nothing else in it has loaded TensorFlow."""
+    import json
+    import subprocess
+    import sys
+
+    args = ["sweep", "--config", str(TINY), "--param", "data.noise", "--values", "0,0.1", "--seeds", "2"]
+    args += ["--workers", "2", "--runs-dir", str(tmp_path), "--name", "s", "--quiet"]
+    done = subprocess.run([sys.executable, "-m", "circles_hinge", *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "s" / "sweep.json").read_text())
+    assert report["workers"] == 2
+    build = report["machine"]["tensorflow_build"]
+    assert build["onednn"] in (True, False) and "cpu_compiler" in build, build

@@ -32,14 +32,15 @@ def versions() -> dict[str, str]:
     return out
 
 
-def machine() -> dict[str, Any]:
-    """The machine and software a result came from (see the module docstring)."""
+def machine(build: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The machine and software a result came from (see the module docstring); `build`: the TensorFlow
+    build that trained it, when that was another process's (a sweep's workers)."""
     return {
         "os": platform.platform(),
         "cpu": cpu_model(),
         "cpu_vector_extensions": vector_extensions(),
         "cores": os.cpu_count(),
-        "tensorflow_build": tensorflow_build(),
+        "tensorflow_build": build or tensorflow_build(),
         "packages_sha256": packages_hash(),
         **git_state(),
     }

@@ -37,7 +37,7 @@ from circles_hinge.store.folders import (
     write_csv,
     write_json,
 )
-from circles_hinge.store.machine import machine, versions
+from circles_hinge.store.machine import machine, tensorflow_build, versions
 from circles_hinge.studies.grid import (
     DATA_ONLY_KEYS,
     RESUME_FILE,
@@ -130,16 +130,17 @@ def _sweep(
             _write_tables(path, [done[u] for u in grid.shard_units() if u in done])
             folder.running(stage="training", done=f"{len(done)} of {len(grid.shard_units())} studies")
 
+        build = None  # trained here: machine() reads this process's TensorFlow
         if workers == 1:
             counter("loading TensorFlow")
             _train_here(grid, batches, keep, counter)
         else:
             counter(f"starting {workers} worker processes")
-            _train_in_workers(grid, batches, keep, counter, workers)
+            build = _train_in_workers(grid, batches, keep, counter, workers)
         folder.running(stage="writing")
         counter("drawing sweep.png")
         kept = [done[u] for u in grid.shard_units() if u in done]
-        report = _report(grid, kept, time.perf_counter() - start, workers)
+        report = _report(grid, kept, time.perf_counter() - start, workers, build)
         _write_outputs(path, report)
         (path / RESUME_FILE).unlink(missing_ok=True)
         folder.complete()
@@ -170,18 +171,21 @@ def _train_here(grid: Grid, batches: list[list[Unit]], keep, counter: ProgressCo
         keep(_train_batch(grid, batch, counter))
 
 
-def _worker(grid: Grid, batch: list[Unit], queue) -> list[CellResult]:
-    """A worker process's job: one batch, its progress sent to the parent through `queue`."""
+def _worker(grid: Grid, batch: list[Unit], queue) -> tuple[list[CellResult], dict[str, Any]]:
+    """A worker process's job: one batch, its progress sent to the parent through `queue`; returns its
+    cells and the TensorFlow build that trained them (the parent never loads TensorFlow)."""
     load_tensorflow()  # one thread, as in the parent
     seed_everything(grid.config.seed)
-    return _train_batch(grid, batch, lambda stage, step=0: queue.put((stage, step)))
+    cells = _train_batch(grid, batch, lambda stage, step=0: queue.put((stage, step)))
+    return cells, tensorflow_build()
 
 
 def _train_in_workers(
     grid: Grid, batches: list[list[Unit]], keep, counter: ProgressCounter, workers: int
-) -> None:
+) -> dict[str, Any] | None:
     """The batches in `workers` processes (joblib's loky: fresh interpreters, so each TensorFlow
-    starts on one thread); each batch trains exactly as it would here, so the rows are the same."""
+    starts on one thread); each batch trains exactly as it would here, so the rows are the same.
+    Returns the workers' TensorFlow build, for sweep.json's record of the machine."""
     import multiprocessing
 
     from joblib import Parallel, delayed
@@ -190,8 +194,11 @@ def _train_in_workers(
         queue = manager.Queue()
         with _relay(queue, counter):
             jobs = (delayed(_worker)(grid, batch, queue) for batch in batches)
-            for finished in Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(jobs):
-                keep(finished)
+            parallel, builds = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered"), []
+            for cells, build in parallel(jobs):
+                keep(cells)
+                builds.append(build)
+    return builds[0] if builds else None
 
 
 @contextmanager
@@ -226,7 +233,13 @@ def _write_tables(path: Path, done: list[CellResult]) -> None:
         write_csv(path / "seeds.csv", [row for d in done for row in d.seed_rows])
 
 
-def _report(grid: Grid, done: list[CellResult], seconds: float, workers: int | None) -> SweepReport:
+def _report(
+    grid: Grid,
+    done: list[CellResult],
+    seconds: float,
+    workers: int | None,
+    build: dict[str, Any] | None = None,
+) -> SweepReport:
     return SweepReport(
         grid=[(key, list(values)) for key, values in grid.axes],
         losses=grid.losses,
@@ -242,7 +255,7 @@ def _report(grid: Grid, done: list[CellResult], seconds: float, workers: int | N
         files={"picture": "sweep.png", "table": "sweep.csv", "per_seed": "seeds.csv", "summary": "sweep.md"},
         config=grid.config,
         versions=versions(),
-        machine=machine(),
+        machine=machine(build),
     )
 
 
