@@ -133,11 +133,14 @@ def _index_after(runs_dir: Path):
             warnings.warn(problem, UserWarning, stacklevel=4)
 
 
-def _call(function: str, **arguments: Any) -> list[str]:
+def _call(function: str, arguments: dict[str, Any]) -> list[str]:
     """The call as status.json records it: ["circles_hinge.train", "loss='hinge'", "seed=7", ...],
-    the arguments given (None and False left out)."""
+    from the function's `locals()` on entry: every argument given, in the signature's order (None
+    and False left out, runs_dir as its text, `quiet` not recorded)."""
     given = [
-        f"{key}={value!r}" for key, value in arguments.items() if value is not None and value is not False
+        f"{key}={str(value) if key == 'runs_dir' else value!r}"
+        for key, value in arguments.items()
+        if value is not None and value is not False and key != "quiet"
     ]
     return [f"circles_hinge.{function}", *given]
 
@@ -157,21 +160,12 @@ def train(
     """Train one model as `circles-hinge train` does and return its run. Bad input raises ConfigError
     (its message is the CLI's one line, before anything is written), as every refusal of the CLI does.
     `baselines=True`: scikit-learn's classical answers beside it in metrics["baselines"] (as --baselines)."""
+    given = dict(locals())  # the call as made, before any other name is bound
     ask = Ask.from_api(config, overrides, loss=loss, seed=seed, epochs=epochs)
     plan = plan_train(ask, runs_dir, name, animate, baselines)
     _notify(plan.notices)
     on_epoch = None if quiet else _print_epoch(plan.config.training.epochs)
-    call = _call(
-        "train",
-        loss=loss,
-        seed=seed,
-        config=config,
-        overrides=overrides,
-        runs_dir=str(runs_dir),
-        name=name,
-        animate=animate,
-        epochs=epochs,
-    )
+    call = _call("train", given)
     with _index_after(plan.runs_dir), recording_call(call):
         result = run_train(plan, on_epoch=on_epoch)
     return Run.of(result)
@@ -195,23 +189,11 @@ def compare(
     `replays=True` keeps every seed's weights per epoch for report.html (as `--replays`); `success`:
     the test accuracy from which a seed succeeds (default 0.99); `baselines=True`: scikit-learn's
     classical answers on the same split in `report.baselines` (as `--baselines`)."""
+    given = dict(locals())  # the call as made, before any other name is bound
     ask = Ask.from_api(config, overrides, seed=seed, epochs=epochs)
     plan = plan_compare(ask, list(losses), seeds, runs_dir, name, animate, replays, success, baselines)
     _notify(plan.notices)
-    call = _call(
-        "compare",
-        losses=list(losses),
-        seeds=seeds,
-        config=config,
-        overrides=overrides,
-        runs_dir=str(runs_dir),
-        name=name,
-        seed=seed,
-        epochs=epochs,
-        replays=replays,
-        animate=animate,
-        success=success,
-    )
+    call = _call("compare", given)
     with _index_after(plan.runs_dir), recording_call(call):
         result = run_compare(plan)
     runs = {loss: Run.of(run) for loss, run in result.runs.items()}  # side by side: a run per loss
@@ -235,6 +217,7 @@ def sweep(
     """`circles-hinge sweep`: a seed study of each loss at every value of one config key
     (`param`, `values`), or at every cell of a grid (`grid={"data.noise": [0, 0.1], "data.factor":
     [0.3, 0.5]}`, the cross product)."""
+    given = dict(locals())  # the call as made, before any other name is bound
     if grid is not None and param is not None:
         raise ConfigError("give either grid= or param= with values=, not both")
     if grid is None and param is None:
@@ -244,21 +227,7 @@ def sweep(
     ask = Ask.from_api(config, overrides)
     plan = plan_sweep(ask, axes, list(losses), seeds, runs_dir, name, shard, workers, option, success)
     _notify(plan.notices)
-    call = _call(
-        "sweep",
-        param=param,
-        values=values,
-        grid=grid,
-        losses=list(losses),
-        seeds=seeds,
-        config=config,
-        overrides=overrides,
-        runs_dir=str(runs_dir),
-        name=name,
-        workers=workers,
-        shard=shard,
-        success=success,
-    )
+    call = _call("sweep", given)
     with _index_after(plan.runs_dir), recording_call(call):
         result = run_sweep(plan)
     return Study(result.path, result.report, "sweep")
