@@ -70,25 +70,22 @@ def read_run(folder: Path) -> StoredRun:
 
 def read_comparison(folder: Path) -> ComparisonReport:
     """comparison.json, typed; ConfigError naming the folder when there is none or it cannot be read."""
-    raw = read_json(folder / "comparison.json")
-    if raw is None:
-        raise ConfigError(f"{folder} has no readable comparison.json: the comparison did not finish")
-    try:
-        return ComparisonReport.from_json(raw, str(folder / "comparison.json"))
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ConfigError(
-            f"{folder / 'comparison.json'} is not a comparison this version reads ({exc})"
-        ) from None
+    return _read_report(folder, "comparison.json", ComparisonReport, "comparison")
 
 
 def read_sweep(folder: Path) -> SweepReport:
-    raw = read_json(folder / "sweep.json")
+    """sweep.json, typed; ConfigError naming the folder when there is none or it cannot be read."""
+    return _read_report(folder, "sweep.json", SweepReport, "sweep")
+
+
+def _read_report(folder: Path, name: str, report: type, what: str):
+    raw = read_json(folder / name)
     if raw is None:
-        raise ConfigError(f"{folder} has no readable sweep.json: the sweep did not finish")
+        raise ConfigError(f"{folder} has no readable {name}: the {what} did not finish")
     try:
-        return SweepReport.from_json(raw, str(folder / "sweep.json"))
+        return report.from_json(raw, str(folder / name))
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ConfigError(f"{folder / 'sweep.json'} is not a sweep this version reads ({exc})") from None
+        raise ConfigError(f"{folder / name} is not a {what} this version reads ({exc})") from None
 
 
 def read_seeds(folder: Path) -> list[SeedRow]:
