@@ -1,7 +1,12 @@
 """docs/tutorial.ipynb runs from top to bottom, and the outputs it shows are what it prints when run.
 
 `make tutorial` (`python tests/test_tutorial.py --write`) executes it and stores the outputs; this test
-executes it again, on the tiny config, and fails when the stored outputs are no longer what it prints."""
+executes it again, on the tiny config, and fails when the stored outputs are no longer what it prints.
+
+The trainer rounds as this machine's `model.fit` does (engine/dense.py), so, like stock Keras', its
+numbers can move on another CPU (AVX2 against AVX-512) or with oneDNN off. The notebook records the
+machine that stored its outputs; on that machine every character must match, elsewhere every line up
+to its first digit (the same cells, lines and words, numbers free)."""
 
 import copy
 import os
@@ -44,6 +49,22 @@ def printed(nb) -> list[str]:
     return out
 
 
+def rounding_machine() -> dict:
+    """What decides how training rounds here: the CPU, its vector extensions and whether oneDNN is on."""
+    from circles_hinge.store.machine import cpu_model, vector_extensions
+
+    return {
+        "cpu": cpu_model(),
+        "cpu_vector_extensions": vector_extensions(),
+        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", ""),
+    }
+
+
+def up_to_digits(cells: list[str]) -> list[list[str]]:
+    """Each line of each cell's output up to its first digit."""
+    return [[re.split(r"\d", line, maxsplit=1)[0] for line in text.splitlines()] for text in cells]
+
+
 @pytest.mark.slow
 def test_the_tutorial_runs_and_shows_what_it_prints(tmp_path):
     import nbformat
@@ -52,7 +73,11 @@ def test_the_tutorial_runs_and_shows_what_it_prints(tmp_path):
     fresh = execute(tmp_path / "runs")
     errors = [o for c in fresh.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors
-    assert printed(fresh) == printed(stored), "docs/tutorial.ipynb is stale: run `make tutorial`"
+    stale = "docs/tutorial.ipynb is stale: run `make tutorial`"
+    if stored.metadata.get("circles_hinge", {}).get("stored_on") == rounding_machine():
+        assert printed(fresh) == printed(stored), stale
+    else:
+        assert up_to_digits(printed(fresh)) == up_to_digits(printed(stored)), stale
     assert (tmp_path / "runs" / "study-tiny" / "report.html").is_file()
     assert any(p.suffix == ".html" and p.name.startswith("compare-") for p in (tmp_path / "runs").iterdir())
 
@@ -71,5 +96,6 @@ if __name__ == "__main__":  # make tutorial: execute and store the outputs
             cell.outputs = [o for o in cell.outputs if o.get("output_type") == "stream"]
             cell.metadata = {}
     nb.metadata = copy.deepcopy(nbformat.read(NOTEBOOK, as_version=4).metadata)
+    nb.metadata["circles_hinge"] = {"stored_on": rounding_machine()}
     nbformat.write(nb, NOTEBOOK)
     print(f"wrote {NOTEBOOK}")

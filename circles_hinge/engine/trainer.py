@@ -30,6 +30,7 @@ import numpy as np
 
 from circles_hinge.config import Config
 from circles_hinge.engine.data import Split, n_classes
+from circles_hinge.engine.dense import activation, dense, matmul_rounding
 from circles_hinge.engine.keras_losses import keras_loss
 from circles_hinge.engine.model import output_activation
 from circles_hinge.engine.shuffle import epoch_order
@@ -106,29 +107,6 @@ class _Adam:
         self.iterations.assign_add(1)
 
 
-def dense(h, kernel, bias):
-    """h @ kernel + bias for every replica at once: h (n, in, K), kernel (in, out, K), bias (out, K).
-
-    Written as one multiply and one add per input unit, in order, rather than as a (batch) matmul,
-    because a matmul's result depends on how many replicas it multiplies at once: TensorFlow hands it
-    to oneDNN or to Eigen's contraction, which choose kernels (FMA or not, blocking, summation order)
-    by shape and by the CPU's vector extensions. Element-wise multiplies and adds are each rounded
-    once, whatever the lane, the vector width or the tensor's size, so replica k computes exactly the
-    same numbers alone, beside 10,000 others, and on any x86-64 CPU. Their gradients are the same
-    products and sums over the batch, which keep their order too. The widths here are tiny (2 to 4
-    inputs by default), so the extra ops cost little against the per-step dispatch.
-    """
-    import tensorflow as tf
-
-    # unstack, not slices: the gradient of an unstack is one stack, where each slice's gradient is
-    # a tensor of zeros the size of the whole, added up (the same numbers, several times the work)
-    columns, rows = tf.unstack(h, axis=1), tf.unstack(kernel, axis=0)
-    z = columns[0][:, None, :] * rows[0]
-    for i in range(1, len(rows)):
-        z = z + columns[i][:, None, :] * rows[i]
-    return z + bias
-
-
 # Tensors whose element count is a multiple of this are computed by Eigen's vector loops alone (8
 # floats for AVX, 16 for AVX-512). Any remainder goes through a scalar loop whose exp, log and tanh
 # round differently from the vector ones, and a replica whose numbers landed there would change with
@@ -172,7 +150,6 @@ class ReplicaTrainer:
     """
 
     def __init__(self, config: Config, splits: list[Split], init: list[list[np.ndarray]]):
-        import keras
         import tensorflow as tf
 
         self.config = config
@@ -194,8 +171,15 @@ class ReplicaTrainer:
         self.n_batches = -(-self.n_fit // self.batch_size)  # the last batch may be short, as in fit
 
         n_layers = len(init[0]) // 2
-        self.activations = [keras.activations.get(config.model.hidden_activation)] * (n_layers - 1)
-        self.activations.append(keras.activations.get(output_activation(config)))
+        self.activations = [activation(config.model.hidden_activation)] * (n_layers - 1)
+        self.activations.append(activation(output_activation(config)))
+        # how this machine's matmuls round each layer on a batch, as model.fit computes it (dense.py)
+        units = [int(w.shape[-1]) for w in init[0][::2]]
+        widths = list(zip([int(init[0][0].shape[0])] + units[:-1], units))
+        self.roundings = {
+            n: [matmul_rounding(n, a, b) for a, b in widths]
+            for n in {self.batch_size, self.n_fit % self.batch_size or self.batch_size}
+        }
         # All weights of a replica live in one flat column of `params` (n_params, K): the optimizer then
         # updates one tensor per step instead of one per layer, which is most of a step's ops.
         self.shapes = [w.shape for w in init[0]]
@@ -234,12 +218,27 @@ class ReplicaTrainer:
         n_layers = len(self.activations) if upto is None else upto
         weights = self._unpack(self.params[:, : X.shape[-1]] if params is None else params)
         for i in range(n_layers):
-            z = dense(h, weights[2 * i], weights[2 * i + 1])
+            z = dense(h, weights[2 * i], weights[2 * i + 1], self._rounding(X.shape[0], i))
             if i == n_layers - 1:  # (n, units, K) -> (n, K, units); one unit: the same memory order
                 k = z.shape[2] if z.shape[2] is not None else tf.shape(z)[2]  # unknown in a generic trace
                 z = tf.reshape(z, (-1, k, 1)) if z.shape[1] == 1 else tf.transpose(z, [0, 2, 1])
             h = self.activations[i](z)
         return h
+
+    @property
+    def rounds_as_keras(self) -> bool:
+        """Whether every matmul a training step uses was recorded (dense.matmul_rounding): then a step
+        rounds as model.fit's does. The first layer's input gradient is never computed by Keras."""
+        return all(
+            set(r.unmatched) <= ({"input_grad"} if layer == 0 else set())
+            for rounding in self.roundings.values()
+            for layer, r in enumerate(rounding)
+        )
+
+    def _rounding(self, n: int | None, layer: int):
+        """How layer `layer` rounds on n points: as model.fit's matmul does on a batch of n (the
+        training batch's rounding for any other n: validation and evaluation only report numbers)."""
+        return self.roundings.get(n, self.roundings[self.batch_size])[layer]
 
     def _unpack(self, params):
         """The flat columns of params as Keras-ordered weights [kernel, bias, ...], each (*shape, K)."""
@@ -269,18 +268,29 @@ class ReplicaTrainer:
         """
         import tensorflow as tf
 
-        def step(i, loss_sum, hits):
-            xb = X[i * self.batch_size : (i + 1) * self.batch_size]
-            yb = Y[i * self.batch_size : (i + 1) * self.batch_size]
+        def step(i, loss_sum, hits, size=self.batch_size):
+            # batches of a static size: the layers' rounding and their gradients are written per point
+            xb = tf.reshape(X[i * self.batch_size : i * self.batch_size + size], (size, *X.shape[1:]))
+            yb = tf.reshape(Y[i * self.batch_size : i * self.batch_size + size], (size, *Y.shape[1:]))
             with tf.GradientTape() as tape:
                 out = self.forward(xb)
                 per_replica = tf.reduce_mean(self._point_losses(yb, out), axis=0)
                 total = tf.reduce_sum(per_replica)  # replicas share no weights: each gets its own gradient
             self.adam.apply(tape.gradient(total, self.params))
-            n = tf.cast(tf.shape(xb)[0], tf.float32)
-            return i + 1, loss_sum + per_replica * n, hits + tf.reduce_sum(self._hits(yb, out), axis=0)
+            hits = hits + tf.reduce_sum(self._hits(yb, out), axis=0)
+            return i + 1, loss_sum + per_replica * float(size), hits
 
-        _, loss_sum, hits = tf.while_loop(lambda i, *_: i < stop, step, (start, loss_sum, hits))
+        # the full batches, then the short last one (model.fit's too) when this call reaches it
+        full, short = divmod(self.n_fit, self.batch_size)
+        i, loss_sum, hits = tf.while_loop(
+            lambda i, *_: i < tf.minimum(stop, full), step, (start, loss_sum, hits)
+        )
+        if short:
+            loss_sum, hits = tf.cond(
+                stop > full,
+                lambda: step(tf.constant(full), loss_sum, hits, short)[1:],
+                lambda: (loss_sum, hits),
+            )
         return (loss_sum, hits, *self._validation())
 
     def _validation(self):
@@ -294,9 +304,27 @@ class ReplicaTrainer:
         val_out = self.forward(self.X_val)
         # sums of 0s and 1s are exact in any order (no transpose: TensorFlow's graph optimiser would
         # move it before the cast, onto booleans, which oneDNN warns about on stderr)
-        return _point_mean(self._point_losses(self.Y_val, val_out)), tf.reduce_mean(
+        return self._batched_total(self._point_losses(self.Y_val, val_out)), tf.reduce_mean(
             self._hits(self.Y_val, val_out), axis=0
         )
+
+    def _batched_total(self, values):
+        """Each replica's total of values (n, K) as model.fit's validation computes it: the mean of
+        each batch of batch_size points, in order, times the batch's size, summed in order (a running
+        sum: cumsum's last row). The caller divides by n, outside the graph: inside it, TensorFlow's
+        graph optimiser turns a division by a constant into a multiplication by its reciprocal."""
+        import tensorflow as tf
+
+        n, size = int(values.shape[0]), self.batch_size
+        full, short = divmod(n, size)
+        parts = []
+        if full:
+            # points first, as a training step reduces its batch (a middle axis reduces in another order)
+            batches = tf.transpose(tf.reshape(values[: full * size], (full, size, -1)), [1, 0, 2])
+            parts.append(tf.reduce_mean(batches, axis=0) * float(size))
+        if short:
+            parts.append(tf.reduce_mean(values[full * size :], axis=0, keepdims=True) * float(short))
+        return tf.cumsum(tf.concat(parts, axis=0) if len(parts) > 1 else parts[0], axis=0)[-1]
 
     def _epoch_data(self, perm: np.ndarray):
         """The fit part in the order `perm` (K, n_fit): X (n_fit, 2, k_pad), Y (n_fit, k_pad, w)."""
@@ -328,13 +356,12 @@ class ReplicaTrainer:
             done += size
             if on_batches is not None and (done < self.n_batches or size < self.n_batches):
                 on_batches(epoch, done, self.n_batches, time.perf_counter() - start)
-        # the epoch's averages of its running sums, times 1/n_fit in float32: what TensorFlow's graph
-        # optimiser made of the division by n_fit this used to be, so histories keep their bits
-        scale = np.float32(1.0) / np.float32(self.n_fit)
+        # the epoch's averages of its running sums, divided as Keras' Mean metric divides its total
+        n_fit = np.float32(self.n_fit)
         return (
-            loss_sum.numpy()[: self.k] * scale,
-            hits.numpy()[: self.k] * scale,
-            val_loss.numpy()[: self.k],
+            loss_sum.numpy()[: self.k] / n_fit,
+            hits.numpy()[: self.k] / n_fit,
+            val_loss.numpy()[: self.k] / np.float32(max(self.n_val, 1)),  # the total (see _batched_total)
             val_acc.numpy()[: self.k],
         )
 

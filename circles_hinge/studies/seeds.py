@@ -84,7 +84,7 @@ DECISION_VALUES = 1 << 18  # point-replicas a call evaluates at most: its activa
 def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[float, np.ndarray]:
     """Every replica's boundary radii (level -> (K, n_angles)), BOUNDARY_BLOCK replicas at a time, so
     the memory the ray points take while they are evaluated does not grow with K. A replica's outputs
-    do not depend on the block it is evaluated in (element-wise arithmetic, see trainer.dense)."""
+    do not depend on the block it is evaluated in (element-wise arithmetic, see engine/dense.py)."""
     parts: dict[float, list[np.ndarray]] = {float(level): [] for level in levels}
     for first in range(0, trainer.k, BOUNDARY_BLOCK):
         block = range(first, min(first + BOUNDARY_BLOCK, trainer.k))

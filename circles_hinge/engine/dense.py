@@ -1,0 +1,229 @@
+"""Keras' Dense layer for K replicas at once, rounded as stock `model.fit` rounds it on this machine.
+
+In `model.fit`'s compiled step, TensorFlow's graph optimiser turns each Dense layer into one fused
+kernel (matmul, bias and activation: oneDNN's `_FusedMatMul` by default), and the gradients into
+MatMuls and bias-gradient sums. Each of those rounds in its own way: a matmul may sum its products
+with FMA (one rounding per product) or round every product first, and oneDNN's tanh is not Eigen's
+(they differ in the last bits on about half of all inputs). Training is chaotic, so one ulp at step
+3 grows into a different epoch 1 and, on some seeds, a different outcome.
+
+The trainer keeps every replica's numbers independent of how many replicas run beside it (see
+trainer.py), so it cannot call a matmul over all replicas: a matmul's kernel, and with it the rounding,
+depends on the shape. Instead this module
+
+- **records** what this machine's matmul does for the network's shapes (`matmul_rounding`: a
+  compiled matmul on random numbers, against both candidate roundings, once per process), as the
+  batch order is recorded from `model.fit` rather than read from docs;
+- **writes it out** element-wise for any number of replicas: sums in the kernel's order, each product
+  either rounded (`plain`) or fused into the sum (FMA: the float32 product is exact in float64, and
+  the float64 sum rounds once more, to float32; the two roundings differ from one only for a sum
+  exactly halfway between two float32s, about 1 in 2^29);
+- computes tanh with the very kernel Keras' Dense uses: the same fused pattern (a matmul and a bias,
+  here by 1 and 0, which are exact, then the activation), compiled, so it is oneDNN's tanh when
+  Keras' is, and Eigen's when TF_ENABLE_ONEDNN_OPTS=0 makes Keras' Eigen's too. That kernel's result
+  does not depend on an element's position or on the tensor's size (a test).
+
+What it matches is measured, not assumed: tests/test_trainer.py holds seed s's first epochs to stock
+`model.fit`, and benchmarks/keras_success.py counts, over 500 seeds, the seeds whose histories are
+stock Keras' bit for bit.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+# Random numbers per probe of a matmul: enough that a wrong rounding shows (a wrong candidate
+# differs on most draws of these sizes), few enough to cost a few milliseconds.
+_PROBE_DRAWS = 16
+
+# Batches of more points than this sum their gradients over the batch with one reduction, not a chain
+# of one op per point (a batch of 2,000 would be 6,000 ops a layer to trace and run). Keras' kernels
+# block such long sums anyway, so no chain in order would match them; the tutorial's batch is 5.
+SEQUENTIAL_POINTS = 64
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How one layer's matmuls sum their products, for a batch of n points: True means with FMA.
+    `forward`: h @ kernel; `kernel_grad`: h^T @ dz; `input_grad`: dz @ kernel^T. `unmatched`: those
+    of the three that were neither candidate (they fall back to plain, and may differ from Keras')."""
+
+    forward: bool
+    kernel_grad: bool
+    input_grad: bool
+    unmatched: tuple[str, ...] = ()
+
+
+def _chain_np(a_terms, b_terms, fused: bool) -> np.ndarray:
+    """NumPy reference of `_chain`: float32 sums of products in order, with or without FMA."""
+    acc = (a_terms[0] * b_terms[0]).astype(np.float32)
+    for a, b in zip(a_terms[1:], b_terms[1:]):
+        if fused:
+            acc = (a.astype(np.float64) * b.astype(np.float64) + acc.astype(np.float64)).astype(np.float32)
+        else:
+            acc = (acc + (a * b).astype(np.float32)).astype(np.float32)
+    return acc
+
+
+def _which(observed: np.ndarray, candidates: dict[bool, np.ndarray]) -> bool | None:
+    matches = [fused for fused, value in candidates.items() if np.array_equal(observed, value)]
+    return matches[0] if len(matches) == 1 else (False if len(matches) == 2 else None)
+
+
+@functools.cache
+def matmul_rounding(n: int, n_in: int, n_out: int) -> Rounding:
+    """The rounding this machine's compiled matmuls use for a Dense layer of n_in -> n_out units on n
+    points, as `model.fit` computes its forward pass and gradients; a candidate that never matches
+    falls back to rounding every product (plain), which is how element-wise code has always rounded."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    h = rng.standard_normal((_PROBE_DRAWS, n, n_in)).astype(np.float32)
+    kernel = rng.standard_normal((_PROBE_DRAWS, n_in, n_out)).astype(np.float32)
+    bias = np.zeros((_PROBE_DRAWS, n_out), dtype=np.float32)
+    dz = rng.standard_normal((_PROBE_DRAWS, n, n_out)).astype(np.float32)
+
+    @tf.function(autograph=False)
+    def probe(h, kernel, bias, dz):  # the ops of Keras' Dense and of their gradients, draw by draw
+        out = [], [], []
+        for d in range(_PROBE_DRAWS):
+            out[0].append(tf.nn.bias_add(tf.matmul(h[d], kernel[d]), bias[d]))
+            out[1].append(tf.matmul(h[d], dz[d], transpose_a=True))
+            out[2].append(tf.matmul(dz[d], kernel[d], transpose_b=True))
+        return [tf.stack(o) for o in out]
+
+    logger = tf.get_logger()  # each shape's probe is a new trace by design: no retracing warning
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        forward, kernel_grad, input_grad = (o.numpy() for o in probe(h, kernel, bias, dz))
+    finally:
+        logger.setLevel(level)
+    votes, unmatched = [], []
+    probed = (
+        (
+            "forward",
+            forward,
+            ([h[:, :, i, None] for i in range(n_in)], [kernel[:, None, i] for i in range(n_in)]),
+        ),
+        (
+            "kernel_grad",
+            kernel_grad,
+            ([h[:, p, :, None] for p in range(n)], [dz[:, p, None, :] for p in range(n)]),
+        ),
+        (
+            "input_grad",
+            input_grad,
+            ([dz[:, :, j, None] for j in range(n_out)], [kernel[:, None, :, j] for j in range(n_out)]),
+        ),
+    )
+    for name, observed, terms in probed:
+        if name == "kernel_grad" and n > SEQUENTIAL_POINTS:  # one reduction (see SEQUENTIAL_POINTS)
+            votes.append(False)
+            unmatched.append(name)
+            continue
+        found = _which(observed, {f: _chain_np(*terms, fused=f) for f in (False, True)})
+        votes.append(bool(found))  # None (neither matches): plain
+        if found is None:
+            unmatched.append(name)
+    return Rounding(*votes, unmatched=tuple(unmatched))
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once to float32 (see the module's docstring for the rare double rounding)."""
+    import tensorflow as tf
+
+    f64 = tf.float64
+    return tf.cast(tf.cast(a, f64) * tf.cast(b, f64) + tf.cast(c, f64), tf.float32)
+
+
+def _add(a, b):
+    """a + b in float32, computed in float64 and rounded back: the same bits (float64 has more than
+    2 * 24 + 2 bits, so rounding twice is harmless for a sum of two float32s), but an op TensorFlow's
+    graph optimiser cannot merge with its neighbours into one AddN, which sums in its own order (it
+    did, for a layer's last product and its bias, in a compiled validation pass)."""
+    import tensorflow as tf
+
+    f64 = tf.float64
+    return tf.cast(tf.cast(a, f64) + tf.cast(b, f64), tf.float32)
+
+
+def _chain(a_terms, b_terms, fused: bool):
+    """a_terms[0] * b_terms[0] + a_terms[1] * b_terms[1] + ..., summed in that order."""
+    acc = a_terms[0] * b_terms[0]
+    for a, b in zip(a_terms[1:], b_terms[1:]):
+        acc = _fma(a, b, acc) if fused else _add(acc, a * b)
+    return acc
+
+
+def dense(h, kernel, bias, rounding: Rounding | None = None):
+    """h @ kernel + bias for every replica at once: h (n, in, K), kernel (in, out, K), bias (out, K).
+
+    Element-wise multiplies and adds (each rounded once, or fused as `rounding` says), so replica k
+    computes the same numbers alone and beside 10,000 others. Without `rounding` every product is
+    rounded (plain), for shapes no probe has seen. Its gradient is written out the same way: the
+    kernel's, a sum over the batch's points in order; the bias', a plain sum in order (as TensorFlow's
+    bias-gradient reduction sums 5 rows); the input's, a sum over the output units. Batches of more
+    than SEQUENTIAL_POINTS points sum the kernel's and bias' gradients with one reduction each.
+    """
+    import tensorflow as tf
+
+    rounding = rounding or Rounding(False, False, False, unmatched=("forward", "kernel_grad", "input_grad"))
+
+    @tf.custom_gradient
+    def _dense(h, kernel, bias):
+        # unstack, not slices: the gradient of an unstack is one stack, where each slice's gradient is
+        # a tensor of zeros the size of the whole, added up (the same numbers, several times the work)
+        columns, rows = tf.unstack(h, axis=1), tf.unstack(kernel, axis=0)
+        z = _add(_chain([c[:, None, :] for c in columns], rows, rounding.forward), bias)
+
+        def grad(dz):
+            dz = tf.reshape(dz, z.shape)  # static, for unstacking (a transpose after may have lost it)
+            if dz.shape[0] > SEQUENTIAL_POINTS:
+                d_bias = tf.reduce_sum(dz, axis=0)
+                d_kernel = tf.reduce_sum(h[:, :, None, :] * dz[:, None, :, :], axis=0)
+            else:
+                points, h_points = tf.unstack(dz, axis=0), tf.unstack(h, axis=0)  # (out, K), (in, K)
+                d_bias = points[0]
+                for p in points[1:]:
+                    d_bias = _add(d_bias, p)
+                d_kernel = _chain(
+                    [p[:, None, :] for p in h_points], [p[None] for p in points], rounding.kernel_grad
+                )
+            d_units, k_units = tf.unstack(dz, axis=1), tf.unstack(kernel, axis=1)  # (n, K), (in, K)
+            d_h = _chain([d[:, None, :] for d in d_units], [k[None] for k in k_units], rounding.input_grad)
+            return d_h, d_kernel, d_bias
+
+        return z, grad
+
+    return _dense(h, kernel, bias)
+
+
+@functools.cache
+def _tanh_as_dense():
+    import tensorflow as tf
+
+    # 1 and 0 made eagerly and captured, so the compiled function takes them as inputs: as constants
+    # inside it, the graph optimiser folds the multiply and the add away, and the tanh is Eigen's
+    with tf.init_scope():
+        one, zero = tf.ones([1, 1]), tf.zeros([1])
+
+    def tanh(z):
+        fused = tf.nn.bias_add(tf.matmul(tf.reshape(z, [-1, 1]), one), zero)  # z * 1 + 0: exact
+        return tf.reshape(tf.tanh(fused), tf.shape(z))
+
+    # compiled even when called eagerly, so the graph optimiser fuses it as it fuses Keras' Dense;
+    # inside another compiled function it is inlined and fused there
+    return tf.function(tanh, autograph=False, reduce_retracing=True)
+
+
+def activation(name: str):
+    """Keras' activation `name`, computed as Keras' Dense computes it in model.fit (see above)."""
+    import keras
+
+    if name == "tanh":
+        return lambda z: _tanh_as_dense()(z)
+    return keras.activations.get(name)
