@@ -448,3 +448,20 @@ def test_eager_and_compiled_outputs_are_the_same_bits(overrides):
         compiled = trainer.outputs(X, replicas=replicas, compiled=True)
         assert eager.tobytes() == compiled.tobytes()
         assert np.isfinite(eager).all()
+
+
+def test_the_fast_forward_pass_keeps_each_replica_its_own_and_stays_within_ulps():
+    """`fast` (plain float32 sums, Eigen's tanh: what boundary radii use) gives replica k the same bits
+    alone as beside 19 others, and stays within a few float32 ulps of the exact pass (Keras' rounding):
+    the same products and sums, each rounded once, in the same order, FMA or not."""
+    seeds = list(range(42, 62))
+    config, _, splits, inits = _setup(["training.epochs=1"], seeds)
+    many = ReplicaTrainer(config, splits, inits)
+    trained = many.fit(seeds).weights
+    grid = np.random.default_rng(0).uniform(-1.5, 1.5, size=(500, 2)).astype(np.float32)
+    fast = many.outputs(grid, compiled=True, fast=True)
+    exact = many.outputs(grid)
+    np.testing.assert_allclose(fast, exact, rtol=1e-5, atol=1e-6)
+    for k in (0, 7, 19):
+        alone = ReplicaTrainer(config, [splits[k]], [trained[k]])
+        np.testing.assert_array_equal(alone.outputs(grid, compiled=True, fast=True)[0], fast[k])

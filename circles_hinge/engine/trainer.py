@@ -30,7 +30,7 @@ import numpy as np
 
 from circles_hinge.config import Config
 from circles_hinge.engine.data import Split, n_classes
-from circles_hinge.engine.dense import activation, dense, matmul_rounding
+from circles_hinge.engine.dense import activation, dense, dense_plain, matmul_rounding
 from circles_hinge.engine.keras_losses import keras_loss
 from circles_hinge.engine.model import output_activation
 from circles_hinge.engine.shuffle import epoch_order
@@ -150,6 +150,7 @@ class ReplicaTrainer:
     """
 
     def __init__(self, config: Config, splits: list[Split], init: list[list[np.ndarray]]):
+        import keras
         import tensorflow as tf
 
         self.config = config
@@ -173,6 +174,8 @@ class ReplicaTrainer:
         n_layers = len(init[0]) // 2
         self.activations = [activation(config.model.hidden_activation)] * (n_layers - 1)
         self.activations.append(activation(output_activation(config)))
+        names = [config.model.hidden_activation] * (n_layers - 1) + [output_activation(config)]
+        self.plain_activations = [keras.activations.get(name) for name in names]
         # how this machine's matmuls round each layer on a batch, as model.fit computes it (dense.py)
         units = [int(w.shape[-1]) for w in init[0][::2]]
         widths = list(zip([int(init[0][0].shape[0])] + units[:-1], units))
@@ -205,9 +208,12 @@ class ReplicaTrainer:
         return tf.transpose(self.params)
 
     # --- the network, replicated ------------------------------------------------------------------
-    def forward(self, X, upto: int | None = None, params=None):
+    def forward(self, X, upto: int | None = None, params=None, fast: bool = False):
         """Outputs of shape (n, K, units) for inputs (n, 2, K), with the first K columns of `params`
-        (all of `self.params` by default); `upto` stops after that many layers.
+        (all of `self.params` by default); `upto` stops after that many layers. `fast`: plain float32
+        sums and Eigen's activations (dense.dense_plain), for large grids whose results are summaries:
+        each replica's numbers are still its own, within a few ulps of Keras' rounding, at a fraction of
+        its cost.
 
         The last layer's sums are put units last before its activation, so the output is the
         activation's own result, as in Keras: Keras' cross-entropy takes the logits from a sigmoid's
@@ -218,11 +224,14 @@ class ReplicaTrainer:
         n_layers = len(self.activations) if upto is None else upto
         weights = self._unpack(self.params[:, : X.shape[-1]] if params is None else params)
         for i in range(n_layers):
-            z = dense(h, weights[2 * i], weights[2 * i + 1], self._rounding(X.shape[0], i))
+            if fast:
+                z = dense_plain(h, weights[2 * i], weights[2 * i + 1])
+            else:
+                z = dense(h, weights[2 * i], weights[2 * i + 1], self._rounding(X.shape[0], i))
             if i == n_layers - 1:  # (n, units, K) -> (n, K, units); one unit: the same memory order
                 k = z.shape[2] if z.shape[2] is not None else tf.shape(z)[2]  # unknown in a generic trace
                 z = tf.reshape(z, (-1, k, 1)) if z.shape[1] == 1 else tf.transpose(z, [0, 2, 1])
-            h = self.activations[i](z)
+            h = (self.plain_activations if fast else self.activations)[i](z)
         return h
 
     @property
@@ -387,11 +396,17 @@ class ReplicaTrainer:
         return block, len(replicas)
 
     def outputs(
-        self, X: np.ndarray, upto: int | None = None, replicas: range | None = None, compiled: bool = False
+        self,
+        X: np.ndarray,
+        upto: int | None = None,
+        replicas: range | None = None,
+        compiled: bool = False,
+        fast: bool = False,
     ) -> np.ndarray:
         """Every replica's outputs for X of shape (n, 2) or (K, n, 2), as (K, n, units); or only those
         of `replicas` (a range of replica indices), for X of shape (n, 2) or (len(replicas), n, 2).
-        `compiled`: through a traced forward pass (the same bits; worth its trace for many calls)."""
+        `compiled`: through a traced forward pass (the same bits; worth its trace for many calls).
+        `fast`: see `forward`."""
         import tensorflow as tf
 
         params, k = self._columns(replicas)
@@ -403,7 +418,7 @@ class ReplicaTrainer:
         X = tf.constant(X)
         if compiled and self._forward is None:
             self._forward = tf.function(self.forward, autograph=False, reduce_retracing=True)
-        out = (self._forward if compiled else self.forward)(X, upto, params)
+        out = (self._forward if compiled else self.forward)(X, upto, params, fast)
         return np.moveaxis(out.numpy()[:, :k], 1, 0)
 
     def evaluate(self, X: np.ndarray, Y_enc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -95,13 +95,14 @@ def _replica_radii(trainer, spec: LossSpec, levels: Sequence[float]) -> dict[flo
 
 def _replica_decision(trainer, spec: LossSpec, block: range) -> Callable[[np.ndarray], np.ndarray]:
     """A block of replicas' decision values for many points, in about equal parts of at most
-    DECISION_VALUES point-replicas, through the trainer's compiled forward pass."""
+    DECISION_VALUES point-replicas, through the trainer's compiled forward pass, the fast one: the
+    radii are summaries, and Keras' rounding would cost several times the whole training here."""
 
     def decision(points: np.ndarray) -> np.ndarray:  # (n, 2) for every replica, or (len(block), n, 2)
         n = points.shape[-2]
         size = -(-n // -(-n * len(block) // DECISION_VALUES))
         parts = [
-            trainer.outputs(points[..., start : start + size, :], replicas=block, compiled=True)
+            trainer.outputs(points[..., start : start + size, :], replicas=block, compiled=True, fast=True)
             for start in range(0, n, size)
         ]
         return signed_decision(spec, np.concatenate(parts, axis=1))
