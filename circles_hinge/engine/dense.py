@@ -78,30 +78,57 @@ def matmul_rounding(n: int, n_in: int, n_out: int) -> Rounding:
     """The rounding this machine's compiled matmuls use for a Dense layer of n_in -> n_out units on n
     points, as `model.fit` computes its forward pass and gradients; a candidate that never matches
     falls back to rounding every product (plain), which is how element-wise code has always rounded."""
+    return matmul_roundings(((n, n_in, n_out),))[0]
+
+
+@functools.cache
+def matmul_roundings(shapes: tuple[tuple[int, int, int], ...]) -> tuple[Rounding, ...]:
+    """`matmul_rounding` for several (n, n_in, n_out) at once: one compiled probe, one trace (a trace
+    costs about 0.2 s, a network has a few layers and batch sizes)."""
     import tensorflow as tf
 
-    rng = np.random.default_rng(0)
-    h = rng.standard_normal((_PROBE_DRAWS, n, n_in)).astype(np.float32)
-    kernel = rng.standard_normal((_PROBE_DRAWS, n_in, n_out)).astype(np.float32)
-    bias = np.zeros((_PROBE_DRAWS, n_out), dtype=np.float32)
-    dz = rng.standard_normal((_PROBE_DRAWS, n, n_out)).astype(np.float32)
+    draws = []
+    for n, n_in, n_out in shapes:
+        rng = np.random.default_rng(0)
+        draws.append(
+            (
+                rng.standard_normal((_PROBE_DRAWS, n, n_in)).astype(np.float32),
+                rng.standard_normal((_PROBE_DRAWS, n_in, n_out)).astype(np.float32),
+                np.zeros((_PROBE_DRAWS, n_out), dtype=np.float32),
+                rng.standard_normal((_PROBE_DRAWS, n, n_out)).astype(np.float32),
+            )
+        )
 
     @tf.function(autograph=False)
-    def probe(h, kernel, bias, dz):  # the ops of Keras' Dense and of their gradients, draw by draw
-        out = [], [], []
-        for d in range(_PROBE_DRAWS):
-            out[0].append(tf.nn.bias_add(tf.matmul(h[d], kernel[d]), bias[d]))
-            out[1].append(tf.matmul(h[d], dz[d], transpose_a=True))
-            out[2].append(tf.matmul(dz[d], kernel[d], transpose_b=True))
-        return [tf.stack(o) for o in out]
+    def probe(draws):  # the ops of Keras' Dense and of their gradients, draw by draw, shape by shape
+        results = []
+        for arrays in draws:
+            out = [], [], []
+            # unstack: one op per array, where 16 slices each cost most of the trace
+            for h, kernel, bias, dz in zip(*(tf.unstack(a) for a in arrays)):
+                out[0].append(tf.nn.bias_add(tf.matmul(h, kernel), bias))
+                out[1].append(tf.matmul(h, dz, transpose_a=True))
+                out[2].append(tf.matmul(dz, kernel, transpose_b=True))
+            results.append([tf.stack(o) for o in out])
+        return results
 
-    logger = tf.get_logger()  # each shape's probe is a new trace by design: no retracing warning
+    logger = tf.get_logger()  # each set of shapes is a new trace by design: no retracing warning
     level = logger.level
     logger.setLevel("ERROR")
     try:
-        forward, kernel_grad, input_grad = (o.numpy() for o in probe(h, kernel, bias, dz))
+        observed = probe([tuple(tf.constant(a) for a in d) for d in draws])
     finally:
         logger.setLevel(level)
+    return tuple(
+        _recorded(n, n_in, n_out, d, [o.numpy() for o in obs])
+        for (n, n_in, n_out), d, obs in zip(shapes, draws, observed)
+    )
+
+
+def _recorded(n: int, n_in: int, n_out: int, draws, observed) -> Rounding:
+    """Which candidate each of the three matmuls matched on the probe's numbers."""
+    h, kernel, _, dz = draws
+    forward, kernel_grad, input_grad = observed
     votes, unmatched = [], []
     probed = (
         (
@@ -120,12 +147,12 @@ def matmul_rounding(n: int, n_in: int, n_out: int) -> Rounding:
             ([dz[:, :, j, None] for j in range(n_out)], [kernel[:, None, :, j] for j in range(n_out)]),
         ),
     )
-    for name, observed, terms in probed:
+    for name, value, terms in probed:
         if name == "kernel_grad" and n > SEQUENTIAL_POINTS:  # one reduction (see SEQUENTIAL_POINTS)
             votes.append(False)
             unmatched.append(name)
             continue
-        found = _which(observed, {f: _chain_np(*terms, fused=f) for f in (False, True)})
+        found = _which(value, {f: _chain_np(*terms, fused=f) for f in (False, True)})
         votes.append(bool(found))  # None (neither matches): plain
         if found is None:
             unmatched.append(name)

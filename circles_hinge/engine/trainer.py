@@ -30,7 +30,7 @@ import numpy as np
 
 from circles_hinge.config import Config
 from circles_hinge.engine.data import Split, n_classes
-from circles_hinge.engine.dense import activation, dense, dense_plain, matmul_rounding
+from circles_hinge.engine.dense import activation, dense, dense_plain, matmul_roundings
 from circles_hinge.engine.keras_losses import keras_loss
 from circles_hinge.engine.model import output_activation
 from circles_hinge.engine.shuffle import epoch_order
@@ -179,10 +179,9 @@ class ReplicaTrainer:
         # how this machine's matmuls round each layer on a batch, as model.fit computes it (dense.py)
         units = [int(w.shape[-1]) for w in init[0][::2]]
         widths = list(zip([int(init[0][0].shape[0])] + units[:-1], units))
-        self.roundings = {
-            n: [matmul_rounding(n, a, b) for a, b in widths]
-            for n in {self.batch_size, self.n_fit % self.batch_size or self.batch_size}
-        }
+        sizes = sorted({self.batch_size, self.n_fit % self.batch_size or self.batch_size})
+        recorded = iter(matmul_roundings(tuple((n, a, b) for n in sizes for a, b in widths)))
+        self.roundings = {n: [next(recorded) for _ in widths] for n in sizes}
         # All weights of a replica live in one flat column of `params` (n_params, K): the optimizer then
         # updates one tensor per step instead of one per layer, which is most of a step's ops.
         self.shapes = [w.shape for w in init[0]]
