@@ -172,10 +172,9 @@ class ReplicaTrainer:
         self.n_batches = -(-self.n_fit // self.batch_size)  # the last batch may be short, as in fit
 
         n_layers = len(init[0]) // 2
-        self.activations = [activation(config.model.hidden_activation)] * (n_layers - 1)
-        self.activations.append(activation(output_activation(config)))
         names = [config.model.hidden_activation] * (n_layers - 1) + [output_activation(config)]
-        self.plain_activations = [keras.activations.get(name) for name in names]
+        self.activations = [activation(name) for name in names]  # as Keras' fused Dense computes them
+        self.plain_activations = [keras.activations.get(name) for name in names]  # for `fast` passes
         # how this machine's matmuls round each layer on a batch, as model.fit computes it (dense.py)
         units = [int(w.shape[-1]) for w in init[0][::2]]
         widths = list(zip([int(init[0][0].shape[0])] + units[:-1], units))
@@ -266,7 +265,8 @@ class ReplicaTrainer:
     def _batches_impl(self, X, Y, start, stop, loss_sum, hits):
         """Batches start..stop-1 of the epoch whose fit part, in the epoch's order, is X (n_fit, 2, K)
         and Y (n_fit, K, w), carrying the running sums of loss and hits; an epoch is one or more such
-        calls; each ends with validation (`_validation`), of which the epoch keeps its last call's.
+        calls; the call that reaches the epoch's end also validates (`_validation`; the others return
+        zeros there).
 
         Calling it for 0..n or for 0..a, a..b, ..., ..n runs the same steps in the same order on the
         same numbers, so a chunked epoch equals a whole one bit for bit (a test); chunks only let
@@ -299,7 +299,11 @@ class ReplicaTrainer:
                 lambda: step(tf.constant(full), loss_sum, hits, short)[1:],
                 lambda: (loss_sum, hits),
             )
-        return (loss_sum, hits, *self._validation())
+        # validation only in the call that ends the epoch: on a large validation part it costs more
+        # than a chunk's batches, and every chunk paying it made a 1,000x run crawl (2 batches/s)
+        none = tf.zeros([self.k_pad])
+        val_loss, val_acc = tf.cond(stop >= self.n_batches, self._validation, lambda: (none, none))
+        return loss_sum, hits, val_loss, val_acc
 
     def _validation(self):
         """Every replica's loss and accuracy on its validation part, with the weights as they are:
