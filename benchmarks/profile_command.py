@@ -38,6 +38,8 @@ WRAPPED = [
     ("circles_hinge.studies.experiment", "load_tensorflow", "import TensorFlow + Keras"),
     ("circles_hinge.studies.experiment", "seed_everything", "seed_everything"),
     ("circles_hinge.engine.data", "load_split", "make data (imports scikit-learn)"),
+    ("circles_hinge.studies.experiment", "load_split", "make data (imports scikit-learn)"),
+    ("circles_hinge.engine.trainer", "matmul_roundings", "record the matmuls' rounding"),
     ("circles_hinge.engine.model", "initial_weights", "initial weights"),
     ("circles_hinge.engine.trainer", "ReplicaTrainer.__init__", "build trainer"),
     ("circles_hinge.engine.trainer", "ReplicaTrainer.fit", "train (all epochs)"),
@@ -52,7 +54,13 @@ WRAPPED = [
     ("circles_hinge.outputs.plots", "plot_margins", "margins.png"),
     ("circles_hinge.engine.model", "hidden_activations", "hidden activations"),
     ("circles_hinge.outputs.hidden_plots", "plot_hidden_layer", "hidden_layer.png"),
+    ("circles_hinge.outputs.background", "FigureWorker.wait", "wait for the second process's figures"),
+    ("circles_hinge.studies.experiment", "build_model", "build Keras model"),
+    ("circles_hinge.studies.experiment", "hidden_activations", "hidden activations"),
+    ("circles_hinge.studies.experiment", "machine", "machine record"),
+    ("circles_hinge.studies.experiment", "versions", "library versions"),
     ("circles_hinge.studies.experiment", "write_json", "write metrics.json"),
+    ("circles_hinge.studies.experiment", "write_run_report", "report.html"),
 ]
 
 records: list[dict] = []

@@ -61,10 +61,31 @@ print(json.dumps(times))
 """
 
 
+def imported_from(env: dict) -> str:
+    """Where `python -m circles_hinge` imports the package from, with this environment, from the
+    directory `timed` runs commands in. From a checkout's root, `-m` puts the working directory ahead
+    of PYTHONPATH, so a reference run there silently measured this checkout (a 10,000-training "reference"
+    of 35 s that takes 91 s from elsewhere)."""
+    code = "import circles_hinge; print(circles_hinge.__file__)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
 def timed(cmd: list[str], pythonpath: Path | None = None) -> tuple[float, int]:
     """Wall seconds and peak memory (MiB, GNU time's maximum RSS) of one command in a fresh process
     (with PYTHONPATH=pythonpath: another checkout's package)."""
     env = {**os.environ, **({"PYTHONPATH": str(pythonpath)} if pythonpath else {})}
+    if pythonpath is not None:  # the checkout's package, not this one's (see `imported_from`)
+        found = imported_from(env)
+        if Path(found).resolve().parent.parent != pythonpath.resolve():
+            raise SystemExit(f"--ref {pythonpath}: the reference would import circles_hinge from {found}")
     with tempfile.NamedTemporaryFile("r") as rss:
         start = time.perf_counter()
         done = subprocess.run(
@@ -73,6 +94,7 @@ def timed(cmd: list[str], pythonpath: Path | None = None) -> tuple[float, int]:
             text=True,
             check=False,
             env=env,
+            cwd=tempfile.gettempdir(),
         )
         seconds = time.perf_counter() - start
         if done.returncode != 0:

@@ -4,7 +4,7 @@ compiled matmuls, the tanh is the one Keras' fused Dense computes, and every rep
 import numpy as np
 import pytest
 
-from circles_hinge.engine.dense import SEQUENTIAL_POINTS, _add, activation, dense, matmul_rounding
+from circles_hinge.engine.dense import SEQUENTIAL_POINTS, Rounding, _add, activation, dense, matmul_rounding
 
 # the tutorial's layers, a short batch of 7, and a batch too long to sum point by point (one reduction)
 SHAPES = [(5, 2, 4), (5, 4, 2), (5, 2, 1), (7, 4, 2), (SEQUENTIAL_POINTS + 136, 4, 2)]
@@ -52,6 +52,37 @@ def test_dense_reproduces_compiled_keras_matmuls_for_every_replica(n, n_in, n_ou
                 np.testing.assert_allclose(a[r], b, rtol=1e-5, atol=1e-5 * np.abs(b).max(), err_msg=name)
             else:
                 np.testing.assert_array_equal(a[r], b, err_msg=f"{name} of replica {r}")
+
+
+@pytest.mark.parametrize("n, n_in, n_out", SHAPES)
+@pytest.mark.parametrize("k", [16, 1008])
+def test_xla_computes_the_same_bits_as_tensorflow_ops(n, n_in, n_out, k):
+    """dense(..., xla=True), the epoch function's path, gives every replica the same forward pass and
+    gradients as TensorFlow's own ops, for either rounding of each matmul, on numbers across many
+    exponents and on enough replicas for XLA's vector loops."""
+    import tensorflow as tf
+
+    draws = [
+        np.ascontiguousarray(np.moveaxis(a, 0, -1))
+        for a in _draws(np.random.default_rng(k + n), n, n_in, n_out, k)
+    ]
+    h, kernel, bias, dz = (tf.constant(a) for a in draws)
+
+    def passes(rounding, xla):
+        @tf.function(autograph=False)
+        def run(h, kernel, bias, dz):
+            with tf.GradientTape() as tape:
+                tape.watch([h, kernel, bias])
+                z = dense(h, kernel, bias, rounding, xla=xla)
+            return (z, *tape.gradient(z, [h, kernel, bias], output_gradients=dz))
+
+        return [v.numpy() for v in run(h, kernel, bias, dz)]
+
+    for fused in (False, True):
+        rounding = Rounding(fused, fused, fused)
+        names = ["forward", "input_grad", "kernel_grad", "bias_grad"]
+        for name, a, b in zip(names, passes(rounding, True), passes(rounding, False)):
+            np.testing.assert_array_equal(a, b, err_msg=f"{name}, FMA {fused}")
 
 
 def test_the_default_networks_matmuls_are_recorded():

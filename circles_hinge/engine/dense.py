@@ -186,43 +186,85 @@ def _chain(a_terms, b_terms, fused: bool):
     return acc
 
 
-def dense(h, kernel, bias, rounding: Rounding | None = None):
+def _forward_sums(h, kernel, bias, fused: bool):
+    """h @ kernel + bias, element-wise: h (n, in, K), kernel (in, out, K), bias (out, K)."""
+    import tensorflow as tf
+
+    # unstack, not slices: the gradient of an unstack is one stack, where each slice's gradient is
+    # a tensor of zeros the size of the whole, added up (the same numbers, several times the work)
+    columns, rows = tf.unstack(h, axis=1), tf.unstack(kernel, axis=0)
+    return _add(_chain([c[:, None, :] for c in columns], rows, fused), bias)
+
+
+def _kernel_and_bias_grads(h, dz, fused: bool):
+    """The kernel's gradient, a sum over the batch's points in order, and the bias', a plain sum in
+    order (as TensorFlow's bias-gradient reduction sums 5 rows); one reduction each for more than
+    SEQUENTIAL_POINTS points."""
+    import tensorflow as tf
+
+    if dz.shape[0] > SEQUENTIAL_POINTS:
+        return tf.reduce_sum(h[:, :, None, :] * dz[:, None, :, :], axis=0), tf.reduce_sum(dz, axis=0)
+    points, h_points = tf.unstack(dz, axis=0), tf.unstack(h, axis=0)  # (out, K), (in, K)
+    d_bias = points[0]
+    for p in points[1:]:
+        d_bias = _add(d_bias, p)
+    return _chain([p[:, None, :] for p in h_points], [p[None] for p in points], fused), d_bias
+
+
+def _input_grad(kernel, dz, fused: bool):
+    """The input's gradient, a sum over the output units in order."""
+    import tensorflow as tf
+
+    d_units, k_units = tf.unstack(dz, axis=1), tf.unstack(kernel, axis=1)  # (n, K), (in, K)
+    return _chain([d[:, None, :] for d in d_units], [k[None] for k in k_units], fused)
+
+
+@functools.cache
+def _compiled(part, shapes: tuple):
+    """`part` with FMA sums for inputs of these shapes, compiled by XLA into one loop over the elements:
+    in TensorFlow, a chain's float64 products, sums and roundings are a dozen ops a step, each a pass
+    over K replicas' numbers. XLA computes the same bits (IEEE arithmetic with every conversion written
+    out; contracting a float64 product and sum into an FMA changes nothing, the product being exact),
+    which tests hold. Only FMA chains: in a plain chain XLA may contract a float32 product with the
+    sum after it, which then rounds once where the product must round first (measured: it does).
+    One function a shape: one trace each, and no retracing warning."""
+    import tensorflow as tf
+
+    return tf.function(functools.partial(part, fused=True), jit_compile=True, autograph=False)
+
+
+def dense(h, kernel, bias, rounding: Rounding | None = None, xla: bool = False):
     """h @ kernel + bias for every replica at once: h (n, in, K), kernel (in, out, K), bias (out, K).
 
     Element-wise multiplies and adds (each rounded once, or fused as `rounding` says), so replica k
     computes the same numbers alone and beside 10,000 others. Without `rounding` every product is
-    rounded (plain), for shapes no probe has seen. Its gradient is written out the same way: the
-    kernel's, a sum over the batch's points in order; the bias', a plain sum in order (as TensorFlow's
-    bias-gradient reduction sums 5 rows); the input's, a sum over the output units. Batches of more
-    than SEQUENTIAL_POINTS points sum the kernel's and bias' gradients with one reduction each.
+    rounded (plain), for shapes no probe has seen. Its gradient is written out the same way (see
+    `_kernel_and_bias_grads` and `_input_grad`). `xla`: FMA sums through XLA (`_compiled`), the same
+    numbers in fewer passes (a 1,000-replica epoch 95 -> 60 ms), for compiled callers.
     """
     import tensorflow as tf
 
     rounding = rounding or Rounding(False, False, False, unmatched=("forward", "kernel_grad", "input_grad"))
 
+    def part(function, fused: bool):
+        if xla and fused:
+            return lambda *args: _compiled(function, tuple(tuple(a.shape) for a in args))(*args)
+        return functools.partial(function, fused=fused)
+
+    forward = part(_forward_sums, rounding.forward)
+    # a long batch's one reduction (or a batch of unknown size) stays TensorFlow's: XLA sums in another order
+    chained = h.shape[0] is not None and h.shape[0] <= SEQUENTIAL_POINTS
+    kernel_and_bias = part(_kernel_and_bias_grads, rounding.kernel_grad and chained)
+    inputs = part(_input_grad, rounding.input_grad)
+
     @tf.custom_gradient
     def _dense(h, kernel, bias):
-        # unstack, not slices: the gradient of an unstack is one stack, where each slice's gradient is
-        # a tensor of zeros the size of the whole, added up (the same numbers, several times the work)
-        columns, rows = tf.unstack(h, axis=1), tf.unstack(kernel, axis=0)
-        z = _add(_chain([c[:, None, :] for c in columns], rows, rounding.forward), bias)
+        z = forward(h, kernel, bias)
 
         def grad(dz):
             dz = tf.reshape(dz, z.shape)  # static, for unstacking (a transpose after may have lost it)
-            if dz.shape[0] > SEQUENTIAL_POINTS:
-                d_bias = tf.reduce_sum(dz, axis=0)
-                d_kernel = tf.reduce_sum(h[:, :, None, :] * dz[:, None, :, :], axis=0)
-            else:
-                points, h_points = tf.unstack(dz, axis=0), tf.unstack(h, axis=0)  # (out, K), (in, K)
-                d_bias = points[0]
-                for p in points[1:]:
-                    d_bias = _add(d_bias, p)
-                d_kernel = _chain(
-                    [p[:, None, :] for p in h_points], [p[None] for p in points], rounding.kernel_grad
-                )
-            d_units, k_units = tf.unstack(dz, axis=1), tf.unstack(kernel, axis=1)  # (n, K), (in, K)
-            d_h = _chain([d[:, None, :] for d in d_units], [k[None] for k in k_units], rounding.input_grad)
-            return d_h, d_kernel, d_bias
+            d_kernel, d_bias = kernel_and_bias(h, dz)
+            return inputs(kernel, dz), d_kernel, d_bias
 
         return z, grad
 

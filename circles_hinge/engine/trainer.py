@@ -206,12 +206,16 @@ class ReplicaTrainer:
         return tf.transpose(self.params)
 
     # --- the network, replicated ------------------------------------------------------------------
-    def forward(self, X, upto: int | None = None, params=None, fast: bool = False):
+    def forward(self, X, upto: int | None = None, params=None, fast: bool = False, xla: bool = False):
         """Outputs of shape (n, K, units) for inputs (n, 2, K), with the first K columns of `params`
         (all of `self.params` by default); `upto` stops after that many layers. `fast`: plain float32
         sums and Eigen's activations (dense.dense_plain), for large grids whose results are summaries:
         each replica's numbers are still its own, within a few ulps of Keras' rounding, at a fraction of
-        its cost.
+        its cost. `xla`: the FMA sums through XLA (dense.dense), for the epoch's function at any K, so
+        that a replica's graph is the same alone and in a study (compiled once a shape, where eager
+        calls would compile each new shape). XLA's sums are TensorFlow's bits (a test), but the graph
+        around them is not always: measured, TensorFlow's graph optimiser rewrites GELU's gradient
+        beside element-wise sums, not beside an XLA call, and replica k then moved with K.
 
         The last layer's sums are put units last before its activation, so the output is the
         activation's own result, as in Keras: Keras' cross-entropy takes the logits from a sigmoid's
@@ -225,7 +229,7 @@ class ReplicaTrainer:
             if fast:
                 z = dense_plain(h, weights[2 * i], weights[2 * i + 1])
             else:
-                z = dense(h, weights[2 * i], weights[2 * i + 1], self._rounding(X.shape[0], i))
+                z = dense(h, weights[2 * i], weights[2 * i + 1], self._rounding(X.shape[0], i), xla)
             if i == n_layers - 1:  # (n, units, K) -> (n, K, units); one unit: the same memory order
                 k = z.shape[2] if z.shape[2] is not None else tf.shape(z)[2]  # unknown in a generic trace
                 z = tf.reshape(z, (-1, k, 1)) if z.shape[1] == 1 else tf.transpose(z, [0, 2, 1])
@@ -281,7 +285,7 @@ class ReplicaTrainer:
             xb = tf.reshape(X[i * self.batch_size : i * self.batch_size + size], (size, *X.shape[1:]))
             yb = tf.reshape(Y[i * self.batch_size : i * self.batch_size + size], (size, *Y.shape[1:]))
             with tf.GradientTape() as tape:
-                out = self.forward(xb)
+                out = self.forward(xb, xla=True)
                 per_replica = tf.reduce_mean(self._point_losses(yb, out), axis=0)
                 total = tf.reduce_sum(per_replica)  # replicas share no weights: each gets its own gradient
             self.adam.apply(tape.gradient(total, self.params))
@@ -313,7 +317,7 @@ class ReplicaTrainer:
 
         if not self.n_val:
             return tf.fill([self.k_pad], float("nan")), tf.fill([self.k_pad], float("nan"))
-        val_out = self.forward(self.X_val)
+        val_out = self.forward(self.X_val, xla=True)
         # sums of 0s and 1s are exact in any order (no transpose: TensorFlow's graph optimiser would
         # move it before the cast, onto booleans, which oneDNN warns about on stderr)
         return self._batched_total(self._point_losses(self.Y_val, val_out)), tf.reduce_mean(

@@ -30,6 +30,7 @@ from circles_hinge.engine.trainer import evaluate_replica
 from circles_hinge.losses import LossSpec, get_loss
 from circles_hinge.outputs import hidden_plots, plots
 from circles_hinge.outputs.animation import FrameRecorder
+from circles_hinge.outputs.background import FigureWorker
 from circles_hinge.outputs.html import write_run_report
 from circles_hinge.results import epochs_to_perfect, finite_or_none, history_rows
 from circles_hinge.store.folders import (
@@ -165,8 +166,13 @@ def run_experiment(
     stem = name or f"{spec.name}-s{config.seed}"
     path = create_run_dir(runs_dir, stem, exact=name is not None)
     stage = on_stage or (lambda _: None)
-    with run_folder(path, "run") as folder, CsvLog(path / "history.csv") as history_log:
+    with (
+        run_folder(path, "run") as folder,
+        CsvLog(path / "history.csv") as history_log,
+        FigureWorker() as figures,  # figures without TensorFlow, drawn beside this process's work
+    ):
         write_atomic(path / "config.yaml", dump_yaml(config))
+        figures.submit(_plot_data, path / "data.png", config)  # while TensorFlow loads here
         stage("loading TensorFlow")
         load_tensorflow()
         seed_everything(config.seed)
@@ -229,7 +235,7 @@ def run_experiment(
             "machine": machine(),
         }
         fitted = _baselines(config, split, keras_outputs(model), metrics) if baselines else []
-        _write_plots(path, config, model, split, history, test_accuracy, metrics)
+        _write_plots(path, config, model, split, history, test_accuracy, metrics, figures)
         if frames is not None:
             frames.save(path / "training.gif", kept_trainer, replica)
         write_json(path / "metrics.json", metrics)
@@ -257,22 +263,40 @@ def _leading_replica(logs: dict[str, np.ndarray]) -> int:
     return int(np.nanargmax(val)) if np.isfinite(val).any() else 0
 
 
+def _plot_data(path: Path, config: Config) -> None:
+    """data.png: the run's training points (fit and validation), made from the config alone."""
+    split = load_split(config.data, config.seed, config.training.validation_split)
+    spec, k = get_loss(config.training.loss), n_classes(config.data)
+    title = "Training data (fit + validation)"
+    plots.plot_data(path, split.X_train, split.y_train, spec, k, title, dataset=config.data.dataset)
+
+
 def _write_plots(
-    path: Path, config: Config, model, split, history, test_accuracy: float, metrics: dict
+    path: Path,
+    config: Config,
+    model,
+    split,
+    history,
+    test_accuracy: float,
+    metrics: dict,
+    figures: FigureWorker,
 ) -> None:
+    """The run's figures after data.png: those without the model handed to `figures`, the others
+    drawn here meanwhile."""
     spec, k = get_loss(config.training.loss), n_classes(config.data)
     outputs = keras_outputs(model)
     dataset = config.data.dataset
-    plots.plot_data(
-        path / "data.png",
-        split.X_train,
+    figures.submit(plots.plot_loss_curve, path / "loss_curve.png", history, spec.name)
+    hidden = hidden_activations(model, split.X_train)
+    figures.submit(
+        hidden_plots.plot_hidden_layer,
+        path / "hidden_layer.png",
+        hidden,
         split.y_train,
         spec,
         k,
-        "Training data (fit + validation)",
         dataset=dataset,
     )
-    plots.plot_loss_curve(path / "loss_curve.png", history, spec.name)
     plots.plot_decision_regions_png(
         path / "decision_regions.png",
         split.X_test,
@@ -286,5 +310,4 @@ def _write_plots(
     metrics["test_points_inside_margin"] = plots.plot_margins(
         path / "margins.png", split.X_test, split.y_test, outputs, spec, k, dataset=dataset
     )
-    hidden = hidden_activations(model, split.X_train)
-    hidden_plots.plot_hidden_layer(path / "hidden_layer.png", hidden, split.y_train, spec, k, dataset=dataset)
+    figures.wait()

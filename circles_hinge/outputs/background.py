@@ -1,0 +1,85 @@
+"""Figures that need no TensorFlow, drawn by a second process while this one imports TensorFlow, trains
+and draws the figures that need the model: a single run uses one of the machine's cores, and its
+figures cost about as much as its 30 epochs.
+
+The second process is forked before TensorFlow is imported, so it holds none of TensorFlow's threads
+or state, and it draws with the same functions, fonts and matplotlib as this one: the same PNG bytes
+(a test). Where forking would copy TensorFlow (a process that has already trained, such as a second
+`circles_hinge.train`), where the machine has one core, or where fork does not exist, the figures
+are drawn here, in order, as they always were. The caller never depends on which: `submit` returns
+a future either way, and an error in the second process is raised here, by `wait`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+
+
+def _start_worker(parent: int) -> None:
+    """Ctrl-C reaches every process of the terminal's group: this one finishes its figure and leaves
+    the answer to the process that owns the run folder (which marks it interrupted). And it never
+    outlives that process: were the run stopped before the pool could say goodbye (Ctrl-C within the
+    fork itself, or SIGKILL), it would otherwise wait for work forever."""
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def can_fork() -> bool:
+    """Whether a second process would be both clean and useful here."""
+    return hasattr(os, "fork") and "tensorflow" not in sys.modules and (os.cpu_count() or 1) > 1
+
+
+class FigureWorker:
+    """`with FigureWorker() as figures: figures.submit(plot, path, ...)`, then `figures.wait()`."""
+
+    def __init__(self, background: bool | None = None):
+        self.background = can_fork() if background is None else background
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future] = []
+
+    def __enter__(self) -> FigureWorker:
+        if self.background:
+            import multiprocessing
+
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
+            )
+        return self
+
+    def submit(self, draw: Callable[..., object], *args, **kwargs) -> Future:
+        """Draw in the second process (the first call forks it), or here and now."""
+        if self._pool is not None:
+            future = self._pool.submit(draw, *args, **kwargs)
+        else:
+            future = Future()
+            future.set_result(draw(*args, **kwargs))
+        self._futures.append(future)
+        return future
+
+    def wait(self) -> None:
+        """Every figure submitted so far is written (an error drawing one is raised here)."""
+        for future in self._futures:
+            future.result()
+
+    def __exit__(self, kind, error, trace) -> None:
+        # after an error or Ctrl-C, no figure not yet begun, but the one being drawn is finished (a
+        # fraction of a second): the folder's record of what was written is then the truth, and no
+        # process outlives the run
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
