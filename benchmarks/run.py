@@ -37,8 +37,10 @@ TUTORIAL_ONE_BATCH = "tutorial script, one-batch predict"
 ROWS = [
     ("train", "`circles-hinge train`, every file", ["train"], 0.4),
     ("compare", "`circles-hinge compare`, 2 losses", ["compare"], 0.5),
-    ("compare100", "`compare --seeds 100`, 2 losses", ["compare", "--seeds", "100"], 1.0),
+    ("compare100", "`compare --seeds 100`, 2 losses", ["compare", "--seeds", "100"], 0.8),
 ]
+IMPORT_FLOOR = "import tensorflow, keras"  # what any single run pays before its own work
+FLOOR_TARGET = 1.5  # seconds of `train` above it
 PROFILED = ["train", "compare"]  # the end-to-end rows whose time is mostly the project's own
 HELP_TARGET = 1.5
 MEMORY_TARGET = 1.2
@@ -246,7 +248,11 @@ def collect(repeats: int, quick: bool, profile: bool) -> dict:
     subprocess.run([CLI, "--help"], env=ENV, capture_output=True)
 
     tutorial = [PYTHON, str(HERE / "tutorial.py"), "--out", "{TMP}"]
-    commands = {TUTORIAL: tutorial, TUTORIAL_ONE_BATCH: [*tutorial, "--predict-batch-size", "0"]}
+    commands = {
+        TUTORIAL: tutorial,
+        TUTORIAL_ONE_BATCH: [*tutorial, "--predict-batch-size", "0"],
+        IMPORT_FLOOR: [PYTHON, "-c", IMPORT_FLOOR],
+    }
     for key, _, argv, _ in ROWS:
         commands[key] = [CLI, *argv, "--quiet", "--runs-dir", "{TMP}"]
     sides = measure(commands, repeats, "commands")
@@ -313,6 +319,8 @@ def render(data: dict, folder: Path) -> tuple[str, str, str]:
             '`python -c "import typer"`',
         )
     )
+    if IMPORT_FLOOR in sides:
+        rows.append(floor_row(sides[IMPORT_FLOOR], sides["train"]))
     rows.append(memory_row(ref, sides["train"]))
     header = ["what", "reference (median s)", "project (median s)", "ratio", "target", "met?"]
     table = markdown_table(header, rows)
@@ -402,6 +410,23 @@ def render(data: dict, folder: Path) -> tuple[str, str, str]:
         ]
     summary = f"{machine_line}\n{table}\n\nAgainst the tutorial with a one-batch predict:\n{strict_table}"
     return "\n".join(md) + "\n", summary, scaling_table
+
+
+def floor_row(floor: Side, train: Side) -> list[str]:
+    """`train` against the import floor, as seconds above it (the run's own work), not as a ratio."""
+    what = f'`circles-hinge train` above the import floor (`python -c "{IMPORT_FLOOR}"`, same rounds)'
+    if floor.error or train.error or not (floor.seconds and train.seconds):
+        return [what, "-", floor.error or train.error or "not measured", "-", f"<= +{FLOOR_TARGET:g} s", "-"]
+    above = train.median - floor.median
+    met = "yes" if above <= FLOOR_TARGET else "**no**"
+    return [
+        what,
+        f"{floor.median:.2f}",
+        f"{train.median:.2f}",
+        f"+{above:.2f} s",
+        f"<= +{FLOOR_TARGET:g} s",
+        met,
+    ]
 
 
 def memory_row(ref: Side, train: Side) -> list[str]:

@@ -213,8 +213,8 @@ def render(data: dict) -> str:
             f"{first:.2f}",
             f"{second:.2f}",
             f"{second / first:.2f}x",
-            "<= 0.4x",
-            second / first <= 0.4,
+            "<= 0.4x and < 1 s",
+            second / first <= 0.4 and second < 1,
         ),
         row(
             '`circles-hinge train --help` (vs `python -c "import typer"`)',
