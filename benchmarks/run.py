@@ -39,6 +39,7 @@ ROWS = [
     ("compare", "`circles-hinge compare`, 2 losses", ["compare"], 0.5),
     ("compare100", "`compare --seeds 100`, 2 losses", ["compare", "--seeds", "100"], 0.8),
 ]
+RUN_END = "<!-- run:end -->"  # results.md: this script's part above, others' below
 IMPORT_FLOOR = "import tensorflow, keras"  # what any single run pays before its own work
 FLOOR_TARGET = 1.5  # seconds of `train` above it
 PROFILED = ["train", "compare"]  # the end-to-end rows whose time is mostly the project's own
@@ -475,7 +476,9 @@ def main() -> None:
         data = collect(1 if args.quick else args.repeats, args.quick, not args.no_profile)
         raw_path.write_text(json.dumps(data, indent=1))
     md, table, scaling_table = render(data, args.out.parent)
-    args.out.write_text(md)
+    # the sections other scripts (studies.py, phases.py) and dated notes keep below this one's
+    kept = args.out.read_text().partition(RUN_END)[2] if args.out.exists() else ""
+    args.out.write_text(f"{md.rstrip()}\n\n{RUN_END}{kept or chr(10)}")
     print(table)
     print()
     print(scaling_table)

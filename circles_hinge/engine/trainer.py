@@ -213,9 +213,9 @@ class ReplicaTrainer:
         each replica's numbers are still its own, within a few ulps of Keras' rounding, at a fraction of
         its cost. `xla`: the FMA sums through XLA (dense.dense), for the epoch's function at any K, so
         that a replica's graph is the same alone and in a study (compiled once a shape, where eager
-        calls would compile each new shape). XLA's sums are TensorFlow's bits (a test), but the graph
-        around them is not always: measured, TensorFlow's graph optimiser rewrites GELU's gradient
-        beside element-wise sums, not beside an XLA call, and replica k then moved with K.
+        calls would compile each new shape). XLA's sums are TensorFlow's bits (a test), but a step
+        around them is not always: with GELU, its gradients differed between the two paths (measured),
+        so a choice of path by K made replica k move with K.
 
         The last layer's sums are put units last before its activation, so the output is the
         activation's own result, as in Keras: Keras' cross-entropy takes the logits from a sigmoid's
