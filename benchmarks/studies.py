@@ -160,7 +160,6 @@ def collect(repeats: int, quick: bool, ref: Path | None, only_ten_k: bool) -> di
     for _ in range(max(5, repeats)):
         out["typer"].append(timed([sys.executable, "-c", "import typer"])[0])
         out["help"].append(timed([str(BIN / "circles-hinge"), "train", "--help"])[0])
-    out["typer_adapters"] = med_of([sys.executable, "-c", "import typer._adapters"])
     return out
 
 
@@ -262,24 +261,27 @@ def render(data: dict) -> str:
         "",
         "Where the unmet targets stand:",
         "",
-        "- Training phase: a fresh `ReplicaTrainer` spends about 0.4 s tracing its epoch function (the first "
-        "epoch), then about 21 ms an epoch of 120 batches (175 us a batch: one `tf.while_loop` step of about "
-        "100 small ops, each a few microseconds of TensorFlow dispatch). 20x would leave 0.34 s in all, less "
-        "than the trace alone. XLA (`jit_compile`) fuses the ops but changes the float32 rounding, so it "
-        "would break the fidelity tests against stock Keras; the speed-up that matters is per training in a "
-        "study, where K replicas share each op (scaling table above: 0.27 ms a replica-epoch at K = 1,000, "
-        "against about 225 ms an epoch for stock `model.fit`).",
+        "- Training phase: a fresh `ReplicaTrainer` traces its epoch function and compiles its FMA sums "
+        "with XLA in its first epoch (about 0.5 s), then runs an epoch of 120 batches in about 20 ms: one "
+        "`tf.while_loop` step of a few hundred small ops, each a fraction of a microsecond to a few "
+        "microseconds of TensorFlow dispatch. 20x would leave less than the trace alone. XLA over the whole "
+        "step would fuse those ops but changes the float32 rounding of everything that is not an explicit "
+        "float64 sum (its contraction of a product and a sum, its own tanh), which breaks the fidelity to "
+        "stock Keras; the speed-up that matters is per training in a study, where K replicas share each op "
+        "(results.md's scaling table).",
+        "- Second `circles_hinge.train` in one process: it builds a new trainer, so it traces its epoch "
+        "function again, and it draws its figures in this process (a second process is forked only before "
+        "TensorFlow loads; see outputs/background.py). Under 1 s would take an epoch function shared by "
+        "trainers of one shape and a figure process kept for the process's life.",
         f"- `--workers 2`: each worker process starts its own Python and TensorFlow "
         f"({data['worker_start']:.1f} s here, both at once on the 2 cores), where `--workers 1` starts one; "
         f"so a fixed cost of a few seconds stands against half the training. On this grid (200 seeds a "
         f"cell, {w1:.0f} s with one worker) that gives {w2 / w1:.2f}x; on the same grid with "
         f"{SEEDS_LARGE} seeds a cell (one run each) {data['large_2']:.1f} s against {data['large_1']:.1f} s, "
         f"{data['large_2'] / data['large_1']:.2f}x. The files are the same bytes for any number of workers.",
-        f"- `train --help`: Typer 0.29 coerces the value of its own `--help` and completion flags through "
-        f"`typer._adapters`, which imports pydantic: `python -c 'import typer._adapters'` takes "
-        f"{data['typer_adapters']:.2f} s against {typer_s:.2f} s for `import typer`, which is the whole gap "
-        "(`python -X importtime -m circles_hinge train --help` shows it); `circles-hinge --help` does not "
-        "pay it. Closing the gap would take patching Typer's private parameter class, which we do not do.",
+        f"- `train --help`: {med(data['help']):.2f} s against {typer_s:.2f} s for `import typer`: Typer's "
+        "subcommand parsing imports more of itself (and, in some Typer versions, pydantic) than "
+        "`import typer`; `python -X importtime -m circles_hinge train --help` shows where.",
         END,
     ]
     return "\n".join(lines) + "\n"
