@@ -5,7 +5,7 @@ figures cost about as much as its 30 epochs.
 The second process is forked before TensorFlow is imported, so it holds none of TensorFlow's threads
 or state, and it draws with the same functions, fonts and matplotlib as this one: the same PNG bytes
 (a test). Where forking would copy TensorFlow (a process that has already trained, such as a second
-`circles_hinge.train`), where the machine has one core, or where fork does not exist, the figures
+`circles_hinge.train`), where the machine has one core, or off Linux, the figures
 are drawn here, in order, as they always were. The caller never depends on which: `submit` returns
 a future either way, and an error in the second process is raised here, by `wait`.
 """
@@ -38,8 +38,10 @@ def _start_worker(parent: int) -> None:
 
 
 def can_fork() -> bool:
-    """Whether a second process would be both clean and useful here."""
-    return hasattr(os, "fork") and "tensorflow" not in sys.modules and (os.cpu_count() or 1) > 1
+    """Whether a second process would be both clean and useful here: on Linux (macOS' system libraries
+    are not safe to use after a fork, which is why Python spawns there), before TensorFlow, with a
+    core to spare."""
+    return sys.platform.startswith("linux") and "tensorflow" not in sys.modules and (os.cpu_count() or 1) > 1
 
 
 class FigureWorker:
