@@ -70,3 +70,18 @@ def test_a_run_from_the_command_line_writes_the_figures_a_run_here_writes(tmp_pa
     here = run_experiment(tiny_config, tmp_path / "api", name="run").path
     for name in FIGURES:
         assert (tmp_path / "cli" / "run" / name).read_bytes() == (here / name).read_bytes(), name
+
+
+def test_stopping_the_run_stops_the_figure_being_drawn(tmp_path):
+    """Ctrl-C (or an error) while the second process draws a long figure, as the data figure of a run
+    1,000x the default size: the run is answered at once, and no process outlives it."""
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        with FigureWorker(background=True) as worker:
+            worker.submit(time.sleep, 60)  # a figure that would take a minute
+            processes = list(worker._pool._processes.values())
+            raise KeyboardInterrupt
+    assert time.perf_counter() - started < 10
+    assert processes and not any(p.is_alive() for p in processes)

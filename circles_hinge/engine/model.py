@@ -171,3 +171,6 @@ def save_model(model, spec: LossSpec, path: Path) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OSError(exc.errno, exc.strerror, str(path)) from None
+    except BaseException:  # Ctrl-C or SIGTERM mid-save: no half-written file left behind
+        tmp.unlink(missing_ok=True)
+        raise

@@ -19,15 +19,21 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
 
+def _stop_figure(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds the figure: a file half-written is removed (write_atomic)
+
+
 def _start_worker(parent: int) -> None:
-    """Ctrl-C reaches every process of the terminal's group: this one finishes its figure and leaves
-    the answer to the process that owns the run folder (which marks it interrupted). And it never
-    outlives that process: were the run stopped before the pool could say goodbye (Ctrl-C within the
-    fork itself, or SIGKILL), it would otherwise wait for work forever."""
+    """Ctrl-C reaches every process of the terminal's group: this one leaves the answer to the process
+    that owns the run folder, which stops it with SIGTERM (`FigureWorker.__exit__`) and marks the
+    folder interrupted. And it never outlives that process: were the run stopped before the pool
+    could say goodbye (Ctrl-C within the fork itself, or SIGKILL), it would otherwise wait for work
+    forever."""
     import threading
     import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_figure)  # not the run's own handler, inherited by the fork
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -80,8 +86,13 @@ class FigureWorker:
             future.result()
 
     def __exit__(self, kind, error, trace) -> None:
-        # after an error or Ctrl-C, no figure not yet begun, but the one being drawn is finished (a
-        # fraction of a second): the folder's record of what was written is then the truth, and no
-        # process outlives the run
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is None:
+            return
+        if kind is not None:  # an error or Ctrl-C: stop the figure being drawn (at 1,000x the default
+            # size the data figure alone takes seconds), and begin no other
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                if process.is_alive():
+                    os.kill(process.pid, signal.SIGTERM)
+        # the second process gone before the folder says what was written: the record is the truth,
+        # and no process outlives the run
+        self._pool.shutdown(wait=True, cancel_futures=True)

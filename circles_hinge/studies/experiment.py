@@ -172,11 +172,14 @@ def run_experiment(
         FigureWorker() as figures,  # figures without TensorFlow, drawn beside this process's work
     ):
         write_atomic(path / "config.yaml", dump_yaml(config))
-        figures.submit(_plot_data, path / "data.png", config)  # while TensorFlow loads here
+        if figures.background:  # drawn from the config while TensorFlow loads here
+            figures.submit(_plot_data, path / "data.png", config)
         stage("loading TensorFlow")
         load_tensorflow()
         seed_everything(config.seed)
         split = load_split(config.data, config.seed, config.training.validation_split)
+        if not figures.background:  # here, from the split just made
+            _plot_data(path / "data.png", config, split)
         if split.test_rows is not None:  # a user's file: which file, byte for byte, and its test rows
             record = points_record(read_points(config.data.path), config.data.path, split.test_rows)
             write_json(path / "data.json", record)
@@ -263,9 +266,10 @@ def _leading_replica(logs: dict[str, np.ndarray]) -> int:
     return int(np.nanargmax(val)) if np.isfinite(val).any() else 0
 
 
-def _plot_data(path: Path, config: Config) -> None:
-    """data.png: the run's training points (fit and validation), made from the config alone."""
-    split = load_split(config.data, config.seed, config.training.validation_split)
+def _plot_data(path: Path, config: Config, split: Split | None = None) -> None:
+    """data.png: the run's training points (fit and validation); without `split`, made from the config."""
+    if split is None:
+        split = load_split(config.data, config.seed, config.training.validation_split)
     spec, k = get_loss(config.training.loss), n_classes(config.data)
     title = "Training data (fit + validation)"
     plots.plot_data(path, split.X_train, split.y_train, spec, k, title, dataset=config.data.dataset)
