@@ -6,12 +6,16 @@ import ctypes
 import json
 import os
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# XLA's kept kernels (engine/runtime.py) in a folder of this session's, not the user's cache: the first
+# processes compile and write them, the later ones read them back
+os.environ.setdefault("CIRCLES_HINGE_XLA_CACHE", tempfile.mkdtemp(prefix="circles-hinge-xla-"))
 
 # The slow tests: real processes (signals, the console script, worker processes), tmpfs disks, headless
 # Chromium, and stock Keras' model.fit. `make test-fast` (pytest -m "not slow") leaves them out for a
@@ -37,6 +41,7 @@ SLOW_TESTS = {
     "test_merge_partial_marks_every_file_and_prints_the_missing_commands",
     "test_a_file_compares_side_by_side_and_in_a_seed_study_and_sweeps_its_test_size",
     "test_a_seed_study_fits_the_baselines_on_the_seed_it_shows",
+    "test_kept_kernels_train_the_same_numbers_quietly",
 }
 # Tables of cases whose first case stays in the quick loop and whose others are slow.
 FIRST_CASE_FAST = {

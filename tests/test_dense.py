@@ -4,7 +4,17 @@ compiled matmuls, the tanh is the one Keras' fused Dense computes, and every rep
 import numpy as np
 import pytest
 
-from circles_hinge.engine.dense import SEQUENTIAL_POINTS, Rounding, _add, activation, dense, matmul_rounding
+from circles_hinge.engine.dense import (
+    SEQUENTIAL_POINTS,
+    Rounding,
+    _add,
+    _chain_np,
+    _telling_draws,
+    _terms,
+    activation,
+    dense,
+    matmul_rounding,
+)
 
 # the tutorial's layers, a short batch of 7, and a batch too long to sum point by point (one reduction)
 SHAPES = [(5, 2, 4), (5, 4, 2), (5, 2, 1), (7, 4, 2), (SEQUENTIAL_POINTS + 136, 4, 2)]
@@ -83,6 +93,20 @@ def test_xla_computes_the_same_bits_as_tensorflow_ops(n, n_in, n_out, k):
         names = ["forward", "input_grad", "kernel_grad", "bias_grad"]
         for name, a, b in zip(names, passes(rounding, True), passes(rounding, False)):
             np.testing.assert_array_equal(a, b, err_msg=f"{name}, FMA {fused}")
+
+
+@pytest.mark.parametrize("n, n_in, n_out", [(1, 2, 1), (1, 2, 2), (5, 2, 1), (5, 2, 4), (2, 3, 2)])
+def test_every_probe_draw_tells_the_two_roundings_apart(n, n_in, n_out):
+    """The probe's draws are chosen so that FMA and plain rounding differ on each, for every matmul that
+    sums two products or more: on one point of a 2-unit layer, 3 random draws in 4 cannot tell them
+    apart, and a probe of such draws would record plain whatever the machine does."""
+    h, kernel, _, dz = _telling_draws(n, n_in, n_out)
+    assert len(h) == 4
+    for name, a_terms, b_terms in _terms(n, n_in, n_out, h, kernel, dz):
+        if len(a_terms) < 2:
+            continue
+        differ = _chain_np(a_terms, b_terms, fused=True) != _chain_np(a_terms, b_terms, fused=False)
+        assert differ.reshape(len(h), -1).any(axis=1).all(), name
 
 
 def test_the_default_networks_matmuls_are_recorded():

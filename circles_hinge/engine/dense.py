@@ -35,9 +35,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Random numbers per probe of a matmul: enough that a wrong rounding shows (a wrong candidate
-# differs on most draws of these sizes), few enough to cost a few milliseconds.
-_PROBE_DRAWS = 16
+# Draws per probe of a matmul, chosen among _PROBE_CANDIDATES random ones as those on which the two
+# candidate roundings differ (see `_telling_draws`): each kept draw then decides, where a random draw
+# of a small layer often cannot (both candidates agree on 3 draws in 4 of a 2-term sum on one point).
+# Few draws, as the probe's trace is most of its cost (16 random draws took 0.25 s, 4 chosen 0.09 s).
+_PROBE_DRAWS = 4
+_PROBE_CANDIDATES = 64
 
 # Batches of more points than this sum their gradients over the batch with one reduction, not a chain
 # of one op per point (a batch of 2,000 would be 6,000 ops a layer to trace and run). Keras' kernels
@@ -87,17 +90,7 @@ def matmul_roundings(shapes: tuple[tuple[int, int, int], ...]) -> tuple[Rounding
     costs about 0.2 s, a network has a few layers and batch sizes)."""
     import tensorflow as tf
 
-    draws = []
-    for n, n_in, n_out in shapes:
-        rng = np.random.default_rng(0)
-        draws.append(
-            (
-                rng.standard_normal((_PROBE_DRAWS, n, n_in)).astype(np.float32),
-                rng.standard_normal((_PROBE_DRAWS, n_in, n_out)).astype(np.float32),
-                np.zeros((_PROBE_DRAWS, n_out), dtype=np.float32),
-                rng.standard_normal((_PROBE_DRAWS, n, n_out)).astype(np.float32),
-            )
-        )
+    draws = [_telling_draws(n, n_in, n_out) for n, n_in, n_out in shapes]
 
     @tf.function(autograph=False)
     def probe(draws):  # the ops of Keras' Dense and of their gradients, draw by draw, shape by shape
@@ -125,29 +118,43 @@ def matmul_roundings(shapes: tuple[tuple[int, int, int], ...]) -> tuple[Rounding
     )
 
 
+def _terms(n: int, n_in: int, n_out: int, h, kernel, dz):
+    """The three matmuls of a Dense layer as (name, a_terms, b_terms) for `_chain_np`, on draws of
+    shape (draws, ...): the products each sums, in the kernel's order."""
+    return (
+        ("forward", [h[:, :, i, None] for i in range(n_in)], [kernel[:, None, i] for i in range(n_in)]),
+        ("kernel_grad", [h[:, p, :, None] for p in range(n)], [dz[:, p, None, :] for p in range(n)]),
+        (
+            "input_grad",
+            [dz[:, :, j, None] for j in range(n_out)],
+            [kernel[:, None, :, j] for j in range(n_out)],
+        ),
+    )
+
+
+def _telling_draws(n: int, n_in: int, n_out: int):
+    """_PROBE_DRAWS draws of (h, kernel, bias, dz) for a layer of n_in -> n_out units on n points: of
+    _PROBE_CANDIDATES random ones, those on which FMA and plain rounding differ for the most of the
+    three matmuls (a sum of one product never differs), in the order drawn."""
+    rng = np.random.default_rng(0)
+    c = _PROBE_CANDIDATES
+    h = rng.standard_normal((c, n, n_in)).astype(np.float32)
+    kernel = rng.standard_normal((c, n_in, n_out)).astype(np.float32)
+    dz = rng.standard_normal((c, n, n_out)).astype(np.float32)
+    tells = np.zeros(c, dtype=int)
+    for name, a_terms, b_terms in _terms(n, n_in, n_out, h, kernel, dz):
+        if len(a_terms) > 1 and not (name == "kernel_grad" and n > SEQUENTIAL_POINTS):
+            differ = _chain_np(a_terms, b_terms, fused=True) != _chain_np(a_terms, b_terms, fused=False)
+            tells += differ.reshape(c, -1).any(axis=1)
+    kept = np.sort(np.argsort(-tells, kind="stable")[:_PROBE_DRAWS])
+    return h[kept], kernel[kept], np.zeros((len(kept), n_out), dtype=np.float32), dz[kept]
+
+
 def _recorded(n: int, n_in: int, n_out: int, draws, observed) -> Rounding:
     """Which candidate each of the three matmuls matched on the probe's numbers."""
     h, kernel, _, dz = draws
-    forward, kernel_grad, input_grad = observed
     votes, unmatched = [], []
-    probed = (
-        (
-            "forward",
-            forward,
-            ([h[:, :, i, None] for i in range(n_in)], [kernel[:, None, i] for i in range(n_in)]),
-        ),
-        (
-            "kernel_grad",
-            kernel_grad,
-            ([h[:, p, :, None] for p in range(n)], [dz[:, p, None, :] for p in range(n)]),
-        ),
-        (
-            "input_grad",
-            input_grad,
-            ([dz[:, :, j, None] for j in range(n_out)], [kernel[:, None, :, j] for j in range(n_out)]),
-        ),
-    )
-    for name, value, terms in probed:
+    for (name, *terms), value in zip(_terms(n, n_in, n_out, h, kernel, dz), observed):
         if name == "kernel_grad" and n > SEQUENTIAL_POINTS:  # one reduction (see SEQUENTIAL_POINTS)
             votes.append(False)
             unmatched.append(name)

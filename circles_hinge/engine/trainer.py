@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ from circles_hinge.engine.data import Split, n_classes
 from circles_hinge.engine.dense import activation, dense, dense_plain, matmul_roundings
 from circles_hinge.engine.keras_losses import keras_loss
 from circles_hinge.engine.model import output_activation
+from circles_hinge.engine.runtime import quiet_native_stderr
 from circles_hinge.engine.shuffle import epoch_order
 from circles_hinge.errors import TrainingDiverged
 from circles_hinge.losses import LossSpec, encode_labels, get_loss, predict_classes
@@ -362,9 +364,12 @@ class ReplicaTrainer:
         while done < self.n_batches:
             size = min(self.chunk or self._chunk, self.n_batches - done)
             began = time.perf_counter()
-            loss_sum, hits, val_loss, val_acc = self._batches(
-                *data, tf.constant(done), tf.constant(done + size), loss_sum, hits
-            )
+            # the first epoch's calls read XLA's kept kernels, which logs lines that are not errors
+            # (runtime.py); its callbacks, progress included, run between the calls, not muted
+            with quiet_native_stderr() if epoch == 1 else nullcontext():
+                loss_sum, hits, val_loss, val_acc = self._batches(
+                    *data, tf.constant(done), tf.constant(done + size), loss_sum, hits
+                )
             seconds = time.perf_counter() - began
             if self._traced:  # the first call also traces the function: no measure of a batch
                 self._chunk = max(1, int(CHUNK_SECONDS * size / max(seconds, 1e-9)))

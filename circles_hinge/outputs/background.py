@@ -43,6 +43,22 @@ def _start_worker(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def in_thread(work: Callable[[], object]) -> None:
+    """Run `work` in a thread of this process, such as importing the libraries of figures drawn here
+    later: started as training begins, it runs while TensorFlow's kernels do (they release Python's
+    lock), on the core the training leaves idle. An error is left to whoever needs the result (an
+    import that fails is raised again where the module is used)."""
+    import threading
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - see the docstring
+            pass
+
+    threading.Thread(target=run, name="circles-hinge background", daemon=True).start()
+
+
 def can_fork() -> bool:
     """Whether a second process would be both clean and useful here: on Linux (macOS' system libraries
     are not safe to use after a fork, which is why Python spawns there), before TensorFlow, with a

@@ -46,6 +46,12 @@ def pyplot():
     return plt
 
 
+def import_libraries() -> None:
+    """matplotlib (on Agg) and mlxtend imported ahead of the first figure (see background.in_thread)."""
+    pyplot()
+    import mlxtend.plotting  # noqa: F401
+
+
 def loss_color(name: str, i: int = 0) -> str:
     """A loss's line colour, the same in every figure and page (a name not in the registry: by position)."""
     return LOSS_COLORS.get(name, LINE_COLORS[i % len(LINE_COLORS)])

@@ -32,15 +32,24 @@ def versions() -> dict[str, str]:
     return out
 
 
-def machine(build: dict[str, Any] | None = None) -> dict[str, Any]:
+def machine(build: dict[str, Any] | None = None, system: dict[str, Any] | None = None) -> dict[str, Any]:
     """The machine and software a result came from (see the module docstring); `build`: the TensorFlow
-    build that trained it, when that was another process's (a sweep's workers)."""
+    build that trained it, when that was another process's (a sweep's workers); `system`: the rest,
+    when another process has read it already (`system_record`, in a run's figure process)."""
+    read = system or system_record()
+    first = {key: read[key] for key in ("os", "cpu", "cpu_vector_extensions", "cores")}
+    rest = {key: value for key, value in read.items() if key not in first}
+    return {**first, "tensorflow_build": build or tensorflow_build(), **rest}
+
+
+def system_record() -> dict[str, Any]:
+    """Everything `machine` records except TensorFlow's build: the OS, the CPU, the installed packages
+    and the checkout. It needs no TensorFlow, so a run reads it in its figure process."""
     return {
         "os": platform.platform(),
         "cpu": cpu_model(),
         "cpu_vector_extensions": vector_extensions(),
         "cores": os.cpu_count(),
-        "tensorflow_build": build or tensorflow_build(),
         "packages_sha256": packages_hash(),
         **git_state(),
     }

@@ -30,8 +30,9 @@ from circles_hinge.engine.trainer import evaluate_replica
 from circles_hinge.losses import LossSpec, get_loss
 from circles_hinge.outputs import hidden_plots, plots
 from circles_hinge.outputs.animation import FrameRecorder
-from circles_hinge.outputs.background import FigureWorker
+from circles_hinge.outputs.background import FigureWorker, in_thread
 from circles_hinge.outputs.html import write_run_report
+from circles_hinge.outputs.style import import_libraries
 from circles_hinge.results import epochs_to_perfect, finite_or_none, history_rows
 from circles_hinge.store.folders import (
     CsvLog,
@@ -43,7 +44,7 @@ from circles_hinge.store.folders import (
     write_csv,
     write_json,
 )
-from circles_hinge.store.machine import machine, versions
+from circles_hinge.store.machine import machine, system_record, versions
 from circles_hinge.words import batch_progress
 
 if TYPE_CHECKING:
@@ -112,6 +113,8 @@ class _Watch:
             self.frames.start(trainer)  # epoch 0: the initial weights
 
     def epoch(self, trainer, epoch: int, logs: dict[str, np.ndarray]) -> None:
+        if epoch == 1 and trainer is self.trainers[0]:  # traced: what remains is TensorFlow's own work
+            in_thread(import_libraries)  # for the figures drawn here, imported meanwhile
         if trainer is self.trainers[0]:  # kept as it happens: a killed run keeps every finished epoch
             self.history_log.append(history_rows({m: v[0] for m, v in trainer.history.items()})[-1])
         if time.monotonic() - self.last_status > 1.0:  # scripts can watch a long run's progress
@@ -172,6 +175,7 @@ def run_experiment(
         FigureWorker() as figures,  # figures without TensorFlow, drawn beside this process's work
     ):
         write_atomic(path / "config.yaml", dump_yaml(config))
+        system = figures.submit(system_record)  # the OS, CPU and checkout: no TensorFlow needed
         if figures.background:  # drawn from the config while TensorFlow loads here
             figures.submit(_plot_data, path / "data.png", config)
         stage("loading TensorFlow")
@@ -235,7 +239,7 @@ def run_experiment(
             "train_seconds": round(result.train_seconds, 4),
             "n_parameters": int(model.count_params()),
             "versions": versions(),
-            "machine": machine(),
+            "machine": machine(system=system.result()),
         }
         fitted = _baselines(config, split, keras_outputs(model), metrics) if baselines else []
         _write_plots(path, config, model, split, history, test_accuracy, metrics, figures)
