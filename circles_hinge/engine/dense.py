@@ -166,14 +166,6 @@ def _recorded(n: int, n_in: int, n_out: int, draws, observed) -> Rounding:
     return Rounding(*votes, unmatched=tuple(unmatched))
 
 
-def _fma(a, b, c):
-    """a * b + c rounded once to float32 (see the module's docstring for the rare double rounding)."""
-    import tensorflow as tf
-
-    f64 = tf.float64
-    return tf.cast(tf.cast(a, f64) * tf.cast(b, f64) + tf.cast(c, f64), tf.float32)
-
-
 def _add(a, b):
     """a + b in float32, computed in float64 and rounded back: the same bits (float64 has more than
     2 * 24 + 2 bits, so rounding twice is harmless for a sum of two float32s), but an op TensorFlow's
@@ -186,11 +178,30 @@ def _add(a, b):
 
 
 def _chain(a_terms, b_terms, fused: bool):
-    """a_terms[0] * b_terms[0] + a_terms[1] * b_terms[1] + ..., summed in that order."""
-    acc = a_terms[0] * b_terms[0]
+    """a_terms[0] * b_terms[0] + a_terms[1] * b_terms[1] + ..., summed in that order into float32.
+    With FMA the terms come in float64 (`_operands`): a product of two float32s is exact there, and
+    each step rounds the product plus the float32 sum so far once more, to float32. Plain, they come in
+    float32 and every product is rounded before it is added."""
+    import tensorflow as tf
+
+    if not fused:
+        acc = a_terms[0] * b_terms[0]
+        for a, b in zip(a_terms[1:], b_terms[1:]):
+            acc = _add(acc, a * b)
+        return acc
+    acc = tf.cast(a_terms[0] * b_terms[0], tf.float32)  # the exact product rounded once: float32's
     for a, b in zip(a_terms[1:], b_terms[1:]):
-        acc = _fma(a, b, acc) if fused else _add(acc, a * b)
+        acc = tf.cast(a * b + tf.cast(acc, tf.float64), tf.float32)
     return acc
+
+
+def _operands(x, fused: bool, axis: int, new_axis: int):
+    """The slices of x along `axis`, with a new axis of length 1 at `new_axis` (of x) for broadcasting,
+    in float64 for an FMA chain: one cast and one reshape for the whole tensor, where a cast and a
+    slice per term made most of a trace's ops."""
+    import tensorflow as tf
+
+    return tf.unstack(tf.expand_dims(tf.cast(x, tf.float64 if fused else tf.float32), new_axis), axis=axis)
 
 
 def _forward_sums(h, kernel, bias, fused: bool):
@@ -199,8 +210,9 @@ def _forward_sums(h, kernel, bias, fused: bool):
 
     # unstack, not slices: the gradient of an unstack is one stack, where each slice's gradient is
     # a tensor of zeros the size of the whole, added up (the same numbers, several times the work)
-    columns, rows = tf.unstack(h, axis=1), tf.unstack(kernel, axis=0)
-    return _add(_chain([c[:, None, :] for c in columns], rows, fused), bias)
+    columns = _operands(h, fused, axis=1, new_axis=2)  # in x (n, 1, K)
+    rows = tf.unstack(tf.cast(kernel, tf.float64 if fused else tf.float32), axis=0)  # in x (out, K)
+    return _add(_chain(columns, rows, fused), bias)
 
 
 def _kernel_and_bias_grads(h, dz, fused: bool):
@@ -211,19 +223,20 @@ def _kernel_and_bias_grads(h, dz, fused: bool):
 
     if dz.shape[0] > SEQUENTIAL_POINTS:
         return tf.reduce_sum(h[:, :, None, :] * dz[:, None, :, :], axis=0), tf.reduce_sum(dz, axis=0)
-    points, h_points = tf.unstack(dz, axis=0), tf.unstack(h, axis=0)  # (out, K), (in, K)
+    points = tf.unstack(dz, axis=0)  # n x (out, K)
     d_bias = points[0]
     for p in points[1:]:
         d_bias = _add(d_bias, p)
-    return _chain([p[:, None, :] for p in h_points], [p[None] for p in points], fused), d_bias
+    h_points = _operands(h, fused, axis=0, new_axis=2)  # n x (in, 1, K)
+    dz_points = _operands(dz, fused, axis=0, new_axis=1)  # n x (1, out, K)
+    return _chain(h_points, dz_points, fused), d_bias
 
 
 def _input_grad(kernel, dz, fused: bool):
     """The input's gradient, a sum over the output units in order."""
-    import tensorflow as tf
-
-    d_units, k_units = tf.unstack(dz, axis=1), tf.unstack(kernel, axis=1)  # (n, K), (in, K)
-    return _chain([d[:, None, :] for d in d_units], [k[None] for k in k_units], fused)
+    d_units = _operands(dz, fused, axis=2, new_axis=1)  # out x (n, 1, K)
+    k_units = _operands(kernel, fused, axis=2, new_axis=0)  # out x (1, in, K)
+    return _chain(d_units, k_units, fused)
 
 
 @functools.cache
