@@ -160,6 +160,25 @@ def test_a_loss_of_exactly_zero_is_marked_on_a_log_axis():
         style.pyplot().close(fig)
 
 
+@pytest.mark.parametrize("dataset", ["circles", "moons"])
+def test_margins_from_recorded_outputs_are_the_same_figure(tmp_path, dataset):
+    """A run's figure process draws the margins from outputs recorded beforehand (it has no TensorFlow):
+    the same bytes and count as drawn from the model itself, with the zoomed panel (circles' crowded
+    inner circle) and without (moons); points nobody recorded are refused, not guessed."""
+    spec, split = get_loss("hinge"), _split(dataset)
+    X, y, live = split.X_test, split.y_test, _model(spec, 2)
+    recorded = plots.RecordedOutputs(live, plots.margins_points(X, y))
+    assert len(recorded.table) == (3 if plots.crowded_class(X, y) is not None else 2)
+    counts = [
+        plots.plot_margins(tmp_path / f"{name}.png", X, y, outputs, spec, 2, dataset=dataset)
+        for name, outputs in (("live", live), ("recorded", recorded))
+    ]
+    assert counts[0] == counts[1]
+    assert (tmp_path / "live.png").read_bytes() == (tmp_path / "recorded.png").read_bytes()
+    with pytest.raises(KeyError, match="no outputs were recorded"):
+        recorded(X[:-1])
+
+
 def test_margins_say_which_dashed_line_is_missing_and_why():
     spec = get_loss("hinge")
     split = _split()

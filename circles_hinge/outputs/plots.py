@@ -392,6 +392,42 @@ def crowded_class(X: np.ndarray, y: np.ndarray, share: float = 0.15) -> int | No
     return None
 
 
+class RecordedOutputs:
+    """A model's outputs for the points a figure will ask for, computed beforehand where the model is
+    and looked up when the figure is drawn: the margins figure, drawn by a run's figure process, which
+    has no TensorFlow (outputs/background.py). The numbers are the model's own, so the figure is the
+    same bytes wherever it is drawn (a test). Points nobody recorded raise KeyError."""
+
+    def __init__(self, outputs: Outputs, points: list[np.ndarray]):
+        self.table = {_points_key(p): np.asarray(outputs(np.asarray(p, dtype=np.float32))) for p in points}
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        key = _points_key(X)
+        if key not in self.table:
+            raise KeyError(f"no outputs were recorded for these {len(X)} points")
+        return self.table[key]
+
+
+def _points_key(X) -> tuple:
+    import hashlib
+
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    return X.shape, hashlib.sha256(X.tobytes()).hexdigest()
+
+
+def margins_points(X, y) -> list[np.ndarray]:
+    """Every set of points `margins_figure` asks its outputs for: the points themselves, the plane's
+    grid and, when a class is crowded, the zoomed panel's grid."""
+    crowded = crowded_class(X, y)
+    extents = [data_extent(X)] + ([] if crowded is None else [zoom_extent(X, y, crowded)])
+    return [np.asarray(X, dtype=np.float32), *(make_grid(extent=extent)[2] for extent in extents)]
+
+
+def zoom_extent(X, y, crowded: int):
+    """The margins figure's zoomed panel: the crowded class's points, padded."""
+    return data_extent(X[y == crowded], pad=0.3)
+
+
 def plot_margins(
     path: Path, X, y, outputs: Outputs, spec: LossSpec, n_classes: int, dataset: str | None = None
 ) -> int:
@@ -426,7 +462,7 @@ def margins_figure(X, y, outputs: Outputs, spec: LossSpec, n_classes: int, datas
             n_classes,
             colorbar=False,
             dataset=dataset,
-            extent=data_extent(X[y == crowded], pad=0.3),
+            extent=zoom_extent(X, y, crowded),
             ring_size=70,
             scale=scale,
         )

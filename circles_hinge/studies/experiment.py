@@ -213,6 +213,7 @@ def run_experiment(
         folder.running(epoch=result.epochs_run)
         # the kept initialisation's history (the same bytes as the log when it is the first)
         write_csv(path / "history.csv", history_rows(history))
+        figures.submit(plots.plot_loss_curve, path / "loss_curve.png", history, spec.name)  # meanwhile
         model = build_model(config, result.weights[0])
         trainers = watch.trainers
         kept_trainer, replica = (trainers[0], 0) if restarts.kept == 0 else (trainers[1], restarts.kept - 1)
@@ -289,33 +290,22 @@ def _write_plots(
     metrics: dict,
     figures: FigureWorker,
 ) -> None:
-    """The run's figures after data.png: those without the model handed to `figures`, the others
-    drawn here meanwhile."""
+    """The run's figures after data.png and the loss curve. The figure process draws the margins from
+    the model's outputs on the points that figure needs, recorded here; the hidden layer and the
+    decision regions (whose grid mlxtend chooses) are drawn here meanwhile. Each side takes about as
+    long."""
     spec, k = get_loss(config.training.loss), n_classes(config.data)
     outputs = keras_outputs(model)
     dataset = config.data.dataset
-    figures.submit(plots.plot_loss_curve, path / "loss_curve.png", history, spec.name)
+    X, y = split.X_test, split.y_test
+    recorded = plots.RecordedOutputs(outputs, plots.margins_points(X, y))
+    margins = figures.submit(
+        plots.plot_margins, path / "margins.png", X, y, recorded, spec, k, dataset=dataset
+    )
     hidden = hidden_activations(model, split.X_train)
-    figures.submit(
-        hidden_plots.plot_hidden_layer,
-        path / "hidden_layer.png",
-        hidden,
-        split.y_train,
-        spec,
-        k,
-        dataset=dataset,
-    )
+    hidden_plots.plot_hidden_layer(path / "hidden_layer.png", hidden, split.y_train, spec, k, dataset=dataset)
     plots.plot_decision_regions_png(
-        path / "decision_regions.png",
-        split.X_test,
-        split.y_test,
-        outputs,
-        spec,
-        k,
-        test_accuracy,
-        dataset=dataset,
-    )
-    metrics["test_points_inside_margin"] = plots.plot_margins(
-        path / "margins.png", split.X_test, split.y_test, outputs, spec, k, dataset=dataset
+        path / "decision_regions.png", X, y, outputs, spec, k, test_accuracy, dataset=dataset
     )
     figures.wait()
+    metrics["test_points_inside_margin"] = margins.result()
