@@ -30,11 +30,10 @@ def load_tensorflow() -> None:
     TF_CPP_MIN_LOG_LEVEL to 0 or 1 to see them. Python exceptions are unaffected.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tensorflow" not in sys.modules:
-        keep_xla_kernels()
     if "tensorflow" in sys.modules:
         _start_tensorflow()
         return
+    keep_xla_kernels()
     with quiet_native_stderr():
         _start_tensorflow()
 

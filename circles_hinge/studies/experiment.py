@@ -113,9 +113,9 @@ class _Watch:
             self.frames.start(trainer)  # epoch 0: the initial weights
 
     def epoch(self, trainer, epoch: int, logs: dict[str, np.ndarray]) -> None:
-        if epoch == 1 and trainer is self.trainers[0]:  # traced: what remains is TensorFlow's own work
-            in_thread(import_libraries)  # for the figures drawn here, imported meanwhile
         if trainer is self.trainers[0]:  # kept as it happens: a killed run keeps every finished epoch
+            if epoch == 1:  # traced: what remains is TensorFlow's own work, while the figures' libraries load
+                in_thread(import_libraries)
             self.history_log.append(history_rows({m: v[0] for m, v in trainer.history.items()})[-1])
         if time.monotonic() - self.last_status > 1.0:  # scripts can watch a long run's progress
             self.folder.running(epoch=epoch)
